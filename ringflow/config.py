@@ -1,0 +1,77 @@
+"""Settings read from the environment, in one place (the API serves the editor's part)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+PERFORMANCE_MODES = ("auto", "beauty", "balanced", "high-performance", "enterprise")
+
+
+@dataclass(frozen=True)
+class EditorSettings:
+    """What the editor needs to pick its rendering mode; served at ``/api/v1/config``."""
+
+    max_animated_nodes: int = 1000
+    virtualization_threshold: int = 5000
+    enterprise_threshold: int = 10000
+    performance_mode: str = "auto"
+    max_viewport_nodes: int = 100
+    animation_frame_rate: int = 30
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "RINGFLOW_MAX_ANIMATED_NODES": self.max_animated_nodes,
+            "RINGFLOW_VIRTUALIZATION_THRESHOLD": self.virtualization_threshold,
+            "RINGFLOW_ENTERPRISE_THRESHOLD": self.enterprise_threshold,
+            "RINGFLOW_PERFORMANCE_MODE": self.performance_mode,
+            "RINGFLOW_MAX_VIEWPORT_NODES": self.max_viewport_nodes,
+            "RINGFLOW_ANIMATION_FRAME_RATE": self.animation_frame_rate,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///ringflow.db"
+    redis_url: str | None = None
+    admin_token: str | None = None
+    secret_key: str | None = None
+    max_body_bytes: int = 64 * 1024 * 1024
+    allow_private_http: bool = False
+    editor: EditorSettings = field(default_factory=EditorSettings)
+
+
+def load_settings() -> Settings:
+    """Read every RINGFLOW_* variable once; bad values stop start-up with a clear message."""
+    env = os.environ
+    mode = env.get("RINGFLOW_PERFORMANCE_MODE", "auto").strip() or "auto"
+    if mode not in PERFORMANCE_MODES:
+        raise SystemExit(f"RINGFLOW_PERFORMANCE_MODE must be one of {', '.join(PERFORMANCE_MODES)}, not {mode!r}")
+    editor = EditorSettings(
+        max_animated_nodes=_int("RINGFLOW_MAX_ANIMATED_NODES", 1000),
+        virtualization_threshold=_int("RINGFLOW_VIRTUALIZATION_THRESHOLD", 5000),
+        enterprise_threshold=_int("RINGFLOW_ENTERPRISE_THRESHOLD", 10000),
+        performance_mode=mode,
+        max_viewport_nodes=_int("RINGFLOW_MAX_VIEWPORT_NODES", 100),
+        animation_frame_rate=_int("RINGFLOW_ANIMATION_FRAME_RATE", 30),
+    )
+    return Settings(
+        database_url=env.get("RINGFLOW_DATABASE_URL", "sqlite:///ringflow.db"),
+        redis_url=env.get("RINGFLOW_REDIS_URL") or None,
+        admin_token=env.get("RINGFLOW_ADMIN_TOKEN") or None,
+        secret_key=env.get("RINGFLOW_SECRET_KEY") or None,
+        max_body_bytes=_int("RINGFLOW_MAX_BODY_BYTES", 64 * 1024 * 1024),
+        allow_private_http=env.get("RINGFLOW_ALLOW_PRIVATE_HTTP", "").lower() in ("1", "true", "yes"),
+        editor=editor,
+    )

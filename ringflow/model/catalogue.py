@@ -1,0 +1,246 @@
+"""The node catalogue: the one place that says which node types exist.
+
+Validation, the runtime, the API (``/api/v1/node-types``) and the editor all read
+this registry; nothing else in Ringflow lists node types or their config fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+FieldKind = Literal[
+    "string",  # plain text, never a template
+    "template",  # text that may hold Liquid (``{{trigger.call.From}}``)
+    "integer",
+    "number",
+    "boolean",
+    "enum",
+    "string_list",
+    "template_map",  # {name: template}
+    "string_map",  # {name: text}, e.g. HTTP headers
+    "cases",  # split cases [{name, op, value}]
+    "schedule",  # business hours {"mon": [["09:00", "17:00"]], ...}
+    "date_list",  # ["2026-12-25", ...]
+]
+
+NODE_WIDTH = 200
+NODE_HEIGHT = 72
+MAX_TEXT = 4096
+MAX_LIST = 64
+SPLIT_OPS = ("equals", "not_equals", "contains", "starts_with", "regex", "less_than", "greater_than")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One config field of a node type, with the limits validation enforces."""
+
+    name: str
+    kind: FieldKind
+    description: str
+    default: Any = None
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int = MAX_TEXT
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeType:
+    """A node type: its config fields, its outlets, and how the editor should show it."""
+
+    name: str
+    title: str
+    description: str
+    category: str
+    color: str
+    fields: tuple[Field, ...]
+    outlets: tuple[str, ...] = ()
+    dynamic_outlets: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False)
+    dynamic_outlets_doc: str = ""
+    waits: bool = False  # does the runtime wait for the caller or the network here?
+
+    def field_map(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    def outlets_for(self, config: Mapping[str, Any]) -> list[str]:
+        """The outlets a node of this type has, given its config (menus and splits vary)."""
+        extra = self.dynamic_outlets(config) if self.dynamic_outlets else []
+        return [*extra, *self.outlets]
+
+
+def _menu_outlets(config: Mapping[str, Any]) -> list[str]:
+    digits = config.get("digits")
+    if not isinstance(digits, list):
+        return []
+    return [d for d in dict.fromkeys(digits) if isinstance(d, str)]
+
+
+def _split_outlets(config: Mapping[str, Any]) -> list[str]:
+    cases = config.get("cases")
+    if not isinstance(cases, list):
+        return []
+    names = [c.get("name") for c in cases if isinstance(c, dict)]
+    return [n for n in dict.fromkeys(names) if isinstance(n, str) and n]
+
+
+def _t(name: str, description: str, default: str = "", required: bool = False, max_length: int = MAX_TEXT) -> Field:
+    return Field(name, "template", description, default=default, required=required, max_length=max_length)
+
+
+VOICES = ("alice", "man", "woman", "Polly.Joanna", "Polly.Matthew", "Polly.Amy", "Polly.Brian", "Google.en-US-Standard-C")
+LANGUAGES = ("en-US", "en-GB", "en-AU", "es-ES", "es-MX", "fr-FR", "de-DE", "it-IT", "pt-BR", "ja-JP", "nl-NL")
+
+_NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        "say", "Say", "Speaks text to the caller with text-to-speech.", "voice", "#2f80ed",
+        (
+            _t("text", "What to say; Liquid templates allowed.", required=True),
+            Field("voice", "enum", "Text-to-speech voice.", default="alice", choices=VOICES),
+            Field("language", "enum", "Language of the text.", default="en-US", choices=LANGUAGES),
+            Field("loop", "integer", "How many times to say it.", default=1, minimum=1, maximum=10),
+        ),
+        outlets=("next",),
+    ),
+    NodeType(
+        "play", "Play", "Plays an audio file to the caller.", "voice", "#2d9cdb",
+        (
+            _t("url", "Address of the audio file (http or https).", required=True, max_length=2048),
+            Field("loop", "integer", "How many times to play it.", default=1, minimum=1, maximum=10),
+        ),
+        outlets=("next",),
+    ),
+    NodeType(
+        "pause", "Pause", "Waits in silence.", "voice", "#828282",
+        (Field("seconds", "integer", "Seconds of silence.", default=1, minimum=1, maximum=60),),
+        outlets=("next",),
+    ),
+    NodeType(
+        "gather", "Gather", "Collects digits or speech from the caller.", "input", "#9b51e0",
+        (
+            _t("prompt", "Prompt spoken while listening."),
+            Field("input", "enum", "What to listen for.", default="dtmf", choices=("dtmf", "speech", "both")),
+            Field("num_digits", "integer", "Digits to collect (0 = until finish key).", default=1, minimum=0, maximum=32),
+            Field("timeout", "integer", "Seconds to wait for input.", default=5, minimum=1, maximum=60),
+            Field("finish_on_key", "string", "Key that ends input.", default="#", max_length=1),
+            Field("hints", "string_list", "Words or phrases to help speech recognition.", default=[]),
+        ),
+        outlets=("keypress", "speech", "timeout"),
+        waits=True,
+    ),
+    NodeType(
+        "menu", "Menu", "Plays a prompt and branches on the digit pressed.", "input", "#bb6bd9",
+        (
+            _t("prompt", "Prompt listing the choices.", required=True),
+            Field("digits", "string_list", "Digits offered (0-9, * or #); one outlet each.", default=["1", "2"], required=True),
+            Field("timeout", "integer", "Seconds to wait for a digit.", default=5, minimum=1, maximum=60),
+            Field("retries", "integer", "Replays of the prompt after invalid input or silence.", default=2, minimum=0, maximum=10),
+        ),
+        outlets=("invalid", "timeout"),
+        dynamic_outlets=_menu_outlets,
+        dynamic_outlets_doc="one outlet per entry of config.digits",
+        waits=True,
+    ),
+    NodeType(
+        "split", "Split", "Branches on a templated value, first matching case wins.", "logic", "#f2994a",
+        (
+            _t("input", "The value to test; usually a template.", required=True),
+            Field("cases", "cases", "Cases tried in order; one outlet each.", default=[]),
+        ),
+        outlets=("no_match",),
+        dynamic_outlets=_split_outlets,
+        dynamic_outlets_doc="one outlet per config.cases[].name",
+    ),
+    NodeType(
+        "set", "Set variables", "Sets flow variables from templates.", "logic", "#f2c94c",
+        (Field("variables", "template_map", "Variable name to template.", default={}),),
+        outlets=("next",),
+    ),
+    NodeType(
+        "http", "HTTP request", "Calls a web service; a JSON answer is reachable as nodes.NAME.parsed.", "integration", "#27ae60",
+        (
+            Field("method", "enum", "HTTP method.", default="GET", choices=("GET", "POST", "PUT", "PATCH", "DELETE")),
+            _t("url", "Address to call (http or https).", required=True, max_length=2048),
+            Field("headers", "string_map", "Request headers.", default={}),
+            _t("body", "Request body; a template."),
+            Field("timeout", "integer", "Seconds before giving up.", default=10, minimum=1, maximum=10),
+        ),
+        outlets=("success", "failed"),
+        waits=True,
+    ),
+    NodeType(
+        "transfer", "Transfer", "Connects the caller to another number or address.", "connect", "#eb5757",
+        (
+            _t("to", "Number or SIP address to dial.", required=True, max_length=256),
+            _t("caller_id", "Caller ID to present.", max_length=64),
+            Field("timeout", "integer", "Seconds to let it ring.", default=30, minimum=5, maximum=600),
+            Field("record", "boolean", "Record the call.", default=False),
+        ),
+        outlets=("completed", "busy", "no_answer", "failed"),
+        waits=True,
+    ),
+    NodeType(
+        "record", "Record", "Records a message from the caller.", "input", "#6fcf97",
+        (
+            Field("max_length", "integer", "Longest recording in seconds.", default=120, minimum=1, maximum=3600),
+            Field("beep", "boolean", "Play a beep before recording.", default=True),
+            Field("transcribe", "boolean", "Transcribe the recording.", default=False),
+        ),
+        outlets=("recorded", "no_audio", "hangup"),
+        waits=True,
+    ),
+    NodeType(
+        "enqueue", "Enqueue", "Puts the caller in a queue for an agent.", "connect", "#56ccf2",
+        (
+            _t("queue", "Queue name.", required=True, max_length=128),
+            Field("priority", "integer", "Higher is served first.", default=0, minimum=0, maximum=100),
+        ),
+        outlets=("completed", "failed"),
+        waits=True,
+    ),
+    NodeType(
+        "business_hours", "Business hours", "Branches on whether it is open now in a timezone.", "logic", "#219653",
+        (
+            Field("timezone", "string", "IANA timezone, e.g. America/New_York.", default="UTC", max_length=64),
+            Field("schedule", "schedule", "Opening intervals per weekday.", default={d: [["09:00", "17:00"]] for d in WEEKDAYS[:5]}),
+            Field("holidays", "date_list", "Closed dates (YYYY-MM-DD).", default=[]),
+        ),
+        outlets=("open", "closed"),
+    ),
+    NodeType(
+        "subflow", "Subflow", "Runs another published flow, then continues.", "logic", "#4f4f4f",
+        (Field("flow_id", "string", "Id of the flow to run.", required=True, max_length=64),),
+        outlets=("completed", "failed"),
+    ),
+    NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", ()),
+)
+
+CATALOGUE: dict[str, NodeType] = {t.name: t for t in _NODE_TYPES}
+TYPE_CODES: dict[str, int] = {t.name: i for i, t in enumerate(_NODE_TYPES)}
+"""Stable small integer per type, used by the binary skeleton (0 is the first type)."""
+UNKNOWN_TYPE_CODE = 255
+
+
+def node_type(name: str) -> NodeType | None:
+    return CATALOGUE.get(name)
+
+
+def default_config(type_name: str) -> dict[str, Any]:
+    """The config a freshly added node of this type starts with."""
+    nt = CATALOGUE[type_name]
+    return {f.name: _copy(f.default) for f in nt.fields if f.default not in (None, "")}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def outlets_of(type_name: str, config: Mapping[str, Any]) -> list[str]:
+    nt = CATALOGUE.get(type_name)
+    return nt.outlets_for(config) if nt else []
