@@ -107,6 +107,10 @@ class Geometry:
     edge_targets: list[int] = field(default_factory=list)
     edge_outlets: list[str] = field(default_factory=list)
     start_index: int = -1
+    # the node's store key (u32, strictly ascending in row order): the skeleton's ``keys`` section;
+    # viewport/search/patch answers carry the same ``key`` on each node (docs/skeleton.md)
+    keys: list[int] = field(default_factory=list)
+    revision: int = -1  # the flow revision this geometry was read at (one consistent snapshot)
 
 
 @dataclass(slots=True)
@@ -155,6 +159,10 @@ class Store(Protocol):
     def apply_patch(self, customer_id: int, flow_id: int, base_revision: int, ops: list[dict[str, Any]]) -> PatchResult: ...
     def viewport(self, customer_id: int, flow_id: int, x0: float, y0: float, x1: float, y1: float, limit: int) -> Viewport: ...
     def geometry(self, customer_id: int, flow_id: int) -> Geometry: ...
+    # nodes whose label or id contains ``q`` (case-insensitive), each as a node dict plus ``key``
+    def search_nodes(self, customer_id: int, flow_id: int, q: str, limit: int = 50) -> list[NodeDict]: ...
+    # the first screen: the start node and the main path from it, plus the edges among them
+    def critical(self, customer_id: int, flow_id: int, limit: int = 200) -> Viewport: ...
 
     # --- revisions
     def publish(self, customer_id: int, flow_id: int) -> Revision: ...  # snapshot of the current draft
