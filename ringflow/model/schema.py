@@ -110,3 +110,9 @@ def flow_schema() -> dict[str, Any]:
             }},
         },
     }
+
+
+if __name__ == "__main__":  # python -m ringflow.model.schema > ringflow/model/flow.schema.json
+    import json
+
+    print(json.dumps(flow_schema(), indent=1))

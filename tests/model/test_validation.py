@@ -1,0 +1,65 @@
+import copy
+
+from ringflow.model import normalize, validate
+from ringflow.model.demo import generate_flow
+from tests.model.test_document import EXAMPLE
+
+
+def codes(doc):
+    return {(p.severity, p.code, p.node_id, p.field) for p in validate(normalize(doc))}
+
+
+def test_example_has_only_warnings_for_open_outlets():
+    found = codes(EXAMPLE)
+    assert all(sev == "warning" for sev, *_ in found)
+    assert ("warning", "unconnected_outlet", "menu", "outlets.invalid") in found
+
+
+def test_missing_and_unknown_start():
+    doc = copy.deepcopy(EXAMPLE)
+    doc["start"] = None
+    assert ("error", "no_start", None, "start") in codes(doc)
+    doc["start"] = "ghost"
+    assert ("error", "unknown_start", None, "start") in codes(doc)
+
+
+def test_unknown_type_and_bad_config_name_node_and_field():
+    doc = copy.deepcopy(EXAMPLE)
+    doc["nodes"][0]["type"] = "teleport"
+    doc["nodes"][1]["config"]["timeout"] = 999
+    doc["nodes"][2]["config"]["to"] = 42
+    found = codes(doc)
+    assert ("error", "unknown_type", "welcome", "type") in found
+    assert ("error", "bad_config", "menu", "config.timeout") in found
+    assert ("error", "bad_config", "sales", "config.to") in found
+
+
+def test_template_that_does_not_parse():
+    doc = copy.deepcopy(EXAMPLE)
+    doc["nodes"][0]["config"]["text"] = "Hello {{ trigger.call.From "
+    assert ("error", "bad_template", "welcome", "config.text") in codes(doc)
+
+
+def test_edge_from_unknown_outlet_and_unreachable_node():
+    doc = copy.deepcopy(EXAMPLE)
+    doc["nodes"].append({"id": "lost", "type": "hangup"})
+    doc["edges"].append({"source": "sales", "outlet": "ringing", "target": "bye"})
+    found = codes(doc)
+    assert ("error", "unknown_outlet", "sales", "outlets.ringing") in found
+    assert ("warning", "unreachable", "lost", None) in found
+
+
+def test_split_cases_and_schedule_are_checked():
+    doc = {"name": "x", "start": "s", "nodes": [
+        {"id": "s", "type": "split", "config": {"input": "{{flow.variables.x}}", "cases": [{"name": "a", "op": "like", "value": 1}]}},
+        {"id": "h", "type": "business_hours", "config": {"schedule": {"mon": [["17:00", "09:00"]]}}},
+    ], "edges": []}
+    found = codes(doc)
+    assert ("error", "bad_config", "s", "config.cases") in found
+    assert ("error", "bad_config", "h", "config.schedule") in found
+
+
+def test_demo_flows_are_valid():
+    for n in (20, 1000):
+        problems = validate(normalize(generate_flow(n)))
+        assert [p for p in problems if p.severity == "error"] == []
