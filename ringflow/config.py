@@ -49,6 +49,7 @@ class Settings:
     secret_key: str | None = None
     max_body_bytes: int = 64 * 1024 * 1024
     allow_private_http: bool = False
+    rate_limit_per_minute: int = 12_000  # API requests per key per minute; 0 turns the limit off
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
@@ -73,5 +74,6 @@ def load_settings() -> Settings:
         secret_key=env.get("RINGFLOW_SECRET_KEY") or None,
         max_body_bytes=_int("RINGFLOW_MAX_BODY_BYTES", 64 * 1024 * 1024),
         allow_private_http=env.get("RINGFLOW_ALLOW_PRIVATE_HTTP", "").lower() in ("1", "true", "yes"),
+        rate_limit_per_minute=_int("RINGFLOW_RATE_LIMIT", 12_000),
         editor=editor,
     )
