@@ -22,13 +22,27 @@ FieldKind = Literal[
     "cases",  # split cases [{name, op, value}]
     "schedule",  # business hours {"mon": [["09:00", "17:00"]], ...}
     "date_list",  # ["2026-12-25", ...]
+    "object",  # any JSON object, kept as is (e.g. an imported widget's original properties)
 ]
 
 NODE_WIDTH = 200
 NODE_HEIGHT = 72
 MAX_TEXT = 4096
 MAX_LIST = 64
-SPLIT_OPS = ("equals", "not_equals", "contains", "starts_with", "regex", "less_than", "greater_than")
+SPLIT_OPS = (
+    "equals", "not_equals", "contains", "starts_with", "regex", "less_than", "greater_than",
+    # Added for Twilio Studio's split conditions (ringflow.interop); see docs/interop.md.
+    "matches_any_of", "does_not_match_any_of",  # value: comma-separated list
+    "is_blank", "is_not_blank",  # value ignored
+    "does_not_contain", "does_not_start_with",
+    "is_before_time", "is_after_time",  # value: HH:MM
+    "is_before_date", "is_after_date",  # value: YYYY-MM-DD
+)
+TIME_OPS = ("is_before_time", "is_after_time")
+DATE_OPS = ("is_before_date", "is_after_date")
+RESERVED_CONFIG_KEYS = ("studio", "connect")
+"""Config keys any node may carry: the original widget/action an import came from, kept so
+an export reproduces it exactly. Validation does not warn about them; the runtime ignores them."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -86,6 +100,13 @@ def _split_outlets(config: Mapping[str, Any]) -> list[str]:
     return [n for n in dict.fromkeys(names) if isinstance(n, str) and n]
 
 
+def _unsupported_outlets(config: Mapping[str, Any]) -> list[str]:
+    outlets = config.get("outlets")
+    if not isinstance(outlets, list):
+        return []
+    return [o for o in dict.fromkeys(outlets) if isinstance(o, str) and o]
+
+
 def _t(name: str, description: str, default: str = "", required: bool = False, max_length: int = MAX_TEXT) -> Field:
     return Field(name, "template", description, default=default, required=required, max_length=max_length)
 
@@ -107,8 +128,9 @@ _NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "play", "Play", "Plays an audio file to the caller.", "voice", "#2d9cdb",
         (
-            _t("url", "Address of the audio file (http or https).", required=True, max_length=2048),
+            _t("url", "Address of the audio file (http or https); needed unless digits are set.", max_length=2048),
             Field("loop", "integer", "How many times to play it.", default=1, minimum=1, maximum=10),
+            _t("digits", "DTMF tones to play instead of a file (0-9, *, #, w = half-second wait).", max_length=64),
         ),
         outlets=("next",),
     ),
@@ -215,6 +237,18 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("completed", "failed"),
     ),
     NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", ()),
+    NodeType(
+        "unsupported", "Unsupported", "A step imported from another platform that Ringflow cannot execute; kept so nothing is lost.",
+        "other", "#bdbdbd",
+        (
+            Field("platform", "enum", "Where the step came from.", default="studio", choices=("studio", "connect")),
+            Field("original_type", "string", "The widget or action type on that platform.", required=True, max_length=64),
+            Field("properties", "object", "The original properties, unchanged.", default={}),
+            Field("outlets", "string_list", "The original transition names; one outlet each.", default=[]),
+        ),
+        dynamic_outlets=_unsupported_outlets,
+        dynamic_outlets_doc="one outlet per entry of config.outlets",
+    ),
 )
 
 CATALOGUE: dict[str, NodeType] = {t.name: t for t in _NODE_TYPES}

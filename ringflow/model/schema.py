@@ -48,6 +48,8 @@ def field_schema(f: Field) -> dict[str, Any]:
         base.update(type="object", properties={d: {"type": "array", "items": span} for d in WEEKDAYS}, additionalProperties=False)
     elif kind == "date_list":
         base.update(type="array", items={"type": "string", "format": "date"})
+    elif kind == "object":
+        base["type"] = "object"
     base["x-kind"] = kind
     return base
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 from liquid import Environment
 from liquid.exceptions import LiquidError
 
-from ringflow.model.catalogue import CATALOGUE, SPLIT_OPS, WEEKDAYS, Field, NodeType
+from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.document import FlowDocument, Problem
 
 _ENV = Environment()
@@ -104,6 +104,8 @@ def check_field(f: Field, value: Any) -> str | None:
             except (TypeError, ValueError):
                 return f"{item!r} is not a date like 2026-12-25"
         return None
+    if kind == "object":
+        return None if isinstance(value, dict) else "must be an object"
     return f"has unknown kind {kind}"  # pragma: no cover - catalogue bug
 
 
@@ -137,6 +139,13 @@ def _check_cases(value: Any) -> str | None:
                 float(operand)
             except ValueError:
                 return f"case {name!r}: {op} needs a number"
+        if op in TIME_OPS and not _TIME_RE.match(str(operand)):
+            return f"case {name!r}: {op} needs a time like 13:30"
+        if op in DATE_OPS:
+            try:
+                date.fromisoformat(str(operand))
+            except ValueError:
+                return f"case {name!r}: {op} needs a date like 2026-12-25"
     return None
 
 
@@ -159,7 +168,7 @@ def _check_schedule(value: Any) -> str | None:
 def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Iterable[Problem]:
     fields = nt.field_map()
     for key in config:
-        if key not in fields:
+        if key not in fields and key not in RESERVED_CONFIG_KEYS:
             yield Problem("warning", "unknown_config", f"{nt.title} has no setting {key!r}; it is ignored", node_id, f"config.{key}")
     for f in nt.fields:
         if f.name not in config:
@@ -176,6 +185,11 @@ def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Itera
                 yield Problem("error", "bad_config", f"digit {d!r} must be one of 0-9, * or #", node_id, "config.digits")
         if len(set(config["digits"])) != len(config["digits"]):
             yield Problem("error", "bad_config", "a digit is listed twice", node_id, "config.digits")
+    if nt.name == "play" and not str(config.get("url") or "").strip() and not str(config.get("digits") or "").strip():
+        yield Problem("error", "missing_config", "play needs a url or digits", node_id, "config.url")
+    if nt.name == "unsupported":
+        platform = "Amazon Connect action" if config.get("platform") == "connect" else "Studio widget"
+        yield Problem("error", "unsupported_node", f"Ringflow cannot execute {platform} {config.get('original_type')!s}", node_id, "type")
 
 
 def validate(doc: FlowDocument) -> list[Problem]:
