@@ -1,0 +1,107 @@
+// The properties panel: a form generated from the node type's fields (from /api/v1/node-types),
+// never from a hard-coded list, with the server's validation messages shown beside each field.
+import { h, icon, clear } from "./dom.js";
+import { fieldWidget, limitsHint } from "./fields.js";
+
+export const CATEGORY_ICON = { voice: "voice", input: "input", logic: "logic", integration: "integration", connect: "connect" };
+
+/**
+ * root: the panel element. types: the node-types list. onChange(index, {label?, config?}) persists.
+ * onDelete(): delete the selection.
+ */
+export function createProperties(root, { types, onChange, onDelete }) {
+  const byName = new Map(types.map((t) => [t.name, t]));
+  const body = h("div", { class: "panel-body" });
+  root.replaceChildren(h("h2", { class: "panel-title", id: "props-title" }, "Properties"), body);
+  let current = null; // {index, id, config}
+  let problems = [];
+
+  function problemLine(p) {
+    const kind = p.severity === "warning" ? "warning" : "error";
+    return h("div", { class: `problem ${kind}`, dataset: { code: p.code || "" } },
+      icon(kind, kind === "error" ? "Error" : "Warning"), h("span", {}, p.message));
+  }
+
+  function paintProblems() {
+    if (!current) return;
+    const mine = problems.filter((p) => p.node_id === current.id);
+    for (const box of body.querySelectorAll("[data-problems-for]")) {
+      const name = box.dataset.problemsFor;
+      const list = mine.filter((p) => (name === "" ? !p.field || !box.closest("form").querySelector(`[data-problems-for="${CSS.escape(p.field)}"]`) : p.field === name));
+      clear(box, list.map(problemLine));
+      const input = box.parentElement.querySelector("input, select, textarea");
+      if (input && name !== "") {
+        if (list.length) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+      }
+    }
+  }
+
+  function empty(text = "Select a node to edit it, or add one from the palette.") {
+    current = null;
+    clear(body, h("p", { class: "muted empty-hint" }, text));
+  }
+
+  function show(info) {
+    const t = byName.get(info.typeName);
+    current = { index: info.index, id: info.id, config: { ...(info.config || {}) } };
+    const commit = (patch) => onChange(info.index, patch);
+    const form = h("form", { class: "props", "aria-labelledby": "props-title", novalidate: true });
+    form.addEventListener("submit", (ev) => ev.preventDefault());
+    form.appendChild(h("div", { class: "props-head" },
+      h("span", { class: "type-chip", dataset: { type: info.typeName } }, icon(CATEGORY_ICON[t?.category] || "node"),
+        h("span", {}, t ? t.title : `Unknown type “${info.typeName}”`)),
+      h("span", { class: "mono muted", title: "Node id" }, info.id ?? "")));
+    if (t?.description) form.appendChild(h("p", { class: "muted type-desc" }, t.description));
+    form.appendChild(h("div", { class: "problems-general", "data-problems-for": "" }));
+
+    const label = h("input", { id: "prop-label", type: "text", name: "label", maxlength: 200, value: info.label ?? "" });
+    label.addEventListener("change", () => commit({ label: label.value }));
+    form.appendChild(h("div", { class: "field" }, h("label", { for: "prop-label" }, "Label"), label,
+      h("div", { "data-problems-for": "label" })));
+
+    const props = t?.config_schema?.properties || {};
+    for (const f of t?.fields || []) {
+      const id = `prop-${f.name}`;
+      const value = f.name in current.config ? current.config[f.name] : f.default;
+      const widget = fieldWidget(f, id, value, (v) => {
+        if (v === null || v === undefined) delete current.config[f.name]; else current.config[f.name] = v;
+        commit({ config: { ...current.config } });
+      }, props[f.name]);
+      const hint = [f.description, limitsHint(f)].filter(Boolean).join(" · ");
+      const isGroup = !["string", "template", "integer", "number", "boolean", "enum"].includes(f.kind);
+      const title = h(isGroup ? "span" : "label", isGroup ? { class: "label", id: `${id}-label` } : { for: id },
+        f.name.replace(/_/g, " "), f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null,
+        f.required ? h("span", { class: "sr-only" }, " (required)") : null);
+      if (isGroup) widget.setAttribute("aria-labelledby", `${id}-label`);
+      const wrap = h("div", { class: `field field-${f.kind}`, dataset: { field: f.name } });
+      if (f.kind === "boolean") wrap.appendChild(h("div", { class: "check" }, widget, title));
+      else wrap.append(title, widget);
+      wrap.append(h("div", { class: "hint", id: `${id}-hint` }, hint), h("div", { "data-problems-for": f.name }));
+      if (!isGroup) widget.setAttribute("aria-describedby", `${id}-hint`);
+      form.appendChild(wrap);
+    }
+    const outlets = info.outlets || [];
+    if (outlets.length) {
+      form.appendChild(h("div", { class: "field" }, h("span", { class: "label" }, "Outlets"),
+        h("ul", { class: "outlets" }, outlets.map((o) => h("li", { class: "badge" }, o)))));
+    }
+    form.appendChild(h("button", { class: "btn btn-danger", type: "button", onclick: onDelete }, "Delete node"));
+    clear(body, form);
+    paintProblems();
+  }
+
+  function showMany(count) {
+    current = null;
+    clear(body, h("p", {}, `${count} nodes selected.`),
+      h("p", { class: "muted" }, "Copy with Ctrl+C, delete with Delete, or arrange them with Layout."),
+      h("button", { class: "btn btn-danger", type: "button", onclick: onDelete }, `Delete ${count} nodes`));
+  }
+
+  function setProblems(list) {
+    problems = Array.isArray(list) ? list : [];
+    paintProblems();
+  }
+
+  empty();
+  return { show, showMany, empty, setProblems, current: () => current };
+}
