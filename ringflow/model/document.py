@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from ringflow.model.gcpause import gc_paused
 from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
 
 MAX_COORD = 10_000_000.0
@@ -162,6 +163,35 @@ def normalize_node(raw: Any, index: int = 0) -> tuple[NodeDict | None, list[Prob
     return (None if problems else node), problems
 
 
+_NODE_KEYS = frozenset(("id", "type", "x", "y", "w", "h", "label", "config"))
+_EDGE_KEYS = frozenset(("source", "outlet", "target"))
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _fast_node(raw: Any) -> NodeDict | None:
+    """The common case in a few checks; None sends the node to the precise slow path."""
+    if type(raw) is not dict or not raw.keys() <= _NODE_KEYS:
+        return None
+    nid, ntype, x, y = raw.get("id"), raw.get("type"), raw.get("x", 0.0), raw.get("y", 0.0)
+    w, h = raw.get("w", NODE_WIDTH), raw.get("h", NODE_HEIGHT)
+    label, config = raw.get("label") or "", raw.get("config") or {}
+    if not (type(nid) is str and type(ntype) is str and type(label) is str and type(config) is dict
+            and 0 < len(ntype) <= MAX_ID and len(label) <= MAX_LABEL and ID_RE.match(nid)):
+        return None
+    if not (type(x) in (int, float) and type(y) in (int, float) and type(w) in (int, float) and type(h) in (int, float)
+            and -MAX_COORD <= x <= MAX_COORD and -MAX_COORD <= y <= MAX_COORD and 0 < w <= MAX_SIZE and 0 < h <= MAX_SIZE):
+        return None  # NaN fails every comparison, so it lands here too
+    for value in config.values():
+        if type(value) is str:
+            if len(value) > MAX_STRING:
+                return None
+        elif type(value) not in _SCALARS and check_config_value(value) is not None:
+            return None
+        elif type(value) is float and not math.isfinite(value):
+            return None
+    return {"id": nid, "type": ntype, "x": float(x), "y": float(y), "w": float(w), "h": float(h), "label": label, "config": config}
+
+
 def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Problem]]:
     if not isinstance(raw, dict):
         return None, [_err("bad_edge", f"edges[{index}] must be an object")]
@@ -176,6 +206,7 @@ def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Prob
     return parts, []  # type: ignore[return-value]
 
 
+@gc_paused
 def normalize(raw: Any) -> FlowDocument:
     """Return a canonical copy of ``raw`` or raise :class:`DocumentError` naming what is wrong.
 
@@ -209,7 +240,10 @@ def normalize(raw: Any) -> FlowDocument:
     nodes: list[NodeDict] = []
     seen: set[str] = set()
     for i, raw_node in enumerate(nodes_raw):
-        node, found = normalize_node(raw_node, i)
+        node = _fast_node(raw_node)
+        found: list[Problem] = []
+        if node is None:
+            node, found = normalize_node(raw_node, i)
         if found:
             problems.extend(found)
             if len(problems) > 100:
@@ -224,12 +258,19 @@ def normalize(raw: Any) -> FlowDocument:
     edges: list[EdgeDict] = []
     used_outlets: set[tuple[str, str]] = set()
     for i, raw_edge in enumerate(edges_raw):
-        edge, found = normalize_edge(raw_edge, i)
-        if found:
-            problems.extend(found)
-            continue
-        assert edge is not None
-        src, outlet, dst = edge["source"], edge["outlet"], edge["target"]
+        if type(raw_edge) is dict and raw_edge.keys() == _EDGE_KEYS:
+            src, outlet, dst = raw_edge["source"], raw_edge["outlet"], raw_edge["target"]
+            if not (type(outlet) is str and 0 < len(outlet) <= MAX_ID):
+                src = None  # force the slow path's precise message
+        else:
+            src = None
+        if type(src) is not str or type(dst) is not str:
+            edge, found = normalize_edge(raw_edge, i)
+            if found:
+                problems.extend(found)
+                continue
+            assert edge is not None
+            src, outlet, dst = edge["source"], edge["outlet"], edge["target"]
         if src not in seen:
             problems.append(_err("edge_unknown_source", f"edge from unknown node {src!r}", src, "source"))
         elif dst not in seen:
@@ -238,7 +279,7 @@ def normalize(raw: Any) -> FlowDocument:
             problems.append(_err("duplicate_edge", f"outlet {outlet!r} is connected twice", src, f"outlets.{outlet}"))
         else:
             used_outlets.add((src, outlet))
-            edges.append(edge)
+            edges.append({"source": src, "outlet": outlet, "target": dst})
         if len(problems) > 100:
             break
     if problems:

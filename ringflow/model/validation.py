@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from liquid import Environment
 from liquid.exceptions import LiquidError
 
+from ringflow.model.gcpause import gc_paused
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.document import FlowDocument, Problem
 
@@ -165,9 +166,14 @@ def _check_schedule(value: Any) -> str | None:
     return None
 
 
+_FIELD_MAPS: dict[str, dict[str, Field]] = {}
+
+
 def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Iterable[Problem]:
-    fields = nt.field_map()
-    for key in config:
+    fields = _FIELD_MAPS.get(nt.name)
+    if fields is None:
+        fields = _FIELD_MAPS[nt.name] = nt.field_map()
+    for key in config.keys() - fields.keys() if len(config) > len(fields) or not config.keys() <= fields.keys() else ():
         if key not in fields and key not in RESERVED_CONFIG_KEYS:
             yield Problem("warning", "unknown_config", f"{nt.title} has no setting {key!r}; it is ignored", node_id, f"config.{key}")
     for f in nt.fields:
@@ -192,6 +198,7 @@ def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Itera
         yield Problem("error", "unsupported_node", f"Ringflow cannot execute {platform} {config.get('original_type')!s}", node_id, "type")
 
 
+@gc_paused
 def validate(doc: FlowDocument) -> list[Problem]:
     """Every problem with a (normalized) flow: errors block publishing, warnings inform."""
     problems: list[Problem] = []
@@ -210,8 +217,10 @@ def validate(doc: FlowDocument) -> list[Problem]:
             outlets[nid] = []
             continue
         config = node.get("config") or {}
-        problems.extend(check_config(nt, config, nid))
-        outlets[nid] = nt.outlets_for(config)
+        found = list(check_config(nt, config, nid))
+        if found:
+            problems.extend(found)
+        outlets[nid] = nt.outlets_for(config) if nt.dynamic_outlets else nt.outlets
     start = doc.get("start")
     if not start:
         problems.append(Problem("error", "no_start", "the flow has no start node", None, "start"))
