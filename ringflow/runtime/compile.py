@@ -1,0 +1,169 @@
+"""Compile a published flow document into the compact form every call on it shares.
+
+Per flow, once: node index arrays, outlet -> target tables, parsed templates and, for
+nodes whose output has no template, the finished action tuple. Per call, the engine then
+keeps only a node index and a few counters (see :mod:`ringflow.runtime.state`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Hashable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ringflow.model.catalogue import CATALOGUE, WEEKDAYS, default_config
+from ringflow.model.document import FlowDocument
+from ringflow.runtime.templates import Template, TemplateError, compile_text
+
+# Node kinds as small ints: the engine dispatches on these, not on strings.
+SAY, PLAY, PAUSE, GATHER, MENU, SPLIT, SET, HTTP, TRANSFER, RECORD, ENQUEUE, HOURS, SUBFLOW, HANGUP, UNKNOWN = range(15)
+KINDS = {"say": SAY, "play": PLAY, "pause": PAUSE, "gather": GATHER, "menu": MENU, "split": SPLIT, "set": SET,
+         "http": HTTP, "transfer": TRANSFER, "record": RECORD, "enqueue": ENQUEUE, "business_hours": HOURS,
+         "subflow": SUBFLOW, "hangup": HANGUP}
+WAITING = frozenset({GATHER, MENU, HTTP, TRANSFER, RECORD, ENQUEUE, SUBFLOW})
+"""Kinds that stop a run: the caller, the provider or the network has to answer first."""
+
+
+@dataclass(slots=True)
+class CompiledFlow:
+    key: Hashable  # (customer_id, flow_id, revision): also what a call state points at
+    ids: list[str]
+    kinds: list[int]
+    conf: list[tuple[Any, ...]]
+    exits: list[dict[str, int]]
+    start: int
+    static: list[tuple[Any, ...] | None]  # finished action per node when it holds no template
+    index: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _text(value: Any, node_id: str, warnings: list[str]) -> str | Template:
+    try:
+        return compile_text(value)
+    except TemplateError as exc:
+        warnings.append(f"node {node_id}: template does not parse ({str(exc).splitlines()[0]}); it renders empty")
+        return ""
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _minutes(hhmm: Any) -> int | None:
+    if not isinstance(hhmm, str) or not re.fullmatch(r"\d{1,2}:\d{2}", hhmm):
+        return None
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _schedule(raw: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
+    days: list[tuple[tuple[int, int], ...]] = []
+    for day in WEEKDAYS:
+        spans = []
+        for span in (raw.get(day) or []) if isinstance(raw, dict) else []:
+            if isinstance(span, (list, tuple)) and len(span) == 2:
+                a, b = _minutes(span[0]), _minutes(span[1])
+                if a is not None and b is not None:
+                    spans.append((a, b))
+        days.append(tuple(spans))
+    return tuple(days)
+
+
+def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, ...]:
+    t = lambda name: _text(cfg.get(name, ""), nid, w)  # noqa: E731
+    if kind == SAY:
+        return (t("text"), str(cfg.get("voice") or "alice"), str(cfg.get("language") or "en-US"), _int(cfg.get("loop"), 1))
+    if kind == PLAY:
+        return (t("url"), _int(cfg.get("loop"), 1))
+    if kind == PAUSE:
+        return (_int(cfg.get("seconds"), 1),)
+    if kind == GATHER:
+        hints = tuple(h for h in cfg.get("hints") or [] if isinstance(h, str))
+        return (t("prompt"), str(cfg.get("input") or "dtmf"), _int(cfg.get("num_digits"), 1), _int(cfg.get("timeout"), 5),
+                str(cfg.get("finish_on_key") or ""), hints)
+    if kind == MENU:
+        digits = tuple(d for d in cfg.get("digits") or [] if isinstance(d, str))
+        return (t("prompt"), frozenset(digits), _int(cfg.get("timeout"), 5), _int(cfg.get("retries"), 2))
+    if kind == SPLIT:
+        cases = []
+        for case in cfg.get("cases") or []:
+            if not isinstance(case, dict) or not isinstance(case.get("name"), str):
+                continue
+            op = case.get("op", "equals")
+            rx = None
+            if op == "regex":
+                try:
+                    rx = re.compile(str(case.get("value", "")))
+                except re.error:
+                    w.append(f"node {nid}: case {case['name']!r} has a bad regex; it never matches")
+            cases.append((case["name"], op, _text(case.get("value", ""), nid, w), rx))
+        return (t("input"), tuple(cases))
+    if kind == SET:
+        variables = cfg.get("variables") or {}
+        return (tuple((str(k), _text(v, nid, w)) for k, v in variables.items()),)
+    if kind == HTTP:
+        headers = tuple((str(k), str(v)) for k, v in (cfg.get("headers") or {}).items())
+        return (str(cfg.get("method") or "GET"), t("url"), headers, t("body"), min(_int(cfg.get("timeout"), 10), 10))
+    if kind == TRANSFER:
+        return (t("to"), t("caller_id"), _int(cfg.get("timeout"), 30), bool(cfg.get("record")))
+    if kind == RECORD:
+        return (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
+    if kind == ENQUEUE:
+        return (t("queue"), _int(cfg.get("priority"), 0))
+    if kind == HOURS:
+        try:
+            tz = ZoneInfo(str(cfg.get("timezone") or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            w.append(f"node {nid}: unknown timezone {cfg.get('timezone')!r}; using UTC")
+            tz = ZoneInfo("UTC")
+        holidays = frozenset(d for d in cfg.get("holidays") or [] if isinstance(d, str))
+        return (tz, _schedule(cfg.get("schedule")), holidays)
+    if kind == SUBFLOW:
+        return (str(cfg.get("flow_id") or ""),)
+    return ()
+
+
+def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The action a node always emits, when none of its fields is a template."""
+    if any(isinstance(c, Template) for c in conf):
+        return None
+    if kind == SAY:
+        return ("say",) + conf
+    if kind == PLAY:
+        return ("play",) + conf
+    if kind == PAUSE:
+        return ("pause",) + conf
+    if kind == GATHER:
+        prompt = ("say", conf[0], "alice", "en-US", 1) if conf[0] else None
+        return ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt)
+    if kind == MENU:
+        prompt = ("say", conf[0], "alice", "en-US", 1) if conf[0] else None
+        return ("gather", "dtmf", 1, conf[2], "", (), prompt)
+    if kind == RECORD:
+        return ("record",) + conf
+    return None
+
+
+def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
+    """Compile a (validated, published) document; problems become warnings, never crashes."""
+    nodes = doc.get("nodes") or []
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    ids, kinds, confs, statics, warnings = [], [], [], [], []
+    for node in nodes:
+        kind = KINDS.get(node.get("type", ""), UNKNOWN)
+        if kind == UNKNOWN:
+            warnings.append(f"node {node['id']}: unknown type {node.get('type')!r}; the call ends there")
+        cfg = {**default_config(node["type"]), **(node.get("config") or {})} if node.get("type") in CATALOGUE else {}
+        conf = _conf(kind, cfg, node["id"], warnings)
+        ids.append(node["id"])
+        kinds.append(kind)
+        confs.append(conf)
+        statics.append(_static_action(kind, conf))
+    exits: list[dict[str, int]] = [{} for _ in nodes]
+    for edge in doc.get("edges") or []:
+        src, dst = index.get(edge["source"]), index.get(edge["target"])
+        if src is not None and dst is not None:
+            exits[src][edge["outlet"]] = dst
+    start = index.get(doc.get("start") or "", -1)
+    return CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)

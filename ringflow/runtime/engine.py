@@ -1,0 +1,302 @@
+"""The step function: (compiled flow, call state, event, now) -> (new state, actions, trail).
+
+Pure and deterministic: no I/O, no clock (``now`` is an input), the given state is never
+mutated. One call runs nodes until one has to wait (caller input, a dial, a recording,
+an HTTP answer, a subflow to load), so one webhook answer carries a welcome and the menu
+prompt together. The adapter performs what the actions ask and feeds the result back.
+
+Events are tuples: ("start",), ("digits", "12"), ("speech", text, confidence),
+("timeout",), ("dial", status), ("record", url, seconds), ("queue", result),
+("http", status_code, parsed, body), ("subflow", ok), ("subflow_done",), ("hangup",).
+Actions are tuples too (see ``docs/runtime.md``); ``trail`` lists (node index, outlet)
+traversals for history and live counts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
+                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow)
+from ringflow.runtime.state import ENDED, CallState
+from ringflow.runtime.templates import Template, build_context
+
+MAX_STEPS = 1000
+MAX_SAME = 10
+MAX_SUBFLOW_DEPTH = 5
+MAX_DIGITS = 32
+_JUNK = re.compile(r"[^0-9*#]")
+_DIAL = {"completed": "completed", "answered": "completed", "busy": "busy", "no-answer": "no_answer",
+         "no_answer": "no_answer", "failed": "failed", "canceled": "failed"}
+_QUEUE_OK = frozenset({"bridged", "bridging-in-process", "redirected", "leave", "completed"})
+
+
+class Step(NamedTuple):
+    state: CallState
+    actions: list[tuple[Any, ...]]
+    trail: list[tuple[int, str]]
+
+
+def clean_digits(raw: Any) -> str:
+    """Keypad characters only, at most 32: junk from a provider never reaches a template."""
+    return _JUNK.sub("", str(raw or ""))[:MAX_DIGITS]
+
+
+def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
+    """What the call waits for now, in words the test panel shows; None once it ended."""
+    if state.node == ENDED:
+        return None
+    kind = cf.kinds[state.node]
+    if kind == GATHER:
+        return {"dtmf": "digits", "speech": "speech"}.get(cf.conf[state.node][1], "digits_or_speech")
+    return {MENU: "digits", HTTP: "http", TRANSFER: "dial", RECORD: "recording", ENQUEUE: "queue", SUBFLOW: "subflow"}.get(kind)
+
+
+class _Run:
+    """One advance: the copied state, the actions so far, and a lazily built template context."""
+
+    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx")
+
+    def __init__(self, cf: CompiledFlow, st: CallState, now: float):
+        self.cf, self.st, self.now = cf, st, now
+        self.actions: list[tuple[Any, ...]] = []
+        self.trail: list[tuple[int, str]] = []
+        self._ctx: dict[str, Any] | None = None
+
+    def text(self, value: str | Template) -> str:
+        if isinstance(value, str):
+            return value
+        if self._ctx is None:
+            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs)
+        return value.render(self._ctx)
+
+    def put_out(self, node: int, result: dict[str, Any]) -> None:
+        outs = dict(self.st.outs) if self.st.outs else {}
+        outs[self.cf.ids[node]] = result
+        self.st.outs = outs
+        self._ctx = None
+
+    def end(self, reason: str = "") -> Step:
+        self.st.node = ENDED
+        self.actions.append(("hangup", reason))
+        return Step(self.st, self.actions, self.trail)
+
+    def follow(self, node: int, outlet: str) -> Step:
+        """Leave ``node`` by ``outlet`` and run on; an unconnected outlet ends the call (or the subflow)."""
+        self.trail.append((node, outlet))
+        target = self.cf.exits[node].get(outlet)
+        if target is None:
+            if self.st.stack:
+                self.st.node = ENDED
+                self.actions.append(("return",))
+                return Step(self.st, self.actions, self.trail)
+            return self.end()
+        self.st.same = self.st.same + 1 if target == node else 1
+        return self.run(target)
+
+    def wait_action(self, node: int) -> tuple[Any, ...]:
+        cf, kind, c = self.cf, self.cf.kinds[node], self.cf.conf[node]
+        static = cf.static[node]
+        if static is not None:
+            return static
+        if kind in (GATHER, MENU):
+            prompt_text = self.text(c[0])
+            prompt = ("say", prompt_text, "alice", "en-US", 1) if prompt_text else None
+            if kind == MENU:
+                return ("gather", "dtmf", 1, c[2], "", (), prompt)
+            return ("gather", c[1], c[2], c[3], c[4], c[5], prompt)
+        if kind == HTTP:
+            return ("http", c[0], self.text(c[1]), c[2], self.text(c[3]), c[4])
+        if kind == TRANSFER:
+            return ("dial", self.text(c[0]), self.text(c[1]), c[2], c[3])
+        if kind == ENQUEUE:
+            return ("enqueue", self.text(c[0]), c[1])
+        if kind == SUBFLOW:
+            return ("subflow", c[0])
+        return ("record",) + c
+
+    def run(self, node: int) -> Step:
+        cf, st = self.cf, self.st
+        while True:
+            st.steps += 1
+            if st.steps > MAX_STEPS:
+                return self.end("step_limit")
+            if st.same > MAX_SAME:
+                return self.end("loop_limit")
+            kind = cf.kinds[node]
+            if kind in WAITING:
+                st.node = node
+                st.retry = 0
+                self.actions.append(self.wait_action(node))
+                return Step(st, self.actions, self.trail)
+            c = cf.conf[node]
+            if kind == SAY or kind == PLAY or kind == PAUSE:
+                static = cf.static[node]
+                if static is not None:
+                    self.actions.append(static)
+                elif kind == SAY:
+                    self.actions.append(("say", self.text(c[0]), c[1], c[2], c[3]))
+                else:
+                    self.actions.append(("play", self.text(c[0]), c[1]))
+                outlet = "next"
+            elif kind == SPLIT:
+                outlet = self.split(c)
+            elif kind == SET:
+                variables = dict(st.vars) if st.vars else {}
+                for name, value in c[0]:
+                    variables[name] = self.text(value)
+                st.vars = variables
+                self._ctx = None
+                outlet = "next"
+            elif kind == HOURS:
+                outlet = "open" if is_open(c, self.now) else "closed"
+            elif kind == HANGUP:
+                self.trail.append((node, ""))
+                return self.end()
+            else:
+                return self.end("unknown_node")
+            self.trail.append((node, outlet))
+            target = cf.exits[node].get(outlet)
+            if target is None:
+                if st.stack:
+                    st.node = ENDED
+                    self.actions.append(("return",))
+                    return Step(st, self.actions, self.trail)
+                return self.end()
+            st.same = st.same + 1 if target == node else 1
+            node = target
+
+    def split(self, c: tuple[Any, ...]) -> str:
+        value = self.text(c[0])
+        for name, op, raw, rx in c[1]:
+            if _matches(op, value, self.text(raw), rx):
+                return name
+        return "no_match"
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+def _matches(op: str, value: str, expected: str, rx: re.Pattern[str] | None) -> bool:
+    if op == "equals":
+        return value == expected
+    if op == "not_equals":
+        return value != expected
+    if op == "contains":
+        return expected in value
+    if op == "starts_with":
+        return value.startswith(expected)
+    if op == "regex":
+        return rx is not None and rx.search(value[:4096]) is not None
+    if op in ("less_than", "greater_than"):
+        a, b = _number(value), _number(expected)
+        if a is None or b is None:
+            return False
+        return a < b if op == "less_than" else a > b
+    return False
+
+
+def is_open(conf: tuple[Any, ...], now: float) -> bool:
+    tz, schedule, holidays = conf
+    local = datetime.fromtimestamp(now, tz)
+    if local.date().isoformat() in holidays:
+        return False
+    minute = local.hour * 60 + local.minute
+    for start, end in schedule[local.weekday()]:
+        if (start <= minute < end) if start < end else (minute >= start or minute < end):
+            return True
+    return False
+
+
+def new_call(cf: CompiledFlow, call: tuple[str, ...], deadline: int = 0) -> CallState:
+    return CallState(cf.key, call, deadline)
+
+
+def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: float) -> Step:
+    """Apply one event to a call; ``cf`` must be the flow the call is in (``state.flow``)."""
+    st = state.copy()
+    r = _Run(cf, st, now)
+    kind = event[0]
+    if kind == "start":
+        if cf.start < 0:
+            return r.end("no_start")
+        st.same = 1
+        return r.run(cf.start)
+    if st.node == ENDED:
+        return Step(st, [("hangup", "")], [])
+    if kind == "hangup":
+        st.node = ENDED
+        return Step(st, [], [])
+    node = st.node
+    nk = cf.kinds[node]
+    if nk == GATHER:
+        if kind == "digits" and (digits := clean_digits(event[1])):
+            r.put_out(node, {"digits": digits})
+            return r.follow(node, "keypress")
+        if kind == "speech" and str(event[1]).strip():
+            r.put_out(node, {"speech": str(event[1])[:1024], "confidence": event[2] if len(event) > 2 else None})
+            return r.follow(node, "speech")
+        if kind in ("digits", "speech", "timeout"):
+            return r.follow(node, "timeout")
+    elif nk == MENU:
+        if kind in ("digits", "speech", "timeout"):
+            digit = clean_digits(event[1])[:1] if kind == "digits" else ""
+            if digit and digit in cf.conf[node][1]:
+                r.put_out(node, {"digits": digit})
+                return r.follow(node, digit)
+            outlet = "timeout" if kind == "timeout" else "invalid"
+            if st.retry < cf.conf[node][3]:
+                st.retry += 1
+                r.trail.append((node, "retry"))
+                r.actions.append(r.wait_action(node))
+                return Step(st, r.actions, r.trail)
+            return r.follow(node, outlet)
+    elif nk == HTTP and kind == "http":
+        status = int(event[1] or 0)
+        r.put_out(node, {"status_code": status, "parsed": event[2], "body": event[3]})
+        return r.follow(node, "success" if 200 <= status < 300 else "failed")
+    elif nk == TRANSFER and kind == "dial":
+        status = str(event[1] or "failed")
+        r.put_out(node, {"status": status})
+        return r.follow(node, _DIAL.get(status, "failed"))
+    elif nk == RECORD and kind == "record":
+        url, seconds = str(event[1] or ""), int(event[2] or 0)
+        r.put_out(node, {"recording_url": url, "duration": seconds})
+        return r.follow(node, "recorded" if url and seconds > 0 else "no_audio")
+    elif nk == RECORD and kind == "timeout":
+        return r.follow(node, "no_audio")
+    elif nk == ENQUEUE and kind == "queue":
+        return r.follow(node, "completed" if str(event[1]) in _QUEUE_OK else "failed")
+    elif nk == SUBFLOW and kind == "subflow" and not event[1]:
+        return r.follow(node, "failed")
+    elif nk == SUBFLOW and kind == "subflow_done":
+        return r.follow(node, "completed")
+    # an event this node does not wait for: answer the same wait again, never advance
+    r.actions.append(r.wait_action(node))
+    return Step(st, r.actions, r.trail)
+
+
+def enter_subflow(state: CallState, sub: CompiledFlow) -> CallState | None:
+    """Push a return point and move the call into ``sub``; None when nested too deep."""
+    depth = len(state.stack or ())
+    if depth >= MAX_SUBFLOW_DEPTH or sub.start < 0:
+        return None
+    st = state.copy()
+    st.stack = (state.stack or ()) + ((state.flow, state.node),)
+    st.flow = sub.key
+    return st
+
+
+def leave_subflow(state: CallState) -> CallState:
+    """Pop the return point: the call is back on the parent's subflow node."""
+    assert state.stack
+    st = state.copy()
+    (flow, node), rest = state.stack[-1], state.stack[:-1]
+    st.flow, st.node, st.stack = flow, node, rest or None
+    return st
