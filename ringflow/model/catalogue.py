@@ -143,6 +143,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         "gather", "Gather", "Collects digits or speech from the caller.", "input", "#9b51e0",
         (
             _t("prompt", "Prompt spoken while listening."),
+            _t("prompt_url", "Audio file played as the prompt instead of speaking it (http or https).", max_length=2048),
             Field("input", "enum", "What to listen for.", default="dtmf", choices=("dtmf", "speech", "both")),
             Field("num_digits", "integer", "Digits to collect (0 = until finish key).", default=1, minimum=0, maximum=32),
             Field("timeout", "integer", "Seconds to wait for input.", default=5, minimum=1, maximum=60),
