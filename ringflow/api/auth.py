@@ -1,0 +1,225 @@
+"""Who is calling: API keys (Bearer), browser sessions (signed cookie) and the admin token.
+
+Other routers (the runtime's too) depend on :func:`current_customer` and get a
+:class:`Principal`; every store call then passes ``principal.customer_id`` so tenants
+never see each other's data. Keys are only ever handled as SHA-256 hashes once they
+arrive; the store never sees a clear key and a DB dump cannot be replayed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from ringflow.api.errors import ApiError
+from ringflow.config import Settings
+from ringflow.store.base import ApiKey, Store
+from ringflow.store.keys import hash_api_key, new_api_key
+
+log = logging.getLogger("ringflow.api")
+
+SESSION_COOKIE = "ringflow_session"
+SESSION_SECONDS = 12 * 3600
+ADMIN_SETTING = "admin_token_sha256"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def hash_key(clear: str) -> str:
+    """Hash a clear API key exactly as the store's key module did when it was issued."""
+    return hash_api_key(clear)
+
+
+def issue_key() -> tuple[str, str, str]:
+    """(clear, hash, prefix) for a new key."""
+    return new_api_key()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated customer of this request and how it proved it."""
+
+    customer_id: int
+    key_id: int
+    via_cookie: bool = False
+
+
+class RateLimiter:
+    """Fixed one-minute windows per key: cheap, process-local, generous by default."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._windows: dict[int, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key_id: int) -> int | None:
+        """None when allowed, else the seconds until the window resets."""
+        if self.per_minute <= 0:
+            return None
+        now = time.time()
+        window = int(now // 60)
+        with self._lock:
+            start, count = self._windows.get(key_id, (window, 0))
+            if start != window:
+                start, count = window, 0
+            count += 1
+            self._windows[key_id] = (start, count)
+            if len(self._windows) > 100_000:  # bound memory under a flood of keys
+                self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
+        if count > self.per_minute:
+            return max(1, int(60 - now % 60))
+        return None
+
+
+class Auth:
+    """Per-app auth state: the admin token's hash, the session signing key, a small key cache."""
+
+    def __init__(self, store: Store, admin_hash: str, session_secret: bytes, rate_limit: int, cache_ttl: float = 5.0):
+        self.store = store
+        self.admin_hash = admin_hash
+        self.session_secret = session_secret
+        self.limiter = RateLimiter(rate_limit)
+        self.cache_ttl = cache_ttl
+        self._cache: dict[str, tuple[ApiKey, float]] = {}
+        self._lock = threading.Lock()
+
+    # --- API keys
+    def key_for_hash(self, key_hash: str) -> ApiKey | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key_hash)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        key = self.store.find_api_key(key_hash)
+        if key is None or key.revoked:
+            return None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key_hash] = (key, now + self.cache_ttl)
+        return key
+
+    def key_for_clear(self, clear: str) -> ApiKey | None:
+        if not clear or len(clear) > 256:
+            return None
+        return self.key_for_hash(hash_key(clear))
+
+    def forget_key(self, key_id: int) -> None:
+        """Called on revocation so a revoked key stops working at once in this process."""
+        with self._lock:
+            self._cache = {h: v for h, v in self._cache.items() if v[0].id != key_id}
+
+    def forget_customer_keys(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    # --- admin
+    def is_admin(self, token: str) -> bool:
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+        return hmac.compare_digest(digest, self.admin_hash)
+
+    # --- sessions: "<payload>.<mac>", payload = key hash and expiry; nothing stored server-side
+    def _mac(self, payload: bytes) -> str:
+        return base64.urlsafe_b64encode(hmac.new(self.session_secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
+
+    def make_session(self, key_hash: str, now: float | None = None) -> str:
+        expires = int((now or time.time()) + SESSION_SECONDS)
+        payload = f"{key_hash}:{expires}".encode()
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
+
+    def read_session(self, value: str) -> ApiKey | None:
+        try:
+            body, mac = value.split(".", 1)
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except (ValueError, TypeError):
+            return None
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        key_hash, _, expires = payload.decode("ascii", "replace").partition(":")
+        if not expires.isdigit() or int(expires) < time.time():
+            return None
+        return self.key_for_hash(key_hash)
+
+
+def bootstrap_admin(store: Store, settings: Settings) -> str:
+    """The admin token's hash: from RINGFLOW_ADMIN_TOKEN, else generated once, stored hashed, printed once."""
+    if settings.admin_token:
+        return hashlib.sha256(settings.admin_token.encode()).hexdigest()
+    stored = store.get_setting(ADMIN_SETTING)
+    if stored:
+        return stored
+    token = "rfa_" + secrets.token_urlsafe(32)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    store.set_setting(ADMIN_SETTING, digest)
+    print(f"Ringflow admin token (shown once, stored only as a hash): {token}", flush=True)
+    return digest
+
+
+def session_secret(settings: Settings) -> bytes:
+    """Derived from RINGFLOW_SECRET_KEY so sessions survive restarts and work across processes."""
+    if settings.secret_key:
+        return hashlib.sha256(b"ringflow-session\0" + settings.secret_key.encode()).digest()
+    log.warning("RINGFLOW_SECRET_KEY is not set: browser sessions last only as long as this process")
+    return secrets.token_bytes(32)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "use 'Authorization: Bearer <api key>'")
+    return token.strip()
+
+
+def _check_origin(request: Request) -> None:
+    """Cookie sessions ride along on cross-site requests; only same-origin pages may change things."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    if not origin or origin != expected:
+        raise ApiError(403, "bad_origin", "changes through a browser session must come from this site's own pages",
+                       {"origin": origin})
+
+
+def current_customer(request: Request) -> Principal:
+    """FastAPI dependency: the calling customer, from a Bearer key or the session cookie; 401 otherwise."""
+    auth: Auth = request.app.state.auth
+    token = _bearer(request)
+    principal: Principal | None = None
+    if token is not None:
+        key = auth.key_for_clear(token)
+        if key is None:
+            raise ApiError(401, "unauthorized", "unknown or revoked API key")
+        principal = Principal(key.customer_id, key.id, False)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        key = auth.read_session(cookie) if cookie else None
+        if key is None:
+            raise ApiError(401, "unauthorized", "sign in, or send 'Authorization: Bearer <api key>'")
+        principal = Principal(key.customer_id, key.id, True)
+        _check_origin(request)
+    retry = auth.limiter.hit(principal.key_id)
+    if retry is not None:
+        raise ApiError(429, "rate_limited", "too many requests for this key; slow down",
+                       {"retry_after": retry}, headers={"Retry-After": str(retry)})
+    request.state.customer_id = principal.customer_id
+    return principal
+
+
+def require_admin(request: Request) -> None:
+    """FastAPI dependency for operator-only routes (creating customers and keys)."""
+    auth: Auth = request.app.state.auth
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or not auth.is_admin(token.strip()):
+        raise ApiError(401, "unauthorized", "this needs the admin token: 'Authorization: Bearer <admin token>'")

@@ -1,0 +1,228 @@
+"""Flow routes: list, create, read, stream the document, delete, patch, validate, publish, revisions.
+
+Every store call passes the caller's ``customer_id``: another customer's flow is simply
+not found, and answers exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from ringflow.api.auth import Principal, current_customer
+from ringflow.api.common import MAX_ID_INT, FastJSON, json_body, parse_if_match, store_of
+from ringflow.api.errors import ApiError, not_found
+from ringflow.model.document import DocumentError, FlowDocument, normalize
+from ringflow.model.schema import flow_schema
+from ringflow.model.validation import has_errors, validate
+from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, StaleRevision, StoreError
+
+router = APIRouter(prefix="/api/v1", tags=["flows"])
+
+FlowId = Path(ge=1, le=MAX_ID_INT, description="the flow's id")
+PATCH_OPS = ("add_node", "move_node", "update_node", "delete_node", "add_edge", "delete_edge", "rename", "set_start")
+CLIENT_HEADER = "x-ringflow-client"
+
+
+class ProblemCache:
+    """Validation results per (flow, revision): GET /flows/{id} on a big flow must not re-validate each time."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[tuple[int, int], list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: tuple[int, int], value: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get_or_make(self, key: tuple[int, int], make: Any) -> list[dict[str, Any]]:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        value = [p.to_dict() for p in make()]
+        self.put(key, value)
+        return value
+
+
+def _meta(request: Request, principal: Principal, flow_id: int) -> FlowMeta:
+    meta = store_of(request).get_flow(principal.customer_id, flow_id)
+    if meta is None:
+        raise not_found()
+    return meta
+
+
+def _problems(request: Request, principal: Principal, meta: FlowMeta) -> list[dict[str, Any]]:
+    cache: ProblemCache = request.app.state.problem_cache
+    store = store_of(request)
+    return cache.get_or_make((meta.id, meta.revision), lambda: validate(store.get_document(principal.customer_id, meta.id)))
+
+
+def _bad_cursor(exc: Exception) -> ApiError:
+    return ApiError(400, "bad_cursor", "the cursor is not one this server gave out; start again without it", {"reason": str(exc)})
+
+
+def changes_dict(result: PatchResult) -> dict[str, Any]:
+    return {
+        "added_nodes": result.added_nodes, "updated_nodes": result.updated_nodes, "removed_nodes": result.removed_nodes,
+        "added_edges": result.added_edges, "removed_edges": result.removed_edges, "name": result.name, "start": result.start,
+    }
+
+
+@router.get("/flows", summary="List your flows (keyset pages, newest last), optionally filtered by name")
+def list_flows(request: Request, principal: Principal = Depends(current_customer),
+               limit: int = Query(50, ge=1, le=500), cursor: str | None = Query(None, max_length=512),
+               q: str | None = Query(None, max_length=200)) -> Response:
+    try:
+        page = store_of(request).list_flows(principal.customer_id, limit=limit, cursor=cursor or None, q=q or None)
+    except (StoreError, ValueError) as exc:
+        raise _bad_cursor(exc) from None
+    return FastJSON({"flows": [m.to_dict() for m in page.items], "next_cursor": page.next_cursor})
+
+
+@router.post("/flows", status_code=201, summary="Create a flow from a Ringflow JSON document",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": flow_schema()}}}})
+async def create_flow(request: Request, principal: Principal = Depends(current_customer)) -> Response:
+    raw = await json_body(request)
+    try:
+        doc = await run_in_threadpool(normalize, raw)
+    except DocumentError as exc:
+        raise ApiError(422, "invalid_document", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+    store = store_of(request)
+    meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
+    problems = [p.to_dict() for p in await run_in_threadpool(validate, doc)]
+    request.app.state.problem_cache.put((meta.id, meta.revision), problems)
+    return FastJSON({**meta.to_dict(), "problems": problems}, status_code=201,
+                    headers={"Location": f"/api/v1/flows/{meta.id}", "ETag": f'"{meta.revision}"'})
+
+
+@router.get("/flows/{flow_id}", summary="A flow's metadata, node and edge counts, and validation problems")
+def get_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+    meta = _meta(request, principal, flow_id)
+    try:
+        problems = _problems(request, principal, meta)
+    except NotFound:
+        raise not_found() from None
+    return FastJSON({**meta.to_dict(), "problems": problems}, headers={"ETag": f'"{meta.revision}"'})
+
+
+@router.get("/flows/{flow_id}/document", summary="The whole flow document (streamed in chunks for big flows)")
+def get_document(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+    meta = _meta(request, principal, flow_id)
+    chunks = store_of(request).iter_document_chunks(principal.customer_id, flow_id)
+    return StreamingResponse(chunks, media_type="application/json", headers={"ETag": f'"{meta.revision}"'})
+
+
+@router.delete("/flows/{flow_id}", status_code=204, summary="Delete a flow and its revisions")
+def delete_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+    if not store_of(request).delete_flow(principal.customer_id, flow_id):
+        raise not_found()
+    return Response(status_code=204)
+
+
+def _check_ops(body: Any) -> list[dict[str, Any]]:
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid", "the body must be an object {\"ops\": [...]}", {"field": "body"})
+    extra = set(body) - {"ops"}
+    if extra:
+        raise ApiError(422, "invalid", f"unknown field(s) {sorted(extra)}", {"field": sorted(extra)[0]})
+    ops = body.get("ops")
+    if not isinstance(ops, list) or not ops:
+        raise ApiError(422, "invalid", "ops must be a non-empty list of operations", {"field": "ops"})
+    if len(ops) > 100_000:
+        raise ApiError(422, "invalid", "at most 100000 operations per patch", {"field": "ops"})
+    for i, op in enumerate(ops):
+        if not isinstance(op, dict) or op.get("op") not in PATCH_OPS:
+            raise ApiError(422, "invalid", f"ops[{i}].op must be one of {', '.join(PATCH_OPS)}", {"field": f"ops[{i}].op"})
+    return ops
+
+
+@router.patch("/flows/{flow_id}", summary="Apply a batch of edits atomically, based on the revision in If-Match",
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "type": "object", "required": ["ops"], "additionalProperties": False,
+                  "properties": {"ops": {"type": "array", "items": {"type": "object", "required": ["op"],
+                                                                    "properties": {"op": {"enum": list(PATCH_OPS)}}}}}}}}},
+                             "parameters": [{"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}},
+                                            {"name": "X-Ringflow-Client", "in": "header", "required": False, "schema": {"type": "string"}}]})
+async def patch_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+    base = parse_if_match(request.headers.get("if-match"))
+    ops = _check_ops(await json_body(request))
+    store = store_of(request)
+    try:
+        result = await run_in_threadpool(store.apply_patch, principal.customer_id, flow_id, base, ops)
+    except NotFound:
+        raise not_found() from None
+    except StaleRevision as exc:
+        raise ApiError(412, "stale_revision", str(exc), {"current_revision": exc.current},
+                       headers={"ETag": f'"{exc.current}"'}) from None
+    except PatchError as exc:
+        raise ApiError(422, "invalid_patch", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+    changes = changes_dict(result)
+    client = (request.headers.get(CLIENT_HEADER) or "")[:64] or None
+    request.app.state.events.publish(flow_id, {"type": "patch", "revision": result.revision, "client": client, "changes": changes})
+    return FastJSON({"revision": result.revision, "changes": changes}, headers={"ETag": f'"{result.revision}"'})
+
+
+@router.post("/flows/{flow_id}/validate", summary="Check the current draft: every problem, errors and warnings")
+def validate_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+    meta = _meta(request, principal, flow_id)
+    try:
+        problems = _problems(request, principal, meta)
+    except NotFound:
+        raise not_found() from None
+    valid = not any(p["severity"] == "error" for p in problems)
+    return FastJSON({"revision": meta.revision, "valid": valid, "problems": problems})
+
+
+@router.post("/flows/{flow_id}/publish", summary="Publish the draft as an immutable revision (refused while it has errors)")
+def publish_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+    store = store_of(request)
+    meta = _meta(request, principal, flow_id)
+    try:
+        doc: FlowDocument = store.get_document(principal.customer_id, flow_id)
+        problems = validate(doc)
+        if has_errors(problems):
+            raise ApiError(422, "flow_has_errors", "fix the errors before publishing",
+                           {"problems": [p.to_dict() for p in problems], "revision": meta.revision})
+        rev = store.publish(principal.customer_id, flow_id)
+    except NotFound:
+        raise not_found() from None
+    return FastJSON({"flow_id": rev.flow_id, "number": rev.number, "created_at": rev.created_at,
+                     "node_count": rev.node_count, "edge_count": rev.edge_count,
+                     "problems": [p.to_dict() for p in problems]}, status_code=201)
+
+
+@router.get("/flows/{flow_id}/revisions", summary="Published revisions of a flow (keyset pages)")
+def list_revisions(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer),
+                   limit: int = Query(50, ge=1, le=500), cursor: str | None = Query(None, max_length=512)) -> Response:
+    _meta(request, principal, flow_id)
+    try:
+        page = store_of(request).list_revisions(principal.customer_id, flow_id, limit=limit, cursor=cursor or None)
+    except NotFound:
+        raise not_found() from None
+    except (StoreError, ValueError) as exc:
+        raise _bad_cursor(exc) from None
+    return FastJSON({"revisions": [_rev(r) for r in page.items], "next_cursor": page.next_cursor})
+
+
+def _rev(r: Any) -> dict[str, Any]:
+    return {"flow_id": r.flow_id, "number": r.number, "created_at": r.created_at, "node_count": r.node_count, "edge_count": r.edge_count}
+
+
+@router.get("/flows/{flow_id}/revisions/{number}", summary="One published revision with its document")
+def get_revision(request: Request, flow_id: int = FlowId, number: int = Path(ge=1, le=MAX_ID_INT),
+                 principal: Principal = Depends(current_customer)) -> Response:
+    try:
+        rev, doc = store_of(request).get_revision(principal.customer_id, flow_id, number)
+    except NotFound:
+        raise not_found("revision") from None
+    return FastJSON({"revision": _rev(rev), "document": doc})

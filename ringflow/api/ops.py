@@ -1,0 +1,34 @@
+"""Health, readiness and Prometheus metrics: what a load balancer and an operator poll."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ringflow.api.common import FastJSON
+from ringflow.api.metrics import Metrics
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> Response:
+    return FastJSON({"status": "ok"})
+
+
+@router.get("/readyz", summary="The process can serve: the database answers")
+async def readyz(request: Request) -> Response:
+    try:
+        ok = bool(await run_in_threadpool(request.app.state.store.ping))
+    except Exception:  # a dead database must read as "not ready", never as a 500
+        ok = False
+    if not ok:
+        return FastJSON({"error": {"code": "unavailable", "message": "the database is not reachable", "details": {}}}, status_code=503)
+    return FastJSON({"status": "ready"})
+
+
+@router.get("/metrics", summary="Prometheus text format: request latency by route, open event streams, totals")
+def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

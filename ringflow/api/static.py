@@ -1,0 +1,94 @@
+"""The web pages and their static files, under content-hashed URLs cached forever.
+
+``__STATIC__`` in the HTML becomes ``/static/<hash>``, the hash of the whole web directory at
+start-up: a deploy changes every URL at once, so browsers may cache files as immutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from ringflow.api.errors import ApiError
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
+         ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png", ".ico": "image/x-icon",
+         ".woff2": "font/woff2", ".map": "application/json", ".txt": "text/plain", ".webmanifest": "application/manifest+json"}
+FALLBACK = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ringflow</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Ringflow</h1><p>The {page} page is not installed in this build.</p></main></body></html>"""
+
+
+def web_hash(root: Path) -> str:
+    """A short hash of every file's path and bytes under ``root``."""
+    digest = hashlib.sha256()
+    if root.is_dir():
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class WebAssets:
+    def __init__(self, root: Path = WEB_DIR):
+        self.root = root.resolve()
+        self.hash = web_hash(self.root)
+        self.prefix = f"/static/{self.hash}"
+        self._pages: dict[str, str] = {}
+
+    def page(self, name: str) -> str:
+        html = self._pages.get(name)
+        if html is None:
+            path = self.root / name
+            text = path.read_text("utf-8") if path.is_file() else FALLBACK.format(page=name.removesuffix(".html"))
+            html = self._pages[name] = text.replace("__STATIC__", self.prefix)
+        return html
+
+    def file(self, rel: str) -> Path | None:
+        """The file for ``rel`` if it is inside the web directory, else None (no traversal)."""
+        if not rel or "\0" in rel:
+            return None
+        path = (self.root / rel).resolve()
+        if not path.is_file() or self.root not in path.parents:
+            return None
+        return path
+
+
+def _page_response(html: str) -> Response:
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+
+def make_router(assets: WebAssets) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def index() -> Response:
+        return _page_response(assets.page("index.html"))
+
+    @router.get("/flows/{flow_id}")
+    def editor(flow_id: str) -> Response:  # the page checks access itself through the API
+        return _page_response(assets.page("editor.html"))
+
+    @router.get("/static/{digest}/{rel:path}")
+    def static_file(digest: str, rel: str, request: Request) -> Response:
+        path = assets.file(rel)
+        if path is None:
+            raise ApiError(404, "not_found", "no such file")
+        if digest != assets.hash:  # an old page after a deploy: send it to the current file
+            return Response(status_code=307, headers={"Location": f"{assets.prefix}/{rel}", "Cache-Control": "no-cache"})
+        media = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+    return router
+
+
+def install(app: FastAPI, assets: WebAssets | None = None) -> WebAssets:
+    assets = assets or WebAssets()
+    app.include_router(make_router(assets))
+    app.state.assets = assets
+    return assets
