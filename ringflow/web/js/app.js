@@ -1,0 +1,359 @@
+// The editor page: loads the flow's metadata and the catalogue, starts the engine (rendering,
+// camera, persistence, live events) and wires the UI around it: top bar, palette, properties,
+// search, validation, publish, history, outline, test calls and keyboard shortcuts.
+import { api, ApiError } from "./ui/api.js";
+import { $, h, debounce } from "./ui/dom.js";
+import { toast } from "./ui/toast.js";
+import { createPalette, acceptPaletteDrops } from "./ui/palette.js";
+import { createProperties } from "./ui/properties.js";
+import { createSearch } from "./ui/search.js";
+import { createHistory } from "./ui/history.js";
+import { createOutline } from "./ui/outline.js";
+import { createTestCall } from "./ui/testcall.js";
+import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
+import { copyNodes, pasteNodes, autoLayout, neighbour, defaultConfig } from "./ui/actions.js";
+import { renameFlow } from "./ui/rename.js";
+
+const flowId = Number(decodeURIComponent(location.pathname.split("/").filter(Boolean).pop()));
+const ui = { engine: null, meta: null, types: [], byName: new Map(), problems: [], clip: null, pastes: 0, revision: null };
+
+function stageMessage(text) {
+  const el = $("#stage-message");
+  el.hidden = !text;
+  el.textContent = text || "";
+}
+
+function setStatus(text, kind = "") {
+  const el = $("#save-status");
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
+function setRevision(rev) {
+  if (rev === null || rev === undefined) return;
+  ui.revision = rev;
+  $("#revision").textContent = `r${rev}`;
+}
+
+const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
+
+async function boot() {
+  if (!Number.isInteger(flowId) || flowId <= 0) return stageMessage("This address does not name a flow.");
+  let typesData, config;
+  try {
+    [ui.meta, typesData, config] = await Promise.all([api(`/flows/${flowId}`), api("/node-types"), api("/config")]);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) { location.assign("/"); return; }
+    return stageMessage(err.status === 404 ? "This flow does not exist, or it belongs to another account." : err.message);
+  }
+  ui.types = Array.isArray(typesData) ? typesData : typesData.types || [];
+  ui.byName = new Map(ui.types.map((t) => [t.name, t]));
+  document.title = `${ui.meta.name} · Ringflow`;
+  $("#flow-name").value = ui.meta.name;
+  setRevision(ui.meta.revision);
+  setStatus("Loading flow…");
+
+  const props = createProperties($("#inspector"), {
+    types: ui.types,
+    onChange: (index, patch) => ui.engine?.updateNode(index, patch),
+    onDelete: () => ui.engine?.deleteSelection(),
+  });
+  ui.props = props;
+  createPalette($("#palette"), ui.types, (type) => addNode(type, null));
+
+  let engineMod;
+  try {
+    engineMod = await import("./engine/engine.js");
+  } catch (err) {
+    setStatus("Editor unavailable", "error");
+    return stageMessage(`The editor engine could not be loaded (${err.message}).`);
+  }
+  const clientId = `ui-${Math.random().toString(36).slice(2, 10)}`;
+  ui.clientId = clientId;
+  try {
+    ui.engine = await engineMod.createEditorEngine({
+      canvas: $("#canvas"), domLayer: $("#dom-layer"), overlayRoot: $("#overlay-root"), minimap: $("#minimap"),
+      flowId, config, nodeTypes: ui.types, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
+    });
+  } catch (err) {
+    setStatus("Editor unavailable", "error");
+    return stageMessage(`The flow could not be opened: ${err.message}`);
+  }
+  window.ringflow = Object.assign(window.ringflow || {}, { ui: { problems: () => ui.problems, revision: () => ui.revision } });
+  setStatus("All changes saved", "ok");
+  wireEngine(props);
+  wireTopBar();
+  wireKeys();
+  acceptPaletteDrops($("#stage"), (type, cx, cy) => {
+    const r = $("#canvas").getBoundingClientRect();
+    addNode(type, ui.engine.screenToWorld(cx - r.left, cy - r.top));
+  });
+  revalidate();
+}
+
+function addNode(typeName, point) {
+  const e = ui.engine;
+  const t = ui.byName.get(typeName);
+  if (!e || !t) return;
+  let p = point;
+  if (!p) {
+    const r = $("#canvas").getBoundingClientRect();
+    p = e.screenToWorld(r.width / 2, r.height / 2);
+  }
+  const id = `${typeName}_${Math.random().toString(36).slice(2, 8)}`;
+  e.addNode({ id, type: typeName, x: Math.round(p.x - 100), y: Math.round(p.y - 36), label: t.title, config: defaultConfig(t) });
+  const i = e.indexOfId(id);
+  if (i >= 0) e.select([i]);
+  document.body.classList.remove("show-palette");
+  $("#toggle-palette").setAttribute("aria-pressed", "false");
+  toast(`Added ${t.title}.`, "ok", { timeout: 1500 });
+}
+
+async function showSelection(props) {
+  const e = ui.engine;
+  const sel = e.selection();
+  if (sel.length === 1) {
+    await e.details(sel);
+    if (e.selection().length === 1 && e.selection()[0] === sel[0]) props.show(e.nodeInfo(sel[0]));
+  } else if (sel.length > 1) props.showMany(sel.length);
+  else props.empty();
+}
+
+const revalidate = debounce(async () => {
+  try {
+    ui.problems = await validateFlow(flowId);
+  } catch (err) {
+    return;
+  }
+  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: p.message, severity: p.severity })));
+  ui.props?.setProblems(ui.problems);
+  paintProblemsBar($("#problems-bar"), ui.problems, () => openProblems("Problems", ui.problems));
+}, 600);
+
+function jumpToId(id) {
+  const e = ui.engine;
+  const i = e.indexOfId(id);
+  if (i >= 0) return jumpToIndex(i);
+  api(`/flows/${flowId}/search?q=${encodeURIComponent(id)}&limit=20`).then((data) => {
+    const list = Array.isArray(data) ? data : data?.nodes || data?.results || [];
+    const hit = list.find((n) => n.id === id) || list[0];
+    if (hit) jumpTo(hit); else toast(`Node ${id} was not found.`, "warning");
+  }).catch((err) => toast(err.message, "error"));
+}
+
+function jumpTo(node) {
+  const e = ui.engine;
+  let i = node.key !== undefined && node.key !== null ? e.indexOfKey(node.key) : -1;
+  if (i < 0) i = e.indexOfId(node.id);
+  if (i < 0) return toast(`Node ${node.id} is not loaded yet; try again in a moment.`, "warning");
+  jumpToIndex(i);
+}
+
+function jumpToIndex(i) {
+  const e = ui.engine;
+  e.centerOn(i, Math.max(1, e.camera.zoom));
+  e.select([i]);
+  focusCard(i);
+}
+
+function focusCard(i, tries = 10) {
+  const card = $(`#dom-layer .rf-card[data-index="${i}"]`);
+  if (card) card.focus({ preventScroll: true });
+  else if (tries > 0) requestAnimationFrame(() => focusCard(i, tries - 1));
+}
+
+function openProblems(title, problems, extra) {
+  const body = $("#publish-body");
+  body.replaceChildren(extra || h("span"), problems.length
+    ? h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); })))
+    : h("p", {}, "No problems found."));
+  $("#publish-title").textContent = title;
+  $("#publish-dialog").showModal();
+}
+
+let remoteToastAt = 0;
+function wireEngine(props) {
+  const e = ui.engine;
+  const refreshUndo = () => { $("#btn-undo").disabled = !e.canUndo(); $("#btn-redo").disabled = !e.canRedo(); };
+  e.on("selectionchange", () => showSelection(props));
+  e.on("nodeactivate", ({ index }) => {
+    e.select([index]);
+    document.body.classList.add("show-props");
+    requestAnimationFrame(() => $("#inspector input, #inspector select, #inspector textarea")?.focus());
+  });
+  e.on("change", ({ origin }) => {
+    refreshUndo();
+    if (origin === "remote") {
+      const now = Date.now();
+      if (now - remoteToastAt > 3000) toast("Another editor changed this flow; their changes are shown.", "info");
+      remoteToastAt = now;
+      showSelection(props);
+    } else {
+      setStatus("Saving…", "busy");
+    }
+    revalidate();
+  });
+  e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); });
+  e.on("conflict", ({ current }) => {
+    setRevision(current);
+    setStatus(`Reloaded at revision ${current}`, "warn");
+    toast(`This flow was changed elsewhere (now revision ${current}). Your last change was not saved; the view has been refreshed.`, "warning", { timeout: 10000 });
+    showSelection(props);
+    revalidate();
+  });
+  e.on("error", ({ message }) => { setStatus("Not saved", "error"); toast(message, "error"); });
+  e.on("modechange", ({ mode, reason }) => {
+    $("#mode").title = `Rendering mode: ${mode}`;
+    if (reason === "step-down") toast(`Frames were dropping: switched to ${mode} mode.`, "info");
+  });
+  refreshUndo();
+}
+
+function toggleDrawer(id, on) {
+  for (const d of ["outline", "history", "testcall"]) {
+    const open = d === id ? (on ?? $(`#${d}`).hidden) : false;
+    $(`#${d}`).hidden = !open;
+    $(`#btn-${d === "testcall" ? "test" : d}`).setAttribute("aria-pressed", String(open));
+  }
+  return !$(`#${id}`).hidden;
+}
+
+function wireTopBar() {
+  const e = ui.engine;
+  const name = $("#flow-name");
+  name.addEventListener("change", async () => {
+    const value = name.value.trim();
+    if (!value) { name.value = ui.meta.name; return toast("A flow needs a name.", "warning"); }
+    if (value === ui.meta.name) return;
+    try {
+      const rev = await renameFlow(e, flowId, value, ui.revision, ui.clientId);
+      ui.meta.name = value;
+      document.title = `${value} · Ringflow`;
+      setRevision(rev);
+      setStatus("Renamed", "ok");
+    } catch (err) {
+      name.value = ui.meta.name;
+      toast(err.message, "error");
+    }
+  });
+  name.addEventListener("keydown", (ev) => { if (ev.key === "Enter") name.blur(); if (ev.key === "Escape") { name.value = ui.meta.name; name.blur(); } });
+  $("#btn-undo").addEventListener("click", () => e.undo());
+  $("#btn-redo").addEventListener("click", () => e.redo());
+  $("#btn-fit").addEventListener("click", () => e.fitView());
+  $("#btn-layout").addEventListener("click", async () => {
+    try {
+      const n = await autoLayout(e, ui.meta.start);
+      toast(n ? `Arranged ${n} nodes. Undo with Ctrl+Z.` : "Already arranged.", "ok");
+    } catch (err) { toast(err.message, "warning"); }
+  });
+  $("#mode").addEventListener("change", (ev) => e.setMode(ev.target.value));
+  $("#btn-monitor").addEventListener("click", (ev) => {
+    const on = ev.currentTarget.getAttribute("aria-pressed") !== "true";
+    e.toggleOverlay(on);
+    ev.currentTarget.setAttribute("aria-pressed", String(on));
+  });
+  const outline = createOutline($("#outline"), {
+    flowId, typeTitle, nodeCount: () => e.state.count, onJump: jumpToId,
+    viewRect: () => {
+      const r = $("#canvas").getBoundingClientRect();
+      const a = e.screenToWorld(0, 0);
+      const b = e.screenToWorld(r.width, r.height);
+      return { x0: a.x, y0: a.y, x1: b.x, y1: b.y };
+    },
+  });
+  const history = createHistory($("#history"), flowId, typeTitle);
+  const test = createTestCall($("#testcall"), {
+    flowId,
+    onHighlight: ({ current, path }) => {
+      const idx = (ids) => ids.map((id) => e.indexOfId(id)).filter((i) => i >= 0);
+      e.setHighlight(idx(path || []), "path");
+      const cur = current ? idx([current]) : [];
+      e.setHighlight(cur, "current");
+      if (cur.length) e.centerOn(cur[0]);
+    },
+    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
+  });
+  $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
+  $("#btn-history").addEventListener("click", () => { if (toggleDrawer("history")) history.load(); });
+  $("#btn-test").addEventListener("click", () => toggleDrawer("testcall"));
+  for (const d of ["outline", "history", "testcall"]) $(`#${d}`).addEventListener("close", () => toggleDrawer(d, false));
+  $("#btn-validate").addEventListener("click", async () => {
+    try {
+      await e.flush();
+      ui.problems = await validateFlow(flowId);
+      revalidate();
+      openProblems(ui.problems.length ? "Validation problems" : "Validation passed", ui.problems);
+    } catch (err) { toast(err.message, "error"); }
+  });
+  $("#btn-publish").addEventListener("click", async () => {
+    try {
+      await e.flush();
+      const res = await publishFlow(flowId);
+      if (res.ok) {
+        toast(`Published${res.revision ? ` as revision ${res.revision}` : ""}.`, "ok");
+        openProblems("Published", [], h("p", { class: "publish-ok" }, `The flow is live${res.revision ? ` as revision ${res.revision}` : ""}.`));
+      } else {
+        ui.problems = res.problems;
+        revalidate();
+        openProblems("Cannot publish yet", res.problems, h("p", {}, `${res.message} Fix these first:`));
+      }
+    } catch (err) { toast(err.message, "error"); }
+  });
+  createSearch($("#node-search"), $("#search-results"), flowId, typeTitle, jumpTo);
+  for (const [btn, cls] of [["#toggle-palette", "show-palette"], ["#toggle-props", "show-props"]]) {
+    $(btn).addEventListener("click", (ev) => {
+      const on = document.body.classList.toggle(cls);
+      ev.currentTarget.setAttribute("aria-pressed", String(on));
+    });
+  }
+}
+
+function typing(el) {
+  return el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+}
+
+function wireKeys() {
+  const e = ui.engine;
+  let arrowStep = 0;
+  let lastFrom = -1;
+  document.addEventListener("keydown", async (ev) => {
+    const mod = ev.ctrlKey || ev.metaKey;
+    const k = ev.key.toLowerCase();
+    if (mod && k === "f" || (!mod && ev.key === "/" && !typing(ev.target))) {
+      ev.preventDefault();
+      $("#node-search").focus();
+      return;
+    }
+    if (typing(ev.target) || $("#publish-dialog").open) return;
+    if (mod && k === "z") { ev.preventDefault(); if (ev.shiftKey) e.redo(); else e.undo(); }
+    else if (mod && k === "y") { ev.preventDefault(); e.redo(); }
+    else if (mod && k === "c") {
+      const clip = await copyNodes(e);
+      if (clip) { ui.clip = clip; ui.pastes = 0; toast(`Copied ${clip.nodes.length} node${clip.nodes.length === 1 ? "" : "s"}.`, "info", { timeout: 1500 }); }
+    } else if (mod && k === "v") {
+      if (!ui.clip) return;
+      ev.preventDefault();
+      ui.pastes += 1;
+      const n = pasteNodes(e, ui.clip, 40 * ui.pastes);
+      toast(`Pasted ${n} node${n === 1 ? "" : "s"}.`, "ok", { timeout: 1500 });
+    } else if (mod && k === "a" && ev.target.closest?.("#stage")) {
+      ev.preventDefault();
+      const all = [];
+      for (let i = 0; i < e.state.count && all.length < 5000; i++) if (e.state.type[i] !== 254) all.push(i);
+      e.select(all);
+    } else if (ev.key.startsWith("Arrow") && ev.target.classList?.contains("rf-card")) {
+      ev.preventDefault();
+      const from = Number(ev.target.dataset.index);
+      arrowStep = from === lastFrom ? arrowStep : 0;
+      const to = neighbour(e, from, ev.key, ev.altKey ? ++arrowStep : 0);
+      lastFrom = from;
+      if (to < 0) return toast(ev.key === "ArrowDown" || ev.key === "ArrowRight" ? "No connection out of this node." : "Nothing connects into this node.", "info", { timeout: 1500 });
+      jumpToIndex(to);
+    } else if (ev.key === "Escape") {
+      document.body.classList.remove("show-palette", "show-props");
+      e.select([]);
+    }
+  });
+}
+
+boot();

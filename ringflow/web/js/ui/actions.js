@@ -1,0 +1,93 @@
+// Editing actions that need the engine: copy, paste, auto-layout and moving keyboard focus along
+// edges. They read the engine's FlowState and write only through change sets (so undo works).
+import { copySelection, pasteChanges } from "./clipboard.js";
+import { layeredLayout } from "./layered.js";
+
+const MAX_LAYOUT = 5000;
+
+function live(engine, i) {
+  const t = engine.state.type[i];
+  return i >= 0 && i < engine.state.count && t !== 254;
+}
+
+/** Edges among a set of node indices, as {source, outlet, target} ids (details must be loaded). */
+function edgesAmong(engine, indexSet) {
+  const s = engine.state;
+  const out = [];
+  for (let j = 0; j < s.ecount; j++) {
+    const a = s.esrc[j];
+    const b = s.edst[j];
+    if (!indexSet.has(a) || !indexSet.has(b)) continue;
+    const src = engine.nodeInfo(a);
+    const dst = engine.nodeInfo(b);
+    const outlet = (src.outlets || [])[s.eout[j]];
+    if (src.id && dst.id && outlet) out.push({ source: src.id, outlet, target: dst.id });
+  }
+  return out;
+}
+
+export async function copyNodes(engine) {
+  const sel = engine.selection().filter((i) => live(engine, i));
+  if (!sel.length) return null;
+  await engine.details(sel);
+  const nodes = sel.map((i) => engine.nodeInfo(i)).filter((n) => n.id)
+    .map((n) => ({ id: n.id, type: n.typeName, x: n.x, y: n.y, w: n.w, h: n.h, label: n.label, config: n.config }));
+  return copySelection(nodes, edgesAmong(engine, new Set(sel)));
+}
+
+/** Paste a clip shifted by `offset`; selects the new nodes; returns how many were added. */
+export function pasteNodes(engine, clip, offset) {
+  if (!clip || !clip.nodes.length) return 0;
+  const cs = pasteChanges(clip, new Set(), offset, offset);
+  const ids = cs.ids;
+  delete cs.ids;
+  engine.applyChanges(cs, { origin: "local" });
+  const indices = ids.map((id) => engine.indexOfId(id)).filter((i) => i >= 0);
+  if (indices.length) engine.select(indices);
+  return ids.length;
+}
+
+/** Arrange the selection (2+ nodes) or the whole flow in layers; returns the count moved. */
+export async function autoLayout(engine, startId) {
+  const s = engine.state;
+  let indices = engine.selection().filter((i) => live(engine, i));
+  if (indices.length < 2) {
+    indices = [];
+    for (let i = 0; i < s.count; i++) if (live(engine, i)) indices.push(i);
+  }
+  if (indices.length > MAX_LAYOUT) throw new Error(`Layout works on up to ${MAX_LAYOUT} nodes at a time: select a part of the flow first.`);
+  await engine.details(indices);
+  const infos = indices.map((i) => engine.nodeInfo(i)).filter((n) => n.id);
+  const pos = layeredLayout(infos, edgesAmong(engine, new Set(indices)), { start: startId });
+  const updated = [];
+  for (const n of infos) {
+    const p = pos.get(n.id);
+    if (p && (p.x !== n.x || p.y !== n.y)) updated.push({ id: n.id, key: n.key, set: { x: p.x, y: p.y }, prev: { x: n.x, y: n.y } });
+  }
+  if (updated.length) engine.applyChanges({ nodes: { updated } }, { origin: "local" });
+  return updated.length;
+}
+
+/** The node index reached from `index` with an arrow key: forward along outgoing edges for
+ * ArrowDown/ArrowRight, back along incoming ones for ArrowUp/ArrowLeft; `step` picks among several. */
+export function neighbour(engine, index, key, step = 0) {
+  const s = engine.state;
+  const forward = key === "ArrowDown" || key === "ArrowRight";
+  const found = [];
+  for (let j = 0; j < s.ecount; j++) {
+    if (forward && s.esrc[j] === index && live(engine, s.edst[j])) found.push(s.edst[j]);
+    if (!forward && s.edst[j] === index && live(engine, s.esrc[j])) found.push(s.esrc[j]);
+  }
+  const uniq = [...new Set(found)];
+  if (!uniq.length) return -1;
+  return uniq[((step % uniq.length) + uniq.length) % uniq.length];
+}
+
+/** Defaults for a new node of a type, from the catalogue's field defaults. */
+export function defaultConfig(type) {
+  const out = {};
+  for (const f of type.fields || []) {
+    if (f.default !== null && f.default !== undefined && f.default !== "") out[f.name] = structuredClone(f.default);
+  }
+  return out;
+}

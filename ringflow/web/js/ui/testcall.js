@@ -1,0 +1,94 @@
+// "Test a call": drives a call through the runtime's test-call API without a phone and shows what
+// the caller hears, where the call is, its variables and the path taken. The runtime's answer
+// shape is read defensively, since it is built in parallel (issue 5).
+import { api } from "./api.js";
+import { h, clear, icon } from "./dom.js";
+
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+
+/** Pull the fields we show out of a test-call answer, whatever it calls them. */
+export function readCall(data) {
+  const d = data?.call || data || {};
+  const said = d.say ?? d.said ?? d.hear ?? d.heard ?? d.prompts ?? d.output ?? d.messages ?? [];
+  const lines = (Array.isArray(said) ? said : [said]).map((s) => (typeof s === "string" ? s : s?.text ?? s?.say ?? s?.url ?? JSON.stringify(s))).filter(Boolean);
+  const node = d.node ?? d.current_node ?? d.node_id ?? d.current ?? null;
+  const path = (d.path ?? d.history ?? d.steps ?? []).map((p) => (typeof p === "string" ? p : p?.node ?? p?.node_id)).filter(Boolean);
+  const ended = Boolean(d.ended ?? d.done ?? d.finished ?? (d.status && ["completed", "ended", "hangup", "done"].includes(d.status)));
+  return { id: d.id ?? d.call_id ?? d.call_sid ?? d.sid ?? null, lines, node: typeof node === "object" && node ? node.id : node,
+    path, variables: d.variables ?? d.vars ?? d.flow?.variables ?? {}, ended, waiting: d.waiting ?? d.expects ?? d.awaiting ?? null };
+}
+
+/** deps: {flowId, onHighlight({current, path}), onClear()} */
+export function createTestCall(root, deps) {
+  let call = null;
+  const transcript = h("ol", { class: "transcript", "aria-live": "polite", "aria-label": "What the caller hears" });
+  const where = h("p", { class: "call-where" });
+  const vars = h("dl", { class: "vars" });
+  const speech = h("input", { id: "tc-speech", type: "text", placeholder: "What the caller says", autocomplete: "off" });
+  const keypad = h("div", { class: "keypad", role: "group", "aria-label": "Keypad" },
+    KEYS.map((k) => h("button", { class: "key", type: "button", "aria-label": `Press ${k}`, onclick: () => send({ digits: k }) }, k)));
+  const startBtn = h("button", { class: "btn btn-primary", type: "button", onclick: start }, "Start test call");
+  const hangBtn = h("button", { class: "btn btn-danger", type: "button", onclick: stop, disabled: true }, "Hang up");
+  const speechForm = h("form", { class: "speech-row" }, h("label", { class: "sr-only", for: "tc-speech" }, "Caller speech"), speech,
+    h("button", { class: "btn", type: "submit" }, "Say"));
+  speechForm.addEventListener("submit", (ev) => { ev.preventDefault(); if (speech.value.trim()) send({ speech: speech.value.trim() }); speech.value = ""; });
+  const error = h("div", { class: "form-error", role: "alert", hidden: true });
+  root.replaceChildren(h("div", { class: "drawer-head" }, h("h2", {}, "Test a call"),
+    h("button", { class: "btn btn-sm btn-ghost", type: "button", "aria-label": "Close test call", onclick: () => root.dispatchEvent(new CustomEvent("close")) }, "Close")),
+  h("div", { class: "drawer-body" }, h("p", { class: "muted" }, "Runs the published flow as a call, without a phone."),
+    h("div", { class: "row" }, startBtn, hangBtn), error, where, transcript, keypad, speechForm, h("h3", {}, "Variables"), vars));
+  setActive(false);
+
+  function setActive(on) {
+    for (const b of keypad.querySelectorAll("button")) b.disabled = !on;
+    for (const el of speechForm.elements) el.disabled = !on;
+    hangBtn.disabled = !on;
+  }
+
+  function fail(err) {
+    error.hidden = false;
+    const text = err.status === 404 ? "This flow has no published revision to call: publish the flow first." : err.message;
+    clear(error, icon("error"), h("span", {}, text));
+  }
+
+  function show(data, you) {
+    const c = readCall(data);
+    if (c.id) call = c.id;
+    if (you) transcript.appendChild(h("li", { class: "you" }, h("span", { class: "who" }, "Caller: "), you));
+    for (const line of c.lines) transcript.appendChild(h("li", { class: "heard" }, h("span", { class: "who" }, "Flow: "), line));
+    where.textContent = c.ended ? "The call has ended." : c.node ? `Now at node ${c.node}${c.waiting ? ` (waiting for ${c.waiting})` : ""}.` : "";
+    clear(vars, Object.entries(c.variables || {}).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]));
+    deps.onHighlight({ current: c.ended ? null : c.node, path: c.path });
+    setActive(!c.ended);
+    if (c.ended) call = null;
+  }
+
+  async function start() {
+    error.hidden = true;
+    transcript.replaceChildren();
+    try {
+      const data = await api(`/flows/${deps.flowId}/test-calls`, { method: "POST", body: {} });
+      show(data, null);
+    } catch (err) { fail(err); }
+  }
+
+  async function send(input) {
+    if (!call) return;
+    error.hidden = true;
+    try {
+      const data = await api(`/flows/${deps.flowId}/test-calls/${encodeURIComponent(call)}`, { method: "POST", body: input });
+      show(data, input.digits ? `pressed ${input.digits}` : `said “${input.speech}”`);
+    } catch (err) { fail(err); }
+  }
+
+  async function stop() {
+    if (call) {
+      try { await api(`/flows/${deps.flowId}/test-calls/${encodeURIComponent(call)}`, { method: "POST", body: { hangup: true } }); } catch { /* ended anyway */ }
+    }
+    call = null;
+    where.textContent = "You hung up.";
+    setActive(false);
+    deps.onClear();
+  }
+  return { start, stop };
+}
