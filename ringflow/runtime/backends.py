@@ -1,0 +1,191 @@
+"""Where call states live between webhooks: in this process, or in Redis for many processes.
+
+Both backends offer the same four coroutines and pass the same tests. ``put`` is a
+compare-and-set on the step counter, so a retried webhook racing the original (or two
+server processes) can never advance one call twice.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Hashable, Protocol
+
+import orjson
+
+from ringflow.runtime.state import CallState
+
+
+class BackendUnavailable(RuntimeError):
+    """The state store cannot be reached; the webhook apologises and hangs up."""
+
+
+class StateBackend(Protocol):
+    async def get(self, sid: str) -> CallState | None: ...
+    async def put(self, state: CallState, expect_step: int | None) -> bool: ...
+    async def delete(self, sid: str) -> None: ...
+    async def count(self) -> int: ...
+
+
+class MemoryBackend:
+    """Calls in a dict; abandoned ones expire through a hashed timing wheel.
+
+    One timer per call would cost ~216 B and O(log n) each; the wheel is a list of sets of
+    call ids, one per tick. A call sits in the bucket of its deadline; when the bucket comes
+    round, calls whose deadline moved on (they were touched since) are re-filed, the others
+    dropped. Touching a call only rewrites its deadline: O(1), no allocation.
+    """
+
+    def __init__(self, tick: float = 1.0, slots: int = 512, clock: Callable[[], float] = time.time):
+        self.calls: dict[str, CallState] = {}
+        self.tick, self.slots, self.clock = tick, slots, clock
+        self.wheel: list[set[str]] = [set() for _ in range(slots)]
+        self._cursor = int(clock() / tick)
+
+    def _file(self, sid: str, deadline: float) -> None:
+        self.wheel[int(deadline / self.tick) % self.slots].add(sid)
+
+    async def get(self, sid: str) -> CallState | None:
+        return self.calls.get(sid)
+
+    def put_nowait(self, state: CallState, expect_step: int | None) -> bool:
+        sid = state.call[0]
+        current = self.calls.get(sid)
+        if (current is None) != (expect_step is None) or (current is not None and current.step != expect_step):
+            return False
+        self.calls[sid] = state
+        if current is None:
+            self._file(sid, state.deadline)
+        return True
+
+    async def put(self, state: CallState, expect_step: int | None) -> bool:
+        return self.put_nowait(state, expect_step)
+
+    async def delete(self, sid: str) -> None:
+        self.calls.pop(sid, None)  # its wheel entry is dropped when the bucket comes round
+
+    async def count(self) -> int:
+        return len(self.calls)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Turn the wheel up to ``now``; returns how many abandoned calls were dropped."""
+        now = self.clock() if now is None else now
+        target = int(now / self.tick)
+        dropped = 0
+        steps = min(target - self._cursor, self.slots)
+        for i in range(max(steps, 0) + 1):
+            bucket_index = (self._cursor + i) % self.slots
+            bucket = self.wheel[bucket_index]
+            if not bucket:
+                continue
+            keep: list[tuple[str, float]] = []
+            for sid in bucket:
+                st = self.calls.get(sid)
+                if st is None:
+                    continue
+                if st.deadline <= now:
+                    del self.calls[sid]
+                    dropped += 1
+                else:
+                    keep.append((sid, st.deadline))
+            bucket.clear()
+            for sid, deadline in keep:
+                self._file(sid, deadline)
+        self._cursor = target
+        return dropped
+
+
+# --- Redis -------------------------------------------------------------------------------
+
+_CAS = """
+local cur = redis.call('HGET', KEYS[1], 'n')
+if ARGV[1] == '' then
+  if cur then return 0 end
+elseif cur ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'n', ARGV[2], 's', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+def state_key(sid: str, prefix: str = "rf") -> str:
+    """``rf:{CAxxx}:s``: the braces make Redis Cluster keep all of a call's keys on one shard."""
+    return f"{prefix}:{{{sid}}}:s"
+
+
+def _key_out(key: Hashable) -> Any:
+    return list(key) if isinstance(key, tuple) else key
+
+
+def _key_in(raw: Any) -> Hashable:
+    return tuple(raw) if isinstance(raw, list) else raw
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def encode_state(st: CallState) -> bytes:
+    """A compact JSON array (no field names): ~100-200 bytes for a call in a menu."""
+    return orjson.dumps([
+        _key_out(st.flow), st.node, st.step, st.steps, st.same, st.retry, st.vars, st.outs, list(st.call[1:]),  # the sid is the key
+        [[_key_out(k), n] for k, n in st.stack] if st.stack else None, int(st.deadline), st.last,
+    ])
+
+
+def decode_state(blob: bytes, sid: str) -> CallState:
+    f = orjson.loads(blob)
+    st = CallState(_key_in(f[0]), (sid, *f[8]), f[10])
+    st.node, st.step, st.steps, st.same, st.retry, st.vars, st.outs = f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+    st.stack = tuple((_key_in(k), n) for k, n in f[9]) if f[9] else None
+    st.last = _tuples(f[11])
+    return st
+
+
+class RedisBackend:
+    """One small hash per call (``n`` = step counter, ``s`` = encoded state) with a TTL."""
+
+    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600):
+        self.client, self.prefix, self.ttl = client, prefix, ttl
+        self._cas = client.register_script(_CAS)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "rf", ttl: int = 4 * 3600) -> "RedisBackend":
+        import redis.asyncio as aioredis
+
+        client = aioredis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0, health_check_interval=5)
+        return cls(client, prefix, ttl)
+
+    async def _do(self, coro: Any) -> Any:
+        from redis.exceptions import ConnectionError as RConnectionError, TimeoutError as RTimeoutError
+
+        try:
+            return await coro
+        except (RConnectionError, RTimeoutError, OSError) as exc:
+            raise BackendUnavailable(f"call state store unreachable: {exc}") from exc
+
+    async def get(self, sid: str) -> CallState | None:
+        blob = await self._do(self.client.hget(state_key(sid, self.prefix), "s"))
+        return decode_state(blob, sid) if blob else None
+
+    async def put(self, state: CallState, expect_step: int | None) -> bool:
+        args = ["" if expect_step is None else str(expect_step), str(state.step), encode_state(state), self.ttl]
+        return bool(await self._do(self._cas(keys=[state_key(state.call[0], self.prefix)], args=args)))
+
+    async def delete(self, sid: str) -> None:
+        await self._do(self.client.delete(state_key(sid, self.prefix)))
+
+    async def count(self) -> int:
+        n = 0
+        async for _ in self.client.scan_iter(match=f"{self.prefix}:{{*}}:s", count=1000):
+            n += 1
+        return n
+
+    async def memory_usage(self, sid: str) -> int:
+        return int(await self._do(self.client.memory_usage(state_key(sid, self.prefix), samples=0)) or 0)
+
+    async def close(self) -> None:
+        await self.client.aclose()

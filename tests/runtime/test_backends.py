@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis.asyncio as aioredis
+
+from ringflow.runtime.backends import BackendUnavailable, MemoryBackend, RedisBackend, decode_state, encode_state
+from ringflow.runtime.state import CallState
+
+REDIS_URL = os.environ.get("RINGFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def make_state(sid: str, step: int = 0, deadline: int = 2_000_000_000) -> CallState:
+    st = CallState((1, 2, 3), (sid, "+1555", "+1666", "inbound", "AC1"), deadline)
+    st.node, st.step, st.vars = 4, step, {"a": "b"}
+    st.outs = {"menu": {"digits": "1"}, "h": {"status_code": 200, "parsed": {"x": [1, {"y": None}]}}}
+    st.stack = (((1, 9, 1), 3),)
+    st.last = (("say", "hi", "alice", "en-US", 1), ("gather", "dtmf", 1, 5, "", ("a",), ("say", "p", "alice", "en-US", 1)), 7)
+    return st
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def backend(request):
+    if request.param == "memory":
+        yield MemoryBackend()
+        return
+    prefix = f"rft{uuid.uuid4().hex[:10]}"
+    be = RedisBackend(aioredis.from_url(REDIS_URL), prefix=prefix, ttl=60)
+    yield be
+    async for key in be.client.scan_iter(match=f"{prefix}:*"):
+        await be.client.delete(key)
+    await be.close()
+
+
+async def test_put_get_roundtrip_is_exact(backend):
+    st = make_state("CA" + uuid.uuid4().hex)
+    assert await backend.get(st.sid) is None
+    assert await backend.put(st, None) is True
+    assert await backend.get(st.sid) == st
+
+
+async def test_put_is_compare_and_set_on_the_step(backend):
+    st = make_state("CA" + uuid.uuid4().hex)
+    assert await backend.put(st, None)
+    assert await backend.put(st, None) is False  # a second "first webhook" cannot overwrite
+    nxt = st.copy()
+    nxt.step = 1
+    assert await backend.put(nxt, 0) is True
+    stale = st.copy()
+    stale.step = 1
+    stale.node = 99
+    assert await backend.put(stale, 0) is False  # the retry lost the race: nothing written
+    assert (await backend.get(st.sid)).node == 4
+
+
+async def test_delete_frees_the_call(backend):
+    st = make_state("CA" + uuid.uuid4().hex)
+    await backend.put(st, None)
+    await backend.delete(st.sid)
+    assert await backend.get(st.sid) is None
+    await backend.delete(st.sid)  # deleting twice is fine
+
+
+def test_encoding_is_small():
+    blob = encode_state(make_state("CA" + "a" * 32))
+    assert decode_state(blob, "CA" + "a" * 32) == make_state("CA" + "a" * 32)
+    plain = CallState((1, 2, 3), ("CA" + "a" * 32, "+15551234567", "+15557654321", "inbound", "AC" + "b" * 32), 1_800_000_000)
+    plain.last = (3,)
+    assert len(encode_state(plain)) < 140
+
+
+def test_timing_wheel_drops_only_abandoned_calls():
+    now = [1000.0]
+    be = MemoryBackend(tick=1.0, slots=8, clock=lambda: now[0])
+    idle, busy, far = make_state("CAidle", deadline=1005), make_state("CAbusy", deadline=1005), make_state("CAfar", deadline=1030)
+    for st in (idle, busy, far):
+        assert be.put_nowait(st, None)
+    touched = busy.copy()
+    touched.step, touched.deadline = 1, 1020
+    assert be.put_nowait(touched, 0)
+    now[0] = 1006
+    assert be.sweep() == 1 and set(be.calls) == {"CAbusy", "CAfar"}
+    now[0] = 1021
+    assert be.sweep() == 1 and set(be.calls) == {"CAfar"}  # far lapped the 8-slot wheel and survived
+    now[0] = 1031
+    assert be.sweep() == 1 and be.calls == {}
+
+
+async def test_unreachable_redis_raises_backend_unavailable():
+    be = RedisBackend.from_url("redis://127.0.0.1:1/0", prefix="rfdead")
+    with pytest.raises(BackendUnavailable):
+        await be.get("CAx")
+    with pytest.raises(BackendUnavailable):
+        await be.put(make_state("CAx"), None)
+    await be.close()
