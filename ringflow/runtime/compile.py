@@ -75,13 +75,13 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     if kind == SAY:
         return (t("text"), str(cfg.get("voice") or "alice"), str(cfg.get("language") or "en-US"), _int(cfg.get("loop"), 1))
     if kind == PLAY:
-        return (t("url"), _int(cfg.get("loop"), 1))
+        return (t("url"), _int(cfg.get("loop"), 1), t("digits"))
     if kind == PAUSE:
         return (_int(cfg.get("seconds"), 1),)
     if kind == GATHER:
         hints = tuple(h for h in cfg.get("hints") or [] if isinstance(h, str))
         return (t("prompt"), str(cfg.get("input") or "dtmf"), _int(cfg.get("num_digits"), 1), _int(cfg.get("timeout"), 5),
-                str(cfg.get("finish_on_key") or ""), hints)
+                str(cfg.get("finish_on_key") or ""), hints, t("prompt_url"))
     if kind == MENU:
         digits = tuple(d for d in cfg.get("digits") or [] if isinstance(d, str))
         return (t("prompt"), frozenset(digits), _int(cfg.get("timeout"), 5), _int(cfg.get("retries"), 2))
@@ -124,6 +124,13 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     return ()
 
 
+def prompt_action(text: str, url: str) -> tuple[Any, ...] | None:
+    """What a gather or menu plays while it listens: an audio file if given, else speech."""
+    if url:
+        return ("play", url, 1, "")
+    return ("say", text, "alice", "en-US", 1) if text else None
+
+
 def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The action a node always emits, when none of its fields is a template."""
     if any(isinstance(c, Template) for c in conf):
@@ -135,10 +142,10 @@ def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
     if kind == PAUSE:
         return ("pause",) + conf
     if kind == GATHER:
-        prompt = ("say", conf[0], "alice", "en-US", 1) if conf[0] else None
+        prompt = prompt_action(conf[0], conf[6])
         return ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt)
     if kind == MENU:
-        prompt = ("say", conf[0], "alice", "en-US", 1) if conf[0] else None
+        prompt = prompt_action(conf[0], "")
         return ("gather", "dtmf", 1, conf[2], "", (), prompt)
     if kind == RECORD:
         return ("record",) + conf
@@ -152,7 +159,11 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
     ids, kinds, confs, statics, warnings = [], [], [], [], []
     for node in nodes:
         kind = KINDS.get(node.get("type", ""), UNKNOWN)
-        if kind == UNKNOWN:
+        if kind == UNKNOWN and node.get("type") == "unsupported":
+            cfg0 = node.get("config") or {}
+            warnings.append(f"node {node['id']}: Ringflow cannot execute {cfg0.get('platform', 'imported')} widget "
+                            f"{cfg0.get('original_type', '?')}; the call ends there")
+        elif kind == UNKNOWN:
             warnings.append(f"node {node['id']}: unknown type {node.get('type')!r}; the call ends there")
         cfg = {**default_config(node["type"]), **(node.get("config") or {})} if node.get("type") in CATALOGUE else {}
         conf = _conf(kind, cfg, node["id"], warnings)

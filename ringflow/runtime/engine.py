@@ -15,11 +15,11 @@ traversals for history and live counts.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
-                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow)
+                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow, prompt_action)
 from ringflow.runtime.state import ENDED, CallState
 from ringflow.runtime.templates import Template, build_context
 
@@ -101,12 +101,10 @@ class _Run:
         static = cf.static[node]
         if static is not None:
             return static
-        if kind in (GATHER, MENU):
-            prompt_text = self.text(c[0])
-            prompt = ("say", prompt_text, "alice", "en-US", 1) if prompt_text else None
-            if kind == MENU:
-                return ("gather", "dtmf", 1, c[2], "", (), prompt)
-            return ("gather", c[1], c[2], c[3], c[4], c[5], prompt)
+        if kind == MENU:
+            return ("gather", "dtmf", 1, c[2], "", (), prompt_action(self.text(c[0]), ""))
+        if kind == GATHER:
+            return ("gather", c[1], c[2], c[3], c[4], c[5], prompt_action(self.text(c[0]), self.text(c[6])))
         if kind == HTTP:
             return ("http", c[0], self.text(c[1]), c[2], self.text(c[3]), c[4])
         if kind == TRANSFER:
@@ -139,7 +137,7 @@ class _Run:
                 elif kind == SAY:
                     self.actions.append(("say", self.text(c[0]), c[1], c[2], c[3]))
                 else:
-                    self.actions.append(("play", self.text(c[0]), c[1]))
+                    self.actions.append(("play", self.text(c[0]), c[1], self.text(c[2])))
                 outlet = "next"
             elif kind == SPLIT:
                 outlet = self.split(c)
@@ -156,7 +154,8 @@ class _Run:
                 self.trail.append((node, ""))
                 return self.end()
             else:
-                return self.end("unknown_node")
+                self.trail.append((node, ""))
+                return self.end("unsupported_node")
             self.trail.append((node, outlet))
             target = cf.exits[node].get(outlet)
             if target is None:
@@ -183,6 +182,25 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _parse_time(text: str) -> tuple[int, ...] | None:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _ordered(parse: Any, value: str, expected: str, before: bool) -> bool:
+    a, b = parse(value), parse(expected)
+    if a is None or b is None:
+        return False
+    return a < b if before else a > b
+
+
 def _matches(op: str, value: str, expected: str, rx: re.Pattern[str] | None) -> bool:
     if op == "equals":
         return value == expected
@@ -199,6 +217,21 @@ def _matches(op: str, value: str, expected: str, rx: re.Pattern[str] | None) -> 
         if a is None or b is None:
             return False
         return a < b if op == "less_than" else a > b
+    if op in ("matches_any_of", "does_not_match_any_of"):
+        hit = value in {item.strip() for item in expected.split(",")}
+        return hit if op == "matches_any_of" else not hit
+    if op == "is_blank":
+        return not value.strip()
+    if op == "is_not_blank":
+        return bool(value.strip())
+    if op == "does_not_contain":
+        return expected not in value
+    if op == "does_not_start_with":
+        return not value.startswith(expected)
+    if op in ("is_before_time", "is_after_time"):
+        return _ordered(_parse_time, value, expected, op == "is_before_time")
+    if op in ("is_before_date", "is_after_date"):
+        return _ordered(_parse_date, value, expected, op == "is_before_date")
     return False
 
 

@@ -79,6 +79,15 @@ def test_gather_keypress_speech_timeout_and_node_results_in_templates():
     ("regex", "^g.l", "gold", True), ("regex", "^\\d+$", "gold", False),
     ("less_than", "10", "9.5", True), ("less_than", "10", "11", False), ("less_than", "10", "abc", False),
     ("greater_than", "10", "11", True), ("greater_than", "10", "10", False),
+    ("matches_any_of", "1, 2 ,3", "2", True), ("matches_any_of", "1, 2", "12", False),
+    ("does_not_match_any_of", "1, 2", "3", True), ("does_not_match_any_of", "1, 2", "1", False),
+    ("is_blank", "", "  ", True), ("is_blank", "", "x", False), ("is_not_blank", "", "x", True), ("is_not_blank", "", "", False),
+    ("does_not_contain", "x", "gold", True), ("does_not_contain", "ol", "gold", False),
+    ("does_not_start_with", "x", "gold", True), ("does_not_start_with", "go", "gold", False),
+    ("is_before_time", "12:00", "09:30", True), ("is_before_time", "12:00", "12:00:01", False), ("is_before_time", "12:00", "soon", False),
+    ("is_after_time", "12:00", "13:05:00", True), ("is_after_time", "12:00", "11:59", False),
+    ("is_before_date", "2026-12-25", "2026-12-24", True), ("is_before_date", "2026-12-25", "2027-01-01", False),
+    ("is_after_date", "2026-12-25", "2027-01-01T10:00", True), ("is_after_date", "2026-12-25", "not a date", False),
 ])
 def test_split_every_operator(op, value, input_, hit):
     cf = flow([("s0", "set", {"variables": {"v": input_}}),
@@ -150,7 +159,7 @@ def test_set_play_pause_hangup():
                ("never", "say", {"text": "never"})],
               [("s", "next", "p"), ("p", "next", "z"), ("z", "next", "say"), ("say", "next", "h")])
     step = start(cf)
-    assert step.actions == [("play", "https://a/b.mp3", 2), ("pause", 3), ("say", "+15551230000-v", "alice", "en-US", 1), ("hangup", "")]
+    assert step.actions == [("play", "https://a/b.mp3", 2, ""), ("pause", 3), ("say", "+15551230000-v", "alice", "en-US", 1), ("hangup", "")]
     assert step.state.vars == {"name": "+15551230000", "k": "v"} and step.state.node == ENDED
 
 
@@ -203,3 +212,15 @@ def test_demo_flow_runs_end_to_end_deterministically():
 
 def test_clean_digits():
     assert clean_digits("12 3#*x") == "123#*" and clean_digits(None) == "" and len(clean_digits("1" * 100)) == 32
+
+
+def test_play_digits_gather_audio_prompt_and_unsupported_node():
+    cf = flow([("p", "play", {"digits": "12w3"}), ("g", "gather", {"prompt": "ignored", "prompt_url": "https://a/p.mp3"}),
+               ("u", "unsupported", {"platform": "studio", "original_type": "send-to-flex"})],
+              [("p", "next", "g"), ("g", "keypress", "u")])
+    first = start(cf)
+    assert first.actions[0] == ("play", "", 1, "12w3")
+    assert first.actions[1][6] == ("play", "https://a/p.mp3", 1, "")
+    assert any("send-to-flex" in w for w in cf.warnings)
+    end = advance(cf, first.state, ("digits", "5"), NOW)
+    assert end.actions == [("hangup", "unsupported_node")] and end.state.node == ENDED
