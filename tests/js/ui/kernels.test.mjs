@@ -1,8 +1,8 @@
 // Unit tests of the UI's pure kernels (layered layout, copy/paste): node --test.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { layeredLayout } from "../../../../ringflow/web/js/ui/layered.js";
-import { copySelection, pasteChanges, freshId } from "../../../../ringflow/web/js/ui/clipboard.js";
+import { layeredLayout } from "../../../ringflow/web/js/ui/layered.js";
+import { copySelection, pasteChanges, freshId } from "../../../ringflow/web/js/ui/clipboard.js";
 
 const n = (id, x = 0, y = 0) => ({ id, x, y, w: 200, h: 72 });
 

@@ -9,18 +9,19 @@ const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 /** Pull the fields we show out of a test-call answer, whatever it calls them. */
 export function readCall(data) {
   const d = data?.call || data || {};
-  const said = d.say ?? d.said ?? d.hear ?? d.heard ?? d.prompts ?? d.output ?? d.messages ?? [];
+  const said = d.said ?? d.say ?? d.hear ?? d.heard ?? d.prompts ?? d.output ?? [];
   const lines = (Array.isArray(said) ? said : [said]).map((s) => (typeof s === "string" ? s : s?.text ?? s?.say ?? s?.url ?? JSON.stringify(s))).filter(Boolean);
-  const node = d.node ?? d.current_node ?? d.node_id ?? d.current ?? null;
+  const node = d.node_id ?? d.node ?? d.current_node ?? null;
   const path = (d.path ?? d.history ?? d.steps ?? []).map((p) => (typeof p === "string" ? p : p?.node ?? p?.node_id)).filter(Boolean);
   const ended = Boolean(d.ended ?? d.done ?? d.finished ?? (d.status && ["completed", "ended", "hangup", "done"].includes(d.status)));
-  return { id: d.id ?? d.call_id ?? d.call_sid ?? d.sid ?? null, lines, node: typeof node === "object" && node ? node.id : node,
-    path, variables: d.variables ?? d.vars ?? d.flow?.variables ?? {}, ended, waiting: d.waiting ?? d.expects ?? d.awaiting ?? null };
+  return { id: d.call_sid ?? d.id ?? d.call_id ?? null, lines, node: typeof node === "object" && node ? node.id : node,
+    path, variables: d.variables ?? d.flow?.variables ?? {}, ended, waiting: d.waiting_for ?? d.waiting ?? null };
 }
 
 /** deps: {flowId, onHighlight({current, path}), onClear()} */
 export function createTestCall(root, deps) {
   let call = null;
+  let path = [];
   const transcript = h("ol", { class: "transcript", "aria-live": "polite", "aria-label": "What the caller hears" });
   const where = h("p", { class: "call-where" });
   const vars = h("dl", { class: "vars" });
@@ -33,21 +34,27 @@ export function createTestCall(root, deps) {
     h("button", { class: "btn", type: "submit" }, "Say"));
   speechForm.addEventListener("submit", (ev) => { ev.preventDefault(); if (speech.value.trim()) send({ speech: speech.value.trim() }); speech.value = ""; });
   const error = h("div", { class: "form-error", role: "alert", hidden: true });
+  const draft = h("input", { id: "tc-draft", type: "checkbox" });
+  const silence = h("button", { class: "btn btn-sm", type: "button", onclick: () => send({ event: "timeout" }) }, "Stay silent");
   root.replaceChildren(h("div", { class: "drawer-head" }, h("h2", {}, "Test a call"),
     h("button", { class: "btn btn-sm btn-ghost", type: "button", "aria-label": "Close test call", onclick: () => root.dispatchEvent(new CustomEvent("close")) }, "Close")),
   h("div", { class: "drawer-body" }, h("p", { class: "muted" }, "Runs the published flow as a call, without a phone."),
-    h("div", { class: "row" }, startBtn, hangBtn), error, where, transcript, keypad, speechForm, h("h3", {}, "Variables"), vars));
+    h("div", { class: "check" }, draft, h("label", { for: "tc-draft" }, "Run the draft (not the published revision)")),
+    h("div", { class: "row" }, startBtn, hangBtn), error, where, transcript, keypad, speechForm, silence, h("h3", {}, "Variables"), vars));
   setActive(false);
 
   function setActive(on) {
     for (const b of keypad.querySelectorAll("button")) b.disabled = !on;
     for (const el of speechForm.elements) el.disabled = !on;
     hangBtn.disabled = !on;
+    silence.disabled = !on;
   }
 
   function fail(err) {
     error.hidden = false;
-    const text = err.status === 404 ? "This flow has no published revision to call: publish the flow first." : err.message;
+    const unpublished = err.code === "not_published" || (err.status === 404 && !call);
+    const text = unpublished ? "This flow has no published revision to call: publish the flow first (or tick “Run the draft”)."
+      : err.code === "call_ended" ? "This test call has ended. Start a new one." : err.message;
     clear(error, icon("error"), h("span", {}, text));
   }
 
@@ -58,7 +65,8 @@ export function createTestCall(root, deps) {
     for (const line of c.lines) transcript.appendChild(h("li", { class: "heard" }, h("span", { class: "who" }, "Flow: "), line));
     where.textContent = c.ended ? "The call has ended." : c.node ? `Now at node ${c.node}${c.waiting ? ` (waiting for ${c.waiting})` : ""}.` : "";
     clear(vars, Object.entries(c.variables || {}).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]));
-    deps.onHighlight({ current: c.ended ? null : c.node, path: c.path });
+    path = [...path, ...c.path].slice(-200);
+    deps.onHighlight({ current: c.ended ? null : c.node, path });
     setActive(!c.ended);
     if (c.ended) call = null;
   }
@@ -66,8 +74,10 @@ export function createTestCall(root, deps) {
   async function start() {
     error.hidden = true;
     transcript.replaceChildren();
+    path = [];
+    call = null;
     try {
-      const data = await api(`/flows/${deps.flowId}/test-calls`, { method: "POST", body: {} });
+      const data = await api(`/flows/${deps.flowId}/test-calls${draft.checked ? "?draft=1" : ""}`, { method: "POST", body: {} });
       show(data, null);
     } catch (err) { fail(err); }
   }
@@ -76,14 +86,14 @@ export function createTestCall(root, deps) {
     if (!call) return;
     error.hidden = true;
     try {
-      const data = await api(`/flows/${deps.flowId}/test-calls/${encodeURIComponent(call)}`, { method: "POST", body: input });
-      show(data, input.digits ? `pressed ${input.digits}` : `said “${input.speech}”`);
+      const data = await api(`/test-calls/${encodeURIComponent(call)}/steps`, { method: "POST", body: input });
+      show(data, input.digits ? `pressed ${input.digits}` : input.speech ? `said “${input.speech}”` : "stayed silent");
     } catch (err) { fail(err); }
   }
 
   async function stop() {
     if (call) {
-      try { await api(`/flows/${deps.flowId}/test-calls/${encodeURIComponent(call)}`, { method: "POST", body: { hangup: true } }); } catch { /* ended anyway */ }
+      try { await api(`/test-calls/${encodeURIComponent(call)}/steps`, { method: "POST", body: { event: "hangup" } }); } catch { /* ended anyway */ }
     }
     call = null;
     where.textContent = "You hung up.";

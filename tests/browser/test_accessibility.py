@@ -1,0 +1,52 @@
+"""axe-core finds no serious or critical violation on the list page and the editor."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.browser.conftest import Server, menu_flow, open_editor, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def serious(page: Page) -> list[str]:
+    results = Axe().run(page)
+    found = []
+    for v in results.response.get("violations", []):
+        if v.get("impact") in ("serious", "critical"):
+            targets = [", ".join(n.get("target", [])) for n in v.get("nodes", [])][:5]
+            found.append(f"{v['id']} ({v['impact']}): {v.get('help')} at {targets}")
+    return found
+
+
+def test_list_page_sign_in_and_flows_have_no_serious_violations(page: Page, server: Server, api_key: str) -> None:
+    page.goto("/")
+    page.get_by_label("API key").wait_for()
+    assert serious(page) == []
+    server.flow(api_key, menu_flow())
+    sign_in(page, api_key)
+    page.locator("#flow-rows tr").first.wait_for()
+    assert serious(page) == []
+
+
+def test_editor_has_no_serious_violations(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    page.locator(".rf-card").first.wait_for()
+    assert serious(page) == []
+    page.locator(".rf-card", has_text="Main menu").click()
+    page.locator("#prop-label").wait_for()
+    for button in ("Outline", "Test call"):
+        page.get_by_role("button", name=button, exact=True).click()
+        page.wait_for_timeout(200)
+        assert serious(page) == [], button
+
+
+def test_the_scan_does_see_a_planted_violation(page: Page, server: Server) -> None:
+    """Guards the two tests above: a scan that cannot fail would prove nothing."""
+    page.goto("/")
+    page.get_by_label("API key").wait_for()
+    page.evaluate("document.querySelector('main').appendChild(document.createElement('button'))")
+    assert any(v.startswith("button-name") for v in serious(page))
