@@ -43,7 +43,9 @@ def build_skeleton(geo: Geometry, revision: int) -> bytes:
     """Pack ``geo`` into the documented layout. Outlet codes use each type's static outlets."""
     n = len(geo.ids)
     e = len(geo.edge_sources)
-    keys = geo.keys if len(geo.keys) == n else list(range(1, n + 1))
+    keys = geo.keys
+    if len(keys) != n:  # a store bug: the editor would map every index to the wrong node
+        raise ValueError(f"geometry has {n} nodes but {len(keys)} keys")
     if n:
         minx = min(geo.xs)
         miny = min(geo.ys)

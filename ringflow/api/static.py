@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from ringflow.api.errors import ApiError
+from starlette.exceptions import HTTPException
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
@@ -78,7 +78,7 @@ def make_router(assets: WebAssets) -> APIRouter:
     def static_file(digest: str, rel: str, request: Request) -> Response:
         path = assets.file(rel)
         if path is None:
-            raise ApiError(404, "not_found", "no such file")
+            raise HTTPException(404, "no such file")
         if digest != assets.hash:  # an old page after a deploy: send it to the current file
             return Response(status_code=307, headers={"Location": f"{assets.prefix}/{rel}", "Cache-Control": "no-cache"})
         media = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

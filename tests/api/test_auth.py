@@ -1,0 +1,128 @@
+"""Auth as users meet it: admin-issued keys, revocation, browser sessions, origin checks, rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi.testclient import TestClient
+
+from ringflow.api.app import create_app
+from ringflow.api.auth import ADMIN_SETTING, SESSION_COOKIE
+from ringflow.config import Settings
+from tests.api.conftest import ADMIN, Tenant, create, make_settings, new_tenant
+
+ORIGIN = {"Origin": "http://testserver"}
+
+
+def test_admin_creates_customer_with_a_working_key(client: TestClient) -> None:
+    t = new_tenant(client, "Zed")
+    assert t.key.startswith("rf_") and len(t.key) > 30
+    assert client.get("/api/v1/flows", headers=t.headers).status_code == 200
+
+
+def test_customer_routes_refuse_non_admins(client: TestClient, alice: Tenant) -> None:
+    for headers in ({}, alice.headers, {"Authorization": "Bearer wrong"}):
+        r = client.post("/api/v1/customers", json={"name": "x"}, headers=headers)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_admin_bodies_are_checked(client: TestClient) -> None:
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    r = client.post("/api/v1/customers", json={"name": "x", "evil": 1}, headers=admin)
+    assert r.status_code == 422 and r.json()["error"]["details"]["errors"][0]["field"] == "evil"
+    r = client.post("/api/v1/customers", json={"name": ""}, headers=admin)
+    assert r.status_code == 422 and "name" in r.json()["error"]["message"]
+    assert client.post("/api/v1/customers/999999/keys", headers=admin).status_code == 404
+
+
+def test_second_key_and_revocation_take_effect_at_once(client: TestClient) -> None:
+    t = new_tenant(client, "Keys Co")
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    r = client.post(f"/api/v1/customers/{t.id}/keys", headers=admin)
+    assert r.status_code == 201
+    second = r.json()
+    assert second["api_key"] != t.key
+    h2 = {"Authorization": f"Bearer {second['api_key']}"}
+    assert client.get("/api/v1/flows", headers=h2).status_code == 200  # now cached
+    assert client.delete(f"/api/v1/keys/{second['id']}", headers=admin).status_code == 204
+    r = client.get("/api/v1/flows", headers=h2)
+    assert r.status_code == 401
+    assert client.get("/api/v1/flows", headers=t.headers).status_code == 200
+    assert client.delete("/api/v1/keys/99999999", headers=admin).status_code == 404
+
+
+def test_keys_are_stored_only_hashed(store: object, client: TestClient) -> None:
+    t = new_tenant(client, "Hash Co")
+    found = store.find_api_key(hashlib.sha256(t.key.encode()).hexdigest())  # type: ignore[attr-defined]
+    assert found is not None and found.customer_id == t.id
+    assert t.key not in repr(found)
+
+
+def test_malformed_authorization_is_401(client: TestClient) -> None:
+    for value in ("Basic abc", "Bearer ", "Bearer " + "x" * 5000, "token"):
+        r = client.get("/api/v1/flows", headers={"Authorization": value})
+        assert r.status_code == 401, value
+
+
+def test_session_cookie_sign_in_use_and_sign_out(app, alice: Tenant) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app) as browser:
+        r = browser.post("/api/v1/session", json={"api_key": alice.key})
+        assert r.status_code == 200 and r.json()["customer_id"] == alice.id
+        cookie = r.headers["set-cookie"]
+        assert SESSION_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+        assert "Secure" not in cookie  # plain http test server
+        assert alice.key not in cookie
+        assert browser.get("/api/v1/flows").status_code == 200
+        # unsafe methods need a same-origin Origin header
+        r = browser.post("/api/v1/flows", json={"name": "x", "nodes": [], "edges": []})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "bad_origin"
+        r = browser.post("/api/v1/flows", json={"name": "x", "nodes": [], "edges": []}, headers={"Origin": "https://evil.example"})
+        assert r.status_code == 403
+        r = browser.post("/api/v1/flows", json={"name": "x", "nodes": [], "edges": []}, headers=ORIGIN)
+        assert r.status_code == 201
+        assert browser.delete("/api/v1/session").status_code == 204
+        assert browser.get("/api/v1/flows").status_code == 401
+
+
+def test_session_cookie_over_https_is_secure(app, alice: Tenant) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="https://testserver") as browser:
+        r = browser.post("/api/v1/session", json={"api_key": alice.key})
+        assert "Secure" in r.headers["set-cookie"]
+
+
+def test_session_with_bad_key_or_forged_cookie_is_401(app, alice: Tenant) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app) as browser:
+        assert browser.post("/api/v1/session", json={"api_key": "rf_nope"}).status_code == 401
+        browser.cookies.set(SESSION_COOKIE, "ZmFrZTo5OTk5OTk5OTk5.bogus")
+        assert browser.get("/api/v1/flows").status_code == 401
+
+
+def test_revoking_a_key_ends_its_sessions(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    t = new_tenant(client, "Session Co")
+    with TestClient(app) as browser:
+        assert browser.post("/api/v1/session", json={"api_key": t.key}).status_code == 200
+        assert client.delete(f"/api/v1/keys/{t.key_id}", headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 204
+        assert browser.get("/api/v1/flows").status_code == 401
+
+
+def test_rate_limit_answers_429_with_retry_after(store: object, alice: Tenant) -> None:
+    app = create_app(make_settings(rate_limit_per_minute=3), store)  # type: ignore[arg-type]
+    with TestClient(app) as c:
+        codes = [c.get("/api/v1/flows", headers=alice.headers).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        r = c.get("/api/v1/flows", headers=alice.headers)
+        assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+
+
+def test_generated_admin_token_is_printed_once_and_stored_hashed(store: object, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert store.get_setting(ADMIN_SETTING) is None  # type: ignore[attr-defined]
+    create_app(Settings(secret_key="s"), store)  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    token = out.strip().rsplit(" ", 1)[-1]
+    assert token.startswith("rfa_")
+    assert store.get_setting(ADMIN_SETTING) == hashlib.sha256(token.encode()).hexdigest()  # type: ignore[attr-defined]
+    app2 = create_app(Settings(secret_key="s"), store)  # type: ignore[arg-type]
+    assert token not in capsys.readouterr().out  # printed once only
+    with TestClient(app2) as c:
+        r = c.post("/api/v1/customers", json={"name": "via generated"}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201
