@@ -22,7 +22,7 @@ from typing import Any, Hashable, Protocol
 RING_SIZE = 512
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity equality: a set member per connection
 class Subscription:
     """One listener: where it is in the flow's ring, and how to wake it."""
 

@@ -1,0 +1,168 @@
+"""Live events: the hub on its own, then SSE between two editors over a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from typing import Iterator
+
+import httpx
+import pytest
+
+from ringflow.api.app import create_app
+from ringflow.api.events import EventHub
+from tests.api.conftest import Tenant, create, make_settings, new_tenant
+from tests.api.server import serve
+
+
+async def test_hub_delivers_in_order_and_resumes() -> None:
+    hub = EventHub(ring_size=4)
+    sub = hub.subscribe(7)
+    hub.publish(7, {"type": "patch", "n": 1})
+    hub.publish(8, {"type": "patch", "n": 99})  # another flow: not ours
+    hub.publish(7, {"type": "patch", "n": 2})
+    await asyncio.wait_for(sub.wake.wait(), 1)
+    batch = hub.read(sub)
+    assert [e["n"] for e in batch.events] == [1, 2] and not batch.reload
+    assert hub.read(sub).events == []
+    resumed = hub.subscribe(7, batch.last_id)
+    hub.publish(7, {"type": "patch", "n": 3})
+    assert [e["n"] for e in hub.read(resumed).events] == [3]
+    for i in range(10):
+        hub.publish(7, {"type": "counts", "n": i})
+    stale = hub.subscribe(7, batch.last_id)  # 11 events ago, ring holds 4
+    assert hub.read(stale).reload is True
+    other_epoch = hub.subscribe(7, "deadbeef-1")
+    assert hub.read(other_epoch).reload is True
+    assert hub.stream_count() == 4
+    for s in (sub, resumed, stale, other_epoch):
+        hub.unsubscribe(s)
+    assert hub.stream_count() == 0
+
+
+async def test_publish_from_another_thread_wakes_the_loop() -> None:
+    hub = EventHub()
+    sub = hub.subscribe("f")
+    threading.Thread(target=hub.publish, args=("f", {"type": "counts"})).start()
+    await asyncio.wait_for(sub.wake.wait(), 2)
+    assert hub.read(sub).events == [{"type": "counts"}]
+
+
+class SSEReader:
+    """Reads one SSE stream on a thread, collecting parsed messages."""
+
+    def __init__(self, url: str, headers: dict[str, str]):
+        self.messages: list[dict] = []
+        self.comments = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(url, headers), daemon=True)
+        self._thread.start()
+
+    def _run(self, url: str, headers: dict[str, str]) -> None:
+        with httpx.Client(timeout=30) as c, c.stream("GET", url, headers=headers) as r:
+            self.status = r.status_code
+            msg: dict = {}
+            for line in r.iter_lines():
+                if self._stop.is_set():
+                    return
+                if line == "":
+                    if msg:
+                        self.messages.append(msg)
+                    msg = {}
+                elif line.startswith(":"):
+                    self.comments += 1
+                else:
+                    key, _, value = line.partition(": ")
+                    msg[key] = value
+
+    def wait_for(self, pred, timeout: float = 5.0) -> dict:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for m in self.messages:
+                if pred(m):
+                    return m
+            time.sleep(0.02)
+        raise AssertionError(f"no matching message in {self.messages}")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@pytest.fixture(scope="module")
+def live(store: object) -> Iterator[tuple[str, object]]:
+    app = create_app(make_settings(), store)  # type: ignore[arg-type]
+    app.state.heartbeat_seconds = 0.3
+    with serve(app) as base:
+        yield base, app
+
+
+def test_sse_delivers_changes_to_the_other_editor_and_resumes(live: tuple[str, object]) -> None:
+    base, app = live
+    with httpx.Client(base_url=base) as http:
+        admin = {"Authorization": "Bearer test-admin-token"}
+        body = http.post("/api/v1/customers", json={"name": "Live"}, headers=admin).json()
+        t = Tenant(body["id"], body["api_key"], body["key_id"])
+        flow = http.post("/api/v1/flows", json={"name": "Live flow", "nodes": [{"id": "a", "type": "hangup"}], "edges": []},
+                         headers=t.headers).json()
+        url = f"{base}/api/v1/flows/{flow['id']}/events"
+        watcher = SSEReader(url, t.headers)
+        hello = watcher.wait_for(lambda m: m.get("event") == "hello")
+        assert json.loads(hello["data"])["revision"] == flow["revision"]
+        rev = flow["revision"]
+        for i in range(5):  # a burst: coalesced into few messages
+            r = http.patch(f"/api/v1/flows/{flow['id']}", json={"ops": [{"op": "move_node", "id": "a", "x": i * 10, "y": 0}]},
+                           headers=t.headers | {"If-Match": str(rev), "X-Ringflow-Client": "editor-1"})
+            assert r.status_code == 200
+            rev = r.json()["revision"]
+        msg = watcher.wait_for(lambda m: m.get("event") == "changes" and rev in [e["revision"] for e in json.loads(m["data"])["events"]])
+        all_events = [e for m in watcher.messages if m.get("event") == "changes" for e in json.loads(m["data"])["events"]]
+        assert [e["revision"] for e in all_events] == list(range(flow["revision"] + 1, rev + 1))
+        assert all(e["client"] == "editor-1" and e["type"] == "patch" for e in all_events)
+        assert all_events[-1]["changes"]["updated_nodes"][0]["x"] == 40
+        assert len([m for m in watcher.messages if m.get("event") == "changes"]) < 5  # batched
+        watcher.wait_for(lambda m: True)
+        time.sleep(0.5)
+        assert watcher.comments >= 1  # heartbeats keep proxies from closing the stream
+        metrics = http.get("/metrics").text
+        assert "ringflow_event_streams_open 1" in metrics
+        watcher.stop()
+        # a second editor reconnects with the last id it saw and gets only what it missed
+        r = http.patch(f"/api/v1/flows/{flow['id']}", json={"ops": [{"op": "rename", "name": "Renamed live"}]},
+                       headers=t.headers | {"If-Match": str(rev), "X-Ringflow-Client": "editor-2"})
+        assert r.status_code == 200
+        resumed = SSEReader(url, t.headers | {"Last-Event-ID": msg["id"]})
+        got = resumed.wait_for(lambda m: m.get("event") == "changes")
+        events = json.loads(got["data"])["events"]
+        assert [e["revision"] for e in events] == [r.json()["revision"]] and events[0]["changes"]["name"] == "Renamed live"
+        resumed.stop()
+        stale = SSEReader(url, t.headers | {"Last-Event-ID": "00000000-3"})
+        assert stale.wait_for(lambda m: m.get("event") == "reload")
+        stale.stop()
+
+
+def test_runtime_counts_reach_the_stream(live: tuple[str, object]) -> None:
+    base, app = live
+    with httpx.Client(base_url=base) as http:
+        body = http.post("/api/v1/customers", json={"name": "Counts"}, headers={"Authorization": "Bearer test-admin-token"}).json()
+        t = Tenant(body["id"], body["api_key"], body["key_id"])
+        flow = http.post("/api/v1/flows", json={"name": "Counted", "nodes": [], "edges": []}, headers=t.headers).json()
+        reader = SSEReader(f"{base}/api/v1/flows/{flow['id']}/events", t.headers)
+        reader.wait_for(lambda m: m.get("event") == "hello")
+        app.state.events.publish(flow["id"], {"type": "counts", "nodes": {"a": 3}})  # type: ignore[attr-defined]
+        got = reader.wait_for(lambda m: m.get("event") == "changes")
+        assert json.loads(got["data"])["events"] == [{"type": "counts", "nodes": {"a": 3}}]
+        reader.stop()
+
+
+def test_sse_refuses_strangers(live: tuple[str, object]) -> None:
+    base, _ = live
+    with httpx.Client(base_url=base) as http:
+        body = http.post("/api/v1/customers", json={"name": "Owner"}, headers={"Authorization": "Bearer test-admin-token"}).json()
+        owner = Tenant(body["id"], body["api_key"], body["key_id"])
+        body = http.post("/api/v1/customers", json={"name": "Snoop"}, headers={"Authorization": "Bearer test-admin-token"}).json()
+        snoop = Tenant(body["id"], body["api_key"], body["key_id"])
+        flow = http.post("/api/v1/flows", json={"name": "Private", "nodes": [], "edges": []}, headers=owner.headers).json()
+        assert http.get(f"/api/v1/flows/{flow['id']}/events", headers=snoop.headers).status_code == 404
+        assert http.get(f"/api/v1/flows/{flow['id']}/events").status_code == 401
