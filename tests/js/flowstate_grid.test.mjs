@@ -97,3 +97,18 @@ test("memory per node stays far below 64 bytes at 100,000 nodes", () => {
   const bytes = s.bytes() + g.order.byteLength + g.starts.byteLength + g.stale.byteLength;
   assert.ok(bytes / s.count < 40, `${bytes / s.count} bytes a node`);
 });
+
+test("in-adjacency lists the edges entering each node", () => {
+  const s = gridFlow(3);
+  s.addEdge(0, 0, 4); s.addEdge(1, 0, 4); s.addEdge(4, 0, 8);
+  const a = s.adjacency();
+  assert.deepEqual([...a.ilist.subarray(a.istart[4], a.istart[5])].sort(), [0, 1]);
+  assert.equal(a.istart[1] - a.istart[0], 0);
+});
+
+test("a key re-used after its node was deleted resolves to the new slot", () => {
+  const s = gridFlow(2);
+  s.removeNode(1);
+  const i = s.addNode({ key: 3, x: 0, y: 0 });
+  assert.equal(s.indexOfKey(3), i);
+});

@@ -73,3 +73,13 @@ test("step-down fires after ~1.5 s over budget, once, and resets on a good frame
   assert.equal(r.observe(3000, 40, 60), false);
   assert.equal(r.observe(3400, 40, 10), false, "too few frames to judge");
 });
+
+import { outletsFor } from "../../ringflow/web/js/core/outlets.js";
+
+test("outlets: menus and splits add theirs before the fixed ones, like the catalogue", () => {
+  const menu = { name: "menu", outlets: ["invalid", "timeout"] };
+  assert.deepEqual(outletsFor(menu, { digits: ["1", "2", "1", 9] }), ["1", "2", "invalid", "timeout"]);
+  assert.deepEqual(outletsFor({ name: "split", outlets: ["no_match"] }, { cases: [{ name: "gold" }, { name: "" }, null] }), ["gold", "no_match"]);
+  assert.deepEqual(outletsFor({ name: "say", outlets: ["next"] }, null), ["next"]);
+  assert.deepEqual(outletsFor(undefined, {}), []);
+});

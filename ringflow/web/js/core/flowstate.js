@@ -40,7 +40,7 @@ export class FlowState {
     const k = this.keys;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1, v = k[mid];
-      if (v === key) return this.type[mid] === DELETED ? -1 : mid;
+      if (v === key) { if (this.type[mid] !== DELETED) return mid; break; }
       if (v < key) lo = mid + 1; else hi = mid - 1;
     }
     const i = this.extra.get(key);
@@ -98,16 +98,20 @@ export class FlowState {
     b[2] = Math.max(b[2], this.x[i] + this.w[i]); b[3] = Math.max(b[3], this.y[i] + this.h[i]);
   }
 
-  /** Out-edges per node, CSR (start[i]..start[i+1] in list), rebuilt lazily after edits. */
+  /** Out- and in-edges per node, CSR (start[i]..start[i+1] in list), rebuilt lazily after edits. */
   adjacency() {
     if (this._adj && this._adjVersion === this.version) return this._adj;
     const n = this.count, e = this.ecount;
-    const start = new Uint32Array(n + 1), list = new Uint32Array(e);
-    for (let j = 0; j < e; j++) start[this.esrc[j] + 1]++;
-    for (let i = 0; i < n; i++) start[i + 1] += start[i];
-    const fill = start.slice(0, n);
-    for (let j = 0; j < e; j++) list[fill[this.esrc[j]]++] = j;
-    this._adj = { start, list }; this._adjVersion = this.version;
+    const csr = (ends) => {
+      const start = new Uint32Array(n + 1), list = new Uint32Array(e);
+      for (let j = 0; j < e; j++) start[ends[j] + 1]++;
+      for (let i = 0; i < n; i++) start[i + 1] += start[i];
+      const fill = start.slice(0, n);
+      for (let j = 0; j < e; j++) list[fill[ends[j]]++] = j;
+      return [start, list];
+    };
+    const [start, list] = csr(this.esrc), [istart, ilist] = csr(this.edst);
+    this._adj = { start, list, istart, ilist }; this._adjVersion = this.version;
     return this._adj;
   }
 

@@ -1,0 +1,96 @@
+/** Near zoom: real DOM node cards for the few visible nodes, from a reused pool. Cards carry
+ * roles, labels and focus (keyboard and screen readers) and outlet ports the UI drags from.
+ * Elements are created only when the pool grows; per frame only transforms and classes change. */
+
+export class CardLayer {
+  constructor(root, { max = 150, typeOf, onCreate } = {}) {
+    this.root = root; this.max = max; this.typeOf = typeOf; this.onCreate = onCreate;
+    this.pool = []; this.byIndex = new Map(); this.inDom = 0;
+  }
+
+  _make() {
+    const doc = this.root.ownerDocument;
+    const el = doc.createElement("div");
+    el.className = "rf-card"; el.setAttribute("role", "button"); el.tabIndex = 0;
+    const title = doc.createElement("div"); title.className = "rf-card-title";
+    const dot = doc.createElement("span"); dot.className = "rf-type-dot"; dot.setAttribute("aria-hidden", "true");
+    const type = doc.createElement("span"); type.className = "rf-type";
+    title.append(dot, type);
+    const label = doc.createElement("div"); label.className = "rf-card-label";
+    const ports = doc.createElement("div"); ports.className = "rf-ports";
+    el.append(title, label, ports);
+    el.style.display = "none";
+    this.root.appendChild(el);
+    this.inDom += 1 + 5;
+    const card = { el, type, label, ports, index: -1, sig: "", cls: "", tx: "" };
+    this.onCreate && this.onCreate(card);
+    return card;
+  }
+
+  /** Show cards for vis[0..k) (k <= max); reuse the card a node already had. */
+  update(vis, k, { state, cam, info, classes }) {
+    const keep = new Map();
+    const free = [];
+    const want = new Set();
+    for (let t = 0; t < k; t++) want.add(vis[t]);
+    for (const [i, card] of this.byIndex) { if (want.has(i)) keep.set(i, card); else free.push(card); }
+    for (const c of this.pool) if (c.index === -1) free.push(c);
+    for (let t = 0; t < k && t < this.max; t++) {
+      const i = vis[t];
+      let card = keep.get(i);
+      if (!card) {
+        card = free.pop() || (this.pool.length < this.max ? (this.pool.push(this._make()), this.pool[this.pool.length - 1]) : null);
+        if (!card) break;
+        card.index = i; card.sig = ""; keep.set(i, card);
+        card.el.dataset.index = String(i);
+        card.el.style.display = "";
+      }
+      this._fill(card, i, state, info, classes);
+      const tx = `translate(${((state.x[i] - cam.x) * cam.zoom).toFixed(1)}px,${((state.y[i] - cam.y) * cam.zoom).toFixed(1)}px) scale(${cam.zoom})`;
+      if (tx !== card.tx) { card.el.style.transform = tx; card.tx = tx; }
+    }
+    for (const card of free) {
+      if (keep.get(card.index) === card) continue;
+      if (card.index !== -1) { card.index = -1; card.el.style.display = "none"; card.tx = ""; delete card.el.dataset.index; }
+    }
+    this.byIndex = keep;
+  }
+
+  /** Content changes only when the node's details change (signature check). */
+  _fill(card, i, state, info, classes) {
+    const n = info(i);
+    const sig = `${n.typeName}|${n.label}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
+    if (sig !== card.sig) {
+      card.sig = sig;
+      const el = card.el;
+      el.style.width = `${state.w[i]}px`; el.style.height = `${state.h[i]}px`;
+      el.style.setProperty("--rf-color", n.color);
+      card.type.textContent = n.typeTitle;
+      card.label.textContent = n.label ?? "…";
+      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}`);
+      el.setAttribute("aria-roledescription", "node");
+      const ports = card.ports, doc = el.ownerDocument;
+      ports.textContent = "";
+      n.outlets.forEach((name, k) => {
+        const b = doc.createElement("button");
+        b.className = "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
+        b.setAttribute("aria-label", `outlet ${name}`); b.tabIndex = -1;
+        b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
+        const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
+        b.appendChild(cap);
+        ports.appendChild(b);
+      });
+    }
+    const cls = `rf-card rf-t-${n.typeName}${classes(i)}`;
+    if (cls !== card.cls) { card.el.className = cls; card.cls = cls; }
+  }
+
+  clear() {
+    for (const card of this.pool) if (card.index !== -1) { card.index = -1; card.el.style.display = "none"; card.tx = ""; }
+    this.byIndex.clear();
+  }
+
+  cardOf(index) { return this.byIndex.get(index) || null; }
+
+  domCount() { return this.root.getElementsByTagName("*").length; }
+}

@@ -1,0 +1,182 @@
+/** Input controllers, each {update, destroy}. They translate pointer, wheel, touch and keys into
+ * engine calls; the engine owns state and drawing. Gestures: drag empty canvas = pan; Space+drag
+ * = pan from anywhere; drag a node = move (one change set at the end); shift+drag empty = box
+ * select; drag from an outlet port = connect; two pointers = pinch zoom + pan. */
+
+import { zoomAt, panBy } from "../core/viewport.js";
+
+const CLICK_SLOP = 4;
+
+function local(root, e) {
+  const r = root.getBoundingClientRect();
+  return { x: e.clientX - r.left, y: e.clientY - r.top };
+}
+
+export function createPointerController(root, eng) {
+  const pointers = new Map(); // id -> {x, y}
+  let g = null; // the current gesture
+  let space = false;
+
+  function onKey(e) {
+    if (e.code !== "Space" || isTyping(e.target)) return;
+    space = e.type === "keydown";
+    if (space) e.preventDefault();
+    root.style.cursor = space ? "grab" : "";
+  }
+
+  function down(e) {
+    if (e.button !== 0 && e.button !== 1) return;
+    const p = local(root, e);
+    pointers.set(e.pointerId, p);
+    try { root.setPointerCapture(e.pointerId); } catch { /* synthetic pointer */ }
+    if (pointers.size === 2) { // second finger: switch to pinch
+      const [a, b] = [...pointers.values()];
+      g = { kind: "pinch", dist: Math.hypot(a.x - b.x, a.y - b.y), mid: { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } };
+      eng.setBox(null); eng.setLink(null);
+      return;
+    }
+    if (pointers.size > 2) return;
+    const port = e.target.closest && e.target.closest(".rf-port");
+    if (space || e.button === 1) { g = { kind: "pan", last: p, moved: 0 }; e.preventDefault(); return; }
+    if (port) {
+      const card = port.closest(".rf-card");
+      const index = Number(card.dataset.index), w = eng.screenToWorld(p.x, p.y);
+      g = { kind: "link", source: index, outlet: port.dataset.outlet, x0: w.x, y0: w.y };
+      e.preventDefault();
+      return;
+    }
+    const hit = eng.hitTest(p.x, p.y);
+    if (hit.index >= 0 && hit.outlet) {
+      const w = eng.screenToWorld(p.x, p.y);
+      g = { kind: "link", source: hit.index, outlet: hit.outlet, x0: w.x, y0: w.y };
+      return;
+    }
+    if (hit.index >= 0) {
+      if (e.shiftKey) { eng.toggleSelect(hit.index); g = { kind: "none" }; return; }
+      if (!eng.isSelected(hit.index)) eng.select([hit.index]);
+      const w = eng.screenToWorld(p.x, p.y);
+      g = { kind: "drag", start: w, moved: 0, indices: eng.selection(), origin: null };
+      return;
+    }
+    if (e.shiftKey) { g = { kind: "box", start: p }; return; }
+    g = { kind: "pan", last: p, moved: 0, clearOnClick: true };
+  }
+
+  function move(e) {
+    if (!pointers.has(e.pointerId)) return;
+    const p = local(root, e);
+    pointers.set(e.pointerId, p);
+    if (!g) return;
+    if (g.kind === "pinch" && pointers.size >= 2) {
+      const [a, b] = [...pointers.values()];
+      const dist = Math.hypot(a.x - b.x, a.y - b.y), mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      let cam = panBy(eng.camera(), mid.x - g.mid.x, mid.y - g.mid.y);
+      if (g.dist > 0 && dist > 0) cam = zoomAt(cam, mid.x, mid.y, dist / g.dist, eng.minZoom(), eng.maxZoom());
+      eng.setCamera(cam);
+      g.dist = dist; g.mid = mid;
+    } else if (g.kind === "pan") {
+      g.moved += Math.abs(p.x - g.last.x) + Math.abs(p.y - g.last.y);
+      eng.setCamera(panBy(eng.camera(), p.x - g.last.x, p.y - g.last.y));
+      g.last = p;
+    } else if (g.kind === "drag") {
+      const w = eng.screenToWorld(p.x, p.y);
+      const dx = w.x - g.start.x, dy = w.y - g.start.y;
+      g.moved = Math.max(g.moved, Math.abs(dx) + Math.abs(dy));
+      if (g.moved * eng.camera().zoom < CLICK_SLOP && !g.origin) return;
+      if (!g.origin) g.origin = eng.positions(g.indices);
+      eng.moveLive(g.indices, g.origin, dx, dy);
+    } else if (g.kind === "box") {
+      const x = Math.min(g.start.x, p.x), y = Math.min(g.start.y, p.y);
+      eng.setBox({ x, y, w: Math.abs(p.x - g.start.x), h: Math.abs(p.y - g.start.y) });
+    } else if (g.kind === "link") {
+      const w = eng.screenToWorld(p.x, p.y);
+      eng.setLink({ x0: g.x0, y0: g.y0, x1: w.x, y1: w.y });
+    }
+  }
+
+  function up(e) {
+    if (!pointers.has(e.pointerId)) return;
+    const p = local(root, e);
+    pointers.delete(e.pointerId);
+    if (!g) return;
+    if (g.kind === "pinch") { if (pointers.size === 0) g = null; return; }
+    if (g.kind === "pan" && g.clearOnClick && g.moved < CLICK_SLOP) eng.select([]);
+    else if (g.kind === "drag" && g.origin) eng.commitMove(g.indices, g.origin);
+    else if (g.kind === "box") {
+      const a = eng.screenToWorld(Math.min(g.start.x, p.x), Math.min(g.start.y, p.y));
+      const b = eng.screenToWorld(Math.max(g.start.x, p.x), Math.max(g.start.y, p.y));
+      eng.setBox(null);
+      eng.selectRect(a.x, a.y, b.x, b.y, e.shiftKey);
+    } else if (g.kind === "link") {
+      eng.setLink(null);
+      const hit = eng.hitTest(p.x, p.y);
+      if (hit.index >= 0 && hit.index !== g.source) eng.connect(g.source, g.outlet, hit.index);
+    }
+    g = null;
+  }
+
+  function dbl(e) {
+    const p = local(root, e), hit = eng.hitTest(p.x, p.y);
+    if (hit.index >= 0) eng.emit("nodeactivate", { index: hit.index });
+  }
+
+  function ctx(e) {
+    const p = local(root, e), hit = eng.hitTest(p.x, p.y);
+    eng.emit("contextmenu", { index: hit.index, sx: p.x, sy: p.y, event: e });
+  }
+
+  root.style.touchAction = "none";
+  root.addEventListener("pointerdown", down);
+  root.addEventListener("pointermove", move);
+  root.addEventListener("pointerup", up);
+  root.addEventListener("pointercancel", up);
+  root.addEventListener("dblclick", dbl);
+  root.addEventListener("contextmenu", ctx);
+  window.addEventListener("keydown", onKey);
+  window.addEventListener("keyup", onKey);
+  return {
+    update() {},
+    destroy() {
+      root.removeEventListener("pointerdown", down); root.removeEventListener("pointermove", move);
+      root.removeEventListener("pointerup", up); root.removeEventListener("pointercancel", up);
+      root.removeEventListener("dblclick", dbl); root.removeEventListener("contextmenu", ctx);
+      window.removeEventListener("keydown", onKey); window.removeEventListener("keyup", onKey);
+    },
+  };
+}
+
+/** Wheel zooms at the cursor; ctrl+wheel (trackpad pinch) zooms faster per notch. */
+export function createWheelController(root, eng) {
+  function wheel(e) {
+    e.preventDefault();
+    const p = local(root, e);
+    const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
+    const dy = Math.max(-600, Math.min(600, e.deltaY * unit));
+    const factor = Math.exp(-dy * (e.ctrlKey ? 0.01 : 0.0015));
+    eng.setCamera(zoomAt(eng.camera(), p.x, p.y, factor, eng.minZoom(), eng.maxZoom()));
+  }
+  root.addEventListener("wheel", wheel, { passive: false });
+  return { update() {}, destroy() { root.removeEventListener("wheel", wheel); } };
+}
+
+export function isTyping(el) {
+  return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName || ""));
+}
+
+/** Keys the engine owns: P (overlay), Enter on a card (activate), Delete (remove selection),
+ * arrows on a focused card (follow edges to connected nodes). */
+export function createKeyController(root, eng) {
+  function key(e) {
+    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "p" || e.key === "P") { eng.toggleOverlay(); return; }
+    const card = e.target.closest && e.target.closest(".rf-card");
+    if (e.key === "Enter" && card) { eng.emit("nodeactivate", { index: Number(card.dataset.index) }); e.preventDefault(); return; }
+    if ((e.key === "Delete" || e.key === "Backspace") && root.contains(e.target)) { eng.deleteSelection(); e.preventDefault(); return; }
+    if (card && e.key.startsWith("Arrow")) {
+      const next = eng.neighbour(Number(card.dataset.index), e.key);
+      if (next >= 0) { eng.select([next]); eng.focusNode(next); e.preventDefault(); }
+    }
+  }
+  window.addEventListener("keydown", key);
+  return { update() {}, destroy() { window.removeEventListener("keydown", key); } };
+}

@@ -1,0 +1,80 @@
+/** Talking to the API: JSON and binary requests with latency tracking and the error envelope,
+ * and node details (label, config, id) for what is on screen in a bounded LRU keyed by node key. */
+
+import { LRU } from "../core/lru.js";
+
+export class ApiFailure extends Error {
+  constructor(status, message, body) { super(message); this.status = status; this.body = body; }
+}
+
+export function createApi({ base = "/api/v1", fetchFn = globalThis.fetch.bind(globalThis) } = {}) {
+  const api = {
+    base, lastMs: 0,
+    async request(method, path, { body, headers = {}, signal, as = "json" } = {}) {
+      const t0 = performance.now();
+      const init = { method, headers: { ...headers }, signal, credentials: "same-origin" };
+      if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
+      const res = await fetchFn(base + path, init);
+      api.lastMs = Math.round(performance.now() - t0);
+      if (!res.ok) {
+        let err = null;
+        try { err = (await res.json()).error; } catch { /* not JSON */ }
+        throw new ApiFailure(res.status, (err && err.message) || `${method} ${path}: HTTP ${res.status}`, err);
+      }
+      if (as === "buffer") return res.arrayBuffer();
+      if (res.status === 204) return null;
+      return res.json();
+    },
+    get(path, opts) { return api.request("GET", path, opts); },
+  };
+  return api;
+}
+
+/** Details of nodes (id, label, config) by key. Viewport requests are debounced by the caller,
+ * and a newer request aborts the older one (stale answers never land). */
+export class DetailStore {
+  constructor(api, flowId, limit = 4000, fake = null) {
+    this.api = api; this.flowId = flowId; this.fake = fake; // fake(key): details without a server (dev page)
+    this.cache = new LRU(limit);
+    this.idKey = new Map(); // id -> key, for every node we have seen (ids are short strings)
+    this.ctrl = null; this.inflight = 0;
+  }
+
+  put(node) {
+    if (node.key === undefined || node.key === null) return;
+    this.cache.set(node.key, { id: node.id, label: node.label ?? "", config: node.config ?? {}, type: node.type });
+    if (node.id !== undefined) this.idKey.set(node.id, node.key);
+  }
+
+  get(key) { return this.cache.peek(key) || (this.fake ? this.fake(key) : undefined); }
+  touch(key) { return this.cache.get(key); }
+
+  /** Fetch details for a world rectangle; resolves to the nodes, or null when superseded. */
+  async fetchRect(x0, y0, x1, y1, limit) {
+    if (!this.api) return null;
+    if (this.ctrl) this.ctrl.abort();
+    const ctrl = (this.ctrl = new AbortController());
+    const q = `x0=${Math.floor(x0)}&y0=${Math.floor(y0)}&x1=${Math.ceil(x1)}&y1=${Math.ceil(y1)}&limit=${limit}`;
+    this.inflight++;
+    try {
+      const r = await this.api.get(`/flows/${this.flowId}/viewport?${q}`, { signal: ctrl.signal });
+      for (const n of r.nodes) this.put(n);
+      return r.nodes;
+    } catch (e) {
+      if (e.name === "AbortError") return null;
+      throw e;
+    } finally {
+      this.inflight--;
+      if (this.ctrl === ctrl) this.ctrl = null;
+    }
+  }
+
+  /** Details for specific nodes, not aborted by viewport traffic (drag end, selection). */
+  async fetchBox(x0, y0, x1, y1, limit = 5000) {
+    if (!this.api) return [];
+    const q = `x0=${Math.floor(x0) - 1}&y0=${Math.floor(y0) - 1}&x1=${Math.ceil(x1) + 1}&y1=${Math.ceil(y1) + 1}&limit=${limit}`;
+    const r = await this.api.get(`/flows/${this.flowId}/viewport?${q}`);
+    for (const n of r.nodes) this.put(n);
+    return r.nodes;
+  }
+}

@@ -1,0 +1,177 @@
+/** Editing: the single path that mutates the flow (applyChanges) and the builders that turn
+ * gestures into change sets. Local change sets also go to undo and to the PATCH queue; remote
+ * ones (other editors) only update the arrays, the grid and the details. */
+
+import { normalize } from "../core/changes.js";
+import { UNKNOWN } from "../core/flowstate.js";
+
+let seq = 0;
+const newId = () => `n${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+export function createEdits(ctx) {
+  const { details, localInfo, localIds, typeByName } = ctx;
+
+  function outletPos(s, name) {
+    const k = ctx.outletsOf(s).indexOf(name);
+    return k < 0 ? UNKNOWN : k;
+  }
+
+  function findEdge(st, s, name, d) {
+    const o = outletPos(s, name);
+    let j = st.findEdge(s, o, d);
+    if (j < 0) for (let q = 0; q < st.ecount; q++) if (st.esrc[q] === s && st.edst[q] === d) { j = q; break; }
+    return j;
+  }
+
+  function setInfo(st, i, patch) {
+    const key = st.keys[i];
+    const cur = (key && details.get(key)) || localInfo.get(i);
+    const next = { ...(cur || {}), ...patch };
+    if (key) details.put({ ...next, key }); else localInfo.set(i, next);
+  }
+
+  /** Apply a change set. origin: "local" (undo + save), "undo" (save only), "remote" (neither).
+   * `applied`: geometry is already in the arrays (a live drag); record and save only. */
+  function applyChanges(cs, { origin = "local", applied = false, group = false } = {}) {
+    const st = ctx.state, g = ctx.grid, c = normalize(cs);
+    let unresolved = false;
+    if (!applied) {
+      for (const e of c.edges.removed) {
+        const s = ctx.indexOfId(e.source), d = ctx.indexOfId(e.target);
+        if (s < 0 || d < 0) { unresolved = true; continue; }
+        const j = findEdge(st, s, e.outlet, d);
+        if (j >= 0) st.removeEdge(j);
+      }
+      for (const n of c.nodes.removed) {
+        const i = n.key ? st.indexOfKey(n.key) : ctx.indexOfId(n.id);
+        if (i < 0) { unresolved = true; continue; }
+        st.removeNode(i); ctx.selected()[i] = 0;
+        if (ctx.selection().includes(i)) ctx.select(ctx.selection().filter((x) => x !== i));
+        localIds.delete(n.id); localInfo.delete(i);
+      }
+      for (const n of c.nodes.added) {
+        const t = typeByName.get(n.type);
+        // a re-added node (undo of a delete) gets a new key from the server: keyless until saved
+        const key = origin === "remote" && n.key && st.indexOfKey(n.key) < 0 ? n.key : 0;
+        const i = st.addNode({ key, x: n.x, y: n.y, w: n.w || 200, h: n.h || 72, type: t ? t.code : UNKNOWN });
+        g.update(i);
+        const info = { id: n.id, label: n.label ?? "", config: n.config ?? {}, type: n.type };
+        if (key) details.put({ ...info, key }); else { localInfo.set(i, info); localIds.set(n.id, i); }
+      }
+      for (const u of c.nodes.updated) {
+        const i = u.key ? st.indexOfKey(u.key) : ctx.indexOfId(u.id);
+        if (i < 0) { unresolved = true; continue; }
+        const s = u.set;
+        if ("x" in s || "y" in s) { st.moveNode(i, s.x ?? st.x[i], s.y ?? st.y[i]); g.update(i); }
+        if ("type" in s) { const t = typeByName.get(s.type); st.type[i] = t ? t.code : UNKNOWN; }
+        const info = {};
+        for (const f of ["label", "config", "type"]) if (f in s) info[f] = s[f];
+        if (Object.keys(info).length) setInfo(st, i, { id: u.id, ...info });
+      }
+      for (const e of c.edges.added) {
+        const s = ctx.indexOfId(e.source), d = ctx.indexOfId(e.target);
+        if (s < 0 || d < 0) { unresolved = true; continue; }
+        if (findEdge(st, s, e.outlet, d) < 0) st.addEdge(s, outletPos(s, e.outlet), d);
+      }
+    }
+    if (unresolved && origin === "remote") ctx.scheduleReload(); // a node we never saw: take the server's truth
+    ctx.remapProblems();
+    ctx.invalidate();
+    if (origin === "local") ctx.undo.push(cs, { group });
+    if (origin !== "remote") ctx.queue.push(cs);
+    ctx.emit("change", { changes: cs, origin });
+  }
+
+  const idOf = (i) => { const d = ctx.infoOf(i); return d ? d.id : null; };
+  const record = (i) => {
+    const st = ctx.state, d = ctx.infoOf(i) || {};
+    const t = [...typeByName.values()].find((x) => x.code === st.type[i]);
+    return { id: d.id, key: st.keys[i] || undefined, type: t ? t.name : d.type, x: st.x[i], y: st.y[i], w: st.w[i], h: st.h[i], label: d.label ?? "", config: d.config ?? {} };
+  };
+
+  /** Edges touching these nodes, as {source, outlet, target} ids (ids must be known). */
+  function edgesOf(indices) {
+    const st = ctx.state, set = new Set(indices), out = [];
+    for (let j = 0; j < st.ecount; j++) {
+      const s = st.esrc[j], d = st.edst[j];
+      if (!set.has(s) && !set.has(d)) continue;
+      out.push({ index: j, source: idOf(s), outlet: ctx.outletsOf(s)[st.eout[j]], target: idOf(d), s, d });
+    }
+    return out;
+  }
+
+  return {
+    applyChanges,
+    edgesOf,
+
+    /** During a drag: move the arrays and the grid only (no change set per pointer move). */
+    moveLive(indices, origin, dx, dy) {
+      const st = ctx.state, g = ctx.grid;
+      indices.forEach((i, k) => { st.moveNode(i, origin[k][0] + dx, origin[k][1] + dy); g.update(i); });
+      ctx.invalidate();
+    },
+
+    /** Drag end: one change set (one undo entry, one PATCH) for the whole drag. */
+    async commitMove(indices, origin) {
+      await ctx.ensureIds(indices);
+      const st = ctx.state, updated = [];
+      indices.forEach((i, k) => {
+        const id = idOf(i);
+        if (id && (st.x[i] !== origin[k][0] || st.y[i] !== origin[k][1]))
+          updated.push({ id, key: st.keys[i] || undefined, set: { x: Math.round(st.x[i]), y: Math.round(st.y[i]) }, prev: { x: origin[k][0], y: origin[k][1] } });
+      });
+      if (updated.length) applyChanges({ nodes: { updated } }, { origin: "local", applied: true });
+    },
+
+    async moveNodes(indices, dx, dy) {
+      await ctx.ensureIds(indices);
+      const st = ctx.state;
+      const updated = indices.filter((i) => idOf(i)).map((i) => ({ id: idOf(i), key: st.keys[i] || undefined, set: { x: st.x[i] + dx, y: st.y[i] + dy }, prev: { x: st.x[i], y: st.y[i] } }));
+      applyChanges({ nodes: { updated } });
+    },
+
+    /** Connect outlet `outlet` (name) of node s to node d; an outlet has one edge, so an old one is replaced. */
+    async connect(s, outlet, d) {
+      await ctx.ensureIds([s, d]);
+      const src = idOf(s), dst = idOf(d);
+      if (!src || !dst) return;
+      const old = edgesOf([s]).filter((e) => e.s === s && e.outlet === outlet).map(({ source, outlet: o, target }) => ({ source, outlet: o, target }));
+      applyChanges({ edges: { added: [{ source: src, outlet, target: dst }], removed: old } });
+      ctx.emit("connect", { source: s, outlet, target: d });
+    },
+
+    async deleteEdge(j) {
+      const st = ctx.state, s = st.esrc[j], d = st.edst[j];
+      await ctx.ensureIds([s, d]);
+      applyChanges({ edges: { removed: [{ source: idOf(s), outlet: ctx.outletsOf(s)[st.eout[j]], target: idOf(d) }] } });
+    },
+
+    async deleteSelection() {
+      const sel = ctx.selection();
+      if (!sel.length) return;
+      const st = ctx.state;
+      const touching = new Set(sel);
+      for (let j = 0; j < st.ecount; j++) if (touching.has(st.esrc[j]) || touching.has(st.edst[j])) { touching.add(st.esrc[j]); touching.add(st.edst[j]); }
+      await ctx.ensureIds([...touching]);
+      const edges = edgesOf(sel).map(({ source, outlet, target }) => ({ source, outlet, target }));
+      const removed = sel.filter((i) => idOf(i)).map(record);
+      applyChanges({ nodes: { removed }, edges: { removed: edges } });
+      ctx.select([]);
+    },
+
+    /** Add a node of `type` at world (x, y); returns its index. */
+    addNode({ type, x, y, label = "", config = {}, id = newId() }) {
+      applyChanges({ nodes: { added: [{ id, type, x: Math.round(x), y: Math.round(y), w: 200, h: 72, label, config }] } });
+      return ctx.indexOfId(id);
+    },
+
+    async updateNode(i, fields) {
+      await ctx.ensureIds([i]);
+      const d = ctx.infoOf(i);
+      if (!d) return;
+      const set = {}, prev = {};
+      for (const f of ["label", "config", "type"]) if (f in fields) { set[f] = fields[f]; prev[f] = d[f]; }
+      applyChanges({ nodes: { updated: [{ id: d.id, key: ctx.state.keys[i] || undefined, set, prev }] } });
+    },
+  };
+}

@@ -1,0 +1,423 @@
+/** createEditorEngine: wires the kernels, the renderer, the card layer, loading, saving, live
+ * events and the controllers around one clock. The contract is js/README.md. */
+
+import { visibleRect, screenToWorld as s2w, worldToScreen as w2s, fitBounds, centerOn as camCenter, minZoomFor, MAX_ZOOM } from "../core/viewport.js";
+import { GridIndex } from "../core/grid.js";
+import { cull } from "../core/cull.js";
+import { DELETED, UNKNOWN } from "../core/flowstate.js";
+import { chooseLod, showLabels, showEdges } from "../core/lod.js";
+import { chooseMode, stepDown, features } from "../core/modes.js";
+import { FrameStats, StepDownRule } from "../core/framestats.js";
+import { UndoStack } from "../core/undo.js";
+import { outletsFor } from "../core/outlets.js";
+import { createClock } from "./clock.js";
+import { Renderer } from "./renderer.js";
+import { CardLayer } from "./cards.js";
+import { createApi, DetailStore } from "./data.js";
+import { fetchSkeleton, stateFromNodes } from "./loader.js";
+import { PatchQueue, subscribe } from "./persist.js";
+import { createPointerController, createWheelController, createKeyController } from "./controllers.js";
+import { createOverlay, toast } from "./overlay.js";
+import { createMinimap } from "./minimap.js";
+import { injectStyles } from "./style.js";
+import { createEdits } from "./edits.js";
+
+const CELL = 1024;
+const BUILD_SLICE = 60000; // nodes indexed per frame while a big flow loads
+const CRITICAL_FROM = 5000; // flows at least this big open on /critical first
+
+export async function createEditorEngine(opts) {
+  const { canvas, domLayer, overlayRoot = null, flowId } = opts;
+  const root = opts.root || canvas.parentElement;
+  const doc = canvas.ownerDocument, win = doc.defaultView;
+  injectStyles(doc);
+  domLayer.classList.add("rf-layer");
+  const api = opts.api === null ? null : opts.api && opts.api.request ? opts.api : createApi(opts.api || {});
+  const config = opts.config || (api ? await api.get("/config") : {});
+  const types = opts.nodeTypes || (api ? (await api.get("/node-types")).types : []);
+  const typeByCode = [], typeByName = new Map();
+  types.forEach((t, k) => { const c = t.code ?? k; typeByCode[c] = { ...t, code: c }; typeByName.set(t.name, typeByCode[c]); });
+  const maxVp = config.RINGFLOW_MAX_VIEWPORT_NODES ?? 100;
+  const clientId = opts.clientId || `c${Math.random().toString(36).slice(2, 10)}`;
+
+  const listeners = new Map();
+  const emit = (ev, payload) => { for (const fn of listeners.get(ev) || []) { try { fn(payload); } catch (e) { console.error(e); } } };
+
+  const renderer = new Renderer(canvas);
+  renderer.setTypes(typeByCode.map((t, c) => t || { code: c, color: "#888888" }).filter(Boolean));
+  const details = new DetailStore(api, flowId, 4000, opts.fakeDetails || null);
+  const localInfo = new Map(); // index -> {id, label, config} for nodes added here and not yet saved
+  const localIds = new Map(); // id -> index for those
+  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5) });
+  const stats = new FrameStats(120), stepRule = new StepDownRule(20, 1500, 40);
+  const undo = new UndoStack(200);
+
+  let state = null, grid = null, building = null, scratch = new Uint32Array(1024);
+  let cam = { x: 0, y: 0, zoom: 1 }, W = 0, H = 0, dpr = 1;
+  let selected = new Uint8Array(16), selection = new Set();
+  const highlight = new Map(), problems = new Set();
+  let problemList = [], live = new Map(), liveKeys = {};
+  let forced = opts.mode || config.RINGFLOW_PERFORMANCE_MODE || "auto", mode = "beauty", modeReason = "auto";
+  let lastDrawn = 0, lastLod = "near", box = null, link = null, ready = false, destroyed = false;
+  let detailTimer = 0, lastVpEmit = null, minimapAt = 0, remoteBatch = [], revision = 0, sub = null, reloadTimer = 0;
+  let overlay = null, minimap = null, sizeDirty = true;
+
+  // ---- geometry helpers -------------------------------------------------------------------
+  const typeOf = (i) => typeByCode[state.type[i]];
+  function infoOf(i) {
+    const key = state.keys[i];
+    return (key && details.get(key)) || localInfo.get(i) || null;
+  }
+  function outletsOf(i) {
+    const t = typeOf(i), d = infoOf(i);
+    return outletsFor(t, d ? d.config : null);
+  }
+  const staticCount = (i) => { const t = typeOf(i); return t && t.outlets ? t.outlets.length : 1; };
+  function outletCount(i) {
+    const t = typeOf(i);
+    if (t && (t.name === "menu" || t.name === "split")) { const d = infoOf(i); if (d) return outletsOf(i).length; return staticCount(i) + (t.name === "menu" ? 4 : 2); }
+    return staticCount(i);
+  }
+  function nodeInfo(i) {
+    if (!state || !state.alive(i)) return null;
+    const t = typeOf(i), d = infoOf(i);
+    return { index: i, key: state.keys[i], id: d ? d.id : null, type: state.type[i], typeName: t ? t.name : "unknown",
+      typeTitle: t ? t.title : "Unknown", color: t ? t.color : "#888888", x: state.x[i], y: state.y[i], w: state.w[i], h: state.h[i],
+      label: d ? d.label : null, config: d ? d.config : null, outlets: outletsFor(t, d ? d.config : null) };
+  }
+  function indexOfId(id) {
+    const i = localIds.get(id);
+    if (i !== undefined && state.alive(i)) return i;
+    const k = details.idKey.get(id);
+    return k === undefined ? -1 : state.indexOfKey(k);
+  }
+
+  // ---- state swap (load, reload) ----------------------------------------------------------
+  function adopt(st) {
+    state = st; revision = st.revision || revision;
+    grid = new GridIndex(st, CELL);
+    building = st.count > BUILD_SLICE ? grid.buildSteps(BUILD_SLICE) : (grid.build(), null);
+    if (!building) st.adjacency();
+    selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
+    localInfo.clear(); localIds.clear(); cards.clear();
+    remapProblems();
+    const m = chooseMode(st.live, config, forced);
+    if (m !== mode) { mode = m; modeReason = forced === "auto" ? "auto" : "forced"; emit("modechange", { mode, reason: modeReason }); }
+    applyModeClass();
+    clock.invalidate();
+  }
+
+  function applyModeClass() {
+    for (const m of ["beauty", "balanced", "high-performance", "enterprise"]) domLayer.classList.toggle(`rf-mode-${m}`, m === mode);
+    clock.setAnimating(features(mode).pulses && live.size > 0);
+  }
+
+  function initialCamera() {
+    measure();
+    const s = state.start;
+    if (s >= 0 && state.alive(s) && state.live > 40) cam = { x: state.x[s] + state.w[s] / 2 - W / 2, y: state.y[s] - 60, zoom: 1 };
+    else cam = fitBounds(state.bounds, W, H, 40, minZoom(), 1);
+  }
+
+  // ---- frame ------------------------------------------------------------------------------
+  function measure() {
+    const r = canvas.getBoundingClientRect();
+    dpr = win.devicePixelRatio || 1; W = Math.max(1, Math.round(r.width)); H = Math.max(1, Math.round(r.height));
+    renderer.resize(Math.round(W * dpr), Math.round(H * dpr));
+    sizeDirty = false;
+  }
+
+  function before(t) {
+    stats.tick(t);
+    if (building) {
+      const t0 = performance.now();
+      while (building && performance.now() - t0 < 6) { if (building.next().done) { building = null; state.adjacency(); clock.invalidate(); } }
+    }
+    if (remoteBatch.length) { const batch = remoteBatch; remoteBatch = []; for (const cs of batch) applyChanges(cs, { origin: "remote" }); }
+    return !!building;
+  }
+
+  function frame(t, { animFrame }) {
+    if (!state || destroyed) return;
+    if (sizeDirty) measure();
+    if (scratch.length < state.count) scratch = new Uint32Array(Math.max(state.count, scratch.length * 2));
+    if (selected.length < state.count) { const s = new Uint8Array(state.count * 2); s.set(selected); selected = s; }
+    const rect = visibleRect(cam, W, H);
+    const k = cull(state, grid.built ? grid : null, rect, scratch);
+    const lod = chooseLod(cam.zoom, k, maxVp);
+    const feats = features(mode);
+    let liveVis = null, phase = 0;
+    if (feats.pulses && live.size && lod !== "far") {
+      liveVis = [];
+      for (const i of live.keys()) if (state.alive(i) && state.x[i] < rect[2] && state.y[i] < rect[3] && state.x[i] + state.w[i] > rect[0] && state.y[i] + state.h[i] > rect[1]) liveVis.push(i);
+      phase = (t % 1400) / 1400;
+    }
+    renderer.draw({ state, cam, vis: scratch, k, dpr, lod, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
+      showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
+      label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
+      pulse: liveVis && liveVis.length ? true : false, live: liveVis || [], phase, box, link });
+    if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
+    else if (lastLod === "near" || cards.byIndex.size) cards.clear();
+    lastDrawn = k; lastLod = lod;
+    if (!ready) markReady();
+    const vp = `${cam.x}|${cam.y}|${cam.zoom}`;
+    if (vp !== lastVpEmit) { lastVpEmit = vp; emit("viewportchange", { x: cam.x, y: cam.y, zoom: cam.zoom }); scheduleDetails(); }
+    if (minimap && t - minimapAt > 200) { minimapAt = t; minimap.update(); }
+    if (forced === "auto" && !animFrame && stepRule.observe(t, stats.p95(), stats.n) && mode !== "enterprise") {
+      mode = stepDown(mode); modeReason = "step-down"; applyModeClass();
+      emit("modechange", { mode, reason: "step-down" });
+      toast(root, `Frames were slow: switched to ${mode} mode`);
+    }
+  }
+
+  function cardClasses(i) {
+    let c = selected[i] ? " rf-selected" : "";
+    if (problems.has(i)) c += " rf-problem";
+    for (const [kind, set] of highlight) if (set.has(i)) c += ` rf-hl-${kind}`;
+    return c;
+  }
+
+  function markReady() {
+    ready = true;
+    doc.documentElement.dataset.ready = "1";
+    emit("ready", { load_ms: Math.round(performance.now()) });
+  }
+
+  // ---- details for what is on screen ----------------------------------------------------
+  function scheduleDetails() {
+    if (!api) return;
+    clearTimeout(detailTimer);
+    detailTimer = setTimeout(loadDetails, 90);
+  }
+  async function loadDetails() {
+    if (!state || (lastLod === "far") || !(lastLod === "near" || showLabels(cam.zoom, lastDrawn))) return;
+    let missing = 0;
+    for (let t = 0; t < lastDrawn && t < scratch.length; t++) { const key = state.keys[scratch[t]]; if (key && !details.get(key)) { missing++; break; } }
+    if (!missing) return;
+    const r = visibleRect(cam, W, H), padX = (r[2] - r[0]) * 0.15, padY = (r[3] - r[1]) * 0.15;
+    try {
+      const got = await details.fetchRect(r[0] - padX, r[1] - padY, r[2] + padX, r[3] + padY, Math.min(5000, Math.max(maxVp * 10, lastDrawn * 2)));
+      if (got) clock.invalidate();
+    } catch (e) { emit("error", { status: e.status || 0, message: e.message }); }
+  }
+
+  /** Make sure ids (and labels) are known for these nodes: edits name nodes by id. */
+  async function ensureIds(indices) {
+    const miss = indices.filter((i) => state.alive(i) && !infoOf(i));
+    if (!miss.length || !api) return;
+    const groups = miss.length <= 16 ? miss.map((i) => [i]) : [miss];
+    await Promise.all(groups.map((g) => {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const i of g) { x0 = Math.min(x0, state.x[i]); y0 = Math.min(y0, state.y[i]); x1 = Math.max(x1, state.x[i] + state.w[i]); y1 = Math.max(y1, state.y[i] + state.h[i]); }
+      return details.fetchBox(x0, y0, x1, y1, 5000);
+    }));
+  }
+
+  // ---- selection ------------------------------------------------------------------------
+  function select(indices, { add = false } = {}) {
+    if (!add) { for (const i of selection) selected[i] = 0; selection.clear(); }
+    for (const i of indices) if (state.alive(i)) { selected[i] = 1; selection.add(i); }
+    clock.invalidate();
+    emit("selectionchange", { indices: [...selection] });
+  }
+  function toggleSelect(i) {
+    if (selection.has(i)) { selection.delete(i); selected[i] = 0; } else { selection.add(i); selected[i] = 1; }
+    clock.invalidate(); emit("selectionchange", { indices: [...selection] });
+  }
+  function selectRect(x0, y0, x1, y1, add) {
+    const buf = new Uint32Array(Math.max(16, state.count));
+    const k = grid.built ? grid.query(x0, y0, x1, y1, buf) : cull(state, null, [x0, y0, x1, y1], buf);
+    const inside = [];
+    for (let t = 0; t < k; t++) { const i = buf[t]; if (state.x[i] >= x0 && state.y[i] >= y0 && state.x[i] + state.w[i] <= x1 && state.y[i] + state.h[i] <= y1) inside.push(i); }
+    select(inside, { add });
+  }
+
+  // ---- camera ----------------------------------------------------------------------------
+  function minZoom() { return state ? minZoomFor(state.bounds, W || 1000, H || 800) : 0.01; }
+  function setCamera(c) {
+    if (!Number.isFinite(c.x) || !Number.isFinite(c.y) || !Number.isFinite(c.zoom)) return;
+    cam = { x: c.x, y: c.y, zoom: Math.min(MAX_ZOOM, Math.max(minZoom(), c.zoom)) };
+    clock.invalidate();
+  }
+  function fitView(indices) {
+    if (!indices || !indices.length) { setCamera(fitBounds(state.bounds, W, H, 40, minZoom(), 1)); return; }
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const i of indices) { x0 = Math.min(x0, state.x[i]); y0 = Math.min(y0, state.y[i]); x1 = Math.max(x1, state.x[i] + state.w[i]); y1 = Math.max(y1, state.y[i] + state.h[i]); }
+    setCamera(fitBounds([x0, y0, x1, y1], W, H, 60, minZoom(), 1));
+  }
+  function centerOn(i, zoom = Math.max(cam.zoom, 0.8)) {
+    if (!state.alive(i)) return;
+    setCamera(camCenter(state.x[i] + state.w[i] / 2, state.y[i] + state.h[i] / 2, W, H, zoom));
+  }
+
+  function hitTest(sx, sy) {
+    const w = s2w(cam, sx, sy);
+    let index = grid && grid.built ? grid.hit(w.x, w.y) : linearHit(w.x, w.y);
+    let outlet = null;
+    if (index < 0) { // the lower half of a port hangs below its node
+      const above = grid && grid.built ? grid.hit(w.x, w.y - 8 / cam.zoom) : linearHit(w.x, w.y - 8 / cam.zoom);
+      if (above >= 0 && w.y - (state.y[above] + state.h[above]) < 8 / cam.zoom) index = above; else return { index: -1, outlet: null };
+    }
+    if (cam.zoom * state.h[index] >= 24) {
+      const outs = outletsOf(index), r = Math.max(8, 8 / cam.zoom);
+      for (let k = 0; k < outs.length; k++) {
+        const px = state.x[index] + (state.w[index] * (k + 1)) / (outs.length + 1), py = state.y[index] + state.h[index];
+        if (Math.abs(w.x - px) <= r && Math.abs(w.y - py) <= r) { outlet = outs[k]; break; }
+      }
+    }
+    return { index, outlet };
+  }
+  function linearHit(x, y) {
+    for (let i = state.count - 1; i >= 0; i--) if (state.type[i] !== DELETED && x >= state.x[i] && y >= state.y[i] && x <= state.x[i] + state.w[i] && y <= state.y[i] + state.h[i]) return i;
+    return -1;
+  }
+
+  // ---- live counts, highlights, problems -------------------------------------------------
+  function setLive(counts) {
+    liveKeys = counts || {};
+    live = new Map();
+    for (const [key, n] of Object.entries(liveKeys)) { const i = state.indexOfKey(Number(key)); if (i >= 0 && n > 0) live.set(i, n); }
+    applyModeClass(); clock.invalidate();
+  }
+  function setHighlight(indices, kind) { if (!indices || !indices.length) highlight.delete(kind); else highlight.set(kind, new Set(indices)); clock.invalidate(); }
+  function setProblems(list) { problemList = list || []; remapProblems(); clock.invalidate(); }
+  function remapProblems() { problems.clear(); for (const p of problemList) { const i = indexOfId(p.node); if (i >= 0) problems.add(i); } }
+
+  // ---- loading ---------------------------------------------------------------------------
+  async function load() {
+    if (opts.state) { adopt(opts.state); initialCamera(); return; }
+    const meta = await api.get(`/flows/${flowId}`);
+    revision = meta.revision;
+    if ((meta.node_count || 0) >= CRITICAL_FROM) {
+      const crit = await api.get(`/flows/${flowId}/critical`);
+      for (const n of crit.nodes) details.put(n);
+      const st = stateFromNodes(crit.nodes, crit.edges, typeByName, meta.start);
+      st.revision = meta.revision;
+      adopt(st); initialCamera();
+      const at = { ...cam };
+      fetchSkeleton(api, flowId).then((full) => {
+        if (destroyed) return;
+        const keepCam = cam.x !== at.x || cam.y !== at.y || cam.zoom !== at.zoom;
+        const c = cam; adopt(full);
+        if (keepCam) cam = c; else initialCamera();
+        if (problemList.length) remapProblems();
+        emit("loaded", { nodes: full.live });
+      }).catch((e) => emit("error", { status: e.status || 0, message: `could not load the flow: ${e.message}` }));
+      return;
+    }
+    adopt(await fetchSkeleton(api, flowId));
+    initialCamera();
+    emit("loaded", { nodes: state.live });
+  }
+
+  async function reload() {
+    if (!api) return;
+    const c = cam;
+    try { adopt(await fetchSkeleton(api, flowId)); cam = c; undo.clear(); emit("reloaded", { revision }); clock.invalidate(); }
+    catch (e) { emit("error", { status: e.status || 0, message: `reload failed: ${e.message}` }); }
+  }
+  function scheduleReload() { clearTimeout(reloadTimer); reloadTimer = setTimeout(reload, 150); }
+
+  // ---- wiring ----------------------------------------------------------------------------
+  const onFrame = frame; onFrame.before = before; onFrame.idle = () => stats.idle();
+  const clock = createClock({ onFrame, fps: config.RINGFLOW_ANIMATION_FRAME_RATE ?? 30 });
+  const queue = new PatchQueue({ api, flowId, clientId, emit, getRevision: () => revision,
+    setRevision: (r) => { revision = Math.max(revision, r); },
+    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); details.put(n); localInfo.delete(i); localIds.delete(n.id); } } },
+    onConflict: () => scheduleReload() });
+
+  const ctx = { get state() { return state; }, get grid() { return grid; }, details, localInfo, localIds, typeByName, indexOfId, infoOf,
+    outletsOf, ensureIds, emit, invalidate: () => clock.invalidate(), undo, queue, selection: () => [...selection], select,
+    scheduleReload, remapProblems, selected: () => selected };
+  const edits = createEdits(ctx);
+  const applyChanges = edits.applyChanges;
+
+  const eng = {
+    camera: () => cam, setCamera, screenToWorld: (x, y) => s2w(cam, x, y), hitTest, minZoom, maxZoom: () => MAX_ZOOM,
+    select, toggleSelect, isSelected: (i) => selection.has(i), selection: () => [...selection], selectRect,
+    positions: (ids) => ids.map((i) => [state.x[i], state.y[i]]),
+    moveLive: edits.moveLive, commitMove: edits.commitMove, connect: edits.connect, deleteSelection: edits.deleteSelection,
+    setBox: (b) => { box = b; clock.invalidate(); }, setLink: (l) => { link = l; clock.invalidate(); }, emit,
+    toggleOverlay: () => toggleOverlay(), neighbour, focusNode,
+    state: () => state, palette: () => renderer.palette, visibleRect: () => visibleRect(cam, W, H),
+    centerWorld: (x, y) => setCamera(camCenter(x, y, W, H, cam.zoom)),
+  };
+
+  function neighbour(i, key) {
+    const adj = state.adjacency(), cands = [];
+    for (let p = adj.start[i]; p < adj.start[i + 1]; p++) cands.push(state.edst[adj.list[p]]);
+    for (let p = adj.istart[i]; p < adj.istart[i + 1]; p++) cands.push(state.esrc[adj.ilist[p]]);
+    const dir = { ArrowDown: [0, 1], ArrowUp: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[key];
+    let best = -1, bestScore = -Infinity;
+    for (const j of cands) {
+      const dx = state.x[j] - state.x[i], dy = state.y[j] - state.y[i], d = Math.hypot(dx, dy) || 1;
+      const score = (dx * dir[0] + dy * dir[1]) / d;
+      if (score > 0.3 && score - d / 1e6 > bestScore) { best = j; bestScore = score - d / 1e6; }
+    }
+    return best;
+  }
+  function focusNode(i) {
+    const r = visibleRect(cam, W, H);
+    if (state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
+    clock.invalidate();
+    requestAnimationFrame(() => requestAnimationFrame(() => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); }));
+  }
+
+  const controllers = [createPointerController(root, eng), createWheelController(root, eng), createKeyController(root, eng)];
+  if (overlayRoot) overlay = createOverlay(overlayRoot, metrics);
+  if (opts.minimap) minimap = createMinimap(opts.minimap, eng);
+  const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => { sizeDirty = true; clock.invalidate(); }) : null;
+  if (ro) ro.observe(canvas);
+
+  function toggleOverlay(force) { return overlay ? overlay.toggle(force) : false; }
+
+  function metrics() {
+    const mem = performance.memory;
+    return { fps: stats.fps(), p95: stats.p95(), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
+      nodes: state ? state.live : 0, drawn: lastDrawn, inDom: doc.getElementsByTagName("*").length, mode, lod: lastLod,
+      apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
+      arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0 };
+  }
+
+  await load();
+  if (api && opts.live !== false) {
+    sub = subscribe({ url: `${api.base}/flows/${flowId}/events`, clientId,
+      onChanges: (cs, rev) => { if (rev) revision = Math.max(revision, rev); if (features(mode).batchEvents) { remoteBatch.push(cs); clock.kick(); } else applyChanges(cs, { origin: "remote" }); },
+      onCounts: (counts) => setLive(counts), onReload: () => scheduleReload(), onStatus: () => overlay && overlay.refresh() });
+  }
+  await new Promise((res) => { if (ready) res(); else { const off = on("ready", () => { off(); res(); }); } });
+
+  function on(ev, fn) {
+    if (!listeners.has(ev)) listeners.set(ev, new Set());
+    listeners.get(ev).add(fn);
+    return () => listeners.get(ev).delete(fn);
+  }
+
+  const engine = {
+    get state() { return state; }, get camera() { return { ...cam }; }, on, emit,
+    select: (indices, o) => select(indices, o), selection: () => [...selection],
+    applyChanges: (cs, o = {}) => applyChanges(cs, { origin: o.origin || "local" }),
+    undo: () => { const cs = undo.undo(); if (cs) applyChanges(cs, { origin: "undo" }); return !!cs; },
+    redo: () => { const cs = undo.redo(); if (cs) applyChanges(cs, { origin: "undo" }); return !!cs; },
+    canUndo: () => undo.canUndo(), canRedo: () => undo.canRedo(),
+    fitView, centerOn, setCamera, screenToWorld: (x, y) => s2w(cam, x, y), worldToScreen: (x, y) => w2s(cam, x, y), hitTest,
+    nodeInfo, details: async (indices) => { await ensureIds(indices); clock.invalidate(); return indices.map(nodeInfo); },
+    indexOfKey: (k) => state.indexOfKey(k), indexOfId,
+    setMode: (m) => { forced = m || "auto"; const next = chooseMode(state.live, config, forced); stepRule.reset();
+      if (next !== mode) { mode = next; modeReason = forced === "auto" ? "auto" : "forced"; applyModeClass(); emit("modechange", { mode, reason: modeReason }); }
+      clock.invalidate(); return mode; },
+    mode: () => mode, forcedMode: () => forced,
+    setLive, setHighlight, setProblems, metrics, toggleOverlay, reload, flush: () => queue.flush(),
+    addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
+    moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
+    revision: () => revision, clientId, lod: () => lastLod,
+    update(o = {}) { sizeDirty = true; if (o.mode) engine.setMode(o.mode); clock.invalidate(); },
+    destroy() {
+      destroyed = true; clock.stop(); queue.destroy(); for (const c of controllers) c.destroy();
+      if (overlay) overlay.destroy(); if (minimap) minimap.destroy(); if (sub) sub.close(); if (ro) ro.disconnect();
+      clearTimeout(detailTimer); clearTimeout(reloadTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
+    },
+  };
+  win.ringflow = { viewport: () => ({ x: cam.x, y: cam.y, zoom: cam.zoom }), metrics, engine };
+  return engine;
+}

@@ -1,0 +1,55 @@
+/** Minimap: the whole flow as pixels (re-rasterized only when the flow changes), the visible
+ * rectangle on top, click or drag to jump there. */
+
+import { DELETED } from "../core/flowstate.js";
+
+export function createMinimap(canvas, eng) {
+  const ctx = canvas.getContext("2d");
+  let cache = null, version = -1, dragging = false;
+
+  function layout() {
+    const b = eng.state().bounds, W = canvas.width, H = canvas.height;
+    const bw = Math.max(1, b[2] - b[0]), bh = Math.max(1, b[3] - b[1]);
+    const s = Math.min(W / bw, H / bh);
+    return { s, ox: b[0] - (W / s - bw) / 2, oy: b[1] - (H / s - bh) / 2 };
+  }
+
+  function raster() {
+    const st = eng.state(), W = canvas.width, H = canvas.height, { s, ox, oy } = layout();
+    const img = ctx.createImageData(W, H), u32 = new Uint32Array(img.data.buffer), pal = eng.palette();
+    u32.fill(0xfff7f5f3);
+    for (let i = 0; i < st.count; i++) {
+      const t = st.type[i];
+      if (t === DELETED) continue;
+      const px = ((st.x[i] - ox) * s) | 0, py = ((st.y[i] - oy) * s) | 0;
+      if (px >= 0 && py >= 0 && px < W && py < H) u32[py * W + px] = pal[t];
+    }
+    cache = img; version = st.version;
+  }
+
+  function draw() {
+    const st = eng.state();
+    if (!st || !canvas.width) return;
+    if (!cache || version !== st.version) raster();
+    ctx.putImageData(cache, 0, 0);
+    const { s, ox, oy } = layout(), r = eng.visibleRect();
+    ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 2;
+    ctx.strokeRect((r[0] - ox) * s, (r[1] - oy) * s, Math.max(3, (r[2] - r[0]) * s), Math.max(3, (r[3] - r[1]) * s));
+  }
+
+  function jump(e) {
+    const rect = canvas.getBoundingClientRect(), { s, ox, oy } = layout();
+    const wx = ox + ((e.clientX - rect.left) * canvas.width / rect.width) / s;
+    const wy = oy + ((e.clientY - rect.top) * canvas.height / rect.height) / s;
+    eng.centerWorld(wx, wy);
+  }
+  const down = (e) => { dragging = true; canvas.setPointerCapture(e.pointerId); jump(e); };
+  const move = (e) => { if (dragging) jump(e); };
+  const up = () => { dragging = false; };
+  canvas.addEventListener("pointerdown", down); canvas.addEventListener("pointermove", move); canvas.addEventListener("pointerup", up);
+  canvas.setAttribute("role", "img"); canvas.setAttribute("aria-label", "Minimap of the whole flow; click to move there");
+  return {
+    update: draw,
+    destroy() { canvas.removeEventListener("pointerdown", down); canvas.removeEventListener("pointermove", move); canvas.removeEventListener("pointerup", up); },
+  };
+}

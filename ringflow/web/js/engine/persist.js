@@ -1,0 +1,78 @@
+/** Saving and live sync. Local change sets queue up, merge (a drag is one move), and go out as
+ * one PATCH after a short debounce with If-Match: <revision>. A 412 means someone else saved
+ * first: we say so ("conflict") and reload instead of overwriting. The event stream applies
+ * other editors' changes through the same change format. */
+
+import { merge, toOps, isEmpty, fromEvent } from "../core/changes.js";
+
+export class PatchQueue {
+  constructor({ api, flowId, clientId, getRevision, setRevision, emit, onConflict, onSaved, delay = 300 }) {
+    Object.assign(this, { api, flowId, clientId, getRevision, setRevision, emit, onConflict, onSaved, delay });
+    this.pending = null; this.timer = 0; this.sending = null;
+  }
+
+  push(cs) {
+    if (isEmpty(cs)) return;
+    this.pending = this.pending ? merge(this.pending, cs) : cs;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), this.delay);
+  }
+
+  /** Send what is pending now (one request at a time; later edits wait for the answer). */
+  async flush() {
+    clearTimeout(this.timer);
+    if (this.sending) { await this.sending; if (!this.pending) return; }
+    if (!this.pending || !this.api) return;
+    const cs = this.pending; this.pending = null;
+    const ops = toOps(cs);
+    if (!ops.length) return;
+    this.sending = (async () => {
+      try {
+        const r = await this.api.request("PATCH", `/flows/${this.flowId}`, {
+          body: { ops }, headers: { "If-Match": String(this.getRevision()), "X-Ringflow-Client": this.clientId } });
+        this.setRevision(r.revision);
+        this.onSaved && this.onSaved(r);
+        this.emit("saved", { revision: r.revision });
+      } catch (e) {
+        if (e.status === 412) {
+          const current = e.body && e.body.details ? e.body.details.current_revision : undefined;
+          this.pending = null;
+          this.emit("conflict", { current, message: "Someone else saved this flow first; it was reloaded with their changes. Please apply your last change again." });
+          this.onConflict && this.onConflict();
+        } else {
+          this.emit("error", { status: e.status || 0, message: e.message, details: e.body && e.body.details });
+          this.onConflict && this.onConflict(); // the server refused: show its truth, never a half-saved view
+        }
+      } finally { this.sending = null; }
+    })();
+    await this.sending;
+    if (this.pending) return this.flush();
+  }
+
+  destroy() { clearTimeout(this.timer); }
+}
+
+/** Subscribe to /events with EventSource (resumes by itself); calls onChanges(cs, rev) for
+ * other clients' patches, onCounts(counts) for live call counts, onReload() when events were missed. */
+export function subscribe({ url, clientId, onChanges, onCounts, onReload, onStatus }) {
+  if (typeof EventSource === "undefined") return { close() {}, status: () => "unsupported" };
+  let status = "connecting";
+  const set = (s) => { status = s; onStatus && onStatus(s); };
+  const es = new EventSource(url, { withCredentials: true });
+  es.onopen = () => set("open");
+  es.onerror = () => set(es.readyState === 2 ? "closed" : "reconnecting");
+  es.addEventListener("reload", () => onReload && onReload());
+  es.addEventListener("changes", (m) => {
+    let data;
+    try { data = JSON.parse(m.data); } catch { return; }
+    for (const ev of data.events || []) {
+      if (ev.type === "patch") {
+        if (ev.client && ev.client === clientId) continue;
+        onChanges && onChanges(fromEvent(ev.changes || ev), ev.revision);
+      } else if (ev.type === "counts" || ev.type === "live") {
+        onCounts && onCounts(ev.counts || ev.nodes || {});
+      }
+    }
+  });
+  return { close() { es.close(); set("closed"); }, status: () => status };
+}

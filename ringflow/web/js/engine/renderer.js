@@ -1,0 +1,214 @@
+/** Canvas rendering by level of detail. Only draws; never decides what is visible.
+ * far: one pass writing pixels into an ImageData (edges as DDA lines, nodes as rects/points);
+ * mid: rectangles batched by colour (one fill per style), edges in one Path2D per style;
+ * near: edges only (bezier with arrows); the DOM card layer draws the nodes. */
+
+import { portPosition, edgePath } from "../core/edges.js";
+import { DELETED } from "../core/flowstate.js";
+
+const BG = "#f3f5f7";
+const EDGE = "#9aa3b2";
+const SELECT = "#1a73e8";
+const HL = { current: "#f29900", path: "#34a853", match: "#a142f4", error: "#d93025" };
+
+/** "#rrggbb" -> 0xAABBGGRR (little-endian canvas pixel). */
+export function rgbaU32(hex, alpha = 255) {
+  const v = parseInt(hex.slice(1, 7), 16);
+  return ((alpha << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
+}
+
+export class Renderer {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d", { alpha: false });
+    this.img = null; this.u32 = null;
+    this.mark = new Uint32Array(0); this.stamp = 0;
+    this.bucket = new Uint32Array(0);
+    this.palette = new Uint32Array(256).fill(rgbaU32("#888888"));
+    this.colors = new Array(256).fill("#888888");
+    this.bgU32 = rgbaU32(BG); this.edgeU32 = rgbaU32("#c3c9d3"); this.selU32 = rgbaU32(SELECT);
+  }
+
+  setTypes(types) {
+    types.forEach((t, k) => { const c = t.code ?? k; this.colors[c] = t.color || "#888888"; this.palette[c] = rgbaU32(this.colors[c]); });
+  }
+
+  resize(pw, ph) {
+    if (this.canvas.width !== pw) this.canvas.width = pw;
+    if (this.canvas.height !== ph) this.canvas.height = ph;
+    if (!this.img || this.img.width !== pw || this.img.height !== ph) { this.img = null; this.u32 = null; }
+  }
+
+  /** Mark visible nodes with a fresh stamp (no clearing): edges ask "is the other end drawn?". */
+  _markVisible(state, vis, k) {
+    if (this.mark.length < state.count) this.mark = new Uint32Array(Math.max(state.count, this.mark.length * 2));
+    const s = ++this.stamp;
+    for (let t = 0; t < k; t++) this.mark[vis[t]] = s;
+    return s;
+  }
+
+  /** Call fn(j) once per edge touching a visible node. */
+  _eachEdge(state, vis, k, fn) {
+    const adj = state.adjacency(), s = this._markVisible(state, vis, k), mark = this.mark, src = state.esrc;
+    for (let t = 0; t < k; t++) {
+      const i = vis[t];
+      for (let p = adj.start[i], e = adj.start[i + 1]; p < e; p++) fn(adj.list[p]);
+      for (let p = adj.istart[i], e = adj.istart[i + 1]; p < e; p++) { const j = adj.ilist[p]; if (mark[src[j]] !== s) fn(j); }
+    }
+  }
+
+  draw(f) {
+    const { lod } = f;
+    if (lod === "far") this._far(f); else this._vector(f);
+  }
+
+  _far({ state, cam, vis, k, dpr, showEdges, selected, pw, ph }) {
+    const ctx = this.ctx;
+    if (!this.img) { this.img = ctx.createImageData(pw, ph); this.u32 = new Uint32Array(this.img.data.buffer); }
+    const u32 = this.u32, W = pw, H = ph;
+    u32.fill(this.bgU32);
+    const z = cam.zoom * dpr, ox = cam.x, oy = cam.y;
+    const X = state.x, Y = state.y, NW = state.w, NH = state.h, T = state.type, pal = this.palette;
+    if (showEdges) {
+      const ec = this.edgeU32, ES = state.esrc, ED = state.edst;
+      this._eachEdge(state, vis, k, (j) => {
+        const a = ES[j], b = ED[j];
+        let x0 = (X[a] + NW[a] / 2 - ox) * z, y0 = (Y[a] + NH[a] - oy) * z;
+        const x1 = (X[b] + NW[b] / 2 - ox) * z, y1 = (Y[b] - oy) * z;
+        const dx = x1 - x0, dy = y1 - y0, steps = Math.min(4096, Math.ceil(Math.max(Math.abs(dx), Math.abs(dy))));
+        if (!steps) return;
+        const sx = dx / steps, sy = dy / steps;
+        for (let s = 0; s <= steps; s++, x0 += sx, y0 += sy) {
+          const px = x0 | 0, py = y0 | 0;
+          if (px >= 0 && py >= 0 && px < W && py < H) u32[py * W + px] = ec;
+        }
+      });
+    }
+    for (let t = 0; t < k; t++) {
+      const i = vis[t];
+      let x0 = ((X[i] - ox) * z) | 0, y0 = ((Y[i] - oy) * z) | 0;
+      let x1 = x0 + Math.max(1, (NW[i] * z) | 0), y1 = y0 + Math.max(1, (NH[i] * z) | 0);
+      if (x0 < 0) x0 = 0; if (y0 < 0) y0 = 0; if (x1 > W) x1 = W; if (y1 > H) y1 = H;
+      const c = selected[i] ? this.selU32 : pal[T[i]];
+      for (let y = y0; y < y1; y++) u32.fill(c, y * W + x0, y * W + x1);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.putImageData(this.img, 0, 0);
+    this._gestures(arguments[0]);
+  }
+
+  _vector(f) {
+    const { state, cam, vis, k, dpr, lod, pw, ph, features, selected, showEdges } = f;
+    const ctx = this.ctx, z = cam.zoom;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = BG; ctx.fillRect(0, 0, pw, ph);
+    ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
+    const X = state.x, Y = state.y, NW = state.w, NH = state.h, T = state.type;
+    if (showEdges) this._edges(f);
+    if (lod === "mid") {
+      // bucket visible nodes by type: one fill per colour
+      if (this.bucket.length < k) this.bucket = new Uint32Array(Math.max(k, this.bucket.length * 2));
+      const counts = new Uint32Array(257);
+      for (let t = 0; t < k; t++) counts[T[vis[t]] + 1]++;
+      for (let c = 0; c < 256; c++) counts[c + 1] += counts[c];
+      const fill = counts.slice(0, 256), b = this.bucket;
+      for (let t = 0; t < k; t++) b[fill[T[vis[t]]]++] = vis[t];
+      const body = new Path2D();
+      for (let t = 0; t < k; t++) { const i = vis[t]; body.rect(X[i], Y[i], NW[i], NH[i]); }
+      if (features.shadows) { ctx.shadowColor = "rgba(20,30,60,.18)"; ctx.shadowBlur = 10 * z * dpr; ctx.shadowOffsetY = 3 * z * dpr; }
+      ctx.fillStyle = "#ffffff"; ctx.fill(body);
+      ctx.shadowColor = "transparent"; ctx.shadowBlur = 0; ctx.shadowOffsetY = 0;
+      if (features.gradients) {
+        const sheen = new Path2D();
+        for (let t = 0; t < k; t++) { const i = vis[t]; sheen.rect(X[i], Y[i] + NH[i] / 2, NW[i], NH[i] / 2); }
+        ctx.fillStyle = "rgba(40,60,100,0.05)"; ctx.fill(sheen);
+      }
+      for (let c = 0; c < 256; c++) {
+        const s0 = counts[c], s1 = counts[c + 1];
+        if (s0 === s1) continue;
+        const p = new Path2D();
+        for (let t = s0; t < s1; t++) { const i = b[t]; p.rect(X[i], Y[i], NW[i], Math.min(NH[i], 8)); }
+        ctx.fillStyle = this.colors[c]; ctx.fill(p);
+      }
+      ctx.lineWidth = Math.max(1 / z, 1); ctx.strokeStyle = "#c9ced6"; ctx.stroke(body);
+      let any = false; const sel = new Path2D();
+      for (let t = 0; t < k; t++) { const i = vis[t]; if (selected[i]) { any = true; sel.rect(X[i] - 3 / z, Y[i] - 3 / z, NW[i] + 6 / z, NH[i] + 6 / z); } }
+      if (any) { ctx.lineWidth = 2.5 / z; ctx.strokeStyle = SELECT; ctx.stroke(sel); }
+    }
+    this._marks(f);
+    if (lod === "mid" && f.showLabels) this._labels(f);
+    if (f.pulse) this._pulses(f);
+    this._gestures(f);
+  }
+
+  _edges({ state, cam, vis, k, lod, outletCount, hlEdges }) {
+    const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h;
+    const ES = state.esrc, ED = state.edst, EO = state.eout;
+    const curve = z >= 0.25, path = new Path2D(), arrows = new Path2D();
+    this._eachEdge(state, vis, k, (j) => {
+      const a = ES[j], b = ED[j];
+      const p = portPosition(X[a], Y[a], NW[a], NH[a], EO[j], outletCount(a));
+      if (curve) {
+        const q = edgePath(p.x, p.y, X[b], Y[b], NW[b]);
+        path.moveTo(q[0], q[1]); path.bezierCurveTo(q[2], q[3], q[4], q[5], q[6], q[7]);
+        if (lod === "near") { const ax = q[6], ay = q[7], s = 7; arrows.moveTo(ax, ay); arrows.lineTo(ax - s * 0.6, ay - s); arrows.lineTo(ax + s * 0.6, ay - s); arrows.closePath(); }
+      } else { path.moveTo(p.x, p.y); path.lineTo(X[b] + NW[b] / 2, Y[b]); }
+    });
+    ctx.lineWidth = Math.max(1.5, 1 / z) ; ctx.strokeStyle = EDGE;
+    if (z < 1) ctx.lineWidth = 1.5 / Math.max(z, 0.25) * Math.min(1, z * 2);
+    ctx.stroke(path);
+    if (lod === "near") { ctx.fillStyle = EDGE; ctx.fill(arrows); }
+  }
+
+  /** Highlights and validation markers, drawn at mid and near (cards carry classes too). */
+  _marks({ state, cam, vis, k, highlight, problems, lod }) {
+    if (!highlight.size && !problems.size) return;
+    const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h;
+    for (const [kind, set] of highlight) {
+      const p = new Path2D();
+      for (const i of set) if (state.type[i] !== DELETED) p.rect(X[i] - 5 / z, Y[i] - 5 / z, NW[i] + 10 / z, NH[i] + 10 / z);
+      ctx.lineWidth = 3 / z; ctx.strokeStyle = HL[kind] || SELECT; ctx.stroke(p);
+    }
+    if (problems.size && lod === "mid") {
+      const p = new Path2D(), r = Math.max(6, 4 / z);
+      for (let t = 0; t < k; t++) { const i = vis[t]; if (problems.has(i)) { p.moveTo(X[i] + NW[i] + r, Y[i]); p.arc(X[i] + NW[i], Y[i], r, 0, 6.2832); } }
+      ctx.fillStyle = HL.error; ctx.fill(p);
+    }
+  }
+
+  _labels({ state, cam, vis, k, dpr, label }) {
+    const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const size = Math.max(9, Math.min(14, 14 * z * 1.4));
+    ctx.font = `600 ${size}px system-ui, sans-serif`; ctx.fillStyle = "#1d2330"; ctx.textBaseline = "top";
+    for (let t = 0; t < k; t++) {
+      const i = vis[t], text = label(i);
+      if (!text) continue;
+      const sx = (X[i] - cam.x) * z + 8 * z, sy = (Y[i] - cam.y) * z + 16 * z;
+      ctx.fillText(text.length > 28 ? text.slice(0, 27) + "…" : text, sx, sy, Math.max(10, state.w[i] * z - 12 * z));
+    }
+  }
+
+  /** Live call pulses: rings that grow and fade, phase from the one clock. */
+  _pulses({ state, cam, dpr, live, phase }) {
+    const ctx = this.ctx, z = cam.zoom;
+    ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
+    const grow = (6 + 18 * phase) / z, p = new Path2D();
+    for (const i of live) p.rect(state.x[i] - grow, state.y[i] - grow, state.w[i] + 2 * grow, state.h[i] + 2 * grow);
+    ctx.lineWidth = 3 / z; ctx.strokeStyle = `rgba(52,168,83,${(1 - phase).toFixed(3)})`; ctx.stroke(p);
+  }
+
+  _gestures({ cam, dpr, box, link }) {
+    const ctx = this.ctx, z = cam.zoom;
+    if (link) {
+      ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
+      ctx.setLineDash([6 / z, 4 / z]); ctx.lineWidth = 2 / z; ctx.strokeStyle = SELECT;
+      ctx.beginPath(); ctx.moveTo(link.x0, link.y0); ctx.lineTo(link.x1, link.y1); ctx.stroke(); ctx.setLineDash([]);
+    }
+    if (box) {
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.fillStyle = "rgba(26,115,232,.08)"; ctx.strokeStyle = SELECT; ctx.lineWidth = 1;
+      ctx.fillRect(box.x, box.y, box.w, box.h); ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
+    }
+  }
+}

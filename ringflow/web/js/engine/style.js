@@ -1,0 +1,43 @@
+/** The engine's own base styles (cards, ports, overlay), injected once so the engine renders
+ * correctly on any page; the UI's css/ may override any of it (these rules have low specificity). */
+
+const CSS = `
+.rf-layer{position:absolute;inset:0;overflow:hidden;pointer-events:none}
+.rf-card{position:absolute;left:0;top:0;box-sizing:border-box;transform-origin:0 0;pointer-events:auto;
+  background:#fff;border:1px solid #c9ced6;border-top:6px solid var(--rf-color,#888);border-radius:8px;
+  font:13px/1.3 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;padding:6px 10px 0;
+  overflow:visible;cursor:grab;user-select:none;contain:layout style}
+.rf-card:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}
+.rf-card.rf-selected{border-color:#1a73e8;box-shadow:0 0 0 2px #1a73e8}
+.rf-mode-beauty .rf-card{background:linear-gradient(180deg,#fff 0%,#f3f6fb 100%);box-shadow:0 4px 14px rgba(20,30,60,.16)}
+.rf-mode-beauty .rf-card.rf-selected{box-shadow:0 0 0 2px #1a73e8,0 6px 18px rgba(26,115,232,.3)}
+.rf-mode-balanced .rf-card{background:linear-gradient(180deg,#fff 0%,#f7f8fa 100%)}
+.rf-card-title{display:flex;gap:6px;align-items:center;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:#5b6475}
+.rf-type-dot{width:8px;height:8px;border-radius:50%;background:var(--rf-color,#888);flex:none}
+.rf-card-label{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.rf-ports{position:absolute;left:0;right:0;bottom:-7px;height:14px}
+.rf-port{position:absolute;top:0;width:14px;height:14px;margin-left:-7px;padding:0;border-radius:50%;
+  border:2px solid #fff;background:var(--rf-color,#888);cursor:crosshair;font-size:0;pointer-events:auto}
+.rf-port:focus-visible{outline:2px solid #1a73e8}
+.rf-port-name{position:absolute;top:-15px;transform:translateX(-50%);font-size:9px;color:#6b7383;white-space:nowrap;pointer-events:none}
+.rf-card.rf-problem::after{content:"!";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:50%;
+  background:#d93025;color:#fff;font:700 12px/18px system-ui;text-align:center}
+.rf-card.rf-hl-current{box-shadow:0 0 0 3px #f29900}
+.rf-card.rf-hl-path{box-shadow:0 0 0 2px #34a853}
+.rf-card.rf-hl-match{box-shadow:0 0 0 3px #a142f4}
+.rf-overlay{position:absolute;right:8px;top:8px;z-index:20;font:12px/1.45 ui-monospace,Menlo,monospace;color:#e8eaed;
+  background:rgba(20,24,32,.86);border-radius:6px;padding:8px 10px;min-width:210px;pointer-events:auto}
+.rf-overlay[hidden]{display:none}
+.rf-overlay table{border-collapse:collapse}.rf-overlay td{padding:0 6px 0 0}.rf-overlay td+td{text-align:right}
+.rf-overlay-toggle{position:absolute;right:8px;bottom:8px;z-index:20;font:12px system-ui;border-radius:4px;border:1px solid #aab;background:#fff;padding:3px 8px;pointer-events:auto}
+.rf-toast{position:absolute;left:50%;bottom:16px;transform:translateX(-50%);z-index:21;background:#202124;color:#fff;
+  font:13px system-ui;padding:8px 14px;border-radius:6px;pointer-events:none}
+`;
+
+export function injectStyles(doc = document) {
+  if (doc.getElementById("rf-engine-style")) return;
+  const el = doc.createElement("style");
+  el.id = "rf-engine-style";
+  el.textContent = CSS;
+  doc.head.prepend(el);
+}
