@@ -1,0 +1,26 @@
+"""The one error every converter raises: it names the state (or action) and property at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InteropError(ValueError):
+    """A foreign document Ringflow cannot convert; ``state`` and ``property`` say where.
+
+    The CLI prints ``str(error)``; the API answers 400 with ``to_dict()`` as details.
+    """
+
+    def __init__(self, message: str, state: str | None = None, property: str | None = None):
+        self.message = message
+        self.state = state
+        self.property = property
+        where = []
+        if state is not None:
+            where.append(f"state {state!r}")
+        if property is not None:
+            where.append(f"property {property!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "property": self.property, "message": self.message}

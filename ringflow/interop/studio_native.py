@@ -1,0 +1,298 @@
+"""Studio widget properties <-> Ringflow node config, one pair of functions per widget.
+
+Both directions are pure functions of the properties/config alone, so the export can
+recompute "what the import made of the original" and tell which settings a user changed
+in Ringflow since (see ``studio_export.merge_properties``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from ringflow.interop.errors import InteropError
+from ringflow.interop.studio_widgets import PROPERTY_KINDS
+from ringflow.model.catalogue import LANGUAGES, VOICES
+
+Config = dict[str, Any]
+Props = dict[str, Any]
+
+_TEMPLATE_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_NODES_RE = re.compile(r"\bnodes\.([A-Za-z0-9_:-]+)(?:\.(digits|speech|status_code)\b)?")
+_STUDIO_FIELDS = {"digits": "Digits", "speech": "SpeechResult", "status_code": "StatusCode"}
+
+
+def check_properties(wtype: str, props: Props, state: str) -> None:
+    """Raise naming the state and property when a property the import reads has a wrong type."""
+    for key, kind in PROPERTY_KINDS.get(wtype, {}).items():
+        if key not in props or props[key] is None:
+            continue
+        value = props[key]
+        ok = {
+            "str": lambda v: isinstance(v, str),
+            "int": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.strip().lstrip("-").isdigit()),
+            "bool": lambda v: isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in ("true", "false")),
+            "list": lambda v: isinstance(v, list),
+            "str_or_list": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)),
+        }[kind](value)
+        if not ok:
+            want = {"str": "text", "int": "a whole number", "bool": "true or false", "list": "a list",
+                    "str_or_list": "text or a list of texts"}[kind]
+            raise InteropError(f"must be {want}, not {json.dumps(value)[:60]}", state, key)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _in_range(value: Any, low: int, high: int) -> int | None:
+    n = _int(value)
+    return n if n is not None and low <= n <= high else None
+
+
+def to_studio_text(text: str) -> str:
+    """Ringflow templates say ``nodes.NAME.digits``; Studio says ``widgets.NAME.Digits``."""
+    if "{" not in text:
+        return text
+
+    def widget(m: re.Match[str]) -> str:
+        field = f".{_STUDIO_FIELDS[m.group(2)]}" if m.group(2) else ""
+        return f"widgets.{m.group(1)}{field}"
+
+    return _TEMPLATE_RE.sub(lambda m: _NODES_RE.sub(widget, m.group(0)), text)
+
+
+# ---- import: Studio properties -> (node type, config) ----------------------------------
+
+def _say_play_in(p: Props) -> tuple[str, Config]:
+    loop = _in_range(p.get("loop"), 1, 10)
+    extra = {"loop": loop} if loop is not None else {}
+    if isinstance(p.get("say"), str) and (p["say"] or not (p.get("play") or p.get("digits"))):
+        cfg: Config = {"text": p["say"]}
+        if p.get("voice") in VOICES:
+            cfg["voice"] = p["voice"]
+        if p.get("language") in LANGUAGES:
+            cfg["language"] = p["language"]
+        return "say", {**cfg, **extra}
+    if p.get("play"):
+        return "play", {"url": p["play"], **extra}
+    if p.get("digits"):
+        return "play", {"digits": p["digits"], **extra}
+    return "say", {"text": "", **extra}
+
+
+def _gather_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = {"input": "dtmf"}
+    if isinstance(p.get("say"), str) and p["say"]:
+        cfg["prompt"] = p["say"]
+    elif isinstance(p.get("play"), str) and p["play"]:
+        cfg["prompt_url"] = p["play"]
+    digits = _in_range(p.get("number_of_digits"), 0, 32)
+    cfg["num_digits"] = digits if digits is not None else 0
+    timeout = _in_range(p.get("timeout"), 1, 60)
+    if timeout is not None:
+        cfg["timeout"] = timeout
+    key = p.get("finish_on_key", "#")
+    if _bool(p.get("stop_gather")) is False:
+        key = ""
+    if isinstance(key, str) and len(key) <= 1:
+        cfg["finish_on_key"] = key
+    hints = p.get("hints")
+    if isinstance(hints, str) and hints.strip():
+        cfg["hints"] = [h.strip() for h in hints.split(",") if h.strip()]
+    elif isinstance(hints, list) and hints:
+        cfg["hints"] = list(hints)
+    return "gather", cfg
+
+
+def _split_in(p: Props) -> tuple[str, Config]:
+    return "split", {"input": p.get("input") or "", "cases": []}
+
+
+def _set_in(p: Props) -> tuple[str, Config]:
+    variables: dict[str, str] = {}
+    for item in p.get("variables") or []:
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            value = item.get("value", "")
+            variables[item["key"]] = value if isinstance(value, str) else json.dumps(value)
+    return "set", {"variables": variables}
+
+
+def _connect_in(p: Props) -> tuple[str, Config] | None:
+    noun = p.get("noun") or "number"
+    if noun == "sip":
+        to = p.get("sip_endpoint") or ""
+    elif noun == "client":
+        to = f"client:{p.get('to') or ''}"
+    elif noun in ("number", "number-multi"):
+        to = p.get("to") or ""
+    else:
+        return None  # conference and anything newer: not something a transfer does
+    cfg: Config = {"to": to}
+    if isinstance(p.get("caller_id"), str):
+        cfg["caller_id"] = p["caller_id"]
+    timeout = _in_range(p.get("timeout"), 5, 600)
+    if timeout is not None:
+        cfg["timeout"] = timeout
+    if _bool(p.get("record")) is not None:
+        cfg["record"] = _bool(p.get("record"))
+    return "transfer", cfg
+
+
+def _record_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = {}
+    length = _in_range(p.get("max_length"), 1, 3600)
+    if length is not None:
+        cfg["max_length"] = length
+    if _bool(p.get("play_beep")) is not None:
+        cfg["beep"] = _bool(p.get("play_beep"))
+    if _bool(p.get("transcribe")) is not None:
+        cfg["transcribe"] = _bool(p.get("transcribe"))
+    return "record", cfg
+
+
+def _http_in(p: Props) -> tuple[str, Config]:
+    method = str(p.get("method") or "GET").upper()
+    cfg: Config = {"method": method if method in ("GET", "POST", "PUT", "PATCH", "DELETE") else "GET", "url": p.get("url") or ""}
+    if p.get("content_type"):
+        cfg["headers"] = {"Content-Type": p["content_type"]}
+    pairs = "&".join(f"{i.get('key')}={i.get('value', '')}" for i in p.get("parameters") or [] if isinstance(i, dict) and i.get("key"))
+    body = p.get("body") or ""
+    if pairs and cfg["method"] == "GET":
+        cfg["url"] += ("&" if "?" in cfg["url"] else "?") + pairs
+    elif pairs and not body:
+        body = pairs
+    if body:
+        cfg["body"] = body
+    return "http", cfg
+
+
+def _subflow_in(p: Props) -> tuple[str, Config]:
+    return "subflow", {"flow_id": p.get("flow_sid") or ""}
+
+
+def _enqueue_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = {"queue": p.get("queue_name") or p.get("workflow_sid") or ""}
+    priority = _in_range(p.get("priority"), 0, 100)
+    if priority is not None:
+        cfg["priority"] = priority
+    return "enqueue", cfg
+
+
+IMPORTERS: dict[str, Callable[[Props], tuple[str, Config] | None]] = {
+    "say-play": _say_play_in, "gather-input-on-call": _gather_in, "split-based-on": _split_in,
+    "set-variables": _set_in, "connect-call-to": _connect_in, "record-voicemail": _record_in,
+    "make-http-request": _http_in, "run-subflow": _subflow_in, "enqueue-call": _enqueue_in,
+}
+
+
+def import_native(wtype: str, props: Props) -> tuple[str, Config] | None:
+    """(node type, config) for a widget Ringflow executes, or None when it cannot."""
+    fn = IMPORTERS.get(wtype)
+    return fn(props) if fn else None
+
+
+# ---- export: (node type, config) -> (widget type, Studio properties) -----------------
+
+def _t(config: Config, key: str) -> str:
+    value = config.get(key)
+    return to_studio_text(value) if isinstance(value, str) else ""
+
+
+def export_native(ntype: str, config: Config) -> tuple[str, Props]:
+    """The widget a Ringflow node becomes (menus and hangups are handled by the exporter)."""
+    c = config
+    if ntype == "say":
+        props: Props = {"say": _t(c, "text")}
+        props.update({k: c[k] for k in ("voice", "language", "loop") if k in c})
+        return "say-play", props
+    if ntype == "play":
+        props = {"digits": _t(c, "digits")} if c.get("digits") and not c.get("url") else {"play": _t(c, "url")}
+        if "loop" in c:
+            props["loop"] = c["loop"]
+        return "say-play", props
+    if ntype == "pause":
+        seconds = _int(c.get("seconds")) or 1
+        return "say-play", {"digits": "w" * (2 * seconds)}  # "w" waits half a second
+    if ntype in ("gather", "menu"):
+        props = {}
+        if c.get("prompt"):
+            props["say"] = _t(c, "prompt")
+        elif c.get("prompt_url"):
+            props["play"] = _t(c, "prompt_url")
+        digits = 1 if ntype == "menu" else c.get("num_digits", 1)
+        if digits:
+            props["number_of_digits"] = digits
+        if "timeout" in c:
+            props["timeout"] = c["timeout"]
+        key = c.get("finish_on_key", "#") if ntype == "gather" else ""
+        props["stop_gather"] = bool(key)
+        if key:
+            props["finish_on_key"] = key
+        if c.get("hints"):
+            props["hints"] = ", ".join(c["hints"])
+        return "gather-input-on-call", props
+    if ntype == "split":
+        return "split-based-on", {"input": _t(c, "input")}
+    if ntype == "set":
+        return "set-variables", {"variables": [{"key": k, "value": to_studio_text(v)} for k, v in (c.get("variables") or {}).items()]}
+    if ntype == "transfer":
+        to = _t(c, "to")
+        if to.startswith("sip:"):
+            props = {"noun": "sip", "sip_endpoint": to}
+        elif to.startswith("client:"):
+            props = {"noun": "client", "to": to[len("client:"):]}
+        else:
+            props = {"noun": "number-multi" if "," in to else "number", "to": to}
+        if "caller_id" in c:
+            props["caller_id"] = _t(c, "caller_id")
+        props.update({k: c[k] for k in ("timeout", "record") if k in c})
+        return "connect-call-to", props
+    if ntype == "record":
+        props = {}
+        if "max_length" in c:
+            props["max_length"] = c["max_length"]
+        if "beep" in c:
+            props["play_beep"] = "true" if c["beep"] else "false"
+        if "transcribe" in c:
+            props["transcribe"] = c["transcribe"]
+        return "record-voicemail", props
+    if ntype == "http":
+        props = {"method": c.get("method", "GET"), "url": _t(c, "url")}
+        content_type = next((v for k, v in (c.get("headers") or {}).items() if k.lower() == "content-type"), None)
+        if content_type:
+            props["content_type"] = content_type
+        if c.get("body"):
+            props["body"] = _t(c, "body")
+        return "make-http-request", props
+    if ntype == "subflow":
+        return "run-subflow", {"flow_sid": c.get("flow_id", ""), "flow_revision": "LatestPublished", "parameters": []}
+    if ntype == "enqueue":
+        props = {"queue_name": _t(c, "queue")}
+        if "priority" in c:
+            props["priority"] = c["priority"]
+        return "enqueue-call", props
+    if ntype == "business_hours":
+        params = [{"key": "timezone", "value": str(c.get("timezone", "UTC"))},
+                  {"key": "schedule", "value": json.dumps(c.get("schedule") or {}, separators=(",", ":"))},
+                  {"key": "holidays", "value": ",".join(c.get("holidays") or [])}]
+        return "run-function", {"url": "", "parameters": params}
+    if ntype == "unsupported":
+        if c.get("platform", "studio") == "studio":
+            return str(c.get("original_type")), dict(c.get("properties") or {})
+        return "run-function", {"url": "", "parameters": [{"key": "connect_action", "value": str(c.get("original_type"))}]}
+    raise InteropError(f"node type {ntype!r} has no Studio equivalent")
