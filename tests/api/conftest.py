@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -34,12 +36,50 @@ def make_settings(**overrides: object) -> Settings:
     return Settings(**base)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def store() -> Iterator[object]:
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, uniquely named database, dropped afterwards (never touching anyone else's)."""
+    import psycopg
+
+    name = f"ringflow_t_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="ringflow-api-") as tmp:
-        st = open_store(f"sqlite:///{Path(tmp) / 'api.db'}")
-        yield st
-        st.close()
+        yield f"sqlite:///{Path(tmp) / 'api.db'}"
+
+
+def _open(backend: str) -> Iterator[object]:
+    with (postgres_database() if backend == "postgresql" else sqlite_database()) as url:
+        st = open_store(url)
+        try:
+            yield st
+        finally:
+            st.close()
+
+
+@pytest.fixture(scope="module")
+def store(request: pytest.FixtureRequest) -> Iterator[object]:
+    """SQLite by default; a module sets ``BACKENDS`` to run on PostgreSQL as well."""
+    yield from _open(getattr(request, "param", "sqlite"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "store" in metafunc.fixturenames:
+        params = [pytest.param(b, marks=pytest.mark.postgres) if b == "postgresql" else b for b in backends]
+        metafunc.parametrize("store", params, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from ringflow.model.demo import generate_flow
 from tests.api.conftest import Tenant, create
 from tests.api.skeleton_codec import decode
 
+BACKENDS = ("sqlite", "postgresql")  # the main flow tests run on both stores
+
 
 @pytest.fixture(scope="module")
 def demo(client: TestClient, alice: Tenant) -> dict:

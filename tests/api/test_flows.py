@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import Tenant, create, new_tenant, small_flow
 
+BACKENDS = ("sqlite", "postgresql")  # the main flow tests run on both stores
+
 
 def test_create_answers_201_with_id_revision_and_problems(client: TestClient, alice: Tenant) -> None:
     r = client.post("/api/v1/flows", json=small_flow("Sales"), headers=alice.headers)

@@ -15,6 +15,8 @@ from tests.api.conftest import Tenant, create, new_tenant
 
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("DELETE", "/api/v1/session")}
 
+BACKENDS = ("sqlite", "postgresql")  # the main flow tests run on both stores
+
 
 def _routes(client: TestClient) -> list[tuple[str, str]]:
     spec = client.get("/openapi.json").json()
