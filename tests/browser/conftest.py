@@ -179,7 +179,7 @@ def shot(page: Page, name: str) -> None:
 def open_editor(page: Page, key: str, flow_id: int) -> None:
     sign_in(page, key)
     page.goto(f"/flows/{flow_id}")
-    page.wait_for_function("document.documentElement.dataset.ready === '1'", timeout=15_000)
+    page.locator("html[data-ready='1']").wait_for(state="attached", timeout=15_000)
 
 
 def menu_flow(name: str = "Support line") -> dict[str, Any]:

@@ -341,7 +341,8 @@ function wireKeys() {
       const all = [];
       for (let i = 0; i < e.state.count && all.length < 5000; i++) if (e.state.type[i] !== 254) all.push(i);
       e.select(all);
-    } else if (ev.key.startsWith("Arrow") && ev.target.classList?.contains("rf-card")) {
+    } else if (ev.altKey && ev.key.startsWith("Arrow") && ev.target.classList?.contains("rf-card")) {
+      // plain arrows are the engine's (first neighbour); Alt+arrow cycles through the others
       ev.preventDefault();
       const from = Number(ev.target.dataset.index);
       arrowStep = from === lastFrom ? arrowStep : 0;
