@@ -59,7 +59,7 @@ export class CardLayer {
   /** Content changes only when the node's details change (signature check). */
   _fill(card, i, state, info, classes) {
     const n = info(i);
-    const sig = `${n.typeName}|${n.label}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
+    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
     if (sig !== card.sig) {
       card.sig = sig;
       const el = card.el;
@@ -67,7 +67,7 @@ export class CardLayer {
       el.style.setProperty("--rf-color", n.color);
       card.type.textContent = n.typeTitle;
       card.label.textContent = n.label ?? "…";
-      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}`);
+      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
       ports.textContent = "";

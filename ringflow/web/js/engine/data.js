@@ -59,6 +59,7 @@ export class DetailStore {
     try {
       const r = await this.api.get(`/flows/${this.flowId}/viewport?${q}`, { signal: ctrl.signal });
       for (const n of r.nodes) this.put(n);
+      this.lastEdges = r.edges || [];
       return r.nodes;
     } catch (e) {
       if (e.name === "AbortError") return null;

@@ -55,7 +55,7 @@ export async function createEditorEngine(opts) {
   let state = null, grid = null, building = null, scratch = new Uint32Array(1024);
   let cam = { x: 0, y: 0, zoom: 1 }, W = 0, H = 0, dpr = 1;
   let selected = new Uint8Array(16), selection = new Set();
-  const highlight = new Map(), problems = new Set();
+  const highlight = new Map(), problems = new Map(); // problems: index -> "error" | "warning"
   let problemList = [], live = new Map(), liveKeys = {};
   let forced = opts.mode || config.RINGFLOW_PERFORMANCE_MODE || "auto", mode = "beauty", modeReason = "auto";
   let lastDrawn = 0, lastLod = "near", box = null, link = null, ready = false, destroyed = false;
@@ -83,7 +83,7 @@ export async function createEditorEngine(opts) {
     const t = typeOf(i), d = infoOf(i);
     return { index: i, key: state.keys[i], id: d ? d.id : null, type: state.type[i], typeName: t ? t.name : "unknown",
       typeTitle: t ? t.title : "Unknown", color: t ? t.color : "#888888", x: state.x[i], y: state.y[i], w: state.w[i], h: state.h[i],
-      label: d ? d.label : null, config: d ? d.config : null, outlets: outletsFor(t, d ? d.config : null) };
+      label: d ? d.label : null, config: d ? d.config : null, outlets: outletsFor(t, d ? d.config : null), problem: problems.get(i) || null };
   }
   function indexOfId(id) {
     const i = localIds.get(id);
@@ -172,7 +172,7 @@ export async function createEditorEngine(opts) {
 
   function cardClasses(i) {
     let c = selected[i] ? " rf-selected" : "";
-    if (problems.has(i)) c += " rf-problem";
+    if (problems.has(i)) c += ` rf-problem rf-problem-${problems.get(i)}`;
     for (const [kind, set] of highlight) if (set.has(i)) c += ` rf-hl-${kind}`;
     return c;
   }
@@ -197,8 +197,26 @@ export async function createEditorEngine(opts) {
     const r = visibleRect(cam, W, H), padX = (r[2] - r[0]) * 0.15, padY = (r[3] - r[1]) * 0.15;
     try {
       const got = await details.fetchRect(r[0] - padX, r[1] - padY, r[2] + padX, r[3] + padY, Math.min(5000, Math.max(maxVp * 10, lastDrawn * 2)));
-      if (got) clock.invalidate();
+      if (got) { fixOutlets(details.lastEdges); clock.invalidate(); }
     } catch (e) { emit("error", { status: e.status || 0, message: e.message }); }
+  }
+
+  /** The skeleton cannot name menu/split outlets (255); /viewport edges can: fill them in. */
+  function fixOutlets(edges) {
+    if (!edges || !edges.length) return;
+    let changed = false;
+    const adj = state.adjacency();
+    for (const e of edges) {
+      const s = indexOfId(e.source), d = indexOfId(e.target);
+      if (s < 0 || d < 0) continue;
+      const k = outletsOf(s).indexOf(e.outlet);
+      if (k < 0) continue;
+      for (let p = adj.start[s]; p < adj.start[s + 1]; p++) {
+        const j = adj.list[p];
+        if (state.edst[j] === d && state.eout[j] === 255) { state.eout[j] = k; changed = true; break; }
+      }
+    }
+    if (changed) clock.invalidate(); // eout is not part of the version: adjacency stays valid
   }
 
   /** Make sure ids (and labels) are known for these nodes: edits name nodes by id. */
@@ -281,7 +299,13 @@ export async function createEditorEngine(opts) {
   }
   function setHighlight(indices, kind) { if (!indices || !indices.length) highlight.delete(kind); else highlight.set(kind, new Set(indices)); clock.invalidate(); }
   function setProblems(list) { problemList = list || []; remapProblems(); clock.invalidate(); }
-  function remapProblems() { problems.clear(); for (const p of problemList) { const i = indexOfId(p.node); if (i >= 0) problems.add(i); } }
+  function remapProblems() {
+    problems.clear();
+    for (const p of problemList) {
+      const i = indexOfId(p.node ?? p.node_id);
+      if (i >= 0 && problems.get(i) !== "error") problems.set(i, p.severity === "warning" ? "warning" : "error");
+    }
+  }
 
   // ---- loading ---------------------------------------------------------------------------
   async function load() {
@@ -408,7 +432,7 @@ export async function createEditorEngine(opts) {
       clock.invalidate(); return mode; },
     mode: () => mode, forcedMode: () => forced,
     setLive, setHighlight, setProblems, metrics, toggleOverlay, reload, flush: () => queue.flush(),
-    addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
+    rename: (name) => queue.rename(name), addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
     revision: () => revision, clientId, lod: () => lastLod,
     update(o = {}) { sizeDirty = true; if (o.mode) engine.setMode(o.mode); clock.invalidate(); },

@@ -9,6 +9,18 @@ export class PatchQueue {
   constructor({ api, flowId, clientId, getRevision, setRevision, emit, onConflict, onSaved, delay = 300 }) {
     Object.assign(this, { api, flowId, clientId, getRevision, setRevision, emit, onConflict, onSaved, delay });
     this.pending = null; this.timer = 0; this.sending = null;
+    this.extra = []; this.waiters = []; // rename ops ride in the next PATCH; their promises resolve with its revision
+  }
+
+  /** Rename the flow in the same queue (so If-Match stays right); resolves to the new revision. */
+  rename(name) {
+    return new Promise((resolve, reject) => {
+      this.extra = this.extra.filter((o) => o.op !== "rename");
+      this.extra.push({ op: "rename", name });
+      this.waiters.push({ resolve, reject });
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.flush(), 0);
+    });
   }
 
   push(cs) {
@@ -22,9 +34,11 @@ export class PatchQueue {
   async flush() {
     clearTimeout(this.timer);
     if (this.sending) { await this.sending; if (!this.pending) return; }
-    if (!this.pending || !this.api) return;
+    if ((!this.pending && !this.extra.length) || !this.api) return;
     const cs = this.pending; this.pending = null;
-    const ops = toOps(cs);
+    const ops = [...(cs ? toOps(cs) : []), ...this.extra];
+    const waiters = this.waiters;
+    this.extra = []; this.waiters = [];
     if (!ops.length) return;
     this.sending = (async () => {
       try {
@@ -33,7 +47,9 @@ export class PatchQueue {
         this.setRevision(r.revision);
         this.onSaved && this.onSaved(r);
         this.emit("saved", { revision: r.revision });
+        for (const w of waiters) w.resolve(r.revision);
       } catch (e) {
+        for (const w of waiters) w.reject(e);
         if (e.status === 412) {
           const current = e.body && e.body.details ? e.body.details.current_revision : undefined;
           this.pending = null;

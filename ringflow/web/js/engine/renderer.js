@@ -170,9 +170,14 @@ export class Renderer {
       ctx.lineWidth = 3 / z; ctx.strokeStyle = HL[kind] || SELECT; ctx.stroke(p);
     }
     if (problems.size && lod === "mid") {
-      const p = new Path2D(), r = Math.max(6, 4 / z);
-      for (let t = 0; t < k; t++) { const i = vis[t]; if (problems.has(i)) { p.moveTo(X[i] + NW[i] + r, Y[i]); p.arc(X[i] + NW[i], Y[i], r, 0, 6.2832); } }
-      ctx.fillStyle = HL.error; ctx.fill(p);
+      // errors are round, warnings square: shape as well as colour tells them apart
+      const err = new Path2D(), warn = new Path2D(), r = Math.max(6, 4 / z);
+      for (let t = 0; t < k; t++) {
+        const i = vis[t], sev = problems.get(i);
+        if (sev === "error") { err.moveTo(X[i] + NW[i] + r, Y[i]); err.arc(X[i] + NW[i], Y[i], r, 0, 6.2832); }
+        else if (sev === "warning") warn.rect(X[i] + NW[i] - r, Y[i] - r, 2 * r, 2 * r);
+      }
+      ctx.fillStyle = HL.error; ctx.fill(err); ctx.fillStyle = "#f29900"; ctx.fill(warn);
     }
   }
 

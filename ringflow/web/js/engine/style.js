@@ -20,7 +20,9 @@ const CSS = `
   border:2px solid #fff;background:var(--rf-color,#888);cursor:crosshair;font-size:0;pointer-events:auto}
 .rf-port:focus-visible{outline:2px solid #1a73e8}
 .rf-port-name{position:absolute;top:-15px;transform:translateX(-50%);font-size:9px;color:#6b7383;white-space:nowrap;pointer-events:none}
-.rf-card.rf-problem::after{content:"!";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:50%;
+.rf-card.rf-problem-warning::after{content:"?";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:3px;
+  background:#f29900;color:#111;font:700 12px/18px system-ui;text-align:center}
+.rf-card.rf-problem-error::after{content:"!";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:50%;
   background:#d93025;color:#fff;font:700 12px/18px system-ui;text-align:center}
 .rf-card.rf-hl-current{box-shadow:0 0 0 3px #f29900}
 .rf-card.rf-hl-path{box-shadow:0 0 0 2px #34a853}
@@ -34,7 +36,16 @@ const CSS = `
   font:13px system-ui;padding:8px 14px;border-radius:6px;pointer-events:none}
 `;
 
+let sheet = null;
+
+/** A constructable stylesheet: a CSP of default-src 'self' allows it (a <style> element is blocked).
+ * Put first, so page stylesheets with equal specificity win. */
 export function injectStyles(doc = document) {
+  if (typeof CSSStyleSheet !== "undefined" && "adoptedStyleSheets" in doc) {
+    if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); }
+    if (!doc.adoptedStyleSheets.includes(sheet)) doc.adoptedStyleSheets = [sheet, ...doc.adoptedStyleSheets];
+    return;
+  }
   if (doc.getElementById("rf-engine-style")) return;
   const el = doc.createElement("style");
   el.id = "rf-engine-style";
