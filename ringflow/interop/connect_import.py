@@ -59,17 +59,17 @@ def _transitions(action: dict[str, Any], aid: str) -> tuple[str | None, list[tup
     """(NextAction, [(condition, next)], {ErrorType: next}) with the shapes checked."""
     t = action.get("Transitions", {}) or {}
     if not isinstance(t, dict):
-        raise InteropError("must be an object", aid, "Transitions")
+        raise InteropError("must be an object", aid, "Transitions", noun="action")
     nxt = t.get("NextAction")
     conds = []
     for i, c in enumerate(t.get("Conditions") or []):
         if not isinstance(c, dict) or not isinstance(c.get("Condition"), dict):
-            raise InteropError("each condition needs a Condition object", aid, f"Transitions.Conditions[{i}]")
+            raise InteropError("each condition needs a Condition object", aid, f"Transitions.Conditions[{i}]", noun="action")
         conds.append((c["Condition"], c.get("NextAction")))
     errors: dict[str, str | None] = {}
     for i, e in enumerate(t.get("Errors") or []):
         if not isinstance(e, dict) or not isinstance(e.get("ErrorType"), str):
-            raise InteropError("each error needs an ErrorType", aid, f"Transitions.Errors[{i}]")
+            raise InteropError("each error needs an ErrorType", aid, f"Transitions.Errors[{i}]", noun="action")
         errors[e["ErrorType"]] = e.get("NextAction")
     return nxt, conds, errors
 
@@ -83,7 +83,7 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
     """(node type, config, [(outlet, next action)]) for one action."""
     atype, p = action.get("Type"), action.get("Parameters") or {}
     if not isinstance(p, dict):
-        raise InteropError("must be an object", aid, "Parameters")
+        raise InteropError("must be an object", aid, "Parameters", noun="action")
     nxt, conds, errors = _transitions(action, aid)
     if atype == "MessageParticipant" and ("Text" in p or "SSML" in p):
         return "say", {"text": ctx.liquid(p.get("Text", p.get("SSML")))}, [("next", nxt)]
@@ -119,7 +119,7 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
     if atype == "UpdateContactAttributes":
         attrs = p.get("Attributes") or {}
         if not isinstance(attrs, dict):
-            raise InteropError("must be an object of attribute: value", aid, "Parameters.Attributes")
+            raise InteropError("must be an object of attribute: value", aid, "Parameters.Attributes", noun="action")
         return "set", {"variables": {str(k): ctx.liquid(v) for k, v in attrs.items()}}, [("next", nxt)]
     if atype == "UpdateContactTargetQueue":
         return "set", {"variables": {QUEUE_VARIABLE: ctx.liquid(p.get("QueueId", ""))}}, [("next", nxt)]
@@ -153,19 +153,19 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
         raise InteropError("an Amazon Connect flow must be a JSON object")
     actions = obj.get("Actions")
     if not isinstance(actions, list):
-        raise InteropError("must be a list of actions", None, "Actions")
+        raise InteropError("must be a list of actions", None, "Actions", noun="action")
     ids: dict[str, str] = {}
     for i, a in enumerate(actions):
         if not isinstance(a, dict) or not isinstance(a.get("Identifier"), str) or not a["Identifier"]:
-            raise InteropError(f"Actions[{i}] needs an Identifier", None, f"Actions[{i}].Identifier")
+            raise InteropError(f"Actions[{i}] needs an Identifier", None, f"Actions[{i}].Identifier", noun="action")
         if not isinstance(a.get("Type"), str):
-            raise InteropError("needs a Type", a["Identifier"], "Type")
+            raise InteropError("needs a Type", a["Identifier"], "Type", noun="action")
         if a["Identifier"] in ids:
-            raise InteropError("two actions have this Identifier", a["Identifier"], "Identifier")
+            raise InteropError("two actions have this Identifier", a["Identifier"], "Identifier", noun="action")
         ids[a["Identifier"]] = name_to_id(a["Identifier"], a["Identifier"])
     start = obj.get("StartAction")
     if not isinstance(start, str) or start not in ids:
-        raise InteropError(f"must name an action (got {start!r})", None, "StartAction")
+        raise InteropError(f"must name an action (got {start!r})", None, "StartAction", noun="action")
     meta = (obj.get("Metadata") or {}).get("ActionMetadata") or {}
     stored = next((ids[a["Identifier"]] for a in actions if a["Type"] == "GetParticipantInput"
                    and str((a.get("Parameters") or {}).get("StoreInput", "")).lower() == "true"), None)
@@ -181,14 +181,14 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
         x = pos.get("x", 0) if isinstance(pos, dict) else 0
         y = pos.get("y", 0) if isinstance(pos, dict) else 0
         if isinstance(x, bool) or not isinstance(x, (int, float)) or isinstance(y, bool) or not isinstance(y, (int, float)):
-            raise InteropError("position x and y must be numbers", aid, "Metadata.ActionMetadata.position")
+            raise InteropError("position x and y must be numbers", aid, "Metadata.ActionMetadata.position", noun="action")
         label = (info.get("friendlyName") if isinstance(info, dict) else None) or a["Type"]
         nodes.append({"id": ids[aid], "type": ntype, "x": float(x), "y": float(y), "label": str(label)[:200], "config": config})
         for outlet, target in outs:
             if target is None:
                 continue
             if not isinstance(target, str) or target not in ids:
-                raise InteropError(f"goes to unknown action {target!r}", aid, "Transitions")
+                raise InteropError(f"goes to unknown action {target!r}", aid, "Transitions", noun="action")
             edges.append({"source": ids[aid], "outlet": outlet, "target": ids[target]})
     name = obj.get("Name") if isinstance(obj.get("Name"), str) and obj["Name"].strip() else "Imported Amazon Connect flow"
     return normalize({"name": name[:200], "start": ids[start], "nodes": nodes, "edges": edges})

@@ -11,13 +11,13 @@ class InteropError(ValueError):
     The CLI prints ``str(error)``; the API answers 400 with ``to_dict()`` as details.
     """
 
-    def __init__(self, message: str, state: str | None = None, property: str | None = None):
+    def __init__(self, message: str, state: str | None = None, property: str | None = None, *, noun: str = "state"):
         self.message = message
         self.state = state
         self.property = property
         where = []
         if state is not None:
-            where.append(f"state {state!r}")
+            where.append(f"{noun} {state!r}")  # "action" for Amazon Connect
         if property is not None:
             where.append(f"property {property!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)

@@ -13,7 +13,7 @@ from ringflow.interop.errors import InteropError
 from ringflow.model.document import MAX_ID
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
-_ESCAPE_RE = re.compile(r"(?::[0-9a-f]{2})+")
+_ESCAPE_RE = re.compile(r"(?::[0-9a-f]{2})+|:")
 
 
 def name_to_id(name: str, state: str | None = None) -> str:
@@ -35,10 +35,12 @@ def id_to_name(node_id: str) -> str:
         return node_id
 
     def unescape(m: re.Match[str]) -> str:
+        if m.group(0) == ":":
+            return "_"  # a native id's own colon: Studio names do not take one
         raw = bytes(int(h, 16) for h in m.group(0).split(":")[1:])
         try:
             return raw.decode()
         except UnicodeDecodeError:
             return m.group(0).replace(":", "_")
 
-    return _ESCAPE_RE.sub(unescape, node_id).replace(":", "_")
+    return _ESCAPE_RE.sub(unescape, node_id)
