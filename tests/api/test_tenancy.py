@@ -37,7 +37,12 @@ def _fill(path: str, flow_id: int, customer_id: int) -> str:
 
 def _call(client: TestClient, method: str, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
     params = {"x0": 0, "y0": 0, "x1": 100, "y1": 100, "q": "a"}
-    body = {"ops": [{"op": "rename", "name": "pwned"}]} if method == "PATCH" else {"name": "x", "nodes": [], "edges": []}
+    if method == "PATCH":
+        body: dict = {"ops": [{"op": "rename", "name": "pwned"}]}
+    elif url.endswith(("/flows", "/customers")):
+        body = {"name": "x", "nodes": [], "edges": []} if url.endswith("/flows") else {"name": "x"}
+    else:
+        body = {}
     headers = headers | {"If-Match": "1"}
     if method in ("POST", "PATCH", "PUT"):
         return client.request(method, url, params=params, json=body, headers=headers)
@@ -70,15 +75,15 @@ def test_every_route_refuses_strangers(client: TestClient, victim: tuple[Tenant,
         for label, headers in (("none", {}), ("wrong", {"Authorization": "Bearer rf_wrongwrongwrong"}),
                                ("other", intruder.headers)):
             r = _call(client, method, url, headers)
-            if label == "other" and "{flow_id}" in path:
+            admin_route = path.startswith(("/api/v1/customers", "/api/v1/keys"))
+            if label != "other" or admin_route:
+                assert r.status_code == 401, (method, path, label, r.status_code)
+            elif "{" in path:  # someone else's thing: exactly "not found"
                 assert r.status_code == 404, (method, path, label, r.status_code)
-            elif label == "other" and (path.startswith("/api/v1/flows") or path in ("/api/v1/node-types", "/api/v1/config")):
-                # the intruder's own collection (its list, its new flow) is fine: not the victim's data
+            else:  # the intruder's own collection (its list, its new flow, its settings): never the victim's data
                 assert r.status_code < 500, (method, path, label, r.status_code)
                 if method == "GET" and path == "/api/v1/flows":
                     assert all(f["customer_id"] == intruder.id for f in r.json()["flows"])
-            else:
-                assert r.status_code == 401, (method, path, label, r.status_code)
             checked += 1
     assert checked >= 50
     # the victim's flow is untouched
