@@ -36,6 +36,26 @@ class CompiledFlow:
     static: list[tuple[Any, ...] | None]  # finished action per node when it holds no template
     index: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    static_pos: dict[int, int] = field(default_factory=dict)  # id(static action) -> node index
+
+    def __post_init__(self) -> None:
+        self.static_pos = {id(a): i for i, a in enumerate(self.static) if a is not None}
+
+    def pack(self, actions: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """Actions as stored in a call's ``last``: a static action becomes its node index."""
+        pos = self.static_pos
+        return tuple(pos.get(id(a), a) for a in actions)
+
+    def unpack(self, packed: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        out = []
+        for a in packed:
+            if isinstance(a, int):
+                action = self.static[a] if 0 <= a < len(self.static) else None
+                if action is not None:
+                    out.append(action)
+            else:
+                out.append(a)
+        return out
 
 
 def _text(value: Any, node_id: str, warnings: list[str]) -> str | Template:

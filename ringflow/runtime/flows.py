@@ -1,0 +1,147 @@
+"""Where the runtime gets compiled flows: the store, with a cache per revision.
+
+A published revision never changes, so its compiled form is cached by
+(customer_id, flow_id, revision) and shared by every call; only "which revision is
+published now" is re-read, at most every couple of seconds. Drafts (test calls) are
+keyed by a negative revision so they never collide with published ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from typing import Any, Hashable, Protocol
+
+from ringflow.model.document import FlowDocument
+from ringflow.runtime.compile import CompiledFlow, compile_flow
+
+
+class FlowSource(Protocol):
+    async def owner(self, flow_id: int) -> int | None: ...
+    async def published(self, customer_id: int, flow_id: int) -> CompiledFlow | None: ...
+    async def draft(self, customer_id: int, flow_id: int) -> CompiledFlow | None: ...
+    async def by_key(self, key: Hashable) -> CompiledFlow | None: ...
+
+
+class _Cache:
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict[Hashable, CompiledFlow] = OrderedDict()
+
+    def get(self, key: Hashable) -> CompiledFlow | None:
+        cf = self.items.get(key)
+        if cf is not None:
+            self.items.move_to_end(key)
+        return cf
+
+    def put(self, cf: CompiledFlow) -> CompiledFlow:
+        self.items[cf.key] = cf
+        self.items.move_to_end(cf.key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return cf
+
+
+class StoreFlows:
+    """FlowSource over a ``Store`` (sync calls run in a worker thread, only on cache misses)."""
+
+    def __init__(self, store: Any, size: int = 512, ttl: float = 2.0):
+        self.store, self.ttl = store, ttl
+        self._cache = _Cache(size)
+        self._published: dict[tuple[int, int], tuple[float, int | None]] = {}
+        self._owners: dict[int, tuple[float, int | None]] = {}
+
+    async def owner(self, flow_id: int) -> int | None:
+        hit = self._owners.get(flow_id)
+        now = time.monotonic()
+        if hit and now - hit[0] < 30:
+            return hit[1]
+        lookup = getattr(self.store, "flow_owner", None) or self._owner_fallback
+        try:
+            customer = await asyncio.to_thread(lookup, flow_id)
+        except Exception:  # noqa: BLE001 - an unreadable owner is an unknown flow to the caller
+            return None
+        if len(self._owners) > 100_000:
+            self._owners.clear()
+        self._owners[flow_id] = (now, customer)
+        return customer
+
+    def _owner_fallback(self, flow_id: int) -> int | None:
+        """Stopgap until the store implements ``flow_owner``: one primary-key read on ``flows``."""
+        engines = getattr(self.store, "engines", None)
+        if engines is None or not 0 < flow_id < 2**63:
+            return None
+        from sqlalchemy import select
+
+        from ringflow.store.schema import flows
+
+        with engines.read.connect() as conn:
+            return conn.execute(select(flows.c.customer_id).where(flows.c.id == flow_id)).scalar()
+
+    async def _published_revision(self, customer_id: int, flow_id: int) -> int | None:
+        now = time.monotonic()
+        hit = self._published.get((customer_id, flow_id))
+        if hit and now - hit[0] < self.ttl:
+            return hit[1]
+        meta = await asyncio.to_thread(self.store.get_flow, customer_id, flow_id)
+        rev = meta.published_revision if meta is not None else None
+        if len(self._published) > 100_000:
+            self._published.clear()
+        self._published[(customer_id, flow_id)] = (now, rev)
+        return rev
+
+    async def published(self, customer_id: int, flow_id: int) -> CompiledFlow | None:
+        rev = await self._published_revision(customer_id, flow_id)
+        return None if rev is None else await self.by_key((customer_id, flow_id, rev))
+
+    async def draft(self, customer_id: int, flow_id: int) -> CompiledFlow | None:
+        meta = await asyncio.to_thread(self.store.get_flow, customer_id, flow_id)
+        if meta is None:
+            return None
+        key = (customer_id, flow_id, -meta.revision)
+        cf = self._cache.get(key)
+        if cf is None:
+            doc = await asyncio.to_thread(self.store.get_document, customer_id, flow_id)
+            cf = self._cache.put(compile_flow(doc, key))
+        return cf
+
+    async def by_key(self, key: Hashable) -> CompiledFlow | None:
+        cf = self._cache.get(key)
+        if cf is not None:
+            return cf
+        customer_id, flow_id, rev = key  # type: ignore[misc]
+        if rev <= 0:
+            return None  # a draft that fell out of the cache: its test call is over
+        try:
+            _, doc = await asyncio.to_thread(self.store.get_revision, customer_id, flow_id, rev)
+        except Exception:  # NotFound, or the flow was deleted under a live call
+            return None
+        return self._cache.put(compile_flow(doc, key))
+
+
+class StaticFlows:
+    """FlowSource over documents in memory: for the simulator, benchmarks and tests."""
+
+    def __init__(self, docs: dict[tuple[int, int], FlowDocument] | None = None):
+        self._flows: dict[tuple[int, int], CompiledFlow] = {}
+        for (customer_id, flow_id), doc in (docs or {}).items():
+            self.add(customer_id, flow_id, doc)
+
+    def add(self, customer_id: int, flow_id: int, doc: FlowDocument, revision: int = 1) -> CompiledFlow:
+        cf = compile_flow(doc, (customer_id, flow_id, revision))
+        self._flows[(customer_id, flow_id)] = cf
+        return cf
+
+    async def owner(self, flow_id: int) -> int | None:
+        return next((c for c, f in self._flows if f == flow_id), None)
+
+    async def published(self, customer_id: int, flow_id: int) -> CompiledFlow | None:
+        return self._flows.get((customer_id, flow_id))
+
+    async def draft(self, customer_id: int, flow_id: int) -> CompiledFlow | None:
+        return self._flows.get((customer_id, flow_id))
+
+    async def by_key(self, key: Hashable) -> CompiledFlow | None:
+        cf = self._flows.get(key[:2])  # type: ignore[index]
+        return cf if cf is not None and cf.key == key else None

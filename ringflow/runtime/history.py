@@ -1,0 +1,149 @@
+"""Per-call step history (node, outlet, event, time), bounded, readable through the API.
+
+Kept apart from the call state so the state stays tiny: memory keeps the most recent
+calls (10,000 by default) with at most 100 entries each; Redis keeps a capped list per
+call (same hash tag as the state) and a capped sorted set of calls per flow. Every read
+is filtered by customer: another tenant's call is simply not found.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import OrderedDict, deque
+from typing import Any, Protocol
+
+import orjson
+
+MAX_ENTRIES = 100
+MAX_CALLS = 10_000
+
+
+class History(Protocol):
+    async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None: ...
+    async def add(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> None: ...
+    async def get(self, customer_id: int, sid: str) -> dict[str, Any] | None: ...
+    async def list(self, customer_id: int, flow_id: int, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+def encode_cursor(seq: float, sid: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([seq, sid])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    """Raises ValueError on anything this module did not hand out."""
+    try:
+        seq, sid = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return float(seq), str(sid)
+    except Exception as exc:  # noqa: BLE001 - any junk is the caller's bad cursor
+        raise ValueError("bad cursor") from exc
+
+
+def _summary(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: meta[k] for k in ("call_sid", "flow_id", "revision", "test", "started_at", "ended", "node_id")}
+
+
+class MemoryHistory:
+    def __init__(self, max_calls: int = MAX_CALLS, max_entries: int = MAX_ENTRIES):
+        self.max_calls, self.max_entries = max_calls, max_entries
+        self.calls: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._seq = 0
+
+    async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None:
+        self._seq += 1
+        self.calls[sid] = {"call_sid": sid, "customer_id": customer_id, "flow_id": flow_id, "revision": revision, "test": test,
+                           "started_at": now, "ended": False, "node_id": None, "seq": self._seq,
+                           "history": deque(maxlen=self.max_entries)}
+        while len(self.calls) > self.max_calls:
+            self.calls.popitem(last=False)
+
+    async def add(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> None:
+        rec = self.calls.get(sid)
+        if rec is None:
+            return
+        rec["history"].extend({"node_id": n, "outlet": o, "event": e, "at": now} for n, o, e in entries)
+        rec["node_id"], rec["ended"] = node_id, rec["ended"] or ended
+
+    async def get(self, customer_id: int, sid: str) -> dict[str, Any] | None:
+        rec = self.calls.get(sid)
+        if rec is None or rec["customer_id"] != customer_id:
+            return None
+        return {**_summary(rec), "history": list(rec["history"])}
+
+    async def list(self, customer_id: int, flow_id: int, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        before = decode_cursor(cursor)[0] if cursor else float("inf")
+        items: list[dict[str, Any]] = []
+        for rec in reversed(self.calls.values()):  # newest first
+            if rec["seq"] >= before or rec["customer_id"] != customer_id or rec["flow_id"] != flow_id:
+                continue
+            items.append(rec)
+            if len(items) > limit:
+                break
+        more = len(items) > limit
+        items = items[:limit]
+        nxt = encode_cursor(items[-1]["seq"], items[-1]["call_sid"]) if more else None
+        return [_summary(r) for r in items], nxt
+
+
+class RedisHistory:
+    """The same records in Redis, so any process can answer for any call."""
+
+    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 24 * 3600, max_entries: int = MAX_ENTRIES,
+                 max_calls: int = MAX_CALLS):
+        self.client, self.prefix, self.ttl = client, prefix, ttl
+        self.max_entries, self.max_calls = max_entries, max_calls
+
+    def _meta(self, sid: str) -> str:
+        return f"{self.prefix}:{{{sid}}}:m"
+
+    def _log(self, sid: str) -> str:
+        return f"{self.prefix}:{{{sid}}}:h"
+
+    def _flow(self, customer_id: int, flow_id: int) -> str:
+        return f"{self.prefix}:calls:{customer_id}:{flow_id}"
+
+    async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None:
+        meta = {"c": customer_id, "f": flow_id, "r": revision, "t": int(test), "s": now, "e": 0, "n": ""}
+        async with self.client.pipeline(transaction=False) as p:
+            p.hset(self._meta(sid), mapping=meta)
+            p.expire(self._meta(sid), self.ttl)
+            p.zadd(self._flow(customer_id, flow_id), {sid: now})
+            p.zremrangebyrank(self._flow(customer_id, flow_id), 0, -self.max_calls - 1)
+            await p.execute()
+
+    async def add(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> None:
+        async with self.client.pipeline(transaction=False) as p:
+            if entries:
+                p.rpush(self._log(sid), *(orjson.dumps([n, o, e, round(now, 3)]) for n, o, e in entries))
+                p.ltrim(self._log(sid), -self.max_entries, -1)
+                p.expire(self._log(sid), self.ttl)
+            fields: dict[str, Any] = {"n": node_id or ""}
+            if ended:
+                fields["e"] = 1
+            p.hset(self._meta(sid), mapping=fields)
+            await p.execute()
+
+    async def get(self, customer_id: int, sid: str) -> dict[str, Any] | None:
+        async with self.client.pipeline(transaction=False) as p:
+            p.hgetall(self._meta(sid))
+            p.lrange(self._log(sid), 0, -1)
+            meta, log = await p.execute()
+        if not meta or int(meta[b"c"]) != customer_id:
+            return None
+        history = [{"node_id": n, "outlet": o, "event": e, "at": at} for n, o, e, at in map(orjson.loads, log)]
+        return {**self._summary(sid, meta), "history": history}
+
+    def _summary(self, sid: str, meta: dict[bytes, bytes]) -> dict[str, Any]:
+        return {"call_sid": sid, "flow_id": int(meta[b"f"]), "revision": int(meta[b"r"]), "test": meta[b"t"] == b"1",
+                "started_at": float(meta[b"s"]), "ended": meta[b"e"] == b"1", "node_id": meta[b"n"].decode() or None}
+
+    async def list(self, customer_id: int, flow_id: int, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        before = f"({decode_cursor(cursor)[0]!r}" if cursor else "+inf"
+        sids = await self.client.zrevrangebyscore(self._flow(customer_id, flow_id), before, "-inf", start=0, num=limit + 1, withscores=True)
+        items = []
+        for raw, score in sids[:limit]:
+            sid = raw.decode()
+            meta = await self.client.hgetall(self._meta(sid))
+            items.append(self._summary(sid, meta) if meta else {"call_sid": sid, "flow_id": flow_id, "revision": None, "test": False,
+                                                                 "started_at": score, "ended": True, "node_id": None})
+        nxt = encode_cursor(sids[limit - 1][1], sids[limit - 1][0].decode()) if len(sids) > limit else None
+        return items, nxt

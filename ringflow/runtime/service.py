@@ -1,0 +1,202 @@
+"""Drives calls: the one place that joins the pure engine to flows, state, HTTP and history.
+
+A webhook becomes: load state -> check the step counter (a retry is answered from the
+stored answer) -> run the engine until it waits (performing HTTP requests and entering
+or leaving subflows in between) -> compare-and-set the new state -> history and counts.
+Everything here is I/O glue; the call semantics live in :mod:`ringflow.runtime.engine`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ringflow.runtime.backends import StateBackend
+from ringflow.runtime.compile import CompiledFlow
+from ringflow.runtime.counts import LiveCounts
+from ringflow.runtime.engine import advance, enter_subflow, leave_subflow, new_call
+from ringflow.runtime.flows import FlowSource
+from ringflow.runtime.history import History
+from ringflow.runtime.httpclient import GuardedHttp, HttpResult
+from ringflow.runtime.state import ENDED, CallState
+
+CALL_TTL = 4 * 3600  # an idle call is dropped after this (a real call updates it every webhook)
+ENDED_TTL = 300  # an ended call is kept a little, so a retried last webhook still gets its answer
+MAX_HTTP_PER_ANSWER = 5  # more HTTP nodes in one answer fail fast instead of stalling the provider
+_INTERNAL = frozenset({"http", "subflow", "return"})
+
+
+class NotPublished(LookupError):
+    """No such flow for this customer, or it has no published revision."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    state: CallState
+    flow: CompiledFlow
+    actions: list[tuple[Any, ...]]  # what to answer (TwiML verbs)
+    path: list[str] = field(default_factory=list)  # node ids run during this answer
+    replay: bool = False  # a retried webhook answered from the stored answer
+    trail: list[tuple[str, str]] = field(default_factory=list)  # (node id, outlet) traversals
+
+    @property
+    def ended(self) -> bool:
+        return self.state.node == ENDED
+
+    @property
+    def node_id(self) -> str | None:
+        return None if self.state.node == ENDED else self.flow.ids[self.state.node]
+
+
+class Fetcher:
+    """What the HTTP node needs; GuardedHttp in production, anything with ``fetch`` in tests."""
+
+    async def fetch(self, method: str, url: str, headers: tuple[tuple[str, str], ...] = (), body: str = "",
+                    timeout: float = 10.0) -> HttpResult: ...
+
+
+class Runtime:
+    def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
+                 counts: LiveCounts | None = None, clock: Callable[[], float] = time.time, ttl: int = CALL_TTL):
+        self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
+        self.http = http or GuardedHttp()
+        self.clock, self.ttl = clock, ttl
+
+    # --- the three webhook entry points ------------------------------------------------------
+
+    async def start_call(self, customer_id: int, flow_id: int, call: tuple[str, ...], *, draft: bool = False,
+                         test: bool = False) -> Outcome:
+        cf = await (self.flows.draft(customer_id, flow_id) if draft else self.flows.published(customer_id, flow_id))
+        if cf is None:
+            raise NotPublished(flow_id)
+        now = self.clock()
+        st = new_call(cf, call, int(now) + self.ttl)
+        out = await self._drive(cf, st, ("start",), now)
+        out.state.step = 1
+        self._finish(out, now)
+        if not await self.backend.put(out.state, None):  # the provider retried the first webhook
+            return await self._replay(call[0]) or out
+        await self.history.begin(call[0], customer_id, flow_id, cf.key[2], test, now)  # type: ignore[index]
+        await self._record(out, None, "start", now)
+        return out
+
+    async def step_call(self, sid: str, n: int, event: tuple[Any, ...]) -> Outcome | None:
+        """Advance a call; None when the call is unknown (expired, ended and freed, or made up)."""
+        st = await self.backend.get(sid)
+        if st is None:
+            return None
+        cf = await self.flows.by_key(st.flow)
+        if cf is None:
+            return None
+        if n != st.step or st.node == ENDED:
+            return Outcome(st, cf, cf.unpack(st.last), replay=True)
+        now = self.clock()
+        left = cf.ids[st.node]
+        out = await self._drive(cf, st, event, now)
+        out.state.step = st.step + 1
+        self._finish(out, now)
+        if not await self.backend.put(out.state, st.step):  # a concurrent retry won; answer what it answered
+            return await self._replay(sid)
+        await self._record(out, left, event[0], now)
+        return out
+
+    async def end_call(self, sid: str) -> bool:
+        st = await self.backend.get(sid)
+        if st is None:
+            return False
+        await self.backend.delete(sid)
+        if st.node != ENDED:
+            cf = await self.flows.by_key(st.flow)
+            now = self.clock()
+            await self.history.add(sid, [(cf.ids[st.node] if cf else "", "", "hangup")], None, True, now)
+            if self.counts and cf:
+                self.counts.record(cf.key[1], cf.ids[st.node], None, [])  # type: ignore[index]
+        return True
+
+    async def get_state(self, sid: str) -> tuple[CallState, CompiledFlow] | None:
+        st = await self.backend.get(sid)
+        cf = await self.flows.by_key(st.flow) if st is not None else None
+        return (st, cf) if st is not None and cf is not None else None
+
+    # --- internals -----------------------------------------------------------------------------
+
+    async def _replay(self, sid: str) -> Outcome | None:
+        got = await self.get_state(sid)
+        return Outcome(got[0], got[1], got[1].unpack(got[0].last), replay=True) if got else None
+
+    def _finish(self, out: Outcome, now: float) -> None:
+        out.state.deadline = int(now) + (ENDED_TTL if out.state.node == ENDED else self.ttl)
+
+    async def _record(self, out: Outcome, left: str | None, event: str, now: float) -> None:
+        entries = [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
+        await self.history.add(out.state.call[0], entries, out.node_id, out.ended, now)
+        if self.counts is not None:
+            self.counts.record(out.flow.key[1], left, out.node_id, out.trail)  # type: ignore[index]
+
+    async def _drive(self, cf: CompiledFlow, st: CallState, event: tuple[Any, ...], now: float) -> Outcome:
+        """Run the engine until the call waits for the caller or ends, doing HTTP and subflows inline."""
+        answer: list[tuple[Any, ...]] = []
+        packed: list[Any] = []
+        trail: list[tuple[str, str]] = []
+        http_budget = MAX_HTTP_PER_ANSWER
+        step = advance(cf, st, event, now)
+        while True:
+            for node, outlet in step.trail:
+                trail.append((cf.ids[node], outlet))
+            visible = [a for a in step.actions if a[0] not in _INTERNAL]
+            answer.extend(visible)
+            packed.append((cf, visible))
+            last = step.actions[-1] if step.actions else ("hangup", "")
+            if last[0] == "http":
+                http_budget -= 1
+                if http_budget < 0:
+                    res = HttpResult(0, None, None, "too many HTTP requests in one answer")
+                else:
+                    res = await self.http.fetch(last[1], last[2], last[3], last[4], last[5])
+                step = advance(cf, step.state, ("http", res.status, res.parsed, res.body), now)
+            elif last[0] == "subflow":
+                customer_id = cf.key[0]  # type: ignore[index]
+                sub = await self._subflow(customer_id, last[1])
+                entered = enter_subflow(step.state, sub) if sub is not None else None
+                if entered is None or sub is None:
+                    step = advance(cf, step.state, ("subflow", False), now)
+                else:
+                    cf = sub
+                    step = advance(cf, entered, ("start",), now)
+            elif last[0] == "return":
+                back = leave_subflow(step.state)
+                parent = await self.flows.by_key(back.flow)
+                if parent is None:
+                    back.node = ENDED
+                    answer.append(("hangup", "subflow_parent_gone"))
+                    step = step._replace(state=back, actions=[], trail=[])
+                    break
+                cf = parent
+                step = advance(cf, back, ("subflow_done",), now)
+            else:
+                break
+        state = step.state
+        state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
+        path = [n for n, _ in trail] + ([cf.ids[state.node]] if state.node != ENDED else [])
+        return Outcome(state, cf, answer, path, trail=trail)
+
+    async def _subflow(self, customer_id: int, flow_ref: str) -> CompiledFlow | None:
+        try:
+            flow_id = int(flow_ref)
+        except ValueError:
+            return None
+        return await self.flows.published(customer_id, flow_id)
+
+
+async def run_forever(fn: Callable[[], Any], every: float) -> None:
+    """A background ticker (timing wheel, counts flush) that survives its own errors."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            result = fn()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:  # noqa: BLE001 - a ticker must never die; the next tick retries
+            pass

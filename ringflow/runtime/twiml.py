@@ -1,0 +1,79 @@
+"""Engine actions -> a TwiML document (Twilio's verbs; SignalWire and Telnyx accept the same).
+
+Built by hand with XML escaping: it is a handful of verbs and this is the hottest path of
+a webhook. Waiting verbs carry an action URL with the call's step counter; a ``<Gather>``
+is followed by a ``<Redirect>`` (``ev=timeout``) because the provider moves on to the next
+verb when the caller says nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+HEAD = '<?xml version="1.0" encoding="UTF-8"?><Response>'
+APOLOGY = (HEAD + '<Say voice="alice" language="en-US">We are sorry, this call cannot be completed right now. Goodbye.</Say>'
+           "<Hangup/></Response>")
+NOT_CONFIGURED = (HEAD + '<Say voice="alice" language="en-US">Sorry, this number is not set up to take calls. Goodbye.</Say>'
+                  "<Hangup/></Response>")
+CALL_GONE = (HEAD + '<Say voice="alice" language="en-US">Sorry, this call has expired. Goodbye.</Say><Hangup/></Response>')
+EMPTY = HEAD + "</Response>"
+
+
+def _verb(a: tuple[Any, ...]) -> str:
+    kind = a[0]
+    if kind == "say":
+        loop = f' loop="{a[4]}"' if a[4] != 1 else ""
+        return f"<Say voice={quoteattr(a[2])} language={quoteattr(a[3])}{loop}>{escape(a[1])}</Say>"
+    if kind == "play":
+        if len(a) > 3 and a[3]:
+            return f"<Play digits={quoteattr(a[3])}/>"
+        loop = f' loop="{a[2]}"' if a[2] != 1 else ""
+        return f"<Play{loop}>{escape(a[1])}</Play>"
+    if kind == "pause":
+        return f'<Pause length="{a[1]}"/>'
+    return ""
+
+
+def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
+    """TwiML for one answer; ``action_url`` already names the flow and the step counter."""
+    parts = [HEAD]
+    url = quoteattr(action_url)
+    for a in actions:
+        kind = a[0]
+        if kind in ("say", "play", "pause"):
+            parts.append(_verb(a))
+        elif kind == "gather":
+            _, inp, num, timeout, finish, hints, prompt = a
+            attrs = [f"input={quoteattr({'both': 'dtmf speech'}.get(inp, inp))}", f'timeout="{timeout}"']
+            if num:
+                attrs.append(f'numDigits="{num}"')
+            if finish or num == 0:
+                attrs.append(f"finishOnKey={quoteattr(finish)}")
+            if hints:
+                attrs.append(f"hints={quoteattr(', '.join(hints))}")
+            if inp != "dtmf":
+                attrs.append('speechTimeout="auto"')
+            inner = _verb(prompt) if prompt else ""
+            parts.append(f'<Gather {" ".join(attrs)} action={url} method="POST">{inner}</Gather>')
+            parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
+        elif kind == "dial":
+            _, to, caller_id, timeout, record = a
+            attrs = f'action={url} method="POST" timeout="{timeout}"'
+            if caller_id:
+                attrs += f" callerId={quoteattr(caller_id)}"
+            if record:
+                attrs += ' record="record-from-answer"'
+            noun = f"<Sip>{escape(to)}</Sip>" if to.startswith("sip:") else f"<Number>{escape(to)}</Number>"
+            parts.append(f"<Dial {attrs}>{noun}</Dial>")
+        elif kind == "record":
+            _, max_length, beep, transcribe = a
+            extra = ' transcribe="true"' if transcribe else ""
+            parts.append(f'<Record action={url} method="POST" maxLength="{max_length}" playBeep="{str(beep).lower()}"{extra}/>')
+            parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
+        elif kind == "enqueue":
+            parts.append(f'<Enqueue action={url} method="POST">{escape(a[1])}</Enqueue>')
+        elif kind == "hangup":
+            parts.append("<Hangup/>")
+    parts.append("</Response>")
+    return "".join(parts)

@@ -1,0 +1,76 @@
+"""Runtime test fixtures: a real SQLite store and the real app, customers made through the API."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ringflow.api.app import create_app
+from ringflow.config import Settings
+from ringflow.store import open_store
+
+ADMIN = "runtime-test-admin"
+
+
+@dataclass
+class Tenant:
+    id: int
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def make_client(**settings: Any) -> Iterator[tuple[TestClient, Any]]:
+    with tempfile.TemporaryDirectory(prefix="ringflow-rt-") as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'rt.db'}")
+        base = dict(admin_token=ADMIN, secret_key="runtime-test-secret", rate_limit_per_minute=0, allow_private_http=True)
+        base.update(settings)
+        app = create_app(Settings(**base), store)  # type: ignore[arg-type]
+        try:
+            with TestClient(app, raise_server_exceptions=False) as client:
+                yield client, app
+        finally:
+            store.close()
+
+
+@pytest.fixture(scope="module")
+def rt() -> Iterator[tuple[TestClient, Any]]:
+    yield from make_client()
+
+
+@pytest.fixture(scope="module")
+def client(rt) -> TestClient:  # type: ignore[no-untyped-def]
+    return rt[0]
+
+
+def new_tenant(client: TestClient, name: str) -> Tenant:
+    r = client.post("/api/v1/customers", json={"name": name}, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert r.status_code == 201, r.text
+    return Tenant(r.json()["id"], r.json()["api_key"])
+
+
+@pytest.fixture(scope="module")
+def alice(client: TestClient) -> Tenant:
+    return new_tenant(client, "Alice")
+
+
+@pytest.fixture(scope="module")
+def bob(client: TestClient) -> Tenant:
+    return new_tenant(client, "Bob")
+
+
+def publish(client: TestClient, tenant: Tenant, doc: dict[str, Any], publish_it: bool = True) -> int:
+    r = client.post("/api/v1/flows", json=doc, headers=tenant.headers)
+    assert r.status_code == 201, r.text
+    flow_id = r.json()["id"]
+    if publish_it:
+        p = client.post(f"/api/v1/flows/{flow_id}/publish", headers=tenant.headers)
+        assert p.status_code in (200, 201), p.text
+    return flow_id

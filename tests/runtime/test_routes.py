@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+
+from twilio.request_validator import RequestValidator
+
+from .conftest import publish
+from .flows import doc
+
+MENU = doc([("w", "say", {"text": "Welcome {{trigger.call.From}} & co"}),
+            ("m", "menu", {"prompt": "Press 1 for sales", "digits": ["1"], "retries": 1}),
+            ("sales", "transfer", {"to": "+15550001111"}), ("ok", "say", {"text": "Bye"}), ("sorry", "say", {"text": "Sorry"})],
+           [("w", "next", "m"), ("m", "1", "sales"), ("sales", "completed", "ok"), ("sales", "busy", "sorry")])
+
+
+def sid() -> str:
+    return "CA" + uuid.uuid4().hex
+
+
+def first(client, flow_id, call_sid, **extra):
+    form = {"CallSid": call_sid, "AccountSid": "AC" + "1" * 32, "From": "+15551112222", "To": "+15553334444",
+            "CallStatus": "ringing", "Direction": "inbound", **extra}
+    return client.post(f"/voice/{flow_id}", data=form)
+
+
+def parse(resp):
+    assert resp.headers["content-type"].startswith("text/xml"), resp.text
+    root = ET.fromstring(resp.text)
+    assert root.tag == "Response"
+    return root
+
+
+def test_first_webhook_answers_welcome_and_menu_in_one_document(client, alice):
+    flow_id = publish(client, alice, MENU)
+    resp = first(client, flow_id, sid())
+    root = parse(resp)
+    assert [c.tag for c in root] == ["Say", "Gather", "Redirect"]
+    assert root[0].text == "Welcome +15551112222 & co"
+    gather = root[1]
+    assert gather.get("action") == f"/voice/{flow_id}/step?n=1" and gather.get("numDigits") == "1"
+    assert gather[0].tag == "Say" and gather[0].text == "Press 1 for sales"
+    assert root[2].text == f"/voice/{flow_id}/step?n=1&ev=timeout"
+
+
+def test_digits_advance_and_a_retry_is_answered_idempotently(client, alice):
+    flow_id = publish(client, alice, MENU)
+    call = sid()
+    first(client, flow_id, call)
+    step = client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})
+    dial = parse(step).find("Dial")
+    assert dial is not None and dial.get("action") == f"/voice/{flow_id}/step?n=2" and dial.find("Number").text == "+15550001111"
+    again = client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})
+    assert again.text == step.text  # the retry got the stored answer; the call did not advance twice
+    done = client.post(f"/voice/{flow_id}/step?n=2", data={"CallSid": call, "DialCallStatus": "busy"})
+    root = parse(done)
+    assert [c.tag for c in root] == ["Say", "Hangup"] and root[0].text == "Sorry"
+    hist = client.get(f"/api/v1/calls/{call}", headers=alice.headers).json()
+    assert [h["node_id"] for h in hist["history"]] == ["w", "m", "sales", "sorry"] and hist["ended"] is True
+
+
+def test_invalid_digit_replays_menu_and_timeout_redirect(client, alice):
+    flow_id = publish(client, alice, MENU)
+    call = sid()
+    first(client, flow_id, call)
+    replay = parse(client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "<9>"}))
+    assert replay[0].tag == "Gather" and replay[0].get("action").endswith("n=2")
+    final = parse(client.post(f"/voice/{flow_id}/step?n=2&ev=timeout", data={"CallSid": call}))
+    assert [c.tag for c in final] == ["Hangup"]  # timeout outlet unconnected: the call ends cleanly
+
+
+def test_bad_input_never_500(client, alice):
+    flow_id = publish(client, alice, MENU)
+    unpublished = publish(client, alice, MENU, publish_it=False)
+    gone = parse(client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": sid(), "Digits": "1"}))
+    assert [c.tag for c in gone] == ["Say", "Hangup"]
+    for path in ("/voice/999999", f"/voice/{unpublished}", "/voice/abc"):
+        root = parse(first(client, path.split("/")[-1], sid()))
+        assert [c.tag for c in root] == ["Say", "Hangup"], path
+    missing = client.post(f"/voice/{flow_id}", data={"From": "+1"})
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "bad_request"
+    big = client.post(f"/voice/{flow_id}", data={"CallSid": sid(), "From": "x" * 40000})
+    assert big.status_code == 413 and parse(big)[-1].tag == "Hangup"
+    junk_n = parse(client.post(f"/voice/{flow_id}/step?n=zz", data={"CallSid": sid()}))
+    assert junk_n[-1].tag == "Hangup"
+
+
+def test_status_callback_frees_the_call(client, alice):
+    flow_id = publish(client, alice, MENU)
+    call = sid()
+    first(client, flow_id, call)
+    assert client.post("/voice/status", data={"CallSid": call, "CallStatus": "in-progress"}).status_code == 200
+    assert parse(client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "9"}))[0].tag == "Gather"
+    assert client.post("/voice/status", data={"CallSid": call, "CallStatus": "completed"}).status_code == 200
+    root = parse(client.post(f"/voice/{flow_id}/step?n=2", data={"CallSid": call, "Digits": "1"}))
+    assert [c.tag for c in root] == ["Say", "Hangup"]  # freed: an unknown call now
+    assert client.post("/voice/status", data={"CallSid": sid(), "CallStatus": "completed"}).status_code == 200
+
+
+def test_signature_required_once_a_token_is_configured(client, bob):
+    flow_id = publish(client, bob, MENU)
+    token = "0123456789abcdef0123456789abcdef"
+    r = client.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": token}, headers=bob.headers)
+    assert r.status_code == 200 and r.json()["configured"] is True
+    assert client.get("/api/v1/telephony", headers=bob.headers).json()["configured"] is True
+    params = {"CallSid": sid(), "AccountSid": "AC1", "From": "+15551112222", "To": "+15553334444", "CallStatus": "ringing"}
+    url = f"http://testserver/voice/{flow_id}"
+    assert client.post(f"/voice/{flow_id}", data=params).status_code == 403
+    assert client.post(f"/voice/{flow_id}", data=params, headers={"X-Twilio-Signature": "AAAA"}).status_code == 403
+    good = RequestValidator(token).compute_signature(url, params)
+    ok = client.post(f"/voice/{flow_id}", data=params, headers={"X-Twilio-Signature": good})
+    assert ok.status_code == 200 and parse(ok)[0].tag == "Say"
+    step_url = f"http://testserver/voice/{flow_id}/step?n=1"
+    step_params = {"CallSid": params["CallSid"], "Digits": "1"}
+    signed = RequestValidator(token).compute_signature(step_url, step_params)
+    assert client.post(f"/voice/{flow_id}/step?n=1", data=step_params, headers={"X-Twilio-Signature": signed}).status_code == 200
+    tampered = {**step_params, "Digits": "2"}
+    assert client.post(f"/voice/{flow_id}/step?n=1", data=tampered, headers={"X-Twilio-Signature": signed}).status_code == 403
+
+
+def test_telephony_settings_validation(client, alice):
+    assert client.put("/api/v1/telephony", json={"provider": "nexmo", "auth_token": "x" * 20}, headers=alice.headers).status_code == 400
+    assert client.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": 5}, headers=alice.headers).status_code == 400
+    assert client.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": "x" * 20}).status_code == 401
+
+
+def test_token_is_stored_encrypted(rt, bob):
+    client, app = rt
+    stored = app.state.store.get_secret(bob.id, "telephony.twilio")
+    assert stored and "0123456789abcdef" not in stored
+
+
+def test_secret_key_unset_refuses_clearly():
+    from .conftest import make_client, new_tenant
+
+    for client, _ in make_client(secret_key=None):
+        t = new_tenant(client, "NoKey")
+        r = client.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": "x" * 20}, headers=t.headers)
+        assert r.status_code == 503 and "RINGFLOW_SECRET_KEY" in r.json()["error"]["message"]
+
+
+def test_test_calls_drive_a_flow_and_are_tenant_scoped(client, alice, bob):
+    flow_id = publish(client, alice, MENU)
+    r = client.post(f"/api/v1/flows/{flow_id}/test-calls", json={"from": "+15550009999"}, headers=alice.headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["said"] == ["Welcome +15550009999 & co", "Press 1 for sales"]
+    assert body["waiting_for"] == "digits" and body["node_id"] == "m" and body["path"] == ["w", "m"] and body["ended"] is False
+    tc = body["call_sid"]
+    assert client.post(f"/api/v1/test-calls/{tc}/steps", json={"digits": "1"}, headers=bob.headers).status_code == 404
+    s1 = client.post(f"/api/v1/test-calls/{tc}/steps", json={"digits": "1"}, headers=alice.headers).json()
+    assert s1["waiting_for"] == "dial" and s1["node_id"] == "sales" and s1["actions"][0]["verb"] == "dial"
+    s2 = client.post(f"/api/v1/test-calls/{tc}/steps", json={"event": "dial", "status": "completed"}, headers=alice.headers).json()
+    assert s2["said"] == ["Bye"] and s2["ended"] is True and s2["waiting_for"] is None
+    late = client.post(f"/api/v1/test-calls/{tc}/steps", json={"digits": "1"}, headers=alice.headers)
+    assert late.status_code == 409 and late.json()["error"]["code"] == "call_ended"
+    assert client.post(f"/api/v1/flows/{flow_id}/test-calls", headers=bob.headers).status_code == 404
+    assert client.get(f"/api/v1/calls/{tc}", headers=bob.headers).status_code == 404
+    assert client.get(f"/api/v1/calls/{tc}", headers=alice.headers).json()["test"] is True
+
+
+def test_test_call_shortcut_digits_draft_and_errors(client, alice):
+    draft_only = publish(client, alice, MENU, publish_it=False)
+    r = client.post(f"/api/v1/flows/{draft_only}/test-calls", json={}, headers=alice.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_published"
+    d = client.post(f"/api/v1/flows/{draft_only}/test-calls?draft=1", json={"digits": "1"}, headers=alice.headers).json()
+    assert d["node_id"] == "sales" and d["path"] == ["w", "m", "sales"] and d["said"][0].startswith("Welcome")
+    tc = d["call_sid"]
+    for bad in ({}, {"digits": "1", "speech": "x"}, {"event": "explode"}, {"digits": 5}):
+        resp = client.post(f"/api/v1/test-calls/{tc}/steps", json=bad, headers=alice.headers)
+        assert resp.status_code == 400 and resp.json()["error"]["message"], bad
+    assert client.post(f"/api/v1/test-calls/{tc}/steps", content=b"{nope", headers=alice.headers).status_code == 400
+    assert client.post(f"/api/v1/flows/{draft_only}/test-calls", json={"zzz": 1}, headers=alice.headers).status_code == 400
+    hang = client.post(f"/api/v1/test-calls/{tc}/steps", json={"event": "hangup"}, headers=alice.headers).json()
+    assert hang["ended"] is True
+
+
+def test_flow_call_listing_pages_newest_first(client, alice, bob):
+    flow_id = publish(client, alice, MENU)
+    sids = [sid() for _ in range(5)]
+    for s in sids:
+        first(client, flow_id, s)
+    page1 = client.get(f"/api/v1/flows/{flow_id}/calls?limit=3", headers=alice.headers).json()
+    assert [i["call_sid"] for i in page1["items"]] == sids[::-1][:3] and page1["next_cursor"]
+    page2 = client.get(f"/api/v1/flows/{flow_id}/calls?limit=3&cursor={page1['next_cursor']}", headers=alice.headers).json()
+    assert [i["call_sid"] for i in page2["items"]] == sids[::-1][3:] and page2["next_cursor"] is None
+    assert client.get(f"/api/v1/flows/{flow_id}/calls", headers=bob.headers).status_code == 404
+    assert client.get(f"/api/v1/flows/{flow_id}/calls?cursor=junk", headers=alice.headers).status_code == 400
+    assert client.get(f"/api/v1/flows/{flow_id}/calls?limit=0", headers=alice.headers).status_code == 400
