@@ -141,10 +141,18 @@ class Runtime:
         packed: list[Any] = []
         trail: list[tuple[str, str]] = []
         http_budget = MAX_HTTP_PER_ANSWER
+        path: list[str] = []
+        waited = False
         step = advance(cf, st, event, now)
         while True:
             for node, outlet in step.trail:
                 trail.append((cf.ids[node], outlet))
+                if not (path and path[-1] == cf.ids[node] and waited):
+                    path.append(cf.ids[node])
+                waited = False
+            if step.state.node != ENDED and not (path and path[-1] == cf.ids[step.state.node]):
+                path.append(cf.ids[step.state.node])  # entered and now waiting (caller, HTTP or subflow)
+            waited = step.state.node != ENDED
             visible = [a for a in step.actions if a[0] not in _INTERNAL]
             answer.extend(visible)
             packed.append((cf, visible))
@@ -179,7 +187,6 @@ class Runtime:
                 break
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
-        path = [n for n, _ in trail] + ([cf.ids[state.node]] if state.node != ENDED else [])
         return Outcome(state, cf, answer, path, trail=trail)
 
     async def _subflow(self, customer_id: int, flow_ref: str) -> CompiledFlow | None:

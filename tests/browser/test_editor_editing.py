@@ -73,17 +73,18 @@ def test_add_from_palette_then_edit_label_undo_and_redo(page: Page, server: Serv
 def test_config_fields_are_generated_and_server_problems_show_inline(page: Page, server: Server, api_key: str, flow: dict) -> None:
     open_editor(page, api_key, flow["id"])
     card(page, "Main menu").click()
-    expect(page.get_by_label("timeout")).to_have_value("5")
+    expect(page.locator("#prop-timeout")).to_have_value("5")
     expect(page.get_by_label("digits item 1")).to_have_value("1")
-    page.get_by_label("timeout").fill("999")
-    page.get_by_label("timeout").press("Tab")
+    page.locator("#prop-timeout").fill("999")
+    page.locator("#prop-timeout").press("Tab")
     problem = page.locator('[data-field="timeout"] .problem')
-    expect(problem).to_contain_text("Error")
-    expect(page.get_by_label("timeout")).to_have_attribute("aria-invalid", "true")
+    expect(problem).to_contain_text("at most 60")
+    expect(problem.get_by_role("img", name="Error")).to_be_visible()  # an icon with a name, not colour alone
+    expect(page.locator("#prop-timeout")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#problems-bar")).to_contain_text("1 error")
     shot(page, "editor-problem")
-    page.get_by_label("timeout").fill("7")
-    page.get_by_label("timeout").press("Tab")
+    page.locator("#prop-timeout").fill("7")
+    page.locator("#prop-timeout").press("Tab")
     expect(problem).to_have_count(0)
     eventually(lambda: node(document(server, api_key, flow["id"]), "menu")["config"]["timeout"] == 7, what="timeout saved")
 
@@ -114,7 +115,11 @@ def test_copy_and_paste_makes_new_nodes(page: Page, server: Server, api_key: str
     expect(page.locator(".toast")).to_contain_text("Copied 2 nodes")
     page.keyboard.press("Control+v")
     expect(page.locator(".rf-card", has_text="Sales")).to_have_count(2)
-    doc = eventually(lambda: (d := document(server, api_key, flow["id"])) if len(d["nodes"]) == 7 else None, what="paste saved")
+    def pasted() -> dict | None:
+        d = document(server, api_key, flow["id"])
+        return d if len(d["nodes"]) == 7 else None
+
+    doc = eventually(pasted, what="paste saved")
     copies = [n for n in doc["nodes"] if n["id"] not in {x["id"] for x in menu_flow()["nodes"]}]
     assert sorted(n["label"] for n in copies) == ["Goodbye", "Sales"]
     ids = {n["label"]: n["id"] for n in copies}

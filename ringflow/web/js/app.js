@@ -193,7 +193,7 @@ function wireEngine(props) {
     }
     revalidate();
   });
-  e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); });
+  e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); revalidate(); });
   e.on("conflict", ({ current }) => {
     setRevision(current);
     setStatus(`Reloaded at revision ${current}`, "warn");

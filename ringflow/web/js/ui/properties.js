@@ -3,6 +3,9 @@
 import { h, icon, clear } from "./dom.js";
 import { fieldWidget, limitsHint } from "./fields.js";
 
+/** The panel field a problem is about: the server names config fields "config.NAME". */
+const fieldOf = (p) => (p.field || "").replace(/^config\./, "").split(/[.[]/)[0];
+
 export const CATEGORY_ICON = { voice: "voice", input: "input", logic: "logic", integration: "integration", connect: "connect" };
 
 /**
@@ -27,7 +30,11 @@ export function createProperties(root, { types, onChange, onDelete }) {
     const mine = problems.filter((p) => p.node_id === current.id);
     for (const box of body.querySelectorAll("[data-problems-for]")) {
       const name = box.dataset.problemsFor;
-      const list = mine.filter((p) => (name === "" ? !p.field || !box.closest("form").querySelector(`[data-problems-for="${CSS.escape(p.field)}"]`) : p.field === name));
+      const form = box.closest("form");
+      const list = mine.filter((p) => {
+        const f = fieldOf(p);
+        return name === "" ? !f || !form.querySelector(`[data-problems-for="${CSS.escape(f)}"]`) : f === name;
+      });
       clear(box, list.map(problemLine));
       const input = box.parentElement.querySelector("input, select, textarea");
       if (input && name !== "") {
