@@ -8,6 +8,7 @@ provider would send), never a 500 and never a call left hanging.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import secrets as pysecrets
 import time
@@ -48,14 +49,15 @@ class Services:
         http = GuardedHttp(allow_private=settings.allow_private_http)
         self.flows = StoreFlows(store)
         redis_client = None
+        prefix = os.environ.get("RINGFLOW_REDIS_PREFIX", "rf")  # lets several deployments share one Redis
         if settings.redis_url:
-            backend = RedisBackend.from_url(settings.redis_url)
+            backend = RedisBackend.from_url(settings.redis_url, prefix=prefix)
             redis_client = backend.client
-            history: Any = RedisHistory(redis_client)
+            history: Any = RedisHistory(redis_client, prefix=prefix)
         else:
             backend = MemoryBackend()  # type: ignore[assignment]
             history = MemoryHistory()
-        self.counts = LiveCounts(publish, redis_client)
+        self.counts = LiveCounts(publish, redis_client, prefix=prefix)
         self.runtime = Runtime(self.flows, backend, history, http, self.counts)
         self.test_backend = MemoryBackend()
         self.tests = Runtime(self.flows, self.test_backend, history, http, None, ttl=1800)

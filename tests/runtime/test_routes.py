@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import uuid
+
+import pytest
 import xml.etree.ElementTree as ET
 
 from twilio.request_validator import RequestValidator
@@ -187,3 +189,46 @@ def test_flow_call_listing_pages_newest_first(client, alice, bob):
     assert client.get(f"/api/v1/flows/{flow_id}/calls", headers=bob.headers).status_code == 404
     assert client.get(f"/api/v1/flows/{flow_id}/calls?cursor=junk", headers=alice.headers).status_code == 400
     assert client.get(f"/api/v1/flows/{flow_id}/calls?limit=0", headers=alice.headers).status_code == 400
+
+
+def test_redis_unreachable_answers_apology_and_server_stays_up():
+    from .conftest import make_client, new_tenant
+
+    for client, _ in make_client(redis_url="redis://127.0.0.1:1/0"):
+        t = new_tenant(client, "Dead Redis")
+        flow_id = publish(client, t, MENU)
+        for _ in range(2):
+            root = parse(first(client, flow_id, sid()))
+            assert [c.tag for c in root] == ["Say", "Hangup"] and "sorry" in root[0].text.lower()
+        assert parse(client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": sid(), "Digits": "1"}))[-1].tag == "Hangup"
+        assert client.get("/api/v1/flows", headers=t.headers).status_code == 200
+
+
+@pytest.mark.redis
+def test_whole_call_through_redis_backend(monkeypatch):
+    from .conftest import make_client, new_tenant
+
+    prefix = f"rft{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("RINGFLOW_REDIS_PREFIX", prefix)
+    for client, app in make_client(redis_url="redis://127.0.0.1:6379/0"):
+        t = new_tenant(client, "Redis Co")
+        flow_id = publish(client, t, MENU)
+        call = sid()
+        try:
+            assert parse(first(client, flow_id, call))[1].tag == "Gather"
+            step = client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})
+            assert parse(step).find("Dial") is not None
+            assert client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"}).text == step.text
+            hist = client.get(f"/api/v1/calls/{call}", headers=t.headers).json()
+            assert [h["node_id"] for h in hist["history"]] == ["w", "m"] and hist["node_id"] == "sales"
+            assert client.post("/voice/status", data={"CallSid": call, "CallStatus": "completed"}).status_code == 200
+            assert parse(client.post(f"/voice/{flow_id}/step?n=2", data={"CallSid": call, "DialCallStatus": "busy"}))[0].text.startswith("Sorry, this call")
+        finally:
+            import redis
+
+            import time
+
+            time.sleep(1.2)  # let the last counts flush land, then remove every key this test made
+            r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+            for key in r.scan_iter(match=f"{prefix}:*"):
+                r.delete(key)
