@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable, Protocol
 
 RING_SIZE = 512
+MAX_IDLE_FLOWS = 2_000  # rings kept for flows nobody is watching (for resumes); older ones are dropped
 
 
 @dataclass(slots=True, eq=False)  # identity equality: a set member per connection
@@ -52,29 +53,37 @@ class Hub(Protocol):
 
 
 class _FlowRing:
-    __slots__ = ("seq", "ring", "subs")
+    __slots__ = ("floor", "ring", "subs")
 
-    def __init__(self) -> None:
-        self.seq = 0
-        self.ring: deque[tuple[int, dict[str, Any]]] = deque(maxlen=RING_SIZE)
+    def __init__(self, floor: int, size: int) -> None:
+        self.floor = floor  # every event of this flow after ``floor`` is still in ``ring``
+        self.ring: deque[tuple[int, dict[str, Any]]] = deque(maxlen=size)
         self.subs: set[Subscription] = set()
 
 
 class EventHub:
-    """The single-process hub. Event ids are ``<epoch>-<seq>``: an id from before a restart reloads."""
+    """The single-process hub. Event ids are ``<epoch>-<seq>`` from one counter for the whole hub,
+    so an id from before a restart (other epoch) or from a forgotten ring is never misread."""
 
     def __init__(self, ring_size: int = RING_SIZE) -> None:
         self.epoch = secrets.token_hex(4)
         self.ring_size = ring_size
         self._flows: dict[Hashable, _FlowRing] = {}
+        self._seq = 0
         self._lock = threading.Lock()
 
     def _flow(self, key: Hashable) -> _FlowRing:
         fr = self._flows.get(key)
         if fr is None:
-            fr = self._flows[key] = _FlowRing()
-            fr.ring = deque(maxlen=self.ring_size)
+            if len(self._flows) >= MAX_IDLE_FLOWS:
+                self._drop_idle()
+            fr = self._flows[key] = _FlowRing(self._seq, self.ring_size)
         return fr
+
+    def _drop_idle(self) -> None:
+        """Bound memory: forget the rings of flows without listeners (a late resume then reloads)."""
+        for key in [k for k, fr in self._flows.items() if not fr.subs][: max(1, len(self._flows) // 2)]:
+            del self._flows[key]
 
     def event_id(self, seq: int) -> str:
         return f"{self.epoch}-{seq}"
@@ -83,10 +92,12 @@ class EventHub:
         """Append ``event`` (a JSON-able dict with a ``type``) to the flow's ring and wake listeners."""
         with self._lock:
             fr = self._flow(flow_key)
-            fr.seq += 1
-            fr.ring.append((fr.seq, event))
+            self._seq += 1
+            seq = self._seq
+            if len(fr.ring) == fr.ring.maxlen:
+                fr.floor = fr.ring[0][0]  # about to be evicted
+            fr.ring.append((seq, event))
             subs = list(fr.subs)
-            seq = fr.seq
         for sub in subs:
             try:
                 sub.loop.call_soon_threadsafe(sub.wake.set)
@@ -99,13 +110,13 @@ class EventHub:
         loop = asyncio.get_running_loop()
         with self._lock:
             fr = self._flow(flow_key)
-            last = fr.seq
+            last = self._seq
             if last_event_id is not None:
                 epoch, _, seq = last_event_id.partition("-")
-                last = int(seq) if epoch == self.epoch and seq.isdigit() and int(seq) <= fr.seq else -1
+                last = int(seq) if epoch == self.epoch and seq.isdigit() and int(seq) <= self._seq else -1
             sub = Subscription(flow_key, last, loop)
             fr.subs.add(sub)
-            if last < fr.seq:
+            if last < fr.floor or (fr.ring and fr.ring[-1][0] > last):
                 sub.wake.set()
         return sub
 
@@ -118,17 +129,18 @@ class EventHub:
                     del self._flows[sub.flow_key]
 
     def read(self, sub: Subscription) -> Batch:
-        """Everything newer than the subscriber's position, advancing it."""
+        """Everything newer than the subscriber's position, advancing it (or ``reload``)."""
         with self._lock:
             fr = self._flow(sub.flow_key)
             sub.wake.clear()
-            if sub.last_seq >= fr.seq:
+            if sub.last_seq < fr.floor:  # what it missed has left the ring, or predates this process
+                sub.last_seq = self._seq
+                return Batch([], self.event_id(self._seq), reload=True)
+            events = [ev for seq, ev in fr.ring if seq > sub.last_seq]
+            if not events:
                 return Batch([], None)
-            oldest = fr.ring[0][0] if fr.ring else fr.seq + 1
-            reload = sub.last_seq < 0 or sub.last_seq + 1 < oldest
-            events = [ev for seq, ev in fr.ring if seq > sub.last_seq] if not reload else []
-            sub.last_seq = fr.seq
-            return Batch(events, self.event_id(fr.seq), reload)
+            sub.last_seq = fr.ring[-1][0]
+            return Batch(events, self.event_id(sub.last_seq))
 
     def stream_count(self) -> int:
         with self._lock:

@@ -29,6 +29,9 @@ def _secure(request: Request) -> bool:
 @router.post("/session", summary="Sign in with an API key; sets the session cookie")
 def sign_in(body: SignIn, request: Request) -> Response:
     auth: Auth = request.app.state.auth
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
+        raise ApiError(403, "bad_origin", "sign in from this site's own pages", {"origin": origin})  # no login CSRF
     key_hash = hash_key(body.api_key.strip())
     key = auth.key_for_hash(key_hash)
     if key is None:

@@ -93,6 +93,8 @@ def test_session_cookie_over_https_is_secure(app, alice: Tenant) -> None:  # typ
 def test_session_with_bad_key_or_forged_cookie_is_401(app, alice: Tenant) -> None:  # type: ignore[no-untyped-def]
     with TestClient(app) as browser:
         assert browser.post("/api/v1/session", json={"api_key": "rf_nope"}).status_code == 401
+        r = browser.post("/api/v1/session", json={"api_key": alice.key}, headers={"Origin": "https://evil.example"})
+        assert r.status_code == 403 and "set-cookie" not in r.headers
         browser.cookies.set(SESSION_COOKIE, "ZmFrZTo5OTk5OTk5OTk5.bogus")
         assert browser.get("/api/v1/flows").status_code == 401
 

@@ -166,3 +166,17 @@ def test_sse_refuses_strangers(live: tuple[str, object]) -> None:
         flow = http.post("/api/v1/flows", json={"name": "Private", "nodes": [], "edges": []}, headers=owner.headers).json()
         assert http.get(f"/api/v1/flows/{flow['id']}/events", headers=snoop.headers).status_code == 404
         assert http.get(f"/api/v1/flows/{flow['id']}/events").status_code == 401
+
+
+async def test_forgotten_rings_bound_memory_and_resume_as_reload(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ringflow.api import events as events_module
+
+    monkeypatch.setattr(events_module, "MAX_IDLE_FLOWS", 10)
+    hub = EventHub()
+    first = hub.publish("f0", {"type": "patch"})
+    for i in range(1, 40):
+        hub.publish(f"f{i}", {"type": "patch"})
+    assert len(hub._flows) <= 10
+    hub.publish("f0", {"type": "patch", "after": True})  # f0's ring was forgotten and starts again
+    sub = hub.subscribe("f0", first)
+    assert hub.read(sub).reload is True  # never a silent gap
