@@ -131,7 +131,9 @@ def build_peer() -> Path:
     if PEER_BUILD.exists():
         shutil.rmtree(PEER_BUILD)
     shutil.copytree(PEERS / "reactflow", PEER_BUILD, ignore=shutil.ignore_patterns("node_modules", "dist"))
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PEER_BUILD, check=True, capture_output=True)
+    ci = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PEER_BUILD, capture_output=True)
+    if ci.returncode:  # this npm rejects the peer's lock file (an optional platform package): resolve it
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=PEER_BUILD, check=True, capture_output=True)
     subprocess.run(["npx", "vite", "build"], cwd=PEER_BUILD, check=True, capture_output=True)
     return dist
 

@@ -24,7 +24,7 @@ import { createEdits } from "./edits.js";
 
 const CELL = 1024;
 const BUILD_SLICE = 60000; // nodes indexed per frame while a big flow loads
-const CRITICAL_FROM = 5000; // flows at least this big open on /critical first
+const CRITICAL_FROM = 100000; // flows at least this big open on /critical first (smaller skeletons arrive sooner)
 
 export async function createEditorEngine(opts) {
   const { canvas, domLayer, overlayRoot = null, flowId } = opts;
@@ -179,6 +179,7 @@ export async function createEditorEngine(opts) {
 
   function markReady() {
     ready = true;
+    performance.mark("ringflow-ready");
     doc.documentElement.dataset.ready = "1";
     emit("ready", { load_ms: Math.round(performance.now()) });
   }
@@ -310,9 +311,12 @@ export async function createEditorEngine(opts) {
   // ---- loading ---------------------------------------------------------------------------
   async function load() {
     if (opts.state) { adopt(opts.state); initialCamera(); return; }
-    const meta = await api.get(`/flows/${flowId}`);
+    const meta = opts.meta || await api.get(`/flows/${flowId}`);
     revision = meta.revision;
-    if ((meta.node_count || 0) >= CRITICAL_FROM) {
+    const big = (meta.node_count || 0) >= CRITICAL_FROM;
+    // a big flow asks /critical first: its skeleton would compete with it for the server
+    const skeleton = big ? null : fetchSkeleton(api, flowId);
+    if (big) {
       const crit = await api.get(`/flows/${flowId}/critical`);
       for (const n of crit.nodes) details.put(n);
       const st = stateFromNodes(crit.nodes, crit.edges, typeByName, meta.start);
@@ -329,7 +333,7 @@ export async function createEditorEngine(opts) {
       }).catch((e) => emit("error", { status: e.status || 0, message: `could not load the flow: ${e.message}` }));
       return;
     }
-    adopt(await fetchSkeleton(api, flowId));
+    adopt(await skeleton);
     initialCamera();
     emit("loaded", { nodes: state.live });
   }
@@ -403,7 +407,9 @@ export async function createEditorEngine(opts) {
       arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0 };
   }
 
+  performance.mark("ringflow-engine-start");
   await load();
+  performance.mark("ringflow-loaded");
   if (api && opts.live !== false) {
     sub = subscribe({ url: `${api.base}/flows/${flowId}/events`, clientId,
       onChanges: (cs, rev) => { if (rev) revision = Math.max(revision, rev); if (features(mode).batchEvents) { remoteBatch.push(cs); clock.kick(); } else applyChanges(cs, { origin: "remote" }); },
