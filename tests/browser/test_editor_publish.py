@@ -1,0 +1,54 @@
+"""Validate and publish from the editor: problems listed and jumpable, then a clean publish and its history."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Server, menu_flow, open_editor, shot
+from tests.browser.helpers import card, viewport
+
+pytestmark = pytest.mark.browser
+
+
+def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, api_key: str) -> None:
+    doc = menu_flow()
+    doc["nodes"][2]["config"]["text"] = ""  # "Sales" says nothing: an error
+    doc["nodes"][2]["x"] = 9000  # far away, so jumping to it has to move the view
+    flow = server.flow(api_key, doc)
+    open_editor(page, api_key, flow["id"])
+    expect(page.locator("#problems-bar")).to_contain_text("1 error")
+    page.get_by_role("button", name="Publish").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Cannot publish yet")
+    expect(dialog).to_contain_text("must not be empty")
+    shot(page, "editor-publish-problems")
+    dialog.get_by_role("button", name="sales").click()  # jump to the node with the problem
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#prop-label")).to_have_value("Sales")
+    assert viewport(page)["x"] > 5000
+    page.locator("#prop-text").fill("Connecting you to sales.")
+    page.locator("#prop-text").press("Tab")
+    expect(page.locator("#problems-bar")).to_be_hidden()
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("dialog")).to_contain_text("The flow is live as revision")
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
+    status, meta = server.call("GET", f"/api/v1/flows/{flow['id']}", token=api_key)
+    assert meta["status"] == "published"
+    number = meta["published_revision"]
+    page.get_by_role("button", name="History").click()
+    history = page.locator("#history")
+    history.get_by_role("button", name=f"Revision {number} ").click()
+    expect(history).to_contain_text(f"Revision {number} (read-only)")
+    expect(history).to_contain_text("5 nodes, 7 edges")
+    expect(history).to_contain_text("1 → Sales")
+    shot(page, "editor-history")
+
+
+def test_validate_button_reports_a_clean_flow(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    page.get_by_role("button", name="Validate").click()
+    expect(page.get_by_role("dialog")).to_contain_text("No problems found")
+    expect(card(page, "Main menu")).not_to_have_class("rf-problem")
