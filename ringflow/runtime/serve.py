@@ -1,0 +1,18 @@
+"""An app factory that reads everything from the environment, for multi-process serving.
+
+``uvicorn ringflow.runtime.serve:app_from_env --factory --workers 2`` gives each worker
+its own store connection and runtime; with RINGFLOW_REDIS_URL set they share calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ringflow.api.app import create_app
+from ringflow.config import load_settings
+from ringflow.store import open_store
+
+
+def app_from_env() -> Any:
+    settings = load_settings()
+    return create_app(settings, open_store(settings.database_url))

@@ -1,0 +1,237 @@
+"""Synthetic callers: press digits, say things, wait, time out and hang up, many at once.
+
+In-process the callers drive the real ``Runtime`` (engine, state backend, history) with
+HTTP nodes answered by a stub; ``via="http"`` they post real, signed webhooks to a running
+server and read its TwiML. Either way the same caller policy decides, from a seeded RNG,
+what each caller does at each wait, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urljoin
+
+from ringflow.runtime.backends import MemoryBackend
+from ringflow.runtime.engine import waiting_for
+from ringflow.runtime.flows import FlowSource
+from ringflow.runtime.history import MemoryHistory
+from ringflow.runtime.httpclient import HttpResult
+from ringflow.runtime.secrets import twilio_signature
+from ringflow.runtime.service import NotPublished, Runtime
+
+MAX_TURNS = 40
+
+
+@dataclass
+class SimResult:
+    calls: int = 0
+    webhooks: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    visits: Counter[str] = field(default_factory=Counter)
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, int(p / 100 * len(data)))]
+
+
+class StubHttp:
+    """HTTP nodes in a simulation: a CRM that knows every account, or fails one time in ten."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    async def fetch(self, method: str, url: str, headers: Any = (), body: str = "", timeout: float = 10.0) -> HttpResult:
+        if self.rng.random() < 0.1:
+            return HttpResult(503, None, "unavailable")
+        return HttpResult(200, {"tier": self.rng.choice(["gold", "silver", "bronze"]), "balance": self.rng.randint(0, 999)}, None)
+
+
+def choose(rng: random.Random, waiting: str | None, offered: list[str]) -> tuple[Any, ...]:
+    """What a synthetic caller does at a wait; the same RNG gives the same run."""
+    roll = rng.random()
+    if waiting in ("digits", "digits_or_speech"):
+        if roll < 0.03:
+            return ("hangup",)
+        if roll < 0.10:
+            return ("timeout",)
+        if roll < 0.15:
+            return ("digits", rng.choice("0*x"))
+        if offered:
+            return ("digits", rng.choice(offered))
+        return ("digits", "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 6))) + "#")
+    if waiting == "speech":
+        return ("speech", rng.choice(["sales", "support", "agent please"]), 0.9) if roll < 0.8 else ("timeout",)
+    if waiting == "dial":
+        return ("dial", rng.choice(["completed", "completed", "busy", "no-answer", "failed"]))
+    if waiting == "recording":
+        return ("record", "https://rec.example/1", rng.randint(1, 30)) if roll < 0.8 else ("record", "", 0)
+    if waiting == "queue":
+        return ("queue", "bridged" if roll < 0.8 else "queue-full")
+    return ("hangup",)
+
+
+def _offered(flow: Any, node: int) -> list[str]:
+    conf = flow.conf[node]
+    return sorted(conf[1]) if flow.kinds[node] == 4 else []  # MENU: its digits
+
+
+async def _one_call_inproc(rt: Runtime, customer_id: int, flow_id: int, n: int, rng: random.Random, res: SimResult) -> None:
+    sid = f"CA{n:032x}"
+    t0 = time.perf_counter()
+    try:
+        out = await rt.start_call(customer_id, flow_id, (sid, f"+1555{rng.randint(1000000, 9999999)}", "+15550000000", "inbound", "ACsim"))
+    except NotPublished:
+        res.outcomes["flow_not_published"] += 1
+        return
+    res.latencies.append(time.perf_counter() - t0)
+    res.webhooks += 1
+    res.visits.update(out.path)
+    for _ in range(MAX_TURNS):
+        if out.ended:
+            res.outcomes["flow_ended"] += 1
+            break
+        ev = choose(rng, waiting_for(out.flow, out.state), _offered(out.flow, out.state.node))
+        if ev[0] == "hangup":
+            await rt.end_call(sid)
+            res.outcomes["caller_hung_up"] += 1
+            break
+        t0 = time.perf_counter()
+        nxt = await rt.step_call(sid, out.state.step, ev)
+        res.latencies.append(time.perf_counter() - t0)
+        res.webhooks += 1
+        if nxt is None:
+            res.outcomes["lost"] += 1
+            break
+        resumed = out.node_id
+        out = nxt
+        res.visits.update(out.path[1:] if out.path and out.path[0] == resumed else out.path)  # the resumed node was counted
+    else:
+        res.outcomes["caller_gave_up"] += 1
+    await rt.end_call(sid)
+
+
+_DIGITS = re.compile(r"^[0-9*#]$")
+
+
+async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None, n: int, rng: random.Random, res: SimResult) -> None:
+    sid = f"CA{n:032x}"
+    url = f"{base}/voice/{flow_id}"
+    params = {"CallSid": sid, "AccountSid": "ACsim", "From": f"+1555{rng.randint(1000000, 9999999)}", "To": "+15550000000",
+              "CallStatus": "ringing", "Direction": "inbound"}
+    for _ in range(MAX_TURNS):
+        headers = {"X-Twilio-Signature": twilio_signature(token, url, params.items())} if token else {}
+        t0 = time.perf_counter()
+        try:
+            resp = await client.post(url, data=params, headers=headers)
+        except Exception:  # noqa: BLE001 - a refused connection is an outcome to count, not a crash
+            res.outcomes["http_error"] += 1
+            return
+        res.latencies.append(time.perf_counter() - t0)
+        res.webhooks += 1
+        if resp.status_code != 200:
+            res.outcomes[f"http_{resp.status_code}"] += 1
+            return
+        try:
+            root = ET.fromstring(resp.text)
+        except ET.ParseError:
+            res.outcomes["bad_twiml"] += 1
+            return
+        verbs = {child.tag: child for child in root}
+        waiting = None
+        target = None
+        if "Gather" in verbs:
+            g = verbs["Gather"]
+            waiting = "speech" if g.get("input") == "speech" else "digits"
+            target = g.get("action")
+        elif "Dial" in verbs:
+            waiting, target = "dial", verbs["Dial"].get("action")
+        elif "Record" in verbs:
+            waiting, target = "recording", verbs["Record"].get("action")
+        elif "Enqueue" in verbs:
+            waiting, target = "queue", verbs["Enqueue"].get("action")
+        if target is None:
+            res.outcomes["flow_ended" if "Hangup" in verbs else "no_next_step"] += 1
+            break
+        ev = choose(rng, waiting, [d for d in "123" if _DIGITS.match(d)])
+        if ev[0] == "hangup":
+            res.outcomes["caller_hung_up"] += 1
+            break
+        url = urljoin(base + "/", target)
+        params = {"CallSid": sid, "AccountSid": "ACsim", "CallStatus": "in-progress"}
+        if ev[0] == "timeout":
+            url += "&ev=timeout"
+        elif ev[0] == "digits":
+            params["Digits"] = ev[1]
+        elif ev[0] == "speech":
+            params["SpeechResult"], params["Confidence"] = ev[1], "0.9"
+        elif ev[0] == "dial":
+            params["DialCallStatus"] = ev[1]
+        elif ev[0] == "record":
+            params["RecordingUrl"], params["RecordingDuration"] = ev[1], str(ev[2])
+        elif ev[0] == "queue":
+            params["QueueResult"] = ev[1]
+    else:
+        res.outcomes["caller_gave_up"] += 1
+    status = {"CallSid": sid, "CallStatus": "completed"}
+    headers = {"X-Twilio-Signature": twilio_signature(token, f"{base}/voice/status", status.items())} if token else {}
+    try:
+        await client.post(f"{base}/voice/status", data=status, headers=headers)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+async def simulate(flows: FlowSource | None, customer_id: int, flow_id: int, calls: int, concurrency: int, seed: int = 0,
+                   via: str = "inproc", url: str | None = None, auth_token: str | None = None,
+                   progress: Callable[[int], None] | None = None, clock: Callable[[], float] | None = None) -> SimResult:
+    """Run ``calls`` synthetic calls, ``concurrency`` at a time; returns the figures to print."""
+    res = SimResult(calls=calls)
+    rng = random.Random(seed)
+    seeds = [rng.randrange(2**32) for _ in range(calls)]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(calls):
+        queue.put_nowait(i)
+    client = None
+    rt = None
+    if via == "http":
+        import httpx
+
+        if not url:
+            raise ValueError("--via http needs --url of a running server")
+        client = httpx.AsyncClient(timeout=20.0, limits=httpx.Limits(max_connections=concurrency))
+    else:
+        assert flows is not None
+        rt = Runtime(flows, MemoryBackend(), MemoryHistory(max_calls=1000), StubHttp(random.Random(seed)), clock=clock or time.time)
+
+    async def worker() -> None:
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            call_rng = random.Random(seeds[i])
+            if client is not None:
+                await _one_call_http(client, url.rstrip("/"), flow_id, auth_token, i, call_rng, res)  # type: ignore[union-attr]
+            else:
+                await _one_call_inproc(rt, customer_id, flow_id, i, call_rng, res)  # type: ignore[arg-type]
+            if progress:
+                progress(1)
+
+    t0 = time.perf_counter()
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, calls)))))
+    finally:
+        if client is not None:
+            await client.aclose()
+    res.seconds = time.perf_counter() - t0
+    return res
