@@ -35,6 +35,22 @@ function setRevision(rev) {
   $("#revision").textContent = `r${rev}`;
 }
 
+const CONFLICT_NOTE = "ringflow.conflict";
+
+/** After a stale save the page reloads; say so, and put the camera back where it was. */
+function conflictNotice(e) {
+  const raw = sessionStorage.getItem(CONFLICT_NOTE);
+  if (!raw) return;
+  sessionStorage.removeItem(CONFLICT_NOTE);
+  let note;
+  try { note = JSON.parse(raw); } catch { return; }
+  if (note.flowId !== flowId) return;
+  if (note.camera && Number.isFinite(note.camera.zoom)) e.setCamera(note.camera);
+  setStatus(`Reloaded at revision ${ui.revision ?? note.current}`, "warn");
+  toast(`This flow was changed elsewhere (now revision ${note.current ?? "newer"}). Your last change was not saved; the view shows the current flow.`,
+    "warning", { timeout: 10000 });
+}
+
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
 
 async function boot() {
@@ -82,6 +98,7 @@ async function boot() {
   window.ringflow = Object.assign(window.ringflow || {}, { ui: { problems: () => ui.problems, revision: () => ui.revision } });
   setStatus("All changes saved", "ok");
   wireEngine(props);
+  conflictNotice(ui.engine);
   wireTopBar();
   wireKeys();
   acceptPaletteDrops($("#stage"), (type, cx, cy) => {
@@ -195,11 +212,10 @@ function wireEngine(props) {
   });
   e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); revalidate(); });
   e.on("conflict", ({ current }) => {
-    setRevision(current);
-    setStatus(`Reloaded at revision ${current}`, "warn");
-    toast(`This flow was changed elsewhere (now revision ${current}). Your last change was not saved; the view has been refreshed.`, "warning", { timeout: 10000 });
-    showSelection(props);
-    revalidate();
+    // The engine re-reads the skeleton but keeps its cached labels and config (README request 5),
+    // so the view could still show the refused edit: reload the page, keeping camera and a notice.
+    sessionStorage.setItem(CONFLICT_NOTE, JSON.stringify({ flowId, current, camera: e.camera }));
+    location.reload();
   });
   e.on("error", ({ message }) => { setStatus("Not saved", "error"); toast(message, "error"); });
   e.on("modechange", ({ mode, reason }) => {
@@ -295,7 +311,7 @@ function wireTopBar() {
       } else {
         ui.problems = res.problems;
         revalidate();
-        openProblems("Cannot publish yet", res.problems, h("p", {}, `${res.message} Fix these first:`));
+        openProblems("Cannot publish yet", res.problems, h("p", {}, "Nothing was published. Fix these errors, then publish again:"));
       }
     } catch (err) { toast(err.message, "error"); }
   });

@@ -1,0 +1,53 @@
+"""Two editors on one flow: live changes arrive with a notice; a stale save is refused and the view refreshed."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import Server, menu_flow, new_context, open_editor, shot
+from tests.browser.helpers import card, document, eventually, node
+
+pytestmark = pytest.mark.browser
+
+
+def test_change_in_one_editor_appears_live_in_another(page: Page, browser: Browser, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    other_ctx = new_context(browser, server)
+    try:
+        other = other_ctx.new_page()
+        open_editor(other, api_key, flow["id"])
+        page.wait_for_timeout(500)  # both event streams are connected
+        card(other, "Support").click()
+        other.locator("#prop-label").fill("Technical support")
+        other.locator("#prop-label").press("Tab")
+        expect(card(page, "Technical support")).to_be_visible(timeout=10_000)
+        expect(page.locator(".toast")).to_contain_text("Another editor changed this flow")
+        shot(page, "editor-live-update")
+    finally:
+        other_ctx.close()
+
+
+def test_stale_save_is_refused_and_the_view_refreshed(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    page.route("**/events*", lambda route: route.abort())  # no live stream: this editor cannot know
+    open_editor(page, api_key, flow["id"])
+    status, meta = server.call("GET", f"/api/v1/flows/{flow['id']}", token=api_key)
+    code, body = server.patch(api_key, flow["id"], meta["revision"], [{"op": "update_node", "id": "sales", "label": "Sales team"}])
+    assert code == 200, body
+    card(page, "Main menu").click()
+    page.locator("#prop-label").fill("My stale edit")
+    page.locator("#prop-label").press("Tab")
+    expect(page.locator(".toast-warning")).to_contain_text("changed elsewhere", timeout=10_000)
+    expect(page.locator("#save-status")).to_contain_text("Reloaded")
+    expect(card(page, "Sales team")).to_be_visible()  # the view shows the server's state...
+    expect(card(page, "Main menu")).to_be_visible()  # ...and not the refused edit
+    shot(page, "editor-conflict")
+    doc = document(server, api_key, flow["id"])
+    assert node(doc, "menu")["label"] == "Main menu"  # nothing overwritten silently
+    assert node(doc, "sales")["label"] == "Sales team"
+    card(page, "Main menu").click()  # and editing works again at the new revision
+    page.locator("#prop-label").fill("Edit after reload")
+    page.locator("#prop-label").press("Tab")
+    eventually(lambda: node(document(server, api_key, flow["id"]), "menu")["label"] == "Edit after reload", what="edit after reload")
