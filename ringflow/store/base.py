@@ -37,6 +37,10 @@ class PatchError(StoreError):
         super().__init__(problems[0].message if problems else "invalid patch")
 
 
+class BadCursor(StoreError):
+    """A pagination cursor that this store did not give out (or that was tampered with)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Customer:
     id: int
@@ -168,3 +172,6 @@ class Store(Protocol):
     def publish(self, customer_id: int, flow_id: int) -> Revision: ...  # snapshot of the current draft
     def list_revisions(self, customer_id: int, flow_id: int, limit: int = 50, cursor: str | None = None) -> Page: ...
     def get_revision(self, customer_id: int, flow_id: int, number: int) -> tuple[Revision, FlowDocument]: ...
+
+    # --- runtime: a provider's webhook names only the flow id; which customer owns it?
+    def flow_owner(self, flow_id: int) -> int | None: ...  # None when no such flow

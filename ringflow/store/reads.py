@@ -1,0 +1,182 @@
+"""Reading flows back: whole documents, streamed chunks, geometry arrays, search, and the
+critical region around the start. All take an open connection and a checked flow row."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Iterator, Sequence
+
+import orjson
+from sqlalchemy import Connection, bindparam, text
+
+from ringflow.model.document import EdgeDict, FlowDocument, NodeDict
+from ringflow.store.base import Geometry, Viewport
+from ringflow.store.spatial import NODE_COLUMNS
+
+# Big reads go through the driver's own cursor (plain tuples): SQLAlchemy rows cost more
+# than the query itself at 500,000 nodes. Written with "?" and adapted per driver.
+_NODES_AFTER = (f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.flow_id = ? AND n.customer_id = ? AND n.key > ? "
+                "ORDER BY n.key LIMIT ?")
+_GEOMETRY_AFTER = ("SELECT n.key, n.node_id, n.type, n.x, n.y, n.w, n.h FROM flow_nodes n "
+                   "WHERE n.flow_id = ? AND n.customer_id = ? AND n.key > ? ORDER BY n.key LIMIT ?")
+_EDGES_AFTER = "SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND id > ? ORDER BY id LIMIT ?"
+_EDGES_TOUCHING = text("SELECT id, source, outlet, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source IN :ids "
+                       "UNION SELECT id, source, outlet, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND target IN :ids").bindparams(bindparam("ids", expanding=True))
+_NODES_BY_ID = text(f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.customer_id = :c AND n.flow_id = :f AND n.node_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True))
+# no ORDER BY in these: it would steer SQLite onto the (flow_id, id) index; callers sort
+_TARGETS_OF = text("SELECT id, source, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source IN :ids"
+                   ).bindparams(bindparam("ids", expanding=True))
+_IN_CHUNK = 500  # ids per IN list: far under every driver's parameter limit
+
+
+def node_of(row: Sequence[Any], with_key: bool = True) -> NodeDict:
+    """A node dict from a row of NODE_COLUMNS (key, node_id, type, x, y, w, h, label, config)."""
+    node: dict[str, Any] = {"id": row[1], "type": row[2], "x": row[3], "y": row[4], "w": row[5], "h": row[6],
+                            "label": row[7], "config": orjson.loads(row[8])}
+    if with_key:
+        node["key"] = row[0]
+    return node  # type: ignore[return-value]
+
+
+def _edge(row: Any) -> EdgeDict:
+    return {"source": row[1], "outlet": row[2], "target": row[3]}
+
+
+def raw_query(conn: Connection, sql: str, params: tuple) -> list[tuple]:
+    """Run ``sql`` ("?" placeholders) on the driver's cursor, inside the current transaction."""
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql, params)
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
+def _iter_after(conn: Connection, sql: str, customer_id: int, flow_id: int, batch: int) -> Iterator[list[tuple]]:
+    """Rows in key order, a keyset batch at a time (column 0 is the key)."""
+    after = -1
+    while True:
+        rows = raw_query(conn, sql, (flow_id, customer_id, after, batch))
+        if rows:
+            yield rows
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]
+
+
+def iter_nodes(conn: Connection, customer_id: int, flow_id: int, batch: int = 20000) -> Iterator[list[tuple]]:
+    return _iter_after(conn, _NODES_AFTER, customer_id, flow_id, batch)
+
+
+def iter_edges(conn: Connection, customer_id: int, flow_id: int, batch: int = 50000) -> Iterator[list[tuple]]:
+    return _iter_after(conn, _EDGES_AFTER, customer_id, flow_id, batch)
+
+
+def document(conn: Connection, flow: Any) -> FlowDocument:
+    nodes = [node_of(r, False) for rows in iter_nodes(conn, flow.customer_id, flow.id) for r in rows]
+    edges = [_edge(r) for rows in iter_edges(conn, flow.customer_id, flow.id) for r in rows]
+    return {"name": flow.name, "start": flow.start_node, "nodes": nodes, "edges": edges}
+
+
+def _node_json(row: Sequence[Any]) -> bytes:
+    # config is already JSON text in the row: splice it in rather than parse and re-dump
+    head = orjson.dumps({"id": row[1], "type": row[2], "x": row[3], "y": row[4], "w": row[5], "h": row[6], "label": row[7]})
+    return head[:-1] + b',"config":' + row[8].encode() + b"}"
+
+
+def document_chunks(conn: Connection, flow: Any, batch: int) -> Iterator[bytes]:
+    """The document as JSON bytes, a batch of nodes or edges per chunk (valid once joined)."""
+    batch = max(1, batch)
+    yield b'{"name":' + orjson.dumps(flow.name) + b',"start":' + orjson.dumps(flow.start_node) + b',"nodes":['
+    sep = b""
+    for rows in iter_nodes(conn, flow.customer_id, flow.id, batch):
+        yield sep + b",".join(_node_json(r) for r in rows)
+        sep = b","
+    yield b'],"edges":['
+    sep = b""
+    for rows in iter_edges(conn, flow.customer_id, flow.id, batch):
+        yield sep + b",".join(orjson.dumps(_edge(r)) for r in rows)
+        sep = b","
+    yield b"]}"
+
+
+def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _IN_CHUNK):
+        yield list(items[i:i + _IN_CHUNK])
+
+
+def edges_touching(conn: Connection, customer_id: int, flow_id: int, ids: Sequence[str]) -> list[EdgeDict]:
+    """Edges with either end among ``ids``, in document order, each once."""
+    found: dict[int, EdgeDict] = {}
+    for part in _chunks(ids):
+        for r in conn.execute(_EDGES_TOUCHING, {"c": customer_id, "f": flow_id, "ids": part}):
+            found[r.id] = _edge(r)
+    return [found[k] for k in sorted(found)]
+
+
+def geometry(conn: Connection, flow: Any) -> Geometry:
+    g = Geometry([], [], [], [], [], [], revision=flow.revision)
+    for rows in _iter_after(conn, _GEOMETRY_AFTER, flow.customer_id, flow.id, 50000):
+        if rows:
+            keys, ids, types, xs, ys, ws, hs = zip(*((r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows))
+            g.keys.extend(keys)
+            g.ids.extend(ids)
+            g.types.extend(types)
+            g.xs.extend(xs)
+            g.ys.extend(ys)
+            g.ws.extend(ws)
+            g.hs.extend(hs)
+    index = {nid: i for i, nid in enumerate(g.ids)}
+    for rows in iter_edges(conn, flow.customer_id, flow.id):
+        g.edge_sources.extend(index[r[1]] for r in rows)
+        g.edge_targets.extend(index[r[3]] for r in rows)
+        g.edge_outlets.extend(r[2] for r in rows)
+    g.start_index = index.get(flow.start_node, -1) if flow.start_node else -1
+    return g
+
+
+def search(conn: Connection, customer_id: int, flow_id: int, like: str, limit: int) -> list[NodeDict]:
+    query = text(f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.customer_id = :c AND n.flow_id = :f "
+                 "AND (lower(n.label) LIKE lower(:q) ESCAPE '\\' OR lower(n.node_id) LIKE lower(:q) ESCAPE '\\') "
+                 "ORDER BY n.key LIMIT :lim")
+    return [node_of(r) for r in conn.execute(query, {"c": customer_id, "f": flow_id, "q": like, "lim": limit})]
+
+
+def critical(conn: Connection, flow: Any, limit: int) -> Viewport:
+    """Breadth-first from the start, one query per level, until ``limit`` nodes are found."""
+    c, f = flow.customer_id, flow.id
+    if not flow.start_node:
+        return Viewport([], [], truncated=flow.node_count > 0)
+    order: list[str] = []
+    seen: set[str] = set()
+    frontier: deque[str] = deque([flow.start_node])
+    while frontier and len(order) < limit:
+        level = list(frontier)
+        frontier.clear()
+        fresh: list[str] = []
+        for nid in level:
+            if len(order) >= limit:
+                break
+            if nid in seen:
+                continue
+            fresh.append(nid)
+            seen.add(nid)
+            order.append(nid)
+        if len(order) >= limit:
+            break
+        found = []
+        for part in _chunks(fresh):
+            found.extend(conn.execute(_TARGETS_OF, {"c": c, "f": f, "ids": part}))
+        found.sort(key=lambda r: r.id)
+        frontier.extend(r.target for r in found if r.target not in seen)
+    rows: dict[str, Any] = {}
+    for part in _chunks(order):
+        for r in conn.execute(_NODES_BY_ID, {"c": c, "f": f, "ids": part}):
+            rows[r.node_id] = r
+    nodes = [node_of(rows[n]) for n in order if n in rows]
+    member = set(rows)
+    edges = [e for e in edges_touching(conn, c, f, list(member)) if e["source"] in member and e["target"] in member]
+    return Viewport(nodes, edges, truncated=len(nodes) < flow.node_count)

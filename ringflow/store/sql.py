@@ -1,0 +1,293 @@
+"""The one Store implementation for SQLite and PostgreSQL (SQLAlchemy Core).
+
+Dialect differences live in engine.py (connections), spatial.py (the spatial index) and
+bulk.py (bulk loading); everything here is shared. Every query on tenant data filters on
+customer_id, so another customer's flow is indistinguishable from a missing one.
+"""
+
+from __future__ import annotations
+
+import zlib
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+import orjson
+from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ringflow.model.document import FlowDocument, NodeDict, normalize
+from ringflow.store import bulk, reads, spatial
+from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound, Page, PatchResult, Revision,
+                                 StoreError, Viewport)
+from ringflow.store.cursors import decode_cursor, encode_cursor
+from ringflow.store.engine import Engines, migrate, open_engines
+from ringflow.store.patch import apply_ops
+from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, settings
+
+MAX_PAGE = 500
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _limit(limit: int) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise StoreError("limit must be a whole number of at least 1")
+    return min(limit, MAX_PAGE)
+
+
+def _meta(row: Any) -> FlowMeta:
+    return FlowMeta(id=row.id, customer_id=row.customer_id, name=row.name, status=row.status, revision=row.revision,
+                    published_revision=row.published_revision, start=row.start_node, node_count=row.node_count,
+                    edge_count=row.edge_count, created_at=row.created_at, updated_at=row.updated_at)
+
+
+def _like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class SqlStore:
+    """A Store over SQLAlchemy engines; ``open_store`` is the way to get one."""
+
+    def __init__(self, engines: Engines):
+        self.engines = engines
+        self.dialect = engines.dialect
+
+    # --- plumbing
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engines.read.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engines.write_lock, self.engines.write.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engines.dispose()
+
+    def ping(self) -> bool:
+        try:
+            with self._read() as conn:
+                return conn.exec_driver_sql("SELECT 1").scalar() == 1
+        except Exception:  # a health check answers, it does not raise
+            return False
+
+    # --- customers and keys
+    def create_customer(self, name: str) -> Customer:
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise StoreError("a customer name must be 1-200 characters")
+        stamp = now()
+        with self._write() as conn:
+            cid = conn.execute(insert(customers).values(name=name.strip(), created_at=stamp).returning(customers.c.id)).scalar_one()
+        return Customer(cid, name.strip(), stamp)
+
+    def get_customer(self, customer_id: int) -> Customer | None:
+        with self._read() as conn:
+            row = conn.execute(select(customers).where(customers.c.id == customer_id)).first()
+        return Customer(row.id, row.name, row.created_at) if row else None
+
+    def list_customers(self, limit: int = 50, cursor: str | None = None) -> Page:
+        limit = _limit(limit)
+        after = decode_cursor(cursor, int)
+        query = select(customers).order_by(customers.c.id).limit(limit + 1)
+        if after:
+            query = query.where(customers.c.id > after[0])
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        items = [Customer(r.id, r.name, r.created_at) for r in rows[:limit]]
+        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+    def create_api_key(self, customer_id: int, key_hash: str, prefix: str) -> ApiKey:
+        stamp = now()
+        with self._write() as conn:
+            if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
+                raise NotFound(f"customer {customer_id} does not exist")
+            kid = conn.execute(insert(api_keys).values(customer_id=customer_id, key_hash=key_hash, prefix=prefix,
+                                                       created_at=stamp).returning(api_keys.c.id)).scalar_one()
+        return ApiKey(kid, customer_id, prefix, stamp)
+
+    def find_api_key(self, key_hash: str) -> ApiKey | None:
+        with self._read() as conn:
+            row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))).first()
+        return ApiKey(row.id, row.customer_id, row.prefix, row.created_at) if row else None
+
+    def revoke_api_key(self, key_id: int) -> bool:
+        with self._write() as conn:
+            res = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now()))
+        return res.rowcount > 0
+
+    # --- settings and secrets
+    def get_setting(self, name: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._write() as conn:
+            if conn.execute(update(settings).where(settings.c.name == name).values(value=value)).rowcount == 0:
+                conn.execute(insert(settings).values(name=name, value=value))
+
+    def put_secret(self, customer_id: int, name: str, ciphertext: str) -> None:
+        with self._write() as conn:
+            match = and_(customer_secrets.c.customer_id == customer_id, customer_secrets.c.name == name)
+            if conn.execute(update(customer_secrets).where(match).values(ciphertext=ciphertext, updated_at=now())).rowcount == 0:
+                try:
+                    conn.execute(insert(customer_secrets).values(customer_id=customer_id, name=name, ciphertext=ciphertext, updated_at=now()))
+                except IntegrityError:
+                    raise NotFound(f"customer {customer_id} does not exist") from None
+
+    def get_secret(self, customer_id: int, name: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(select(customer_secrets.c.ciphertext).where(
+                customer_secrets.c.customer_id == customer_id, customer_secrets.c.name == name)).scalar()
+
+    # --- flows
+    def create_flow(self, customer_id: int, doc: FlowDocument, checked: bool = False) -> FlowMeta:
+        """Store a whole document in one transaction; ``checked=True`` skips ``normalize``
+        for callers that have just normalized it themselves."""
+        if not checked:
+            doc = normalize(doc)
+        nodes, edges = doc.get("nodes", []), doc.get("edges", [])
+        stamp = now()
+        with self._write() as conn:
+            if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
+                raise NotFound(f"customer {customer_id} does not exist")
+            row = conn.execute(insert(flows).values(
+                customer_id=customer_id, name=doc["name"], status="draft", revision=1, start_node=doc.get("start"),
+                node_count=len(nodes), edge_count=len(edges), created_at=stamp, updated_at=stamp).returning(*flows.c)).one()
+            bulk.load(conn, self.dialect, customer_id, row.id, nodes, edges)
+            spatial.index_flow(conn, self.dialect, row.id)
+        return _meta(row)
+
+    def get_flow(self, customer_id: int, flow_id: int) -> FlowMeta | None:
+        with self._read() as conn:
+            row = conn.execute(select(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id)).first()
+        return _meta(row) if row else None
+
+    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None) -> Page:
+        """Newest first; the cursor is the last id seen."""
+        limit = _limit(limit)
+        after = decode_cursor(cursor, int)
+        query = select(flows).where(flows.c.customer_id == customer_id).order_by(flows.c.id.desc()).limit(limit + 1)
+        if after:
+            query = query.where(flows.c.id < after[0])
+        if q:
+            query = query.where(flows.c.name.ilike(_like(q), escape="\\"))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        items = [_meta(r) for r in rows[:limit]]
+        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+    def delete_flow(self, customer_id: int, flow_id: int) -> bool:
+        with self._write() as conn:
+            if conn.execute(select(flows.c.id).where(flows.c.customer_id == customer_id, flows.c.id == flow_id)).first() is None:
+                return False
+            spatial.unindex_flow(conn, self.dialect, customer_id, flow_id)
+            for table in ("flow_edges", "flow_nodes", "flow_revisions"):
+                conn.exec_driver_sql(f"DELETE FROM {table} WHERE customer_id = %s AND flow_id = %s".replace(
+                    "%s", "?" if self.dialect == "sqlite" else "%s"), (customer_id, flow_id))
+            conn.execute(delete(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id))
+        return True
+
+    def _flow_row(self, conn: Connection, customer_id: int, flow_id: int) -> Any:
+        row = conn.execute(select(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id)).first()
+        if row is None:
+            raise NotFound(f"flow {flow_id} does not exist")
+        return row
+
+    def get_document(self, customer_id: int, flow_id: int) -> FlowDocument:
+        with self._read() as conn:
+            return reads.document(conn, self._flow_row(conn, customer_id, flow_id))
+
+    def iter_document_chunks(self, customer_id: int, flow_id: int, batch: int = 5000) -> Iterator[bytes]:
+        """Checks the flow exists before the first chunk, so callers can still answer 404."""
+        with self._read() as conn:
+            self._flow_row(conn, customer_id, flow_id)
+
+        def chunks() -> Iterator[bytes]:
+            with self._read() as conn:  # one snapshot for the whole stream
+                yield from reads.document_chunks(conn, self._flow_row(conn, customer_id, flow_id), batch)
+        return chunks()
+
+    def apply_patch(self, customer_id: int, flow_id: int, base_revision: int, ops: list[dict[str, Any]]) -> PatchResult:
+        with self._write() as conn:
+            return apply_ops(conn, self.dialect, customer_id, flow_id, base_revision, ops, now())
+
+    def viewport(self, customer_id: int, flow_id: int, x0: float, y0: float, x1: float, y1: float, limit: int) -> Viewport:
+        limit = max(1, int(limit))
+        with self._read() as conn:
+            self._flow_row(conn, customer_id, flow_id)
+            rows = spatial.viewport_rows(conn, self.dialect, customer_id, flow_id, x0, y0, x1, y1, limit + 1)
+            nodes = [reads.node_of(r) for r in rows[:limit]]
+            edges = reads.edges_touching(conn, customer_id, flow_id, [n["id"] for n in nodes])
+        return Viewport(nodes, edges, truncated=len(rows) > limit)
+
+    def geometry(self, customer_id: int, flow_id: int) -> Geometry:
+        with self._read() as conn:
+            return reads.geometry(conn, self._flow_row(conn, customer_id, flow_id))
+
+    def search_nodes(self, customer_id: int, flow_id: int, q: str, limit: int = 50) -> list[NodeDict]:
+        with self._read() as conn:
+            self._flow_row(conn, customer_id, flow_id)
+            return reads.search(conn, customer_id, flow_id, _like(q), _limit(limit))
+
+    def critical(self, customer_id: int, flow_id: int, limit: int = 200) -> Viewport:
+        with self._read() as conn:
+            return reads.critical(conn, self._flow_row(conn, customer_id, flow_id), _limit(limit))
+
+    # --- revisions
+    def publish(self, customer_id: int, flow_id: int) -> Revision:
+        """Snapshot the draft as revision = flows.revision; publishing it again returns the same one."""
+        with self._write() as conn:
+            row = self._flow_row(conn, customer_id, flow_id)
+            existing = conn.execute(select(*[c for c in flow_revisions.c if c.name != "document"]).where(
+                flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id,
+                flow_revisions.c.number == row.revision)).first()
+            if existing:
+                return Revision(flow_id, existing.number, existing.created_at, existing.node_count, existing.edge_count)
+            doc = reads.document(conn, row)
+            stamp = now()
+            conn.execute(insert(flow_revisions).values(
+                customer_id=customer_id, flow_id=flow_id, number=row.revision, created_at=stamp,
+                node_count=row.node_count, edge_count=row.edge_count, document=zlib.compress(orjson.dumps(doc), 6)))
+            conn.execute(update(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id).values(
+                status="published", published_revision=row.revision))
+        return Revision(flow_id, row.revision, stamp, row.node_count, row.edge_count)
+
+    def list_revisions(self, customer_id: int, flow_id: int, limit: int = 50, cursor: str | None = None) -> Page:
+        """Newest first; the cursor is the last revision number seen."""
+        limit = _limit(limit)
+        after = decode_cursor(cursor, int)
+        cols = [c for c in flow_revisions.c if c.name != "document"]
+        query = select(*cols).where(flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id)
+        if after:
+            query = query.where(flow_revisions.c.number < after[0])
+        with self._read() as conn:
+            self._flow_row(conn, customer_id, flow_id)
+            rows = conn.execute(query.order_by(flow_revisions.c.number.desc()).limit(limit + 1)).all()
+        items = [Revision(flow_id, r.number, r.created_at, r.node_count, r.edge_count) for r in rows[:limit]]
+        return Page(items, encode_cursor(items[-1].number) if len(rows) > limit else None)
+
+    def get_revision(self, customer_id: int, flow_id: int, number: int) -> tuple[Revision, FlowDocument]:
+        with self._read() as conn:
+            row = conn.execute(select(flow_revisions).where(
+                flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id,
+                flow_revisions.c.number == number)).first()
+        if row is None:
+            raise NotFound(f"flow {flow_id} has no published revision {number}")
+        return Revision(flow_id, row.number, row.created_at, row.node_count, row.edge_count), orjson.loads(zlib.decompress(row.document))
+
+
+def open_store(url: str, migrate_schema: bool = True) -> SqlStore:
+    """Open (and by default migrate) the database at ``url``: sqlite:///file.db or postgresql://..."""
+    engines = open_engines(url)
+    try:
+        if migrate_schema:
+            migrate(engines)
+    except BaseException:
+        engines.dispose()
+        raise
+    return SqlStore(engines)

@@ -1,0 +1,60 @@
+"""Customers, API keys (hashed), settings and secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from ringflow.store.base import NotFound, StoreError
+from ringflow.store.keys import hash_api_key, new_api_key
+
+
+def test_customers_are_created_and_listed_by_keyset(fresh_store) -> None:
+    made = [fresh_store.create_customer(f"C{i}") for i in range(5)]
+    assert fresh_store.get_customer(made[0].id) == made[0]
+    assert fresh_store.get_customer(10**9) is None
+    first = fresh_store.list_customers(limit=2)
+    second = fresh_store.list_customers(limit=2, cursor=first.next_cursor)
+    third = fresh_store.list_customers(limit=2, cursor=second.next_cursor)
+    assert [c.name for c in first.items + second.items + third.items] == ["C0", "C1", "C2", "C3", "C4"]
+    assert third.next_cursor is None
+
+
+def test_customer_name_is_checked(store) -> None:
+    with pytest.raises(StoreError):
+        store.create_customer("  ")
+
+
+def test_api_keys_are_found_by_hash_until_revoked(store, customer) -> None:
+    clear, key_hash, prefix = new_api_key()
+    assert clear.startswith("rf_") and len(clear) > 40 and prefix == clear[:10]
+    assert key_hash == hash_api_key(clear) and clear not in key_hash
+    key = store.create_api_key(customer.id, key_hash, prefix)
+    found = store.find_api_key(hash_api_key(clear))
+    assert found is not None and (found.id, found.customer_id, found.prefix) == (key.id, customer.id, prefix)
+    assert store.find_api_key(hash_api_key(clear + "x")) is None
+    assert store.revoke_api_key(key.id) is True
+    assert store.find_api_key(key_hash) is None
+    assert store.revoke_api_key(key.id) is False
+
+
+def test_a_key_for_a_missing_customer_is_refused(store) -> None:
+    with pytest.raises(NotFound):
+        store.create_api_key(10**9, "0" * 64, "rf_xxxxxxx")
+
+
+def test_settings_upsert(store) -> None:
+    store.set_setting("test.admin", "one")
+    store.set_setting("test.admin", "two")
+    assert store.get_setting("test.admin") == "two"
+    assert store.get_setting("test.absent") is None
+
+
+def test_secrets_upsert(store, customer) -> None:
+    store.put_secret(customer.id, "webhook", "c1")
+    store.put_secret(customer.id, "webhook", "c2")
+    assert store.get_secret(customer.id, "webhook") == "c2"
+    assert store.get_secret(customer.id, "other") is None
+
+
+def test_ping(store) -> None:
+    assert store.ping() is True

@@ -1,0 +1,61 @@
+"""The viewport answers exactly what a brute-force scan of the flow would, from the index."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ringflow.model.demo import generate_flow
+from ringflow.model.document import normalize
+
+
+@pytest.fixture
+def big(store, customer):  # type: ignore[no-untyped-def]
+    doc = normalize(generate_flow(20_000, name="Big", seed=3))
+    meta = store.create_flow(customer.id, doc)
+    return meta, doc
+
+
+def _brute(doc, x0: float, y0: float, x1: float, y1: float) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n["id"] for n in doc["nodes"] if n["x"] <= x1 and n["x"] + n["w"] >= x0 and n["y"] <= y1 and n["y"] + n["h"] >= y0]
+
+
+def test_twenty_thousand_nodes_match_brute_force(store, customer, big) -> None:
+    meta, doc = big
+    assert meta.node_count == len(doc["nodes"]) >= 19_000
+    xs = [n["x"] for n in doc["nodes"]]
+    ys = [n["y"] for n in doc["nodes"]]
+    rng = random.Random(7)
+    order = {n["id"]: i for i, n in enumerate(doc["nodes"])}
+    checked_nonempty = 0
+    for _ in range(25):
+        zoom = rng.choice([2, 1, 0.5, 0.25])
+        x0 = rng.uniform(min(xs) - 500, max(xs))
+        y0 = rng.uniform(min(ys) - 500, max(ys))
+        x1, y1 = x0 + 1280 / zoom, y0 + 800 / zoom
+        expected = sorted(_brute(doc, x0, y0, x1, y1), key=order.__getitem__)
+        got = store.viewport(customer.id, meta.id, x0, y0, x1, y1, 100_000)
+        assert [n["id"] for n in got.nodes] == expected and not got.truncated
+        ids = set(expected)
+        assert got.edges == [e for e in doc["edges"] if e["source"] in ids or e["target"] in ids]
+        checked_nonempty += bool(expected)
+    assert checked_nonempty > 10
+
+
+def test_limit_cuts_in_key_order_and_says_so(store, customer, big) -> None:
+    meta, doc = big
+    everything = store.viewport(customer.id, meta.id, -1e7, -1e7, 1e7, 1e7, 100)
+    assert len(everything.nodes) == 100 and everything.truncated
+    keys = [n["key"] for n in everything.nodes]
+    assert keys == sorted(keys)
+    assert [n["id"] for n in everything.nodes] == [n["id"] for n in doc["nodes"][:100]]
+    g = store.geometry(customer.id, meta.id)
+    assert keys == g.keys[:100]
+
+
+def test_nodes_of_other_flows_in_the_same_place_stay_out(store, customer, big) -> None:
+    meta, doc = big
+    small = store.create_flow(customer.id, {"name": "Small", "start": "a", "nodes": [{"id": "a", "type": "say", "x": 0, "y": 0}], "edges": []})
+    got = store.viewport(customer.id, small.id, -1e7, -1e7, 1e7, 1e7, 100)
+    assert [n["id"] for n in got.nodes] == ["a"] and not got.truncated
