@@ -1,0 +1,43 @@
+"""'Test a call' in the editor: refused before publishing, then a call walked through with the keypad."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Server, menu_flow, open_editor, shot
+from tests.browser.helpers import card
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_call_before_publishing_says_to_publish(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    page.get_by_role("button", name="Test call").click()
+    page.get_by_role("button", name="Start test call").click()
+    expect(page.locator("#testcall [role=alert]")).to_contain_text("publish the flow first")
+    expect(page.get_by_role("button", name="Press 1")).to_be_disabled()
+
+
+def test_a_test_call_walks_the_menu_and_highlights_the_path(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    status, body = server.call("POST", f"/api/v1/flows/{flow['id']}/publish", token=api_key)
+    assert status in (200, 201), body
+    open_editor(page, api_key, flow["id"])
+    page.get_by_role("button", name="Test call").click()
+    panel = page.locator("#testcall")
+    page.get_by_role("button", name="Start test call").click()
+    transcript = panel.get_by_role("list", name="What the caller hears")
+    expect(transcript).to_contain_text("Thanks for calling.")
+    expect(transcript).to_contain_text("Press 1 for sales")
+    expect(panel).to_contain_text("Now at node menu")
+    expect(card(page, "Main menu")).to_contain_class("rf-hl-current")
+    expect(card(page, "Welcome")).to_contain_class("rf-hl-path")
+    shot(page, "editor-test-call")
+    page.get_by_role("button", name="Press 2").click()
+    expect(transcript).to_contain_text("Caller: pressed 2")
+    expect(transcript).to_contain_text("Connecting you to support.")
+    expect(panel).to_contain_text("The call has ended.")
+    expect(page.get_by_role("button", name="Press 1")).to_be_disabled()
+    expect(card(page, "Support")).to_contain_class("rf-hl-path")
