@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from ringflow.api.errors import ApiError
 from ringflow.config import Settings
@@ -91,19 +92,23 @@ class Auth:
         self._lock = threading.Lock()
 
     # --- API keys
-    def key_for_hash(self, key_hash: str) -> ApiKey | None:
-        now = time.monotonic()
+    def cached(self, key_hash: str) -> ApiKey | None:
+        """The key if this process saw it recently (no database trip), else None."""
         with self._lock:
             hit = self._cache.get(key_hash)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+    def key_for_hash(self, key_hash: str) -> ApiKey | None:
+        hit = self.cached(key_hash)
+        if hit is not None:
+            return hit
         key = self.store.find_api_key(key_hash)
         if key is None or key.revoked:
             return None
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key_hash] = (key, now + self.cache_ttl)
+            self._cache[key_hash] = (key, time.monotonic() + self.cache_ttl)
         return key
 
     def key_for_clear(self, clear: str) -> ApiKey | None:
@@ -134,7 +139,8 @@ class Auth:
         payload = f"{key_hash}:{expires}".encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
 
-    def read_session(self, value: str) -> ApiKey | None:
+    def session_hash(self, value: str) -> str | None:
+        """The key hash inside a valid, unexpired session cookie, else None."""
         try:
             body, mac = value.split(".", 1)
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
@@ -145,7 +151,11 @@ class Auth:
         key_hash, _, expires = payload.decode("ascii", "replace").partition(":")
         if not expires.isdigit() or int(expires) < time.time():
             return None
-        return self.key_for_hash(key_hash)
+        return key_hash
+
+    def read_session(self, value: str) -> ApiKey | None:
+        key_hash = self.session_hash(value)
+        return self.key_for_hash(key_hash) if key_hash else None
 
 
 def bootstrap_admin(store: Store, settings: Settings) -> str:
@@ -191,19 +201,27 @@ def _check_origin(request: Request) -> None:
                        {"origin": origin})
 
 
-def current_customer(request: Request) -> Principal:
+async def _lookup(auth: Auth, key_hash: str) -> ApiKey | None:
+    """Cache hit: no thread hop. Miss: the store is asked off the event loop."""
+    key = auth.cached(key_hash)
+    if key is None:
+        key = await run_in_threadpool(auth.key_for_hash, key_hash)
+    return key
+
+
+async def current_customer(request: Request) -> Principal:
     """FastAPI dependency: the calling customer, from a Bearer key or the session cookie; 401 otherwise."""
     auth: Auth = request.app.state.auth
     token = _bearer(request)
-    principal: Principal | None = None
     if token is not None:
-        key = auth.key_for_clear(token)
+        key = await _lookup(auth, hash_key(token)) if len(token) <= 256 else None
         if key is None:
             raise ApiError(401, "unauthorized", "unknown or revoked API key")
         principal = Principal(key.customer_id, key.id, False)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        key = auth.read_session(cookie) if cookie else None
+        key_hash = auth.session_hash(cookie) if cookie else None
+        key = await _lookup(auth, key_hash) if key_hash else None
         if key is None:
             raise ApiError(401, "unauthorized", "sign in, or send 'Authorization: Bearer <api key>'")
         principal = Principal(key.customer_id, key.id, True)
@@ -216,7 +234,7 @@ def current_customer(request: Request) -> Principal:
     return principal
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     """FastAPI dependency for operator-only routes (creating customers and keys)."""
     auth: Auth = request.app.state.auth
     header = request.headers.get("authorization", "")
