@@ -112,3 +112,15 @@ test("a key re-used after its node was deleted resolves to the new slot", () => 
   const i = s.addNode({ key: 3, x: 0, y: 0 });
   assert.equal(s.indexOfKey(3), i);
 });
+
+test("sliced adjacency build equals the one-shot build and yields between slices", () => {
+  const s = gridFlow(20);
+  for (let i = 0; i + 1 < s.count; i++) s.addEdge(i, 0, (i * 7 + 3) % s.count);
+  const whole = s.adjacency();
+  const t = gridFlow(20);
+  for (let i = 0; i + 1 < t.count; i++) t.addEdge(i, 0, (i * 7 + 3) % t.count);
+  let steps = 0; for (const _ of t.adjacencySteps(50)) steps++;
+  assert.ok(steps > 4);
+  assert.deepEqual([...t.adjacency().start], [...whole.start]);
+  assert.deepEqual([...t.adjacency().ilist], [...whole.ilist]);
+});

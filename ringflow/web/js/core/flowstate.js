@@ -101,18 +101,25 @@ export class FlowState {
   /** Out- and in-edges per node, CSR (start[i]..start[i+1] in list), rebuilt lazily after edits. */
   adjacency() {
     if (this._adj && this._adjVersion === this.version) return this._adj;
-    const n = this.count, e = this.ecount;
-    const csr = (ends) => {
-      const start = new Uint32Array(n + 1), list = new Uint32Array(e);
-      for (let j = 0; j < e; j++) start[ends[j] + 1]++;
-      for (let i = 0; i < n; i++) start[i + 1] += start[i];
-      const fill = start.slice(0, n);
-      for (let j = 0; j < e; j++) list[fill[ends[j]]++] = j;
-      return [start, list];
-    };
-    const [start, list] = csr(this.esrc), [istart, ilist] = csr(this.edst);
-    this._adj = { start, list, istart, ilist }; this._adjVersion = this.version;
+    for (const _ of this.adjacencySteps(Infinity));
     return this._adj;
+  }
+
+  /** The same build in slices of `chunk` edges or nodes (a 500,000-node flow must not block a frame). */
+  *adjacencySteps(chunk = 200000) {
+    const n = this.count, e = this.ecount, version = this.version;
+    const parts = [];
+    for (const ends of [this.esrc, this.edst]) {
+      const start = new Uint32Array(n + 1), list = new Uint32Array(e);
+      for (let j0 = 0; j0 < e; j0 += chunk) { const j1 = Math.min(e, j0 + chunk); for (let j = j0; j < j1; j++) start[ends[j] + 1]++; if (j1 < e) yield; }
+      for (let i = 0; i < n; i++) start[i + 1] += start[i];
+      yield;
+      const fill = start.slice(0, n);
+      for (let j0 = 0; j0 < e; j0 += chunk) { const j1 = Math.min(e, j0 + chunk); for (let j = j0; j < j1; j++) list[fill[ends[j]]++] = j; if (j1 < e) yield; }
+      parts.push(start, list);
+    }
+    if (this.version !== version) return; // edited meanwhile: the next adjacency() call rebuilds
+    this._adj = { start: parts[0], list: parts[1], istart: parts[2], ilist: parts[3] }; this._adjVersion = version;
   }
 
   /** Bytes held by the arrays (the overlay and the heap budget check use it). */

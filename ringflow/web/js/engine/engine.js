@@ -96,8 +96,8 @@ export async function createEditorEngine(opts) {
   function adopt(st) {
     state = st; revision = st.revision || revision;
     grid = new GridIndex(st, CELL);
-    building = st.count > BUILD_SLICE ? grid.buildSteps(BUILD_SLICE) : (grid.build(), null);
-    if (!building) st.adjacency();
+    building = st.count > BUILD_SLICE ? (function* () { yield* grid.buildSteps(BUILD_SLICE); yield* st.adjacencySteps(BUILD_SLICE * 2); })()
+      : (grid.build(), st.adjacency(), null);
     selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
     localInfo.clear(); localIds.clear(); cards.clear();
     remapProblems();
@@ -131,7 +131,7 @@ export async function createEditorEngine(opts) {
     stats.tick(t);
     if (building) {
       const t0 = performance.now();
-      while (building && performance.now() - t0 < 6) { if (building.next().done) { building = null; state.adjacency(); clock.invalidate(); } }
+      while (building && performance.now() - t0 < 6) { if (building.next().done) { building = null; clock.invalidate(); } }
     }
     if (remoteBatch.length) { const batch = remoteBatch; remoteBatch = []; for (const cs of batch) applyChanges(cs, { origin: "remote" }); }
     return !!building;
@@ -194,6 +194,10 @@ export async function createEditorEngine(opts) {
     if (!state || (lastLod === "far") || !(lastLod === "near" || showLabels(cam.zoom, lastDrawn))) return;
     let missing = 0;
     for (let t = 0; t < lastDrawn && t < scratch.length; t++) { const key = state.keys[scratch[t]]; if (key && !details.get(key)) { missing++; break; } }
+    if (!missing && !building) { // edges whose outlet the skeleton could not name (menus, splits)
+      const adj = state.adjacency();
+      for (let t = 0; t < lastDrawn && !missing; t++) { const i = scratch[t]; for (let p = adj.start[i]; p < adj.start[i + 1]; p++) if (state.eout[adj.list[p]] === 255) { missing++; break; } }
+    }
     if (!missing) return;
     const r = visibleRect(cam, W, H), padX = (r[2] - r[0]) * 0.15, padY = (r[3] - r[1]) * 0.15;
     try {
@@ -327,6 +331,7 @@ export async function createEditorEngine(opts) {
         if (destroyed) return;
         const keepCam = cam.x !== at.x || cam.y !== at.y || cam.zoom !== at.zoom;
         const c = cam; adopt(full);
+        fixOutlets(crit.edges);
         if (keepCam) cam = c; else initialCamera();
         if (problemList.length) remapProblems();
         emit("loaded", { nodes: full.live });
