@@ -13,6 +13,7 @@ import { createTestCall } from "./ui/testcall.js";
 import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
 import { copyNodes, pasteNodes, autoLayout, neighbour, defaultConfig } from "./ui/actions.js";
 import { renameFlow } from "./ui/rename.js";
+import { fixCardRoles } from "./ui/cardroles.js";
 
 const flowId = Number(decodeURIComponent(location.pathname.split("/").filter(Boolean).pop()));
 const ui = { engine: null, meta: null, types: [], byName: new Map(), problems: [], clip: null, pastes: 0, revision: null };
@@ -84,6 +85,7 @@ async function boot() {
     setStatus("Editor unavailable", "error");
     return stageMessage(`The editor engine could not be loaded (${err.message}).`);
   }
+  fixCardRoles($("#dom-layer"));
   const clientId = `ui-${Math.random().toString(36).slice(2, 10)}`;
   ui.clientId = clientId;
   try {
