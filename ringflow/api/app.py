@@ -46,6 +46,17 @@ def _include_runtime(app: FastAPI) -> None:
     app.include_router(router)
 
 
+def _pool_gauges(metrics: Metrics, store: Store) -> None:
+    """Database pool gauges when the store runs on SQLAlchemy engines (read and write pools)."""
+    engines = getattr(store, "engines", None)
+    for role in ("read", "write"):
+        pool = getattr(getattr(engines, role, None), "pool", None)
+        for stat in ("checkedout", "size"):
+            reader = getattr(pool, stat, None)
+            if callable(reader):
+                metrics.gauges[f'ringflow_db_pool_{stat}{{pool="{role}"}}'] = reader
+
+
 def create_app(settings: Settings, store: Store, events: Hub | None = None) -> FastAPI:
     app = FastAPI(title="Ringflow", version="1.0", description=DESCRIPTION, openapi_url="/openapi.json", docs_url="/docs",
                   redoc_url=None)
@@ -59,9 +70,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app.state.problem_cache = ProblemCache()
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute)
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
-    pool = getattr(store, "pool_status", None)
-    if callable(pool):
-        metrics.gauges["ringflow_db_pool_checked_out"] = lambda: float(pool().get("checked_out", 0))
+    _pool_gauges(metrics, store)
 
     errors.install(app)
     for router in (session.router, admin.router, flows.router, editor_data.router, stream.router, ops.router):

@@ -57,10 +57,15 @@ class Metrics:
                   "# TYPE ringflow_http_requests_total counter"]
         for (method, route, status), count in sorted(total.items()):
             lines.append(f'ringflow_http_requests_total{{method="{method}",route="{_esc(route)}",status="{status}"}} {count}')
-        for name, reader in sorted(self.gauges.items()):
+        typed: set[str] = set()
+        for name, reader in sorted(self.gauges.items()):  # a name may carry labels: base{k="v"}
             try:
                 value = float(reader())
             except Exception:  # a gauge must never break the scrape
                 continue
-            lines += [f"# TYPE {name} gauge", f"{name} {value:g}"]
+            base = name.split("{", 1)[0]
+            if base not in typed:
+                typed.add(base)
+                lines.append(f"# TYPE {base} gauge")
+            lines.append(f"{name} {value:g}")
         return "\n".join(lines) + "\n"
