@@ -3,7 +3,7 @@
  * throttles animation-only frames to RINGFLOW_ANIMATION_FRAME_RATE. */
 
 export function createClock({ onFrame, fps = 30, raf = globalThis.requestAnimationFrame, now = () => performance.now() }) {
-  let dirty = true, running = false, animating = false, lastAnim = -Infinity, stopped = false, handle = 0;
+  let dirty = false, running = false, animating = false, lastAnim = -Infinity, stopped = false, handle = 0;
   const minGap = 1000 / Math.max(1, fps);
 
   function loop(t) {
