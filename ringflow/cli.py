@@ -1,0 +1,288 @@
+"""The ``ringflow`` command: serve, db upgrade, demo, import, export, validate (and simulate).
+
+Every command reports bad input as one readable message (naming node and field) with a
+non-zero exit, never a traceback; imports land whole or not at all (one transaction).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ringflow.model.document import DocumentError, FlowDocument, Problem, normalize
+from ringflow.model.validation import has_errors, validate
+from ringflow.store.base import StoreError
+
+app = typer.Typer(help="Ringflow: voice call flows (editor, store, runtime).", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+DB_HELP = "Database URL (sqlite:///file.db or postgresql://...); default $RINGFLOW_DATABASE_URL or sqlite:///ringflow.db."
+FORMATS = ("auto", "ringflow", "studio", "connect")
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class CliError(Exception):
+    """A message for the person at the terminal; the command exits 1."""
+
+
+def _db(url: Optional[str]) -> str:
+    from ringflow.config import load_settings
+
+    return url or load_settings().database_url
+
+
+@contextmanager
+def _friendly() -> Iterator[None]:
+    """Turn every expected failure into one red line and exit 1."""
+    try:
+        yield
+    except CliError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except DocumentError as exc:
+        _print_problems(exc.problems)
+        err.print(f"[red]error:[/red] {escape(str(exc))}; nothing was written")
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except ValueError as exc:  # InteropError and friends
+        err.print(f"[red]error:[/red] {escape(str(exc))}; nothing was written")
+        raise typer.Exit(1) from None
+
+
+def _open(url: Optional[str]):  # type: ignore[no-untyped-def]
+    from ringflow.store import open_store
+
+    return open_store(_db(url))
+
+
+def _print_problems(problems: list[Problem], limit: int = 50) -> None:
+    table = Table(show_header=True, header_style="bold")
+    for col in ("severity", "node", "field", "problem"):
+        table.add_column(col)
+    for p in problems[:limit]:
+        colour = "red" if p.severity == "error" else "yellow"
+        table.add_row(f"[{colour}]{p.severity}[/{colour}]", escape(p.node_id or "-"), escape(p.field or "-"), escape(p.message))
+    err.print(table)
+    if len(problems) > limit:
+        err.print(f"... and {len(problems) - limit} more")
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise CliError(f"{path}: {path.stat().st_size} bytes is over the limit of {MAX_FILE_BYTES}")
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise CliError(f"{path} is not valid JSON: {exc}") from None
+
+
+def _to_document(raw: Any, fmt: str) -> FlowDocument:
+    """A normalized Ringflow document from any supported format."""
+    if fmt not in FORMATS:
+        raise CliError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "ringflow":
+        return normalize(raw)
+    try:
+        from ringflow import interop
+        convert = interop.to_ringflow
+    except (ImportError, AttributeError):
+        if fmt == "auto":
+            return normalize(raw)
+        raise CliError(f"the {fmt} format is not available yet in this build") from None
+    return convert(raw, None if fmt == "auto" else fmt)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+@app.command()
+def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+          port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on.")) -> None:
+    """Migrate the database, seed the demo on first start, and serve the API and editor."""
+    from ringflow.config import load_settings
+    from ringflow.store.seed import ensure_demo
+
+    with _friendly():
+        settings = load_settings()
+        settings = dataclasses.replace(settings, database_url=db or settings.database_url)
+        with err.status("Opening the database and loading the demo..."):
+            store = _open(settings.database_url)
+            customer, key = ensure_demo(store)
+        if key and customer:
+            out.print(f"[green]Demo customer[/green] {escape(customer.name)} (id {customer.id}). Its API key, shown only this once:")
+            out.print(f"  [bold]{key}[/bold]")
+    import uvicorn
+
+    from ringflow.api.app import create_app
+
+    out.print(f"Serving {escape(settings.database_url)} on http://{host}:{port}/")
+    uvicorn.run(create_app(settings, store), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Create or migrate the database schema to the newest version."""
+    with _friendly():
+        store = _open(db)
+        store.close()
+    out.print(f"[green]Database is up to date:[/green] {escape(_db(db))}")
+
+
+@app.command()
+def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+         customers: int = typer.Option(0, "--customers", min=0, max=1_000_000, help="How many customers to create."),
+         flows: int = typer.Option(1, "--flows", min=0, max=10_000, help="Flows per customer."),
+         nodes: int = typer.Option(20, "--nodes", min=1, max=1_000_000, help="Nodes per flow."),
+         big: list[int] = typer.Option([], "--big", min=1, max=1_000_000, help="Also one flow of this many nodes (repeatable).")) -> None:
+    """Generate data sets, e.g. --customers 10000 --nodes 20, or --big 500000."""
+    from ringflow.store.keys import new_api_key
+    from ringflow.store.seed import sized_flow
+
+    if customers == 0 and not big:
+        err.print("[red]error:[/red] nothing to do: give --customers N and/or --big N")
+        raise typer.Exit(2)
+    with _friendly():
+        store = _open(db)
+        first_customer = None
+        made: list[int] = []
+        if customers:
+            doc = sized_flow(nodes, f"Demo flow ({nodes} nodes)")
+            with _progress() as bar:
+                task = bar.add_task(f"{customers} customers x {flows} flows of {len(doc['nodes'])} nodes", total=customers)
+                for i in range(customers):
+                    cust = store.create_customer(f"Demo customer {i + 1}")
+                    first_customer = first_customer or cust
+                    for j in range(flows):
+                        made.append(store.create_flow(cust.id, {**doc, "name": f"Flow {j + 1}"}, checked=True).id)
+                    bar.advance(task)
+        for size in big:
+            cust = first_customer or store.create_customer(f"Big flows {size}")
+            first_customer = first_customer or cust
+            with err.status(f"Generating and importing a {size:,}-node flow..."):
+                made.append(store.create_flow(cust.id, sized_flow(size, f"Big flow ({size:,} nodes)"), checked=True).id)
+        assert first_customer is not None
+        clear, key_hash, prefix = new_api_key()
+        store.create_api_key(first_customer.id, key_hash, prefix)
+        store.close()
+    shown = ", ".join(map(str, made[:10])) + (f" ... {made[-1]}" if len(made) > 10 else "")
+    out.print(f"Created {len(made)} flows (ids {shown}); first customer id {first_customer.id}.")
+    out.print(f"API key for customer {first_customer.id}: [bold]{clear}[/bold]")
+
+
+@app.command("import")
+def import_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
+            customer: int = typer.Option(..., "--customer", help="Customer id that will own the flow."),
+            draft: bool = typer.Option(False, "--draft", help="Store it even with validation errors (as a draft to fix)."),
+            fmt: str = typer.Option("ringflow", "--format", help="ringflow, studio, connect or auto (detect)."),
+            db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Import a flow in one transaction: it lands whole or not at all."""
+    with _friendly():
+        doc = _to_document(_read_json(file), fmt)
+        problems = validate(doc)
+        if has_errors(problems) and not draft:
+            _print_problems(problems)
+            raise CliError(f"{file} has {sum(p.severity == 'error' for p in problems)} error(s); fix them or import with --draft. "
+                           "Nothing was written")
+        store = _open(db)
+        if store.get_customer(customer) is None:
+            raise CliError(f"customer {customer} does not exist")
+        with err.status(f"Importing {len(doc['nodes']):,} nodes..."):
+            meta = store.create_flow(customer, doc, checked=True)
+        store.close()
+    warnings = sum(p.severity == "warning" for p in problems)
+    out.print(f"[green]Imported[/green] flow {meta.id} {escape(meta.name)!s}: {meta.node_count} nodes, {meta.edge_count} edges"
+              + (f", {warnings} warning(s)" if warnings else ""))
+
+
+@app.command()
+def export(flow_id: int = typer.Argument(..., help="Flow id."),
+           customer: int = typer.Option(..., "--customer", help="Customer id that owns the flow."),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of standard output."),
+           fmt: str = typer.Option("ringflow", "--format", help="ringflow or studio."),
+           db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Write a flow's document (streamed, so big flows need little memory)."""
+    with _friendly():
+        if fmt not in ("ringflow", "studio"):
+            raise CliError("--format must be ringflow or studio for export")
+        store = _open(db)
+        if store.get_flow(customer, flow_id) is None:
+            raise CliError(f"flow {flow_id} does not exist for customer {customer}")
+        if fmt == "studio":
+            try:
+                from ringflow.interop import to_studio
+            except ImportError:
+                raise CliError("the studio format is not available yet in this build") from None
+            chunks: Any = [orjson.dumps(to_studio(store.get_document(customer, flow_id)), option=orjson.OPT_INDENT_2)]
+        else:
+            chunks = store.iter_document_chunks(customer, flow_id)
+        sink = output.open("wb") if output else sys.stdout.buffer
+        try:
+            for chunk in chunks:
+                sink.write(chunk)
+            if not output:
+                sink.write(b"\n")
+        finally:
+            if output:
+                sink.close()
+            else:
+                sink.flush()
+        store.close()
+    if output:
+        err.print(f"[green]Exported[/green] flow {flow_id} to {escape(str(output))}")
+
+
+@app.command("validate")
+def validate_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
+              fmt: str = typer.Option("ringflow", "--format", help="ringflow, studio, connect or auto.")) -> None:
+    """Check a flow document; exit 1 when it has errors (warnings are printed, exit 0)."""
+    with _friendly():
+        doc = _to_document(_read_json(file), fmt)
+        problems = validate(doc)
+    if problems:
+        _print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        err.print(f"[red]{file}: {errors} error(s), {len(problems) - errors} warning(s)[/red]")
+        raise typer.Exit(1)
+    out.print(f"[green]{escape(str(file))} is valid[/green]: {len(doc['nodes'])} nodes, {len(doc['edges'])} edges"
+              + (f", {len(problems)} warning(s)" if problems else ""))
+
+
+def _register_extras() -> None:
+    """Commands other packages contribute (the runtime's simulator)."""
+    try:
+        from ringflow.runtime.cli import simulate_command
+    except ImportError:
+        return
+    app.command("simulate")(simulate_command)
+
+
+_register_extras()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
