@@ -25,6 +25,7 @@ from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, Sta
 router = APIRouter(prefix="/api/v1", tags=["flows"])
 
 FlowId = Path(ge=1, le=MAX_ID_INT, description="the flow's id")
+PROBLEMS_INLINE_MAX_NODES = 20_000  # bigger flows validate in the background on GET (seconds at 500,000 nodes)
 PATCH_OPS = ("add_node", "move_node", "update_node", "delete_node", "add_edge", "delete_edge", "rename", "set_start")
 CLIENT_HEADER = "x-ringflow-client"
 
@@ -35,6 +36,7 @@ class ProblemCache:
     def __init__(self, size: int = 256):
         self.size = size
         self._items: OrderedDict[tuple[int, int], list[dict[str, Any]]] = OrderedDict()
+        self._pending: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
 
     def put(self, key: tuple[int, int], value: list[dict[str, Any]]) -> None:
@@ -42,6 +44,28 @@ class ProblemCache:
             self._items[key] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def peek(self, key: tuple[int, int]) -> list[dict[str, Any]] | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def make_in_background(self, key: tuple[int, int], make: Any) -> None:
+        """Start validating once per key off the request path; a later GET (or /validate) gets the answer."""
+        with self._lock:
+            if key in self._pending or key in self._items:
+                return
+            self._pending.add(key)
+
+        def run() -> None:
+            try:
+                self.put(key, [p.to_dict() for p in make()])
+            except Exception:  # flow deleted meanwhile, or the store hiccuped: a later request retries
+                pass
+            finally:
+                with self._lock:
+                    self._pending.discard(key)
+
+        threading.Thread(target=run, name="ringflow-validate", daemon=True).start()
 
     def get_or_make(self, key: tuple[int, int], make: Any) -> list[dict[str, Any]]:
         with self._lock:
@@ -108,11 +132,21 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
 @router.get("/flows/{flow_id}", summary="A flow's metadata, node and edge counts, and validation problems")
 def get_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     meta = _meta(request, principal, flow_id)
-    try:
-        problems = _problems(request, principal, meta)
-    except NotFound:
-        raise not_found() from None
-    return FastJSON({**meta.to_dict(), "problems": problems}, headers={"ETag": f'"{meta.revision}"'})
+    cache: ProblemCache = request.app.state.problem_cache
+    key = (meta.id, meta.revision)
+    problems = cache.peek(key)
+    pending = False
+    if problems is None and meta.node_count > PROBLEMS_INLINE_MAX_NODES:
+        # opening a huge flow must not wait seconds for validation: answer now, validate behind
+        store = store_of(request)
+        cache.make_in_background(key, lambda: validate(store.get_document(principal.customer_id, meta.id)))
+        problems, pending = [], True
+    elif problems is None:
+        try:
+            problems = _problems(request, principal, meta)
+        except NotFound:
+            raise not_found() from None
+    return FastJSON({**meta.to_dict(), "problems": problems, "problems_pending": pending}, headers={"ETag": f'"{meta.revision}"'})
 
 
 @router.get("/flows/{flow_id}/document", summary="The whole flow document (streamed in chunks for big flows)")
@@ -126,6 +160,7 @@ def get_document(request: Request, flow_id: int = FlowId, principal: Principal =
 def delete_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     if not store_of(request).delete_flow(principal.customer_id, flow_id):
         raise not_found()
+    request.app.state.events.publish(flow_id, {"type": "deleted"})  # open editors can say so
     return Response(status_code=204)
 
 
@@ -196,6 +231,7 @@ def publish_flow(request: Request, flow_id: int = FlowId, principal: Principal =
         rev = store.publish(principal.customer_id, flow_id)
     except NotFound:
         raise not_found() from None
+    request.app.state.events.publish(flow_id, {"type": "published", "number": rev.number})
     return FastJSON({"flow_id": rev.flow_id, "number": rev.number, "created_at": rev.created_at,
                      "node_count": rev.node_count, "edge_count": rev.edge_count,
                      "problems": [p.to_dict() for p in problems]}, status_code=201)

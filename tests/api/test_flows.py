@@ -178,3 +178,24 @@ def test_validate_publish_and_revisions(client: TestClient, alice: Tenant) -> No
     assert client.get(f"/api/v1/flows/{fid}/revisions/{number + 5}", headers=alice.headers).status_code == 404
     meta = client.get(f"/api/v1/flows/{fid}", headers=alice.headers).json()
     assert meta["status"] == "published" and meta["published_revision"] == number
+
+
+def test_huge_flows_answer_metadata_at_once_and_validate_behind(client: TestClient, alice: Tenant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from ringflow.api import flows as flows_module
+
+    monkeypatch.setattr(flows_module, "PROBLEMS_INLINE_MAX_NODES", 1)
+    bad = small_flow("Huge-ish")
+    bad["nodes"][0]["config"] = {}
+    flow = create(client, alice, bad)
+    client.app.state.problem_cache._items.clear()  # type: ignore[attr-defined]
+    first = client.get(f"/api/v1/flows/{flow['id']}", headers=alice.headers).json()
+    assert first["problems_pending"] is True and first["problems"] == [] and first["node_count"] == 2
+    deadline = time.monotonic() + 5
+    while True:
+        later = client.get(f"/api/v1/flows/{flow['id']}", headers=alice.headers).json()
+        if not later["problems_pending"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert later["problems_pending"] is False and any(p["node_id"] == "hello" for p in later["problems"])
