@@ -408,3 +408,37 @@ async def get_telephony(request: Request, principal: Principal = Depends(current
     svc = services(request)
     cipher = await asyncio.to_thread(svc.store.get_secret, principal.customer_id, SECRET_NAME)
     return _json({"provider": "twilio", "configured": cipher is not None})
+
+
+# --- fast path ---------------------------------------------------------------------------------
+
+_VOICE = re.compile(r"^/voice/(?:(status)|([^/]+)(/step)?)$")
+
+
+def fast_path(app: Any) -> Any:
+    """Wrap the whole app so provider webhooks skip the router walk and the API middleware.
+
+    The API has dozens of routes; matching ``/voice/...`` through all of them costs more CPU
+    than running the call. Webhook bodies are still capped (32 KB) by the handlers themselves.
+    Everything else goes to ``app`` unchanged.
+    """
+
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            m = _VOICE.match(scope["path"])
+            if m is not None:
+                scope = {**scope, "app": app}
+                request = Request(scope, receive)
+                try:
+                    if m.group(1):
+                        response = await voice_status(request)
+                    else:
+                        response = await _webhook(request, m.group(2), first=m.group(3) is None)
+                except Exception:  # noqa: BLE001 - a provider must never get a 500: apologise and hang up
+                    response = _twiml(twiml.APOLOGY)
+                await response(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    asgi.state = app.state  # type: ignore[attr-defined]
+    return asgi

@@ -10,9 +10,11 @@ from typing import Any
 
 from ringflow.api.app import create_app
 from ringflow.config import load_settings
+from ringflow.runtime.routes import fast_path
 from ringflow.store import open_store
 
 
 def app_from_env() -> Any:
+    """The full app, with provider webhooks answered before the API's router and middleware."""
     settings = load_settings()
-    return create_app(settings, open_store(settings.database_url))
+    return fast_path(create_app(settings, open_store(settings.database_url)))

@@ -95,3 +95,26 @@ async def test_unreachable_redis_raises_backend_unavailable():
     with pytest.raises(BackendUnavailable):
         await be.put(make_state("CAx"), None)
     await be.close()
+
+
+@pytest.mark.redis
+async def test_redis_call_hash_stays_listpack_and_small():
+    prefix = f"rft{uuid.uuid4().hex[:10]}"
+    be = RedisBackend(aioredis.from_url(REDIS_URL), prefix=prefix, ttl=60)
+    try:
+        st = CallState((1, 2, 3), ("CA" + "c" * 32, "+15551234567", "+15557654321", "inbound", "AC" + "b" * 32), 1_800_000_000)
+        st.node, st.step, st.last = 3, 1, ("Welcome to Sales, +15551234567.", 2)
+        assert await be.put(st, None)
+        key = f"{prefix}:{{{st.sid}}}:s"
+        assert (await be.client.object("encoding", key)) == b"listpack"
+        assert await be.memory_usage(st.sid) <= 300
+        assert 0 < await be.client.ttl(key) <= 60
+        big = st.copy()
+        big.step, big.outs = 2, {"h": {"parsed": {"x": "y" * 500}}}
+        assert await be.put(big, 1) and await be.get(st.sid) == big
+        small = big.copy()
+        small.step, small.outs = 3, None
+        assert await be.put(small, 2) and await be.get(st.sid) == small  # no stale pieces of the bigger state left
+    finally:
+        await be.client.delete(f"{prefix}:{{{'CA' + 'c' * 32}}}:s")
+        await be.close()

@@ -232,3 +232,20 @@ def test_whole_call_through_redis_backend(monkeypatch):
             r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
             for key in r.scan_iter(match=f"{prefix}:*"):
                 r.delete(key)
+
+
+def test_fast_path_answers_webhooks_and_passes_everything_else_through(rt, alice):
+    from fastapi.testclient import TestClient
+
+    from ringflow.runtime.routes import fast_path
+
+    client, app = rt
+    flow_id = publish(client, alice, MENU)
+    fast = TestClient(fast_path(app), raise_server_exceptions=False)
+    call = sid()
+    root = parse(fast.post(f"/voice/{flow_id}", data={"CallSid": call, "From": "+15551112222", "To": "+1"}))
+    assert [c.tag for c in root] == ["Say", "Gather", "Redirect"]
+    assert parse(fast.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})).find("Dial") is not None
+    assert fast.post("/voice/status", data={"CallSid": call, "CallStatus": "completed"}).status_code == 200
+    assert fast.get("/api/v1/flows", headers=alice.headers).status_code == 200
+    assert fast.get(f"/voice/{flow_id}").status_code == 405  # only POST takes the fast path; the rest is the app's answer
