@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -46,6 +47,18 @@ def _include_runtime(app: FastAPI) -> None:
     app.include_router(router)
 
 
+def _enable_access_log() -> None:
+    """JSON access lines on stderr by default; a host that configured logging keeps its own handlers."""
+    access = logging.getLogger("ringflow.access")
+    if access.level == logging.NOTSET:
+        access.setLevel(logging.INFO)
+    if not access.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+        access.propagate = False
+
+
 def _pool_gauges(metrics: Metrics, store: Store) -> None:
     """Database pool gauges when the store runs on SQLAlchemy engines (read and write pools)."""
     engines = getattr(store, "engines", None)
@@ -72,6 +85,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 
+    _enable_access_log()
     errors.install(app)
     for router in (session.router, admin.router, flows.router, editor_data.router, stream.router, ops.router):
         app.include_router(router)

@@ -25,6 +25,9 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 
 COALESCE_SECONDS = 0.1
 HEARTBEAT_SECONDS = 15.0
+# a stream ends after this long and the EventSource reconnects with Last-Event-ID (seamless): this
+# re-checks the key (revocation), rebalances behind load balancers and never blocks a server shutdown long
+MAX_STREAM_SECONDS = 300.0
 
 
 @router.get("/flows/{flow_id}/events", summary="Live changes of a flow as Server-Sent Events (resumable)",
@@ -36,15 +39,18 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
     hub: Hub = request.app.state.events
     last = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     heartbeat = getattr(request.app.state, "heartbeat_seconds", HEARTBEAT_SECONDS)
+    lifetime = getattr(request.app.state, "stream_max_seconds", MAX_STREAM_SECONDS)
 
     async def messages() -> AsyncIterator[bytes]:
         sub = hub.subscribe(flow_id, last[:64] if last else None)  # here, so a stream never started leaks nothing
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + lifetime
         try:
             yield f"retry: 2000\nid: {hub.epoch}-{sub.last_seq}\nevent: hello\ndata: {{\"revision\": {meta.revision}}}\n\n".encode() \
                 if not last else b"retry: 2000\n: resumed\n\n"
-            while True:
+            while loop.time() < ends:
                 try:
-                    await asyncio.wait_for(sub.wake.wait(), timeout=heartbeat)
+                    await asyncio.wait_for(sub.wake.wait(), timeout=min(heartbeat, max(0.01, ends - loop.time())))
                 except asyncio.TimeoutError:
                     yield b": heartbeat\n\n"
                     continue

@@ -180,3 +180,20 @@ async def test_forgotten_rings_bound_memory_and_resume_as_reload(monkeypatch) ->
     hub.publish("f0", {"type": "patch", "after": True})  # f0's ring was forgotten and starts again
     sub = hub.subscribe("f0", first)
     assert hub.read(sub).reload is True  # never a silent gap
+
+
+def test_streams_end_after_their_lifetime_so_clients_reconnect(live: tuple[str, object]) -> None:
+    base, app = live
+    app.state.stream_max_seconds = 0.8  # type: ignore[attr-defined]
+    try:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            body = http.post("/api/v1/customers", json={"name": "Lifetime"}, headers={"Authorization": "Bearer test-admin-token"}).json()
+            key = {"Authorization": f"Bearer {body['api_key']}"}
+            flow = http.post("/api/v1/flows", json={"name": "Short", "nodes": [], "edges": []}, headers=key).json()
+            started = time.monotonic()
+            with http.stream("GET", f"/api/v1/flows/{flow['id']}/events", headers=key) as r:
+                text = "".join(r.iter_text())
+            assert time.monotonic() - started < 5
+            assert "event: hello" in text and "retry: 2000" in text
+    finally:
+        app.state.stream_max_seconds = 300.0  # type: ignore[attr-defined]
