@@ -37,7 +37,7 @@ def viewport(page: Page) -> dict[str, float]:
 
 
 def card(page: Page, text: str):  # noqa: ANN201 - a Playwright locator
-    return page.locator(".rf-card", has_text=text).first
+    return page.locator(".rf-card:visible", has_text=text).first
 
 
 def stage_box(page: Page) -> dict[str, float]:

@@ -36,7 +36,7 @@ def test_editor_has_no_serious_violations(page: Page, server: Server, api_key: s
     open_editor(page, api_key, flow["id"])
     page.locator(".rf-card").first.wait_for()
     assert serious(page) == []
-    page.locator(".rf-card", has_text="Main menu").click()
+    page.locator(".rf-card:visible", has_text="Main menu").click()
     page.locator("#prop-label").wait_for()
     for button in ("Outline", "Test call"):
         page.get_by_role("button", name=button, exact=True).click()

@@ -86,6 +86,11 @@ async function boot() {
     return stageMessage(`The editor engine could not be loaded (${err.message}).`);
   }
   fixCardRoles($("#dom-layer"));
+  // Controls floating over the canvas must not start a canvas gesture (its pointer capture
+  // would swallow their clicks).
+  for (const el of [$(".canvas-toolbar"), $("#problems-bar")]) {
+    for (const type of ["pointerdown", "dblclick", "wheel"]) el.addEventListener(type, (ev) => ev.stopPropagation());
+  }
   const clientId = `ui-${Math.random().toString(36).slice(2, 10)}`;
   ui.clientId = clientId;
   try {
@@ -99,6 +104,7 @@ async function boot() {
   }
   window.ringflow = Object.assign(window.ringflow || {}, { ui: { problems: () => ui.problems, revision: () => ui.revision } });
   setStatus("All changes saved", "ok");
+  $("#mode").value = ui.engine.mode && config?.RINGFLOW_PERFORMANCE_MODE !== "auto" ? config.RINGFLOW_PERFORMANCE_MODE : "auto";
   wireEngine(props);
   conflictNotice(ui.engine);
   wireTopBar();
@@ -368,6 +374,10 @@ function wireKeys() {
       lastFrom = from;
       if (to < 0) return toast(ev.key === "ArrowDown" || ev.key === "ArrowRight" ? "No connection out of this node." : "Nothing connects into this node.", "info", { timeout: 1500 });
       jumpToIndex(to);
+    } else if ((ev.key === "Delete" || ev.key === "Backspace") && !ev.target.closest?.("#stage") && !ev.target.closest?.("dialog, .drawer, .panel")) {
+      // the engine deletes when focus is on the canvas; after a click focus may still be on the page
+      ev.preventDefault();
+      e.deleteSelection();
     } else if (ev.key === "Escape") {
       document.body.classList.remove("show-palette", "show-props");
       e.select([]);
