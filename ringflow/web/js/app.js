@@ -266,7 +266,9 @@ function wireTopBar() {
   $("#btn-fit").addEventListener("click", () => e.fitView());
   $("#btn-layout").addEventListener("click", async () => {
     try {
+      const whole = e.selection().length < 2;
       const n = await autoLayout(e, ui.meta.start);
+      if (n && whole) e.fitView();
       toast(n ? `Arranged ${n} nodes. Undo with Ctrl+Z.` : "Already arranged.", "ok");
     } catch (err) { toast(err.message, "warning"); }
   });

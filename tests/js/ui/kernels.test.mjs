@@ -18,6 +18,12 @@ test("layout puts children below parents and siblings side by side", () => {
   assert.ok(Math.abs(pos.get("b").x - pos.get("c").x) >= 200, "no overlap in a layer");
 });
 
+test("layout keeps siblings in outlet order", () => {
+  const pos = layeredLayout([n("m"), n("z"), n("a"), n("q")],
+    [{ source: "m", target: "z" }, { source: "m", target: "a" }, { source: "m", target: "q" }], { start: "m" });
+  assert.ok(pos.get("z").x < pos.get("a").x && pos.get("a").x < pos.get("q").x);
+});
+
 test("layout survives cycles and keeps the selection's corner", () => {
   const pos = layeredLayout([n("m", 500, 300), n("x", 600, 400)],
     [{ source: "m", target: "x" }, { source: "x", target: "m" }], { start: "m" });

@@ -65,9 +65,14 @@ export function layeredLayout(nodes, edges, opts = {}) {
   const pos = new Map();
   for (const row of layers) {
     if (!row) continue;
+    // mean position of the parents; an outlet's rank nudges siblings into outlet order
     const key = (id) => {
       const ps = preds.get(id).filter((p) => pos.has(p));
-      return ps.length ? ps.reduce((a, p) => a + pos.get(p), 0) / ps.length : Infinity;
+      if (!ps.length) return Infinity;
+      return ps.reduce((a, p) => {
+        const kids = forward.get(p);
+        return a + pos.get(p) + (kids.indexOf(id) + 1) / (kids.length + 1) - 0.5;
+      }, 0) / ps.length;
     };
     const keyed = row.map((id, i) => [key(id), i, id]);
     keyed.sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] - b[0]));
