@@ -6,7 +6,7 @@
 export const FAR_NODE_PX = 10; // a node shorter than this on screen is a dot: rasterize
 export const LABEL_NODE_PX = 26; // labels only when a node is at least this tall on screen
 export const MAX_LABELS = 1500;
-export const MAX_MID_NODES = 40000; // beyond this many on screen, raster even at mid zoom
+export const MAX_MID_NODES = 8000; // beyond this many on screen, raster even at mid zoom (paths get slow)
 
 export function chooseLod(zoom, visible, maxViewportNodes, nodeH = 72) {
   const px = zoom * nodeH;

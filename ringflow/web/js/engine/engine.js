@@ -21,6 +21,11 @@ import { createOverlay, toast } from "./overlay.js";
 import { createMinimap } from "./minimap.js";
 import { injectStyles } from "./style.js";
 import { createEdits } from "./edits.js";
+// imported here only so the browser fetches them in the same round as the rest (no deeper waterfall)
+import "../core/changes.js";
+import "../core/edges.js";
+import "../core/lru.js";
+import "../core/skeleton.js";
 
 const CELL = 1024;
 const BUILD_SLICE = 60000; // nodes indexed per frame while a big flow loads
@@ -60,7 +65,7 @@ export async function createEditorEngine(opts) {
   let forced = opts.mode || config.RINGFLOW_PERFORMANCE_MODE || "auto", mode = "beauty", modeReason = "auto";
   let lastDrawn = 0, lastLod = "near", box = null, link = null, ready = false, destroyed = false;
   let detailTimer = 0, lastVpEmit = null, minimapAt = 0, remoteBatch = [], revision = 0, sub = null, reloadTimer = 0;
-  let overlay = null, minimap = null, sizeDirty = true;
+  let overlay = null, minimap = null, sizeDirty = true, drawMs = 0;
 
   // ---- geometry helpers -------------------------------------------------------------------
   const typeOf = (i) => typeByCode[state.type[i]];
@@ -142,9 +147,12 @@ export async function createEditorEngine(opts) {
     if (sizeDirty) measure();
     if (scratch.length < state.count) scratch = new Uint32Array(Math.max(state.count, scratch.length * 2));
     if (selected.length < state.count) { const s = new Uint8Array(state.count * 2); s.set(selected); selected = s; }
-    const rect = visibleRect(cam, W, H);
-    const k = cull(state, grid.built ? grid : null, rect, scratch);
-    const lod = chooseLod(cam.zoom, k, maxVp);
+    const rect = visibleRect(cam, W, H), b = state.bounds;
+    // the whole flow in view and far out: no culling at all, the raster walks the arrays
+    const all = rect[0] <= b[0] && rect[1] <= b[1] && rect[2] >= b[2] && rect[3] >= b[3] && cam.zoom * 72 < 10;
+    const k = all ? state.live : cull(state, grid.built ? grid : null, rect, scratch);
+    const lod = all ? "far" : chooseLod(cam.zoom, k, maxVp);
+    const t0 = performance.now();
     const feats = features(mode);
     let liveVis = null, phase = 0;
     if (feats.pulses && live.size && lod !== "far") {
@@ -152,13 +160,14 @@ export async function createEditorEngine(opts) {
       for (const i of live.keys()) if (state.alive(i) && state.x[i] < rect[2] && state.y[i] < rect[3] && state.x[i] + state.w[i] > rect[0] && state.y[i] + state.h[i] > rect[1]) liveVis.push(i);
       phase = (t % 1400) / 1400;
     }
-    renderer.draw({ state, cam, vis: scratch, k, dpr, lod, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
+    renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       pulse: liveVis && liveVis.length ? true : false, live: liveVis || [], phase, box, link });
     if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
     lastDrawn = k; lastLod = lod;
+    drawMs = drawMs * 0.8 + (performance.now() - t0) * 0.2;
     if (!ready) markReady();
     const vp = `${cam.x}|${cam.y}|${cam.zoom}`;
     if (vp !== lastVpEmit) { lastVpEmit = vp; emit("viewportchange", { x: cam.x, y: cam.y, zoom: cam.zoom }); scheduleDetails(); }
@@ -409,7 +418,7 @@ export async function createEditorEngine(opts) {
     return { fps: stats.fps(), p95: stats.p95(), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
       nodes: state ? state.live : 0, drawn: lastDrawn, inDom: doc.getElementsByTagName("*").length, mode, lod: lastLod,
       apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
-      arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0 };
+      arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10 };
   }
 
   performance.mark("ringflow-engine-start");

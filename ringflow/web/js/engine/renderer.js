@@ -62,7 +62,7 @@ export class Renderer {
     if (lod === "far") this._far(f); else this._vector(f);
   }
 
-  _far({ state, cam, vis, k, dpr, showEdges, selected, pw, ph }) {
+  _far({ state, cam, vis, k, all, dpr, showEdges, selected, pw, ph }) {
     const ctx = this.ctx;
     if (!this.img) { this.img = ctx.createImageData(pw, ph); this.u32 = new Uint32Array(this.img.data.buffer); }
     const u32 = this.u32, W = pw, H = ph;
@@ -71,7 +71,7 @@ export class Renderer {
     const X = state.x, Y = state.y, NW = state.w, NH = state.h, T = state.type, pal = this.palette;
     if (showEdges) {
       const ec = this.edgeU32, ES = state.esrc, ED = state.edst;
-      this._eachEdge(state, vis, k, (j) => {
+      const line = (j) => {
         const a = ES[j], b = ED[j];
         let x0 = (X[a] + NW[a] / 2 - ox) * z, y0 = (Y[a] + NH[a] - oy) * z;
         const x1 = (X[b] + NW[b] / 2 - ox) * z, y1 = (Y[b] - oy) * z;
@@ -82,15 +82,27 @@ export class Renderer {
           const px = x0 | 0, py = y0 | 0;
           if (px >= 0 && py >= 0 && px < W && py < H) u32[py * W + px] = ec;
         }
-      });
+      };
+      if (all) for (let j = 0; j < state.ecount; j++) line(j); else this._eachEdge(state, vis, k, line);
     }
-    for (let t = 0; t < k; t++) {
-      const i = vis[t];
-      let x0 = ((X[i] - ox) * z) | 0, y0 = ((Y[i] - oy) * z) | 0;
-      let x1 = x0 + Math.max(1, (NW[i] * z) | 0), y1 = y0 + Math.max(1, (NH[i] * z) | 0);
+    // one pass; `all` means the whole flow is in view: walk the arrays, no index list
+    const sel = selected, selC = this.selU32, n = all ? state.count : k;
+    for (let t = 0; t < n; t++) {
+      const i = all ? t : vis[t], ty = T[i];
+      if (ty === DELETED) continue;
+      const fx = (X[i] - ox) * z, fy = (Y[i] - oy) * z;
+      if (fx >= W || fy >= H) continue;
+      const fw = NW[i] * z, fh = NH[i] * z;
+      if (fx + fw < 0 || fy + fh < 0) continue;
+      const c = sel[i] ? selC : pal[ty];
+      if (fw < 1.5 && fh < 1.5) { // a point: the common case when far out
+        if (fx >= 0 && fy >= 0) u32[(fy | 0) * W + (fx | 0)] = c;
+        continue;
+      }
+      let x0 = fx | 0, y0 = fy | 0, x1 = (fx + (fw < 1 ? 1 : fw)) | 0, y1 = (fy + (fh < 1 ? 1 : fh)) | 0;
+      if (x1 === x0) x1++; if (y1 === y0) y1++;
       if (x0 < 0) x0 = 0; if (y0 < 0) y0 = 0; if (x1 > W) x1 = W; if (y1 > H) y1 = H;
-      const c = selected[i] ? this.selU32 : pal[T[i]];
-      for (let y = y0; y < y1; y++) u32.fill(c, y * W + x0, y * W + x1);
+      for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) u32[row + x] = c; }
     }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.putImageData(this.img, 0, 0);

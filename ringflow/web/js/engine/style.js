@@ -6,7 +6,7 @@ const CSS = `
 .rf-card{position:absolute;left:0;top:0;box-sizing:border-box;transform-origin:0 0;pointer-events:auto;
   background:#fff;border:1px solid #c9ced6;border-top:6px solid var(--rf-color,#888);border-radius:8px;
   font:13px/1.3 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;padding:6px 10px 0;
-  overflow:visible;cursor:grab;user-select:none;contain:layout style}
+  overflow:visible;cursor:grab;user-select:none;contain:layout style;will-change:transform}
 .rf-card:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}
 .rf-card.rf-selected{border-color:#1a73e8;box-shadow:0 0 0 2px #1a73e8}
 .rf-mode-beauty .rf-card{background:linear-gradient(180deg,#fff 0%,#f3f6fb 100%);box-shadow:0 4px 14px rgba(20,30,60,.16)}
