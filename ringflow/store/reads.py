@@ -27,7 +27,7 @@ _NODES_BY_ID = text(f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.customer_i
 # no ORDER BY in these: it would steer SQLite onto the (flow_id, id) index; callers sort
 _TARGETS_OF = text("SELECT id, source, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source IN :ids"
                    ).bindparams(bindparam("ids", expanding=True))
-_IN_CHUNK = 500  # ids per IN list: far under every driver's parameter limit
+_IN_CHUNK = 2000  # ids per query: bounds the size of one statement
 
 
 def node_of(row: Sequence[Any], with_key: bool = True) -> NodeDict:
@@ -108,12 +108,27 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
         yield list(items[i:i + _IN_CHUNK])
 
 
+_TOUCHING = {
+    # one parameter for the whole id list (a JSON array / a PostgreSQL array): no SQL text per list size
+    "sqlite": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
+               "AND source IN (SELECT value FROM json_each(?)) UNION "
+               "SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
+               "AND target IN (SELECT value FROM json_each(?))"),
+    "postgresql": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND source = ANY(?) "
+                   "UNION SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND target = ANY(?)"),
+}
+
+
 def edges_touching(conn: Connection, customer_id: int, flow_id: int, ids: Sequence[str]) -> list[EdgeDict]:
     """Edges with either end among ``ids``, in document order, each once."""
+    if not ids:
+        return []
+    dialect = conn.dialect.name
     found: dict[int, EdgeDict] = {}
     for part in _chunks(ids):
-        for r in conn.execute(_EDGES_TOUCHING, {"c": customer_id, "f": flow_id, "ids": part}):
-            found[r.id] = _edge(r)
+        arg: Any = orjson.dumps(part).decode() if dialect == "sqlite" else part
+        for r in raw_query(conn, _TOUCHING[dialect], (flow_id, customer_id, arg, flow_id, customer_id, arg)):
+            found[r[0]] = _edge(r)
     return [found[k] for k in sorted(found)]
 
 

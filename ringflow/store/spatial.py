@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 NODE_COLUMNS = "n.key, n.node_id, n.type, n.x, n.y, n.w, n.h, n.label, n.config"
 
 # CROSS JOIN pins SQLite's join order: walk the R*Tree first, then fetch rows by key.
 _VIEWPORT = {
-    "sqlite": text(f"""
+    "sqlite": (f"""
         SELECT {NODE_COLUMNS} FROM node_rtree r CROSS JOIN flow_nodes n ON n.key = r.id
         WHERE r.minf <= :f AND r.maxf >= :f AND r.maxx >= :x0 AND r.minx <= :x1 AND r.maxy >= :y0 AND r.miny <= :y1
           AND n.flow_id = :f AND n.customer_id = :c
           AND n.x <= :x1 AND n.x + n.w >= :x0 AND n.y <= :y1 AND n.y + n.h >= :y0
         ORDER BY n.key LIMIT :lim"""),
-    "postgresql": text(f"""
+    "postgresql": (f"""
         SELECT {NODE_COLUMNS} FROM flow_nodes n
         WHERE n.customer_id = :c AND n.flow_id = :f
           AND box(point(n.x, n.y), point(n.x + n.w, n.y + n.h)) && box(point(:x0, :y0), point(:x1, :y1))
@@ -32,10 +32,28 @@ _VIEWPORT = {
 }
 
 
+_PARAM_STYLE = {"sqlite": ":{}", "postgresql": "%({})s"}  # the drivers' own named styles: no SQLAlchemy per call
+
+
+def _driver_sql(sql: str, dialect: str) -> str:
+    for name in ("lim", "x0", "y0", "x1", "y1", "c", "f"):
+        sql = sql.replace(":" + name, _PARAM_STYLE[dialect].format(name))
+    return sql
+
+
+_VIEWPORT_DRIVER = {d: _driver_sql(sql, d) for d, sql in _VIEWPORT.items()}
+
+
 def viewport_rows(conn: Connection, dialect: str, customer_id: int, flow_id: int,
                   x0: float, y0: float, x1: float, y1: float, limit: int) -> list[Any]:
+    """Node rows (NODE_COLUMNS) whose boxes intersect the rectangle, in key order."""
     params = {"c": customer_id, "f": flow_id, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "lim": limit}
-    return list(conn.execute(_VIEWPORT[dialect], params))
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(_VIEWPORT_DRIVER[dialect], params)
+        return cur.fetchall()
+    finally:
+        cur.close()
 
 
 def index_flow(conn: Connection, dialect: str, flow_id: int) -> None:

@@ -26,6 +26,7 @@ from ringflow.store.patch import apply_ops
 from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, settings
 
 MAX_PAGE = 500
+ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
 
 
 def now() -> str:
@@ -160,7 +161,16 @@ class SqlStore:
                 node_count=len(nodes), edge_count=len(edges), created_at=stamp, updated_at=stamp).returning(*flows.c)).one()
             bulk.load(conn, self.dialect, customer_id, row.id, nodes, edges)
             spatial.index_flow(conn, self.dialect, row.id)
+        if len(nodes) >= ANALYZE_AFTER:
+            self._analyze()
         return _meta(row)
+
+    def _analyze(self) -> None:
+        """Refresh planner statistics after a big import: without them PostgreSQL may filter a
+        whole flow instead of asking the GiST index (80 ms instead of 1 ms on 50,000 nodes)."""
+        if self.dialect == "postgresql":
+            with self.engines.write.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE flow_nodes, flow_edges")
 
     def get_flow(self, customer_id: int, flow_id: int) -> FlowMeta | None:
         with self._read() as conn:
