@@ -61,6 +61,9 @@ def _transitions(action: dict[str, Any], aid: str) -> tuple[str | None, list[tup
     if not isinstance(t, dict):
         raise InteropError("must be an object", aid, "Transitions", noun="action")
     nxt = t.get("NextAction")
+    for key in ("Conditions", "Errors"):
+        if not isinstance(t.get(key) or [], list):
+            raise InteropError("must be a list", aid, f"Transitions.{key}", noun="action")
     conds = []
     for i, c in enumerate(t.get("Conditions") or []):
         if not isinstance(c, dict) or not isinstance(c.get("Condition"), dict):
@@ -104,13 +107,14 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
     if atype == "Compare":
         cases, outs = [], []
         for i, (c, n) in enumerate(conds):
-            op = COMPARE_OPS.get(c.get("Operator"))
+            operator = c.get("Operator")
+            op = COMPARE_OPS.get(operator) if isinstance(operator, str) else None
             value = _operand(c)
-            if c.get("Operator") == "TextEndsWith":
+            if operator == "TextEndsWith":
                 op, value = "regex", re.escape(value) + "$"
             if op is None:
                 break
-            name = f"{i + 1}: {c.get('Operator')} {value}"[:64]
+            name = f"{i + 1}: {operator} {value}"[:64]
             cases.append({"name": name, "op": op, "value": value})
             outs.append((name, n))
         else:
@@ -166,9 +170,10 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
     start = obj.get("StartAction")
     if not isinstance(start, str) or start not in ids:
         raise InteropError(f"must name an action (got {start!r})", None, "StartAction", noun="action")
-    meta = (obj.get("Metadata") or {}).get("ActionMetadata") or {}
-    stored = next((ids[a["Identifier"]] for a in actions if a["Type"] == "GetParticipantInput"
-                   and str((a.get("Parameters") or {}).get("StoreInput", "")).lower() == "true"), None)
+    meta = obj.get("Metadata") if isinstance(obj.get("Metadata"), dict) else {}
+    meta = meta.get("ActionMetadata") if isinstance(meta.get("ActionMetadata"), dict) else {}
+    stored = next((ids[a["Identifier"]] for a in actions if a["Type"] == "GetParticipantInput" and isinstance(a.get("Parameters"), dict)
+                   and str(a["Parameters"].get("StoreInput", "")).lower() == "true"), None)
     ctx = _Ctx(stored)
     nodes, edges = [], []
     for a in actions:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ringflow.interop.errors import InteropError
 from ringflow.interop.names import id_to_name
 from ringflow.interop.studio_import import DEFAULT_NAME, condition_value
 from ringflow.interop.studio_native import export_native, import_native, to_studio_text
@@ -31,6 +32,18 @@ def merge_properties(original: Props, base: Props, current: Props) -> Props:
         if key not in current:
             out.pop(key, None)
     return out
+
+
+def _cases(config: Props) -> list[Props]:
+    """The split's cases; one that is not {name, op, value} cannot become a Studio condition."""
+    cases = config.get("cases") or []
+    if not isinstance(cases, list):
+        raise InteropError("must be a list of cases", None, "config.cases")
+    for i, case in enumerate(cases):
+        if not (isinstance(case, dict) and isinstance(case.get("name"), str) and isinstance(case.get("op"), str)
+                and case["op"] in COND_TYPES and isinstance(case.get("value", ""), (str, int, float))):
+            raise InteropError(f"case {i + 1} is not a valid split case (name, op, value)", None, f"config.cases[{i}]")
+    return cases
 
 
 def _num(value: float) -> int | float:
@@ -75,6 +88,8 @@ class _Exporter:
         plain = {k: v for k, v in config.items() if k not in RESERVED_CONFIG_KEYS}
         wtype, current = export_native(ntype, plain)
         stash = config.get("studio") if isinstance(config.get("studio"), dict) else None
+        if stash and not (isinstance(stash.get("properties", {}), dict) and isinstance(stash.get("transitions", []), list)):
+            stash = None  # not what an import wrote: export the node as it is now
         if stash and stash.get("type") == wtype:
             props, base_input = self.merged(ntype, wtype, stash, current)
             transitions = self.stashed_transitions(node, stash, plain, base_input)
@@ -132,7 +147,7 @@ class _Exporter:
 
     def fill_matches(self, node: Any, config: Props, slots: list[Any], base_input: str | None, covered: set[str]) -> list[Props]:
         stashed = {t["_outlets"][0]: t for t in slots if isinstance(t, dict) and t.get("event") == "match" and t.get("_outlets")}
-        cases = [c for c in config.get("cases") or [] if isinstance(c, dict)]
+        cases = _cases(config)
         pending = iter(cases)
         out: list[Props] = []
         for item in slots:
@@ -180,7 +195,7 @@ class _Exporter:
         nid, ntype = node["id"], node["type"]
         if ntype == "split":
             out = [self.transition(nid, "noMatch", ["no_match"])]
-            return out + [self.match(node, config, c, None, None) for c in config.get("cases") or [] if isinstance(c, dict)]
+            return out + [self.match(node, config, c, None, None) for c in _cases(config)]
         if ntype == "unsupported":
             outlets = outlets_of(ntype, config)
             if config.get("platform", "studio") == "studio":
@@ -249,12 +264,24 @@ class _Exporter:
     def definition(self) -> Props:
         states: list[Props] = []
         for node in self.nodes.values():
-            states.extend(self.node_states(node))
+            try:
+                states.extend(self.node_states(node))
+            except InteropError as exc:
+                if exc.state is not None:
+                    raise
+                raise InteropError(exc.message, self.names[node["id"]], exc.property) from exc
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+                # a draft's config can hold anything; say which node, never fail with a 500
+                raise InteropError(f"cannot be written as a Studio widget ({exc})", self.names[node["id"]], "config") from exc
         stash = self.trigger_stash()
-        trigger = self.trigger_state(stash)
+        try:
+            trigger = self.trigger_state(stash)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise InteropError(f"the stored Studio trigger is damaged ({exc})", None, "config.studio.trigger") from exc
         index = stash.get("index", 0) if stash else 0
+        index = index if isinstance(index, int) else 0
         states.insert(max(0, min(int(index), len(states))), trigger)
-        top = copy.deepcopy(stash.get("top") or {}) if stash else {}
+        top = copy.deepcopy(stash.get("top")) if stash and isinstance(stash.get("top"), dict) else {}
         description = top.get("description")
         imported_name = description.strip()[:MAX_NAME] if isinstance(description, str) and description.strip() else DEFAULT_NAME
         if not stash or self.doc.get("name") != imported_name:

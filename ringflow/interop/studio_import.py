@@ -72,7 +72,7 @@ def _split_cases(transitions: list[dict[str, Any]], state: str) -> list[dict[str
             raise InteropError("a match transition needs exactly one condition (Ringflow tests one per branch)", state, where)
         cond = conds[0]
         ctype = cond.get("type")
-        if ctype not in COND_OPS:
+        if not isinstance(ctype, str) or ctype not in COND_OPS:
             raise InteropError(f"unknown condition type {ctype!r}; known: {', '.join(COND_OPS)}", state, f"{where}[0].type")
         value = cond.get("value", "")
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):

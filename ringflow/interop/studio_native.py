@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, Callable
+from urllib.parse import quote_plus
 
 from ringflow.interop.errors import InteropError
 from ringflow.interop.studio_widgets import PROPERTY_KINDS
@@ -74,6 +75,22 @@ def to_studio_text(text: str) -> str:
         return f"widgets.{m.group(1)}{field}"
 
     return _TEMPLATE_RE.sub(lambda m: _NODES_RE.sub(widget, m.group(0)), text)
+
+
+_OUTPUT_RE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+
+
+def form_encoded(text: str) -> str:
+    """A template whose output is form-encoded, as Studio encodes HTTP parameters:
+    literal text is quoted now, each ``{{ x }}`` gets ``| url_encode`` for run time."""
+    out, pos = [], 0
+    for m in _TEMPLATE_RE.finditer(text):
+        out.append(quote_plus(text[pos:m.start()]))
+        inner = _OUTPUT_RE.fullmatch(m.group(0))
+        out.append(f"{{{{{inner.group(1).rstrip()} | url_encode}}}}" if inner else m.group(0))
+        pos = m.end()
+    out.append(quote_plus(text[pos:]))
+    return "".join(out)
 
 
 # ---- import: Studio properties -> (node type, config) ----------------------------------
@@ -170,7 +187,8 @@ def _http_in(p: Props) -> tuple[str, Config]:
     cfg: Config = {"method": method if method in ("GET", "POST", "PUT", "PATCH", "DELETE") else "GET", "url": p.get("url") or ""}
     if p.get("content_type"):
         cfg["headers"] = {"Content-Type": p["content_type"]}
-    pairs = "&".join(f"{i.get('key')}={i.get('value', '')}" for i in p.get("parameters") or [] if isinstance(i, dict) and i.get("key"))
+    pairs = "&".join(f"{form_encoded(str(i['key']))}={form_encoded(str(i.get('value', '')))}"
+                     for i in p.get("parameters") or [] if isinstance(i, dict) and i.get("key"))
     body = p.get("body") or ""
     if pairs and cfg["method"] == "GET":
         cfg["url"] += ("&" if "?" in cfg["url"] else "?") + pairs
@@ -226,7 +244,7 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
             props["loop"] = c["loop"]
         return "say-play", props
     if ntype == "pause":
-        seconds = _int(c.get("seconds")) or 1
+        seconds = min(max(_int(c.get("seconds")) or 1, 1), 60)
         return "say-play", {"digits": "w" * (2 * seconds)}  # "w" waits half a second
     if ntype in ("gather", "menu"):
         props = {}
@@ -243,13 +261,16 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
         props["stop_gather"] = bool(key)
         if key:
             props["finish_on_key"] = key
-        if c.get("hints"):
-            props["hints"] = ", ".join(c["hints"])
+        hints = [h for h in c.get("hints") or [] if isinstance(h, str)] if isinstance(c.get("hints"), list) else []
+        if hints:
+            props["hints"] = ", ".join(hints)
         return "gather-input-on-call", props
     if ntype == "split":
         return "split-based-on", {"input": _t(c, "input")}
     if ntype == "set":
-        return "set-variables", {"variables": [{"key": k, "value": to_studio_text(v)} for k, v in (c.get("variables") or {}).items()]}
+        variables = c.get("variables") if isinstance(c.get("variables"), dict) else {}
+        return "set-variables", {"variables": [{"key": k, "value": to_studio_text(v if isinstance(v, str) else json.dumps(v))}
+                                               for k, v in variables.items()]}
     if ntype == "transfer":
         to = _t(c, "to")
         if to.startswith("sip:"):
@@ -273,7 +294,8 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
         return "record-voicemail", props
     if ntype == "http":
         props = {"method": c.get("method", "GET"), "url": _t(c, "url")}
-        content_type = next((v for k, v in (c.get("headers") or {}).items() if k.lower() == "content-type"), None)
+        headers = c.get("headers") if isinstance(c.get("headers"), dict) else {}
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
         if content_type:
             props["content_type"] = content_type
         if c.get("body"):
@@ -289,10 +311,10 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
     if ntype == "business_hours":
         params = [{"key": "timezone", "value": str(c.get("timezone", "UTC"))},
                   {"key": "schedule", "value": json.dumps(c.get("schedule") or {}, separators=(",", ":"))},
-                  {"key": "holidays", "value": ",".join(c.get("holidays") or [])}]
+                  {"key": "holidays", "value": ",".join(str(d) for d in c.get("holidays") or [] if isinstance(d, str))}]
         return "run-function", {"url": "", "parameters": params}
     if ntype == "unsupported":
         if c.get("platform", "studio") == "studio":
-            return str(c.get("original_type")), dict(c.get("properties") or {})
+            return str(c.get("original_type")), dict(c["properties"]) if isinstance(c.get("properties"), dict) else {}
         return "run-function", {"url": "", "parameters": [{"key": "connect_action", "value": str(c.get("original_type"))}]}
     raise InteropError(f"node type {ntype!r} has no Studio equivalent")

@@ -57,3 +57,38 @@ def test_exporting_an_export_is_a_fixpoint():
     doc = generate_flow(80, seed=3)
     first = to_studio(doc)
     assert to_studio(to_ringflow(first)) == first
+
+
+IMPORTED = [to_ringflow(load(p)) for p in files("studio")] + [generate_flow(40, seed=5)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_corrupted_node_config_exports_or_names_the_node(data):
+    from ringflow.model.document import DocumentError, normalize
+
+    doc = data.draw(st.sampled_from(IMPORTED))
+    index = data.draw(st.integers(0, len(doc["nodes"]) - 1))
+    path = data.draw(st.sampled_from(_paths(doc["nodes"][index]["config"])))
+    node = copy.deepcopy(doc["nodes"][index])
+    node["config"] = _replace(node["config"], path, data.draw(JSON)) if path else data.draw(st.dictionaries(st.text(max_size=8), JSON, max_size=3))
+    raw = dict(doc, nodes=[*doc["nodes"][:index], node, *doc["nodes"][index + 1:]])
+    try:
+        bad = normalize(raw)
+    except DocumentError:
+        return  # the store would refuse it anyway
+    try:
+        to_studio(bad)
+    except InteropError as exc:
+        assert exc.state == node["id"] or exc.property
+
+
+def test_a_broken_split_case_is_named_on_export():
+    doc = to_ringflow(load("studio/conditions.json"))
+    doc["nodes"][0]["config"]["cases"][2] = {"name": "x", "op": "sounds_like"}
+    try:
+        to_studio(doc)
+    except InteropError as exc:
+        assert (exc.state, exc.property) == ("check_value", "config.cases[2]")
+    else:
+        raise AssertionError("expected an InteropError")

@@ -102,10 +102,10 @@ def test_integration_widgets_map_to_native_nodes():
     doc = to_ringflow(load("studio/integrations.json"))
     assert _node(doc, "remember_caller")["config"]["variables"] == {"caller": "{{trigger.call.From}}", "attempts": "1"}
     get = _node(doc, "lookup_order")["config"]
-    assert (get["method"], get["url"]) == ("GET", "https://api.example.com/orders?phone={{flow.variables.caller}}")
+    assert (get["method"], get["url"]) == ("GET", "https://api.example.com/orders?phone={{flow.variables.caller | url_encode}}")
     post = _node(doc, "post_ticket")["config"]
     assert post["headers"] == {"Content-Type": "application/json;charset=utf-8"} and "{{flow.data.source}}" in post["body"]
-    assert _node(doc, "log_hangup")["config"]["body"] == "call={{trigger.call.CallSid}}"
+    assert _node(doc, "log_hangup")["config"]["body"] == "call={{trigger.call.CallSid | url_encode}}"  # form-encoded, as Studio sends it
     assert _node(doc, "survey")["config"]["flow_id"] == "FW0123456789abcdef0123456789abcdef"
     queue = _node(doc, "queue_agent")
     assert (queue["type"], queue["config"]["queue"], queue["config"]["priority"]) == ("enqueue", "orders", 5)

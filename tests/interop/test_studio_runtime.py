@@ -129,7 +129,7 @@ def test_each_condition_type_branches_like_studio(ctype):
 def test_set_variables_http_parsed_subflow_and_enqueue_run_with_studio_templates():
     doc = to_ringflow(load("studio/integrations.json"))
     call = Call(doc)
-    assert call.actions[-1][:3] == ("http", "GET", "https://api.example.com/orders?phone=+15551230000")
+    assert call.actions[-1][:3] == ("http", "GET", "https://api.example.com/orders?phone=%2B15551230000")
     assert call.step.state.vars == {"caller": "+15551230000", "attempts": "1"}
     call.send("http", 200, {"order_id": "A42", "status": "shipped"}, "")
     assert call.said == ["Your order A42 is shipped."]
