@@ -133,3 +133,31 @@ def test_re_importing_an_export_of_a_native_flow_keeps_its_behaviour():
     for node in doc["nodes"]:
         if node["type"] in ("say", "gather", "split", "set", "http", "transfer", "record", "enqueue"):
             assert kinds[node["id"]] == node["type"], node["id"]
+
+
+@pytest.mark.parametrize("path", files("connect"), ids=lambda p: p.name)
+def test_imported_connect_flows_export_to_well_formed_studio(path):
+    out = to_studio(to_ringflow(load(path)))
+    check_studio_shape(out)
+    assert any(s["type"] == "run-function" for s in out["states"])  # the unsupported action, still there
+
+
+def test_a_subflow_definition_starts_at_incoming_parent_and_round_trips():
+    src = load("studio/ivr_basic.json")
+    trigger = src["states"][0]
+    trigger["transitions"][1].pop("next")
+    trigger["transitions"][4]["next"] = "welcome"
+    doc = to_ringflow(src)
+    assert doc["start"] == "welcome"
+    assert to_studio(doc) == src
+
+
+def test_a_definition_without_trigger_starts_at_its_initial_state():
+    src = load("studio/ivr_basic.json")
+    src["states"] = src["states"][1:]
+    src["initial_state"] = "main_menu"
+    doc = to_ringflow(src)
+    assert doc["start"] == "main_menu"
+    out = to_studio(doc)
+    check_studio_shape(out)
+    assert _next(_state(out, out["initial_state"]), "incomingCall") == "main_menu"
