@@ -95,6 +95,17 @@ class SkeletonCache:
         self._items: OrderedDict[Hashable, Packed] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Lock] = {}
+
+    def build_lock(self, key: Hashable) -> threading.Lock:
+        """One builder per flow at a time: ten editors opening a cold 500,000-node flow build it once."""
+        with self._lock:
+            lock = self._building.get(key)
+            if lock is None:
+                if len(self._building) > 1024:
+                    self._building = {k: v for k, v in self._building.items() if v.locked()}
+                lock = self._building[key] = threading.Lock()
+            return lock
 
     def get(self, key: Hashable) -> Packed | None:
         with self._lock:

@@ -163,3 +163,33 @@ def test_big_document_streams_as_valid_json(client: TestClient, alice: Tenant) -
     assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip"
     got = orjson.loads(r.content)
     assert len(got["nodes"]) == len(doc["nodes"]) and len(got["edges"]) == len(doc["edges"])
+
+
+def test_concurrent_cold_skeletons_are_built_once(client: TestClient, alice: Tenant, demo: dict, store: object, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    calls = []
+    real = store.geometry  # type: ignore[attr-defined]
+
+    def counting(*args: object):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(store, "geometry", counting)
+    client.app.state.skeletons = type(client.app.state.skeletons)()  # type: ignore[attr-defined]  # cold cache
+    url = f"/api/v1/flows/{demo['meta']['id']}/skeleton"
+    bodies: list[bytes] = []
+    barrier = threading.Barrier(4)
+
+    def fetch() -> None:
+        barrier.wait()
+        r = client.get(url, headers=alice.headers | {"Accept-Encoding": "identity"})
+        assert r.status_code == 200
+        bodies.append(r.content)
+
+    threads = [threading.Thread(target=fetch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(set(bodies)) == 1 and len(bodies) == 4
