@@ -8,6 +8,7 @@ server processes) can never advance one call twice.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any, Callable, Hashable, Protocol
 
 import orjson
@@ -20,7 +21,7 @@ class BackendUnavailable(RuntimeError):
 
 
 class StateBackend(Protocol):
-    async def get(self, sid: str) -> CallState | None: ...
+    async def get(self, sid: str, expect_step: int | None = None) -> CallState | None: ...
     async def put(self, state: CallState, expect_step: int | None) -> bool: ...
     async def delete(self, sid: str) -> None: ...
     async def count(self) -> int: ...
@@ -44,7 +45,7 @@ class MemoryBackend:
     def _file(self, sid: str, deadline: float) -> None:
         self.wheel[int(deadline / self.tick) % self.slots].append(sid)
 
-    async def get(self, sid: str) -> CallState | None:
+    async def get(self, sid: str, expect_step: int | None = None) -> CallState | None:
         return self.calls.get(sid)
 
     def put_nowait(self, state: CallState, expect_step: int | None) -> bool:
@@ -167,9 +168,18 @@ class RedisBackend:
     """One small hash per call (``n`` = step counter, ``0``..``k`` = the encoded state in
     60-byte pieces so Redis keeps the hash listpack-encoded) with a TTL."""
 
-    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600):
+    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000):
         self.client, self.prefix, self.ttl = client, prefix, ttl
         self._cas = client.register_script(_CAS)
+        self._local: OrderedDict[str, CallState] = OrderedDict()  # states this process wrote, newest last
+        self._local_max = local
+
+    def _remember(self, state: CallState) -> None:
+        sid = state.call[0]
+        self._local[sid] = state
+        self._local.move_to_end(sid)
+        if len(self._local) > self._local_max:
+            self._local.popitem(last=False)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "rf", ttl: int = 4 * 3600) -> "RedisBackend":
@@ -186,15 +196,27 @@ class RedisBackend:
         except (RConnectionError, RTimeoutError, OSError) as exc:
             raise BackendUnavailable(f"call state store unreachable: {exc}") from exc
 
-    async def get(self, sid: str) -> CallState | None:
+    async def get(self, sid: str, expect_step: int | None = None) -> CallState | None:
+        """With ``expect_step``, a state this process wrote at that step is used without a round
+        trip: the compare-and-set in ``put`` still rejects it if another process moved the call on."""
+        if expect_step is not None:
+            mine = self._local.get(sid)
+            if mine is not None and mine.step == expect_step:
+                return mine
         blob = join_blob(await self._do(self.client.hgetall(state_key(sid, self.prefix))))
         return decode_state(blob, sid) if blob else None
 
     async def put(self, state: CallState, expect_step: int | None) -> bool:
         args = ["" if expect_step is None else str(expect_step), str(state.step), self.ttl, *split_blob(encode_state(state))]
-        return bool(await self._do(self._cas(keys=[state_key(state.call[0], self.prefix)], args=args)))
+        ok = bool(await self._do(self._cas(keys=[state_key(state.call[0], self.prefix)], args=args)))
+        if ok:
+            self._remember(state)
+        else:
+            self._local.pop(state.call[0], None)
+        return ok
 
     async def delete(self, sid: str) -> None:
+        self._local.pop(sid, None)
         await self._do(self.client.delete(state_key(sid, self.prefix)))
 
     async def count(self) -> int:

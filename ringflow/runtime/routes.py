@@ -58,7 +58,7 @@ class Services:
             backend = MemoryBackend()  # type: ignore[assignment]
             history = MemoryHistory()
         self.counts = LiveCounts(publish, redis_client, prefix=prefix)
-        self.runtime = Runtime(self.flows, backend, history, http, self.counts)
+        self.runtime = Runtime(self.flows, backend, history, http, self.counts, background_history=redis_client is not None)
         self.test_backend = MemoryBackend()
         self.tests = Runtime(self.flows, self.test_backend, history, http, None, ttl=1800)
         self._tokens: dict[int, tuple[float, str | None]] = {}

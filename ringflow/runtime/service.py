@@ -59,11 +59,14 @@ class Fetcher:
 
 class Runtime:
     def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
-                 counts: LiveCounts | None = None, clock: Callable[[], float] = time.time, ttl: int = CALL_TTL):
+                 counts: LiveCounts | None = None, clock: Callable[[], float] = time.time, ttl: int = CALL_TTL,
+                 background_history: bool = False):
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
         self.http = http or GuardedHttp()
         self.clock, self.ttl = clock, ttl
         self._deadlines: dict[int, int] = {}
+        self.background_history = background_history
+        self._pending: set[asyncio.Task[None]] = set()
 
     # --- the three webhook entry points ------------------------------------------------------
 
@@ -79,13 +82,13 @@ class Runtime:
         self._finish(out, now)
         if not await self.backend.put(out.state, None):  # the provider retried the first webhook
             return await self._replay(call[0]) or out
-        await self.history.begin(call[0], customer_id, flow_id, cf.key[2], test, now)  # type: ignore[index]
-        await self._record(out, None, "start", now)
+        begin = self.history.begin(call[0], customer_id, flow_id, cf.key[2], test, now)  # type: ignore[index]
+        await self._later(begin, self._record(out, None, "start", now))
         return out
 
     async def step_call(self, sid: str, n: int, event: tuple[Any, ...]) -> Outcome | None:
         """Advance a call; None when the call is unknown (expired, ended and freed, or made up)."""
-        st = await self.backend.get(sid)
+        st = await self.backend.get(sid, n)
         if st is None:
             return None
         cf = await self.flows.by_key(st.flow)
@@ -98,9 +101,9 @@ class Runtime:
         out = await self._drive(cf, st, event, now)
         out.state.step = st.step + 1
         self._finish(out, now)
-        if not await self.backend.put(out.state, st.step):  # a concurrent retry won; answer what it answered
+        if not await self.backend.put(out.state, st.step):  # a concurrent retry (or another process) won
             return await self._replay(sid)
-        await self._record(out, left, event[0], now)
+        await self._later(self._record(out, left, event[0], now))
         return out
 
     async def end_call(self, sid: str) -> bool:
@@ -111,7 +114,7 @@ class Runtime:
         if st.node != ENDED:
             cf = await self.flows.by_key(st.flow)
             now = self.clock()
-            await self.history.add(sid, [(cf.ids[st.node] if cf else "", "", "hangup")], None, True, now)
+            await self._later(self.history.add(sid, [(cf.ids[st.node] if cf else "", "", "hangup")], None, True, now))
             if self.counts and cf:
                 self.counts.record(cf.key[1], cf.ids[st.node], None, [])  # type: ignore[index]
         return True
@@ -122,6 +125,27 @@ class Runtime:
         return (st, cf) if st is not None and cf is not None else None
 
     # --- internals -----------------------------------------------------------------------------
+
+    async def _later(self, *writes: Any) -> None:
+        """History writes: awaited in order, or (``background_history``) after the answer is sent,
+        so a remote history store costs the caller no round trip. A failed write is dropped."""
+        if not self.background_history:
+            for w in writes:
+                await w
+            return
+
+        async def run() -> None:
+            try:
+                for w in writes:
+                    await w
+            except Exception:  # noqa: BLE001 - history is best effort; the call itself is safe
+                for w in writes:
+                    if asyncio.iscoroutine(w):
+                        w.close()
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def _replay(self, sid: str) -> Outcome | None:
         got = await self.get_state(sid)

@@ -118,3 +118,28 @@ async def test_redis_call_hash_stays_listpack_and_small():
     finally:
         await be.client.delete(f"{prefix}:{{{'CA' + 'c' * 32}}}:s")
         await be.close()
+
+
+@pytest.mark.redis
+async def test_two_processes_never_advance_one_call_twice():
+    """Two backends on one Redis play two server processes; each has its own local copies."""
+    prefix = f"rft{uuid.uuid4().hex[:10]}"
+    a = RedisBackend(aioredis.from_url(REDIS_URL), prefix=prefix, ttl=60)
+    b = RedisBackend(aioredis.from_url(REDIS_URL), prefix=prefix, ttl=60)
+    st = make_state("CA" + uuid.uuid4().hex)
+    try:
+        assert await a.put(st, None)
+        seen_by_b = await b.get(st.sid, 0)
+        moved = seen_by_b.copy()
+        moved.step, moved.node = 1, 8
+        assert await b.put(moved, 0)  # process B advanced the call
+        stale = await a.get(st.sid, 0)  # A still holds step 0 locally and may try to advance it too...
+        assert stale.step == 0
+        again = stale.copy()
+        again.step, again.node = 1, 9
+        assert await a.put(again, 0) is False  # ...but the compare-and-set refuses it
+        assert (await a.get(st.sid, 1)).node == 8 and (await a.get(st.sid)).node == 8
+    finally:
+        await a.delete(st.sid)
+        await a.close()
+        await b.close()

@@ -219,7 +219,13 @@ def test_whole_call_through_redis_backend(monkeypatch):
             step = client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})
             assert parse(step).find("Dial") is not None
             assert client.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"}).text == step.text
-            hist = client.get(f"/api/v1/calls/{call}", headers=t.headers).json()
+            import time as _time
+
+            for _ in range(50):  # history is written just after the answer goes out
+                hist = client.get(f"/api/v1/calls/{call}", headers=t.headers).json()
+                if hist.get("node_id") == "sales":
+                    break
+                _time.sleep(0.05)
             assert [h["node_id"] for h in hist["history"]] == ["w", "m"] and hist["node_id"] == "sales"
             assert client.post("/voice/status", data={"CallSid": call, "CallStatus": "completed"}).status_code == 200
             assert parse(client.post(f"/voice/{flow_id}/step?n=2", data={"CallSid": call, "DialCallStatus": "busy"}))[0].text.startswith("Sorry, this call")

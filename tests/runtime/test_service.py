@@ -227,3 +227,16 @@ async def test_redis_outage_raises_cleanly_and_recovers():
     await backend.delete(c[0])
     await backend.close()
     proxy.close()
+
+
+async def test_background_history_lands_after_the_answer(parts):
+    backend, history, _ = parts
+    flows = StaticFlows({(1, 1): doc([("w", "say", {"text": "Hi"}), ("m", "menu", {"prompt": "p", "digits": ["1"]})], [("w", "next", "m")])})
+    rt = Runtime(flows, backend, history, FakeHttp(HttpResult(200, None, None)), clock=lambda: NOW, background_history=True)
+    c = call()
+    await rt.start_call(1, 1, c)
+    for _ in range(100):
+        if rt._pending:
+            await asyncio.sleep(0.01)
+    rec = await history.get(1, c[0])
+    assert rec is not None and rec["node_id"] == "m" and [h["node_id"] for h in rec["history"]] == ["w"]
