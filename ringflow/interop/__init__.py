@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ringflow.interop.detect import FORMATS, detect_format
-from ringflow.interop.errors import InteropError
+from ringflow.interop.errors import ConvertedDocumentError, InteropError
 from ringflow.model.document import DocumentError, FlowDocument, normalize
 
 __all__ = ["FORMATS", "InteropError", "detect_format", "to_ringflow", "to_studio"]
@@ -33,9 +33,10 @@ def to_ringflow(obj: Any, fmt: str | None = None) -> FlowDocument:
 
             return connect_to_ringflow(obj)
         return normalize(obj)
+    except ConvertedDocumentError:
+        raise
     except DocumentError as exc:
-        first = exc.problems[0]
-        raise InteropError(str(exc), first.node_id, first.field) from exc
+        raise ConvertedDocumentError(exc) from exc
 
 
 def to_studio(doc: FlowDocument) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ringflow.model.document import DocumentError
+
 
 class InteropError(ValueError):
     """A foreign document Ringflow cannot convert; ``state`` and ``property`` say where.
@@ -24,3 +26,13 @@ class InteropError(ValueError):
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "property": self.property, "message": self.message}
+
+
+class ConvertedDocumentError(InteropError, DocumentError):
+    """A converted (or Ringflow) document that fails ``normalize``: both an InteropError and a
+    DocumentError, so callers that show ``problems`` (CLI table, API 422) keep doing so."""
+
+    def __init__(self, exc: DocumentError):
+        DocumentError.__init__(self, exc.problems)
+        first = exc.problems[0]
+        self.message, self.state, self.property = str(exc), first.node_id, first.field

@@ -42,3 +42,13 @@ def test_a_name_too_long_once_escaped_is_an_error_naming_it():
     with pytest.raises(InteropError) as info:
         name_to_id("☎" * 30)
     assert info.value.property == "name"
+
+
+def test_a_document_error_keeps_its_problem_list_for_the_cli_and_api():
+    from ringflow.model.document import DocumentError
+
+    with pytest.raises(DocumentError) as info:
+        to_ringflow({"name": "x", "nodes": [{"id": "a", "type": "say", "x": "left"}], "edges": []}, "ringflow")
+    assert isinstance(info.value, InteropError)
+    assert [(p.node_id, p.field) for p in info.value.problems] == [("a", "x")]
+    assert (info.value.state, info.value.property) == ("a", "x")
