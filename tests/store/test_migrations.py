@@ -54,3 +54,23 @@ def test_unsupported_urls_are_a_clear_error(url: str) -> None:
 def test_postgres_urls_use_psycopg() -> None:
     assert normalize_url("postgres://u@h/db").startswith("postgresql+psycopg://")
     assert normalize_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
+
+
+def test_every_tenant_key_includes_customer_id_on_postgres(fresh_store) -> None:
+    """Citus distributes by customer_id only if every primary key and unique index has it."""
+    if fresh_store.dialect != "postgresql":
+        pytest.skip("SQLite keeps single-column integer keys (they are rowids)")
+    with fresh_store.engines.read.connect() as conn:
+        rows = conn.exec_driver_sql("""
+            SELECT t.relname, i.relname, array_agg(a.attname::text)
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey)
+            WHERE (x.indisunique OR x.indisprimary) AND t.relname IN
+              ('flows', 'flow_nodes', 'flow_edges', 'flow_revisions', 'customer_secrets')
+            GROUP BY t.relname, i.relname""").all()
+    assert len(rows) >= 8
+    for table, index, columns in rows:
+        assert "customer_id" in columns, f"{table}.{index} lacks customer_id"
+    with fresh_store.engines.read.connect() as conn:
+        gist = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_nodes_box'").scalar()
+    assert "gist" in gist and "flow_id" in gist
