@@ -11,15 +11,16 @@ FORMATS: tuple[str, ...] = ("ringflow", "studio", "connect")
 
 
 def detect_format(obj: Any) -> Format:
-    """``studio`` (states + initial_state/flags), ``connect`` (Actions + StartAction/Version) or ``ringflow`` (nodes)."""
-    if isinstance(obj, dict):
-        if isinstance(obj.get("states"), list) and ("initial_state" in obj or "flags" in obj):
-            return "studio"
-        if isinstance(obj.get("Actions"), list) and ("StartAction" in obj or "Version" in obj):
-            return "connect"
-        if "nodes" in obj or "edges" in obj:
-            return "ringflow"
-        if isinstance(obj.get("states"), list):
-            return "studio"
-    raise InteropError("not a Ringflow, Twilio Studio or Amazon Connect flow document "
-                       "(expected 'nodes', Studio's 'states' and 'initial_state', or Connect's 'Actions' and 'StartAction')")
+    """``studio`` (states + initial_state/flags), ``connect`` (Actions + StartAction/Version), else ``ringflow``.
+
+    Any other JSON object is taken as a Ringflow document so ``normalize`` can say what is
+    wrong with it in its own words; only a non-object is refused here.
+    """
+    if not isinstance(obj, dict):
+        raise InteropError("not a Ringflow, Twilio Studio or Amazon Connect flow document: expected a JSON object "
+                           "('nodes', Studio's 'states' and 'initial_state', or Connect's 'Actions' and 'StartAction')")
+    if isinstance(obj.get("states"), list) and ("initial_state" in obj or "flags" in obj or "nodes" not in obj):
+        return "studio"
+    if isinstance(obj.get("Actions"), list) and ("StartAction" in obj or "Version" in obj or "nodes" not in obj):
+        return "connect"
+    return "ringflow"

@@ -16,10 +16,17 @@ def test_detects_each_format_from_its_required_keys():
     assert detect_format({"name": "x", "nodes": [], "edges": []}) == "ringflow"
 
 
-@pytest.mark.parametrize("obj", [[], "flow", {"hello": 1}, None])
-def test_unrecognised_documents_get_a_clear_error(obj):
+@pytest.mark.parametrize("obj", [[], "flow", None])
+def test_a_document_that_is_not_an_object_gets_a_clear_error(obj):
     with pytest.raises(InteropError, match="not a Ringflow, Twilio Studio or Amazon Connect"):
         detect_format(obj)
+
+
+def test_any_other_object_is_left_to_ringflow_normalize_to_explain():
+    assert detect_format({"name": "empty"}) == "ringflow"
+    assert to_ringflow({"name": "empty"}) == {"name": "empty", "start": None, "nodes": [], "edges": []}
+    with pytest.raises(InteropError, match="unknown top-level field"):
+        to_ringflow({"hello": 1})
 
 
 def test_to_ringflow_auto_detects_and_reports_ringflow_problems_as_interop_errors():
