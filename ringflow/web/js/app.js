@@ -208,6 +208,8 @@ function wireEngine(props) {
   });
   e.on("change", ({ origin }) => {
     refreshUndo();
+    const cur = props.current();
+    if (cur && cur.index >= 0) props.setOutlets(cur.index, e.nodeInfo(cur.index).outlets || []);
     if (origin === "remote") {
       const now = Date.now();
       if (now - remoteToastAt > 3000) toast("Another editor changed this flow; their changes are shown.", "info");

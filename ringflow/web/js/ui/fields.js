@@ -141,12 +141,14 @@ function scheduleEditor(f, id, value, commit) {
       const spans = sched[d];
       const open = h("input", { type: "checkbox", id: `${id}-${d}`, checked: spans.length > 0 });
       open.addEventListener("change", () => { sched[d] = open.checked ? [["09:00", "17:00"]] : []; emit(); render(); });
-      const row = h("div", { class: "day" }, h("label", { class: "day-name", for: `${id}-${d}` }, open, " ", dayName));
+      const row = h("div", { class: `day${spans.length ? "" : " closed"}` }, h("label", { class: "day-name", for: `${id}-${d}` }, open, " ", dayName));
       const list = h("div", { class: "spans" });
       if (!spans.length) list.appendChild(h("span", { class: "muted" }, "Closed"));
       spans.forEach((span, i) => {
-        const from = h("input", { type: "time", value: span[0] ?? "", "aria-label": `${dayName} opens, interval ${i + 1}` });
-        const to = h("input", { type: "time", value: span[1] ?? "", "aria-label": `${dayName} closes, interval ${i + 1}` });
+        const time = (v, what) => h("input", { type: "text", class: "time-input", value: v ?? "", inputmode: "numeric", maxlength: 5,
+          placeholder: "HH:MM", pattern: "([01][0-9]|2[0-3]):[0-5][0-9]", "aria-label": `${dayName} ${what}, interval ${i + 1}` });
+        const from = time(span[0], "opens");
+        const to = time(span[1], "closes");
         from.addEventListener("change", () => { span[0] = from.value; emit(); });
         to.addEventListener("change", () => { span[1] = to.value; emit(); });
         list.appendChild(h("div", { class: "row" }, from, h("span", { "aria-hidden": "true" }, "–"), to,

@@ -87,14 +87,20 @@ export function createProperties(root, { types, onChange, onDelete }) {
       if (!isGroup) widget.setAttribute("aria-describedby", `${id}-hint`);
       form.appendChild(wrap);
     }
-    const outlets = info.outlets || [];
-    if (outlets.length) {
-      form.appendChild(h("div", { class: "field" }, h("span", { class: "label" }, "Outlets"),
-        h("ul", { class: "outlets" }, outlets.map((o) => h("li", { class: "badge" }, o)))));
-    }
+    form.appendChild(h("div", { class: "field field-outlets" }, h("span", { class: "label" }, "Outlets"),
+      h("ul", { class: "outlets", "aria-label": "Outlets" })));
     form.appendChild(h("button", { class: "btn btn-danger", type: "button", onclick: onDelete }, "Delete node"));
     clear(body, form);
+    setOutlets(info.index, info.outlets || []);
     paintProblems();
+  }
+
+  /** Outlets follow the config (menu digits, split cases): refreshed without rebuilding the form. */
+  function setOutlets(index, outlets) {
+    if (!current || current.index !== index) return;
+    const ul = body.querySelector("ul.outlets");
+    if (!ul) return;
+    clear(ul, outlets.length ? outlets.map((o) => h("li", { class: "badge" }, o)) : h("li", { class: "muted" }, "None: the call ends here."));
   }
 
   function showMany(count) {
@@ -110,5 +116,5 @@ export function createProperties(root, { types, onChange, onDelete }) {
   }
 
   empty();
-  return { show, showMany, empty, setProblems, current: () => current };
+  return { show, showMany, empty, setProblems, setOutlets, current: () => current };
 }
