@@ -65,7 +65,7 @@ export async function createEditorEngine(opts) {
   let forced = opts.mode || config.RINGFLOW_PERFORMANCE_MODE || "auto", mode = "beauty", modeReason = "auto";
   let lastDrawn = 0, lastLod = "near", box = null, link = null, ready = false, destroyed = false;
   let detailTimer = 0, lastVpEmit = null, minimapAt = 0, remoteBatch = [], revision = 0, sub = null, reloadTimer = 0;
-  let overlay = null, minimap = null, sizeDirty = true, drawMs = 0;
+  let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0;
 
   // ---- geometry helpers -------------------------------------------------------------------
   const typeOf = (i) => typeByCode[state.type[i]];
@@ -160,7 +160,7 @@ export async function createEditorEngine(opts) {
       for (const i of live.keys()) if (state.alive(i) && state.x[i] < rect[2] && state.y[i] < rect[3] && state.x[i] + state.w[i] > rect[0] && state.y[i] + state.h[i] > rect[1]) liveVis.push(i);
       phase = (t % 1400) / 1400;
     }
-    renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
+    renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       pulse: liveVis && liveVis.length ? true : false, live: liveVis || [], phase, box, link });
@@ -168,6 +168,7 @@ export async function createEditorEngine(opts) {
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
     lastDrawn = k; lastLod = lod;
     drawMs = drawMs * 0.8 + (performance.now() - t0) * 0.2;
+    if (renderer.needSettle) { renderer.needSettle = false; clearTimeout(settleTimer); settleTimer = setTimeout(() => clock.invalidate(), 130); }
     if (!ready) markReady();
     const vp = `${cam.x}|${cam.y}|${cam.zoom}`;
     if (vp !== lastVpEmit) { lastVpEmit = vp; emit("viewportchange", { x: cam.x, y: cam.y, zoom: cam.zoom }); scheduleDetails(); }
@@ -247,12 +248,14 @@ export async function createEditorEngine(opts) {
 
   // ---- selection ------------------------------------------------------------------------
   function select(indices, { add = false } = {}) {
+    selStamp++;
     if (!add) { for (const i of selection) selected[i] = 0; selection.clear(); }
     for (const i of indices) if (state.alive(i)) { selected[i] = 1; selection.add(i); }
     clock.invalidate();
     emit("selectionchange", { indices: [...selection] });
   }
   function toggleSelect(i) {
+    selStamp++;
     if (selection.has(i)) { selection.delete(i); selected[i] = 0; } else { selection.add(i); selected[i] = 1; }
     clock.invalidate(); emit("selectionchange", { indices: [...selection] });
   }
@@ -459,7 +462,7 @@ export async function createEditorEngine(opts) {
     destroy() {
       destroyed = true; clock.stop(); queue.destroy(); for (const c of controllers) c.destroy();
       if (overlay) overlay.destroy(); if (minimap) minimap.destroy(); if (sub) sub.close(); if (ro) ro.disconnect();
-      clearTimeout(detailTimer); clearTimeout(reloadTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
+      clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
     },
   };
   win.ringflow = { viewport: () => ({ x: cam.x, y: cam.y, zoom: cam.zoom }), metrics, engine };

@@ -26,6 +26,7 @@ export class Renderer {
     this.bucket = new Uint32Array(0);
     this.palette = new Uint32Array(256).fill(rgbaU32("#888888"));
     this.colors = new Array(256).fill("#888888");
+    this.lastFarZoom = -1; this.zoomAt = -1e9; this.needSettle = false; this.farCache = null;
     this.bgU32 = rgbaU32(BG); this.edgeU32 = rgbaU32("#c3c9d3"); this.selU32 = rgbaU32(SELECT);
   }
 
@@ -62,12 +63,55 @@ export class Renderer {
     if (lod === "far") this._far(f); else this._vector(f);
   }
 
-  _far({ state, cam, vis, k, all, dpr, showEdges, selected, pw, ph }) {
-    const ctx = this.ctx;
+  _far(f) {
+    const { state, cam, dpr, pw, ph, selStamp } = f, ctx = this.ctx, b = state.bounds;
+    const z = cam.zoom * dpr;
+    const cw = Math.ceil((b[2] - b[0]) * z) + 2, ch = Math.ceil((b[3] - b[1]) * z) + 2;
+    // Panning at a fixed far zoom: rasterize the whole flow once at this zoom, then each frame is
+    // one blit. While the zoom changes (wheel) a big flow shows the cached picture scaled, and the
+    // exact raster comes 120 ms after the zoom settles (the engine re-invalidates: needSettle).
+    if (cam.zoom !== this.lastFarZoom) { this.lastFarZoom = cam.zoom; this.zoomAt = f.now; }
+    const settled = f.now - this.zoomAt >= 120, fits = cw * ch <= 4096 * 4096, c = this.farCache;
+    const cacheOk = c && c.version === state.version && c.sel === selStamp && c.edges === f.showEdges;
+    const blit = (cache, scale) => {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.fillStyle = BG; ctx.fillRect(0, 0, pw, ph);
+      ctx.imageSmoothingEnabled = scale === 1 ? true : false;
+      ctx.drawImage(cache.canvas, Math.round((b[0] - cam.x) * z), Math.round((b[1] - cam.y) * z), cache.canvas.width * scale, cache.canvas.height * scale);
+      this._gestures(f);
+    };
+    if (fits && (settled || (cacheOk && c.zoom === cam.zoom))) {
+      if (!cacheOk || c.zoom !== cam.zoom) this._buildFarCache(f, cw, ch);
+      blit(this.farCache, 1);
+      return;
+    }
+    const ratio = c ? cam.zoom / c.zoom : 0;
+    if (!settled) this.needSettle = true;
+    if (!settled && cacheOk && state.live > 60000 && ratio > 0.25 && ratio < 4) { blit(c, ratio); return; }
     if (!this.img) { this.img = ctx.createImageData(pw, ph); this.u32 = new Uint32Array(this.img.data.buffer); }
-    const u32 = this.u32, W = pw, H = ph;
+    this._raster(f, this.u32, pw, ph, cam.x, cam.y, z, f.all);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.putImageData(this.img, 0, 0);
+    this._gestures(f);
+  }
+
+  _buildFarCache(f, cw, ch) {
+    const { state, cam, dpr, selStamp } = f, b = state.bounds;
+    let c = this.farCache;
+    if (!c || c.canvas.width !== cw || c.canvas.height !== ch) {
+      const canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(cw, ch) : Object.assign(this.canvas.ownerDocument.createElement("canvas"), { width: cw, height: ch });
+      c = this.farCache = { canvas, ctx: canvas.getContext("2d"), img: null };
+      c.img = c.ctx.createImageData(cw, ch);
+    }
+    this._raster(f, new Uint32Array(c.img.data.buffer), cw, ch, b[0], b[1], cam.zoom * dpr, true);
+    c.ctx.putImageData(c.img, 0, 0);
+    Object.assign(c, { zoom: cam.zoom, version: state.version, sel: selStamp, edges: f.showEdges });
+  }
+
+  /** One pass writing pixels: edges as DDA lines, then nodes as points or small rects.
+   * `all`: walk every node (whole flow in view, or the cache); otherwise the culled list. */
+  _raster({ state, vis, k, showEdges, selected }, u32, W, H, ox, oy, z, all) {
     u32.fill(this.bgU32);
-    const z = cam.zoom * dpr, ox = cam.x, oy = cam.y;
     const X = state.x, Y = state.y, NW = state.w, NH = state.h, T = state.type, pal = this.palette;
     if (showEdges) {
       const ec = this.edgeU32, ES = state.esrc, ED = state.edst;
@@ -85,7 +129,6 @@ export class Renderer {
       };
       if (all) for (let j = 0; j < state.ecount; j++) line(j); else this._eachEdge(state, vis, k, line);
     }
-    // one pass; `all` means the whole flow is in view: walk the arrays, no index list
     const sel = selected, selC = this.selU32, n = all ? state.count : k;
     for (let t = 0; t < n; t++) {
       const i = all ? t : vis[t], ty = T[i];
@@ -104,9 +147,6 @@ export class Renderer {
       if (x0 < 0) x0 = 0; if (y0 < 0) y0 = 0; if (x1 > W) x1 = W; if (y1 > H) y1 = H;
       for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) u32[row + x] = c; }
     }
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.putImageData(this.img, 0, 0);
-    this._gestures(arguments[0]);
   }
 
   _vector(f) {
