@@ -178,7 +178,10 @@ class _Exporter:
             cond = {"friendly_name": name, "arguments": [to_studio_text(str(config.get("input", "")))],
                     "type": COND_TYPES.get(case.get("op"), "equal_to"), "value": value if isinstance(value, str) else str(value)}
         extra = {k: copy.deepcopy(v) for k, v in (original or {}).items() if k not in ("event", "next", "conditions") and not k.startswith("_")}
-        return self.transition(node["id"], "match", [name], {"conditions": [cond], **extra})
+        out = self.transition(node["id"], "match", [name], {"conditions": [cond], **extra})
+        if "next" not in out and original is not None and "next" in original:
+            out["next"] = None  # an older export's explicit null stays as it was
+        return out
 
     def event_for(self, ntype: str, outlet: str) -> str:
         """The Studio event a newly connected outlet is written as."""

@@ -158,3 +158,11 @@ def test_an_imported_connect_flow_runs_its_menu_and_queue():
     partner = Call(doc).send("digits", "2")
     assert partner.actions[-1] == ("dial", "+15005550006", "+15005550001", 45, False)
     assert Call(doc).send("digits", "3").actions[-1] == ("hangup", "unsupported_node")
+
+
+def test_older_export_shapes_run_audio_prompts_digit_strings_and_repeated_names():
+    call = Call(to_ringflow(load("studio/legacy_shapes.json")))
+    assert call.actions[-1] == ("gather", "dtmf", 5, 8, "", (), ("play", "https://example.com/ask-zip.mp3", 1, ""))
+    east = copy.copy(call).send("digits", "10001")
+    assert east.actions == [("say", "East coast.", "alice", "en-US", 2), ("hangup", "")]  # Neural voice: Ringflow's default
+    assert copy.copy(call).send("digits", "94103").ended  # the regex branch has no next: the call ends
