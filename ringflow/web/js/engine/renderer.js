@@ -165,6 +165,20 @@ export class Renderer {
       for (let c = 0; c < 256; c++) counts[c + 1] += counts[c];
       const fill = counts.slice(0, 256), b = this.bucket;
       for (let t = 0; t < k; t++) b[fill[T[vis[t]]]++] = vis[t];
+      if (z * 72 < 22) { // small shapes: solid type colours read better than white cards (and match far)
+        for (let c = 0; c < 256; c++) {
+          const s0 = counts[c], s1 = counts[c + 1];
+          if (s0 === s1) continue;
+          const p = new Path2D();
+          for (let t = s0; t < s1; t++) { const i = b[t]; p.rect(X[i], Y[i], NW[i], NH[i]); }
+          ctx.fillStyle = this.colors[c]; ctx.fill(p);
+        }
+        let any = false; const sel = new Path2D();
+        for (let t = 0; t < k; t++) { const i = vis[t]; if (selected[i]) { any = true; sel.rect(X[i] - 3 / z, Y[i] - 3 / z, NW[i] + 6 / z, NH[i] + 6 / z); } }
+        if (any) { ctx.lineWidth = 2.5 / z; ctx.strokeStyle = SELECT; ctx.stroke(sel); }
+        this._marks(f); this._gestures(f);
+        return;
+      }
       const body = new Path2D();
       for (let t = 0; t < k; t++) { const i = vis[t]; body.rect(X[i], Y[i], NW[i], NH[i]); }
       if (features.shadows) { ctx.shadowColor = "rgba(20,30,60,.18)"; ctx.shadowBlur = 10 * z * dpr; ctx.shadowOffsetY = 3 * z * dpr; }
