@@ -414,7 +414,12 @@ export async function createEditorEngine(opts) {
   const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => { sizeDirty = true; clock.invalidate(); }) : null;
   if (ro) ro.observe(canvas);
 
-  function toggleOverlay(force) { return overlay ? overlay.toggle(force) : false; }
+  function toggleOverlay(force) {
+    if (!overlay) return false;
+    const shown = overlay.toggle(force);
+    emit("overlaychange", { shown });
+    return shown;
+  }
 
   function metrics() {
     const mem = performance.memory;
