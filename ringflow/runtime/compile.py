@@ -143,7 +143,7 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
             w.append(f"node {nid}: unknown timezone {cfg.get('timezone')!r}; using UTC")
             tz = ZoneInfo("UTC")
         holidays = frozenset(d for d in cfg.get("holidays") or [] if isinstance(d, str))
-        return (tz, _schedule(cfg.get("schedule")), holidays)
+        return (tz, _schedule(cfg.get("schedule")), holidays, {})  # the last: minute -> open memo
     if kind == SUBFLOW:
         return (str(cfg.get("flow_id") or ""),)
     return ()

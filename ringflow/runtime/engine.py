@@ -76,7 +76,9 @@ class _Run:
         """Top-level template names, built only when a template asks for them."""
         if name == "trigger":
             if self._trigger is None:
-                self._trigger = build_context(self.st.call, None, None)["trigger"]
+                c = self.st.call
+                self._trigger = {"call": {"CallSid": c[0], "From": c[1] if len(c) > 1 else "", "To": c[2] if len(c) > 2 else "",
+                                          "Direction": c[3] if len(c) > 3 else "", "AccountSid": c[4] if len(c) > 4 else ""}}
             return self._trigger
         if name == "flow":
             return {"variables": self.st.vars or {}, "data": {}}
@@ -253,7 +255,19 @@ def _matches(op: str, value: str, expected: str, rx: re.Pattern[str] | None) -> 
 
 
 def is_open(conf: tuple[Any, ...], now: float) -> bool:
-    tz, schedule, holidays = conf
+    """Open at ``now``? Memoised per minute in the node's own config (the answer only changes by the minute)."""
+    memo: dict[int, bool] = conf[3]
+    minute = int(now // 60)
+    hit = memo.get(minute)
+    if hit is None:
+        if len(memo) > 64:
+            memo.clear()
+        hit = memo[minute] = _is_open(conf, now)
+    return hit
+
+
+def _is_open(conf: tuple[Any, ...], now: float) -> bool:
+    tz, schedule, holidays = conf[:3]
     local = datetime.fromtimestamp(now, tz)
     if local.date().isoformat() in holidays:
         return False
