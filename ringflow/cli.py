@@ -241,12 +241,14 @@ def export(flow_id: int = typer.Argument(..., help="Flow id."),
                 sink.write(chunk)
             if not output:
                 sink.write(b"\n")
+            sink.flush()
+        except BrokenPipeError:  # `ringflow export 1 | head`: the reader left, which is fine
+            sys.stdout = None  # type: ignore[assignment]  # no second error at exit
+            raise typer.Exit(0) from None
         finally:
             if output:
                 sink.close()
-            else:
-                sink.flush()
-        store.close()
+            store.close()
     if output:
         err.print(f"[green]Exported[/green] flow {flow_id} to {escape(str(output))}")
 
