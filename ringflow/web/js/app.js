@@ -15,6 +15,10 @@ import { copyNodes, pasteNodes, autoLayout, neighbour, defaultConfig } from "./u
 import { renameFlow } from "./ui/rename.js";
 import { fixCardRoles } from "./ui/cardroles.js";
 
+// Start loading the engine at once, in parallel with the first API calls (time to ready).
+const engineModule = import("./engine/engine.js");
+engineModule.catch(() => {}); // reported where it is awaited
+
 const flowId = Number(decodeURIComponent(location.pathname.split("/").filter(Boolean).pop()));
 const ui = { engine: null, meta: null, types: [], byName: new Map(), problems: [], clip: null, pastes: 0, revision: null };
 
@@ -80,7 +84,7 @@ async function boot() {
 
   let engineMod;
   try {
-    engineMod = await import("./engine/engine.js");
+    engineMod = await engineModule;
   } catch (err) {
     setStatus("Editor unavailable", "error");
     return stageMessage(`The editor engine could not be loaded (${err.message}).`);
@@ -96,7 +100,7 @@ async function boot() {
   try {
     ui.engine = await engineMod.createEditorEngine({
       canvas: $("#canvas"), domLayer: $("#dom-layer"), overlayRoot: $("#overlay-root"), minimap: $("#minimap"),
-      flowId, config, nodeTypes: ui.types, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
+      flowId, config, nodeTypes: ui.types, meta: ui.meta, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
     });
   } catch (err) {
     setStatus("Editor unavailable", "error");
@@ -227,6 +231,7 @@ function wireEngine(props) {
     sessionStorage.setItem(CONFLICT_NOTE, JSON.stringify({ flowId, current, camera: e.camera }));
     location.reload();
   });
+  e.on("reloaded", ({ revision }) => { setRevision(revision); showSelection(props); revalidate(); });
   e.on("error", ({ message }) => { setStatus("Not saved", "error"); toast(message, "error"); });
   e.on("modechange", ({ mode, reason }) => {
     $("#mode").title = `Rendering mode: ${mode}`;
@@ -280,6 +285,7 @@ function wireTopBar() {
     e.toggleOverlay(on);
     ev.currentTarget.setAttribute("aria-pressed", String(on));
   });
+  e.on("overlaychange", ({ shown }) => $("#btn-monitor").setAttribute("aria-pressed", String(Boolean(shown))));
   const outline = createOutline($("#outline"), {
     flowId, typeTitle, nodeCount: () => e.state.count, onJump: jumpToId,
     viewRect: () => {

@@ -11,7 +11,7 @@ export class CardLayer {
   _make() {
     const doc = this.root.ownerDocument;
     const el = doc.createElement("div");
-    el.className = "rf-card"; el.setAttribute("role", "button"); el.tabIndex = 0;
+    el.className = "rf-card"; el.setAttribute("role", "group"); el.tabIndex = 0; // a group: it holds the port buttons
     const title = doc.createElement("div"); title.className = "rf-card-title";
     const dot = doc.createElement("span"); dot.className = "rf-type-dot"; dot.setAttribute("aria-hidden", "true");
     const type = doc.createElement("span"); type.className = "rf-type";

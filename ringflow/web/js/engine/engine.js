@@ -358,7 +358,11 @@ export async function createEditorEngine(opts) {
   async function reload() {
     if (!api) return;
     const c = cam;
-    try { adopt(await fetchSkeleton(api, flowId)); cam = c; undo.clear(); emit("reloaded", { revision }); clock.invalidate(); }
+    try {
+      const st = await fetchSkeleton(api, flowId);
+      details.cache.clear(); details.idKey.clear(); // labels and ids come again from the server's truth
+      adopt(st); cam = c; undo.clear(); emit("reloaded", { revision }); clock.invalidate(); scheduleDetails();
+    }
     catch (e) { emit("error", { status: e.status || 0, message: `reload failed: ${e.message}` }); }
   }
   function scheduleReload() { clearTimeout(reloadTimer); reloadTimer = setTimeout(reload, 150); }
