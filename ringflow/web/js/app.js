@@ -308,6 +308,8 @@ function wireTopBar() {
     onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
+  const followView = debounce(() => { if (!$("#outline").hidden && outline.followsView()) outline.load(); }, 400);
+  e.on("viewportchange", followView);
   $("#btn-history").addEventListener("click", () => { if (toggleDrawer("history")) history.load(); });
   $("#btn-test").addEventListener("click", () => toggleDrawer("testcall"));
   for (const d of ["outline", "history", "testcall"]) $(`#${d}`).addEventListener("close", () => toggleDrawer(d, false));

@@ -55,12 +55,12 @@ export function createOutline(root, deps) {
         const vp = await api(`/flows/${deps.flowId}/viewport${qs({ x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1, limit: 1000 })}`);
         nodes = vp.nodes || [];
         edges = vp.edges || [];
-        scope = " in view (zoom or pan, then refresh, to list others)";
+        scope = " in view (the list follows the canvas as you pan and zoom)";
       }
       render();
     } catch (err) {
       status.textContent = err.message;
     }
   }
-  return { load };
+  return { load, followsView: () => scope !== "" };
 }
