@@ -47,6 +47,15 @@ def _include_runtime(app: FastAPI) -> None:
     app.include_router(router)
 
 
+def _default_hub(settings: Settings) -> Hub:
+    """Redis when configured (several processes share live events), else in-process."""
+    if settings.redis_url:
+        from ringflow.api.redis_events import RedisHub
+
+        return RedisHub(settings.redis_url)
+    return EventHub()
+
+
 def _enable_access_log() -> None:
     """JSON access lines on stderr by default; a host that configured logging keeps its own handlers."""
     access = logging.getLogger("ringflow.access")
@@ -74,7 +83,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app = FastAPI(title="Ringflow", version="1.0", description=DESCRIPTION, openapi_url="/openapi.json", docs_url="/docs",
                   redoc_url=None)
     metrics = Metrics()
-    hub = events or EventHub()
+    hub = events or _default_hub(settings)
     app.state.settings = settings
     app.state.store = store
     app.state.events = hub

@@ -28,7 +28,7 @@ class Subscription:
     """One listener: where it is in the flow's ring, and how to wake it."""
 
     flow_key: Hashable
-    last_seq: int
+    last: Any  # the hub's position: an int sequence here, a stream id in a Redis hub
     loop: asyncio.AbstractEventLoop
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -43,13 +43,14 @@ class Batch:
 
 
 class Hub(Protocol):
-    epoch: str
+    """What the API needs of a hub; ``read`` is called on the event loop and must be quick."""
 
     def publish(self, flow_key: Hashable, event: dict[str, Any]) -> str: ...
     def subscribe(self, flow_key: Hashable, last_event_id: str | None = None) -> Subscription: ...
     def unsubscribe(self, sub: Subscription) -> None: ...
     def read(self, sub: Subscription) -> Batch: ...
     def stream_count(self) -> int: ...
+    def position(self, sub: Subscription) -> str: ...  # the event id a client resumes from
 
 
 class _FlowRing:
@@ -87,6 +88,9 @@ class EventHub:
 
     def event_id(self, seq: int) -> str:
         return f"{self.epoch}-{seq}"
+
+    def position(self, sub: Subscription) -> str:
+        return self.event_id(sub.last)
 
     def publish(self, flow_key: Hashable, event: dict[str, Any]) -> str:
         """Append ``event`` (a JSON-able dict with a ``type``) to the flow's ring and wake listeners."""
@@ -133,14 +137,14 @@ class EventHub:
         with self._lock:
             fr = self._flow(sub.flow_key)
             sub.wake.clear()
-            if sub.last_seq < fr.floor:  # what it missed has left the ring, or predates this process
-                sub.last_seq = self._seq
+            if sub.last < fr.floor:  # what it missed has left the ring, or predates this process
+                sub.last = self._seq
                 return Batch([], self.event_id(self._seq), reload=True)
-            events = [ev for seq, ev in fr.ring if seq > sub.last_seq]
+            events = [ev for seq, ev in fr.ring if seq > sub.last]
             if not events:
                 return Batch([], None)
-            sub.last_seq = fr.ring[-1][0]
-            return Batch(events, self.event_id(sub.last_seq))
+            sub.last = fr.ring[-1][0]
+            return Batch(events, self.event_id(sub.last))
 
     def stream_count(self) -> int:
         with self._lock:

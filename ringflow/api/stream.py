@@ -46,7 +46,7 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
         loop = asyncio.get_running_loop()
         ends = loop.time() + lifetime
         try:
-            yield f"retry: 2000\nid: {hub.epoch}-{sub.last_seq}\nevent: hello\ndata: {{\"revision\": {meta.revision}}}\n\n".encode() \
+            yield f"retry: 2000\nid: {hub.position(sub)}\nevent: hello\ndata: {{\"revision\": {meta.revision}}}\n\n".encode() \
                 if not last else b"retry: 2000\n: resumed\n\n"
             while loop.time() < ends:
                 try:
