@@ -137,7 +137,7 @@ def _gather_in(p: Props) -> tuple[str, Config]:
 
 
 def _split_in(p: Props) -> tuple[str, Config]:
-    return "split", {"input": p.get("input") or "", "cases": []}
+    return "split", {"input": p.get("input") or "", "cases": [], "ignore_case": True}  # Studio ignores case and spaces
 
 
 def _set_in(p: Props) -> tuple[str, Config]:

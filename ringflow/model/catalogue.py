@@ -171,6 +171,8 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         (
             _t("input", "The value to test; usually a template.", required=True),
             Field("cases", "cases", "Cases tried in order; one outlet each.", default=[]),
+            Field("ignore_case", "boolean", "Compare without regard to letter case or surrounding spaces, as Twilio Studio does.",
+                  default=False),
         ),
         outlets=("no_match",),
         dynamic_outlets=_split_outlets,
