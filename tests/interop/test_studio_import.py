@@ -79,6 +79,7 @@ def test_split_keeps_condition_order_and_maps_no_match():
     split = _node(doc, "check_value")
     cases = split["config"]["cases"]
     assert [c["op"] for c in cases] == [COND_OPS[t] for t in COND_OPS]
+    assert split["config"]["ignore_case"] is True  # Studio: "conditions are not case-sensitive"
     assert cases[0] == {"name": "If value equal_to gold", "op": "equals", "value": "gold"}
     assert cases[-1]["value"] == "2026-12-24"  # Studio's US date, as the ISO date the op reads
     edges = _edges(doc, "check_value")
