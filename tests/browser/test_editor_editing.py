@@ -135,6 +135,7 @@ def test_search_jumps_to_a_far_node(page: Page, server: Server, api_key: str) ->
     page.keyboard.press("Control+f")
     page.keyboard.type("lost and")
     expect(page.get_by_role("option", name="Lost and found")).to_be_visible()
+    shot(page, "editor-search")
     page.keyboard.press("Enter")
     expect(card(page, "Lost and found")).to_be_visible()
     expect(page.locator("#prop-label")).to_have_value("Lost and found")

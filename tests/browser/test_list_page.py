@@ -90,3 +90,19 @@ def test_sign_out_returns_to_sign_in(page: Page, server: Server, api_key: str) -
     expect(page.get_by_label("API key")).to_be_visible()
     page.reload()
     expect(page.get_by_label("API key")).to_be_visible()
+
+
+def test_list_page_fits_a_phone(browser, server: Server, api_key: str) -> None:  # noqa: ANN001
+    from tests.browser.conftest import new_context
+
+    server.flow(api_key, menu_flow("A flow with a rather long name for a small screen"))
+    ctx = new_context(browser, server, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = ctx.new_page()
+        sign_in(page, api_key)
+        expect(page.locator("#flow-rows tr")).to_have_count(1)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        expect(page.get_by_role("button", name="Create flow")).to_be_visible()
+        shot(page, "phone-list")
+    finally:
+        ctx.close()
