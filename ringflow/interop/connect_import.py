@@ -19,6 +19,7 @@ from ringflow.model.document import FlowDocument, normalize
 
 _PATH_RE = re.compile(r"\$\.(Attributes|CustomerEndpoint\.Address|SystemEndpoint\.Address|StoredCustomerInput|Name)(?:\.([A-Za-z_][\w]*))?")
 _DIGIT_RE = re.compile(r"^[0-9*#]$")
+_SPEAK_RE = re.compile(r"<speak>(.*)</speak>", re.S)
 COMPARE_OPS = {"Equals": "equals", "NumberGreaterThan": "greater_than", "NumberLessThan": "less_than",
                "TextContains": "contains", "TextStartsWith": "starts_with"}
 NATIVE_ACTIONS = ("MessageParticipant", "GetParticipantInput", "Compare", "UpdateContactAttributes", "CheckHoursOfOperation",
@@ -45,6 +46,13 @@ class _Ctx:
             return {"CustomerEndpoint.Address": "{{trigger.call.From}}", "SystemEndpoint.Address": "{{trigger.call.To}}"}.get(root, m.group(0))
 
         return _PATH_RE.sub(sub, text)
+
+
+def _unwrap_speak(ssml: Any) -> Any:
+    """TwiML's <Say> takes SSML tags but not the <speak> root Connect wraps them in."""
+    if isinstance(ssml, str) and (m := _SPEAK_RE.fullmatch(ssml.strip())):
+        return m.group(1)
+    return ssml
 
 
 def _seconds(value: Any, low: int, high: int) -> int | None:
@@ -89,9 +97,9 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
         raise InteropError("must be an object", aid, "Parameters", noun="action")
     nxt, conds, errors = _transitions(action, aid)
     if atype == "MessageParticipant" and ("Text" in p or "SSML" in p):
-        return "say", {"text": ctx.liquid(p.get("Text", p.get("SSML")))}, [("next", nxt)]
+        return "say", {"text": ctx.liquid(p["Text"] if "Text" in p else _unwrap_speak(p["SSML"]))}, [("next", nxt)]
     if atype == "GetParticipantInput":
-        prompt = ctx.liquid(p.get("Text", p.get("SSML", "")))
+        prompt = ctx.liquid(p["Text"] if "Text" in p else _unwrap_speak(p.get("SSML", "")))
         timeout = _seconds(p.get("InputTimeLimitSeconds", 5), 1, 60) or 5
         if str(p.get("StoreInput", "False")).lower() == "true":
             dtmf = p.get("DTMFConfiguration") or {}

@@ -166,3 +166,18 @@ def test_older_export_shapes_run_audio_prompts_digit_strings_and_repeated_names(
     east = copy.copy(call).send("digits", "10001")
     assert east.actions == [("say", "East coast.", "alice", "en-US", 2), ("hangup", "")]  # Neural voice: Ringflow's default
     assert copy.copy(call).send("digits", "94103").ended  # the regex branch has no next: the call ends
+
+
+def test_connect_hours_closed_branch_speaks_ssml_without_its_speak_root():
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc).timestamp()
+    call = Call(to_ringflow(load("connect/support_line.json")), now=saturday)
+    assert call.said == ["Welcome to Acme. You are calling from +15551230000.", "We are closed."] and call.ended
+
+
+def test_connect_compare_ends_with_and_number_branches():
+    doc = to_ringflow(load("connect/support_line.json"))
+    for tier, outlet in (("gold", "1: Equals gold"), ("member.vip", "6: TextEndsWith \\.vip$"), ("95", "4: NumberGreaterThan 90"),
+                         ("silver", "2: TextStartsWith sil"), ("50", "no_match")):
+        call = Call(doc, {"tier": tier}).send("digits", "1")
+        taken = [o for i, o in call.step.trail if call.cf.ids[i] == "tier"]
+        assert taken == [outlet], tier
