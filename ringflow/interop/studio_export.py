@@ -295,6 +295,15 @@ class _Exporter:
         return top
 
 
+MAX_STATES = 1000
+"""Studio's flow definition schema allows at most this many states (``states`` maxItems)."""
+
+
 def ringflow_to_studio(doc: FlowDocument) -> dict[str, Any]:
-    """A Studio flow definition for any (normalized) Ringflow document."""
+    """A Studio flow definition for any (normalized) Ringflow document Studio can hold."""
+    nodes = doc.get("nodes", [])
+    needed = 1 + sum(2 if n["type"] == "menu" else 0 if n["type"] == "hangup" else 1 for n in nodes)
+    if needed > MAX_STATES:
+        raise InteropError(f"Twilio Studio holds at most {MAX_STATES:,} widgets per flow; this flow would need {needed:,}",
+                           None, "nodes")
     return _Exporter(doc).definition()

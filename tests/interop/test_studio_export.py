@@ -161,3 +161,10 @@ def test_a_definition_without_trigger_starts_at_its_initial_state():
     out = to_studio(doc)
     check_studio_shape(out)
     assert _next(_state(out, out["initial_state"]), "incomingCall") == "main_menu"
+
+
+def test_a_flow_too_big_for_studio_is_refused_with_the_numbers():
+    from ringflow.interop import InteropError
+
+    with pytest.raises(InteropError, match="at most 1,000 widgets"):
+        to_studio(generate_flow(1500))
