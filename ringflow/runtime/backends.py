@@ -22,7 +22,7 @@ class BackendUnavailable(RuntimeError):
 
 class StateBackend(Protocol):
     async def get(self, sid: str, expect_step: int | None = None) -> CallState | None: ...
-    async def put(self, state: CallState, expect_step: int | None) -> bool: ...
+    async def put(self, state: CallState, expect_step: int | None, log: Any = None) -> bool: ...
     async def delete(self, sid: str) -> None: ...
     async def count(self) -> int: ...
 
@@ -58,7 +58,7 @@ class MemoryBackend:
             self._file(sid, state.deadline)
         return True
 
-    async def put(self, state: CallState, expect_step: int | None) -> bool:
+    async def put(self, state: CallState, expect_step: int | None, log: Any = None) -> bool:
         return self.put_nowait(state, expect_step)
 
     async def delete(self, sid: str) -> None:
@@ -104,9 +104,25 @@ if ARGV[1] == '' then
 elseif cur ~= ARGV[1] then
   return 0
 end
+local nch = tonumber(ARGV[4])
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'n', ARGV[2], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'n', ARGV[2], unpack(ARGV, 5, 4 + nch))
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+if #KEYS > 1 then
+  local i = 5 + nch
+  local hist_ttl, max_entries, nmeta = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  i = i + 3
+  if nmeta > 0 then
+    redis.call('HSET', KEYS[2], unpack(ARGV, i, i + nmeta - 1))
+    redis.call('EXPIRE', KEYS[2], hist_ttl)
+  end
+  i = i + nmeta
+  if #ARGV >= i then
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, i, #ARGV))
+    redis.call('LTRIM', KEYS[3], -max_entries, -1)
+    redis.call('EXPIRE', KEYS[3], hist_ttl)
+  end
+end
 return 1
 """
 CHUNK = 60
@@ -206,9 +222,17 @@ class RedisBackend:
         blob = join_blob(await self._do(self.client.hgetall(state_key(sid, self.prefix))))
         return decode_state(blob, sid) if blob else None
 
-    async def put(self, state: CallState, expect_step: int | None) -> bool:
-        args = ["" if expect_step is None else str(expect_step), str(state.step), self.ttl, *split_blob(encode_state(state))]
-        ok = bool(await self._do(self._cas(keys=[state_key(state.call[0], self.prefix)], args=args)))
+    accepts_log = True
+
+    async def put(self, state: CallState, expect_step: int | None, log: Any = None) -> bool:
+        """Compare-and-set; ``log`` (an InlineLog) is the call's history written in the same script."""
+        chunks = split_blob(encode_state(state))
+        args: list[Any] = ["" if expect_step is None else str(expect_step), str(state.step), self.ttl, len(chunks), *chunks]
+        keys = [state_key(state.call[0], self.prefix)]
+        if log is not None:
+            keys += [log.meta_key, log.log_key]
+            args += [log.ttl, log.max_entries, len(log.meta), *log.meta, *log.items]
+        ok = bool(await self._do(self._cas(keys=keys, args=args)))
         if ok:
             self._remember(state)
         else:

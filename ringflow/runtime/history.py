@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections import OrderedDict, deque
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
@@ -84,6 +85,16 @@ class MemoryHistory:
         return [_summary(r) for r in items], nxt
 
 
+@dataclass(frozen=True, slots=True)
+class InlineLog:
+    meta_key: str
+    log_key: str
+    meta: list[Any]  # field, value, field, value...
+    items: list[bytes]
+    ttl: int
+    max_entries: int
+
+
 class RedisHistory:
     """The same records in Redis, so any process can answer for any call."""
 
@@ -100,6 +111,26 @@ class RedisHistory:
 
     def _flow(self, customer_id: int, flow_id: int) -> str:
         return f"{self.prefix}:calls:{customer_id}:{flow_id}"
+
+    def inline_log(self, sid: str, begin: tuple[int, int, int, bool] | None, entries: list[tuple[str, str, str]],
+                   node_id: str | None, ended: bool, now: float) -> "InlineLog":
+        """The same writes as begin/add, as arguments for the state backend's compare-and-set
+        script: the history then changes in the same atomic step as the call, in one round trip."""
+        meta: list[Any] = ["n", node_id or ""]
+        if begin is not None:
+            c, f, r, t = begin
+            meta += ["c", c, "f", f, "r", r, "t", int(t), "s", now, "e", 0]
+        if ended:
+            meta += ["e", 1]
+        items = [orjson.dumps([n, o, e, round(now, 3)]) for n, o, e in entries]
+        return InlineLog(self._meta(sid), self._log(sid), meta, items, self.ttl, self.max_entries)
+
+    async def index(self, sid: str, customer_id: int, flow_id: int, now: float) -> None:
+        """List the call under its flow (another key, so another cluster slot: a separate command)."""
+        async with self.client.pipeline(transaction=False) as p:
+            p.zadd(self._flow(customer_id, flow_id), {sid: now})
+            p.zremrangebyrank(self._flow(customer_id, flow_id), 0, -self.max_calls - 1)
+            await p.execute()
 
     async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None:
         meta = {"c": customer_id, "f": flow_id, "r": revision, "t": int(test), "s": now, "e": 0, "n": ""}

@@ -66,6 +66,8 @@ class Runtime:
         self.clock, self.ttl = clock, ttl
         self._deadlines: dict[int, int] = {}
         self.background_history = background_history
+        # Redis state + Redis history: the history rides in the state's compare-and-set script
+        self._inline_log = getattr(history, "inline_log", None) if getattr(backend, "accepts_log", False) else None
         self._pending: set[asyncio.Task[None]] = set()
 
     # --- the three webhook entry points ------------------------------------------------------
@@ -80,10 +82,15 @@ class Runtime:
         out = await self._drive(cf, st, ("start",), now)
         out.state.step = 1
         self._finish(out, now)
-        if not await self.backend.put(out.state, None):  # the provider retried the first webhook
+        rev = cf.key[2]  # type: ignore[index]
+        log = self._inline_call(call[0], (customer_id, flow_id, rev, test), out, "start", now) if self._inline_log else None
+        if not await self.backend.put(out.state, None, log):  # the provider retried the first webhook
             return await self._replay(call[0]) or out
-        begin = self.history.begin(call[0], customer_id, flow_id, cf.key[2], test, now)  # type: ignore[index]
-        await self._later(begin, self._record(out, None, "start", now))
+        self._count(out, None)
+        if log is not None:
+            await self._later(self.history.index(call[0], customer_id, flow_id, now))  # type: ignore[attr-defined]
+        else:
+            await self._later(self.history.begin(call[0], customer_id, flow_id, rev, test, now), self._record(out, "start", now))
         return out
 
     async def step_call(self, sid: str, n: int, event: tuple[Any, ...]) -> Outcome | None:
@@ -101,9 +108,12 @@ class Runtime:
         out = await self._drive(cf, st, event, now)
         out.state.step = st.step + 1
         self._finish(out, now)
-        if not await self.backend.put(out.state, st.step):  # a concurrent retry (or another process) won
+        log = self._inline_call(sid, None, out, event[0], now) if self._inline_log else None
+        if not await self.backend.put(out.state, st.step, log):  # a concurrent retry (or another process) won
             return await self._replay(sid)
-        await self._later(self._record(out, left, event[0], now))
+        self._count(out, left)
+        if log is None:
+            await self._later(self._record(out, event[0], now))
         return out
 
     async def end_call(self, sid: str) -> bool:
@@ -157,9 +167,17 @@ class Runtime:
         if len(self._deadlines) > 4096:
             self._deadlines.clear()
 
-    async def _record(self, out: Outcome, left: str | None, event: str, now: float) -> None:
-        entries = [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
-        await self.history.add(out.state.call[0], entries, out.node_id, out.ended, now)
+    @staticmethod
+    def _entries(out: Outcome, event: str) -> list[tuple[str, str, str]]:
+        return [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
+
+    def _inline_call(self, sid: str, begin: Any, out: Outcome, event: str, now: float) -> Any:
+        return self._inline_log(sid, begin, self._entries(out, event), out.node_id, out.ended, now)  # type: ignore[misc]
+
+    async def _record(self, out: Outcome, event: str, now: float) -> None:
+        await self.history.add(out.state.call[0], self._entries(out, event), out.node_id, out.ended, now)
+
+    def _count(self, out: Outcome, left: str | None) -> None:
         if self.counts is not None:
             self.counts.record(out.flow.key[1], left, out.node_id, out.trail)  # type: ignore[index]
 
