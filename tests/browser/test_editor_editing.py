@@ -68,6 +68,9 @@ def test_add_from_palette_then_edit_label_undo_and_redo(page: Page, server: Serv
     page.keyboard.press("Control+Shift+z")
     expect(card(page, "Reception menu")).to_be_visible()
     eventually(lambda: node(document(server, api_key, flow["id"]), "menu")["label"] == "Reception menu", what="redo saved")
+    page.get_by_role("toolbar", name="Canvas tools").get_by_role("button", name="Undo").click()  # the buttons do the same
+    expect(card(page, "Main menu")).to_be_visible()
+    expect(page.get_by_role("button", name="Redo")).to_be_enabled()
 
 
 def test_config_fields_are_generated_and_server_problems_show_inline(page: Page, server: Server, api_key: str, flow: dict) -> None:

@@ -41,3 +41,30 @@ def test_a_test_call_walks_the_menu_and_highlights_the_path(page: Page, server: 
     expect(panel).to_contain_text("The call has ended.")
     expect(page.get_by_role("button", name="Press 1")).to_be_disabled()
     expect(card(page, "Support")).to_contain_class("rf-hl-path")
+
+
+def test_speech_and_silence_on_the_draft(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, {
+        "name": "Speech line", "start": "ask",
+        "nodes": [
+            {"id": "ask", "type": "gather", "x": 0, "y": 0, "label": "Ask", "config": {"prompt": "How can we help?", "input": "speech"}},
+            {"id": "thanks", "type": "say", "x": -150, "y": 160, "label": "Thanks", "config": {"text": "Thanks, one moment."}},
+            {"id": "again", "type": "say", "x": 150, "y": 160, "label": "Again", "config": {"text": "Sorry, I did not hear you."}},
+        ],
+        "edges": [{"source": "ask", "outlet": "speech", "target": "thanks"}, {"source": "ask", "outlet": "timeout", "target": "again"},
+                  {"source": "again", "outlet": "next", "target": "ask"}],
+    })
+    open_editor(page, api_key, flow["id"])
+    page.get_by_role("button", name="Test call").click()
+    page.get_by_label("Run the draft (not the published revision)").check()
+    page.get_by_role("button", name="Start test call").click()
+    transcript = page.get_by_role("list", name="What the caller hears")
+    expect(transcript).to_contain_text("How can we help?")
+    page.get_by_role("button", name="Stay silent").click()
+    expect(transcript).to_contain_text("Caller: stayed silent")
+    expect(transcript).to_contain_text("Sorry, I did not hear you.")
+    page.get_by_label("Caller speech").fill("billing please")
+    page.get_by_role("button", name="Say", exact=True).click()
+    expect(transcript).to_contain_text("Caller: said “billing please”")
+    expect(transcript).to_contain_text("Thanks, one moment.")
+    expect(page.locator("#testcall")).to_contain_text("The call has ended.")
