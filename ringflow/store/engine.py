@@ -61,7 +61,7 @@ def check_rtree() -> None:
                          "(ENABLE_RTREE), which Ringflow's spatial index needs; use a Python whose sqlite3 has it, or PostgreSQL")
 
 
-def _sqlite_engine(url: str, pool_size: int, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, pool_size: int, immediate: bool, cache_kib: int) -> Engine:
     engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60,
                            connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -73,7 +73,7 @@ def _sqlite_engine(url: str, pool_size: int, immediate: bool) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")  # durable against process crashes in WAL mode
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute(f"PRAGMA cache_size=-{cache_kib}")  # a big import's indexes stay in memory, not spilled mid-transaction
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -91,8 +91,8 @@ def open_engines(url: str) -> Engines:
         if not database or database == ":memory:":
             raise StoreError("use a file for SQLite (sqlite:///path.db): readers and the writer share it")
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        write = _sqlite_engine(url, 1, immediate=True)
-        read = _sqlite_engine(url, 8, immediate=False)
+        write = _sqlite_engine(url, 1, immediate=True, cache_kib=262_144)
+        read = _sqlite_engine(url, 8, immediate=False, cache_kib=65_536)
         return Engines("sqlite", read, write, threading.Lock())
     engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     return Engines("postgresql", engine, engine, threading.Lock())
