@@ -124,3 +124,15 @@ test("sliced adjacency build equals the one-shot build and yields between slices
   assert.deepEqual([...t.adjacency().start], [...whole.start]);
   assert.deepEqual([...t.adjacency().ilist], [...whole.ilist]);
 });
+
+test("moves keep the adjacency; adding or removing an edge stales it", () => {
+  const s = gridFlow(3);
+  s.addEdge(0, 0, 1);
+  const a = s.adjacency();
+  s.moveNode(0, 50, 50);
+  assert.ok(s.adjacencyReady());
+  assert.equal(s.adjacency(), a, "no rebuild for a move");
+  s.addEdge(1, 0, 2);
+  assert.ok(!s.adjacencyReady());
+  assert.equal(s.adjacency().start[2] - s.adjacency().start[1], 1);
+});

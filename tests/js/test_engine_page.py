@@ -129,7 +129,7 @@ def test_wheel_zooms_at_the_cursor_through_every_level_of_detail(browser, base: 
 def test_shift_drag_box_selects(browser, base: str) -> None:
     page = open_dev(browser, base, "n=200&zoom=0.5")
     page.keyboard.down("Shift")
-    page.mouse.move(5, 5)
+    page.mouse.move(3, 60)
     page.mouse.down()
     page.mouse.move(1270, 790, steps=6)
     page.mouse.up()

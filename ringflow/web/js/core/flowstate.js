@@ -22,7 +22,8 @@ export class FlowState {
     this.sorted = 0; // slots [0, sorted) have strictly ascending keys: binary search
     this.extra = new Map(); // key -> index for slots added out of order
     this.revision = 0; this.start = -1; this.bounds = [0, 0, 0, 0];
-    this.version = 0; // bumped on every mutation: caches (adjacency, raster) compare it
+    this.version = 0; // bumped on every mutation: caches (raster, minimap) compare it
+    this.topo = 0; // bumped when nodes or edges come or go (not on moves): the adjacency compares it
     this._adj = null; this._adjVersion = -1;
   }
 
@@ -58,7 +59,7 @@ export class FlowState {
     if (key && this.sorted === i && (i === 0 || this.keys[i - 1] < key)) this.sorted = n;
     else if (key) this.extra.set(key, i);
     this._extend(i);
-    this.version++;
+    this.version++; this.topo++;
     return i;
   }
 
@@ -68,7 +69,7 @@ export class FlowState {
     if (!this.alive(i)) return;
     this.type[i] = DELETED; this.live--;
     for (let j = this.ecount - 1; j >= 0; j--) if (this.esrc[j] === i || this.edst[j] === i) this.removeEdge(j);
-    this.version++;
+    this.version++; this.topo++;
   }
 
   moveNode(i, x, y) { this.x[i] = x; this.y[i] = y; this._extend(i); this.version++; }
@@ -76,7 +77,7 @@ export class FlowState {
   addEdge(src, outlet, dst) {
     const j = this.ecount, n = j + 1;
     this.esrc = grow(this.esrc, n); this.edst = grow(this.edst, n); this.eout = grow(this.eout, n);
-    this.esrc[j] = src; this.edst[j] = dst; this.eout[j] = outlet; this.ecount = n; this.version++;
+    this.esrc[j] = src; this.edst[j] = dst; this.eout[j] = outlet; this.ecount = n; this.version++; this.topo++;
     return j;
   }
 
@@ -88,7 +89,7 @@ export class FlowState {
   removeEdge(j) {
     const last = --this.ecount;
     if (j !== last) { this.esrc[j] = this.esrc[last]; this.edst[j] = this.edst[last]; this.eout[j] = this.eout[last]; }
-    this.version++;
+    this.version++; this.topo++;
   }
 
   _extend(i) {
@@ -100,14 +101,17 @@ export class FlowState {
 
   /** Out- and in-edges per node, CSR (start[i]..start[i+1] in list), rebuilt lazily after edits. */
   adjacency() {
-    if (this._adj && this._adjVersion === this.version) return this._adj;
+    if (this.adjacencyReady()) return this._adj;
     for (const _ of this.adjacencySteps(Infinity));
     return this._adj;
   }
 
+  /** Is the adjacency current (moves do not stale it; adds and removals do)? */
+  adjacencyReady() { return !!this._adj && this._adjVersion === this.topo; }
+
   /** The same build in slices of `chunk` edges or nodes (a 500,000-node flow must not block a frame). */
   *adjacencySteps(chunk = 200000) {
-    const n = this.count, e = this.ecount, version = this.version;
+    const n = this.count, e = this.ecount, version = this.topo;
     const parts = [];
     for (const ends of [this.esrc, this.edst]) {
       const start = new Uint32Array(n + 1), list = new Uint32Array(e);
@@ -118,7 +122,7 @@ export class FlowState {
       for (let j0 = 0; j0 < e; j0 += chunk) { const j1 = Math.min(e, j0 + chunk); for (let j = j0; j < j1; j++) list[fill[ends[j]]++] = j; if (j1 < e) yield; }
       parts.push(start, list);
     }
-    if (this.version !== version) return; // edited meanwhile: the next adjacency() call rebuilds
+    if (this.topo !== version) return; // edited meanwhile: the next adjacency() call rebuilds
     this._adj = { start: parts[0], list: parts[1], istart: parts[2], ilist: parts[3] }; this._adjVersion = version;
   }
 

@@ -65,7 +65,7 @@ export async function createEditorEngine(opts) {
   let forced = opts.mode || config.RINGFLOW_PERFORMANCE_MODE || "auto", mode = "beauty", modeReason = "auto";
   let lastDrawn = 0, lastLod = "near", box = null, link = null, ready = false, destroyed = false;
   let detailTimer = 0, lastVpEmit = null, minimapAt = 0, remoteBatch = [], revision = 0, sub = null, reloadTimer = 0;
-  let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0;
+  let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0, pendingOutlets = [];
 
   // ---- geometry helpers -------------------------------------------------------------------
   const typeOf = (i) => typeByCode[state.type[i]];
@@ -136,7 +136,9 @@ export async function createEditorEngine(opts) {
     stats.tick(t);
     if (building) {
       const t0 = performance.now();
-      while (building && performance.now() - t0 < 6) { if (building.next().done) { building = null; clock.invalidate(); } }
+      while (building && performance.now() - t0 < 6) {
+        if (building.next().done) { building = null; clock.invalidate(); if (pendingOutlets.length) { const p = pendingOutlets; pendingOutlets = []; fixOutlets(p); } }
+      }
     }
     if (remoteBatch.length) { const batch = remoteBatch; remoteBatch = []; for (const cs of batch) applyChanges(cs, { origin: "remote" }); }
     return !!building;
@@ -219,6 +221,7 @@ export async function createEditorEngine(opts) {
   /** The skeleton cannot name menu/split outlets (255); /viewport edges can: fill them in. */
   function fixOutlets(edges) {
     if (!edges || !edges.length) return;
+    if (building) { pendingOutlets.push(...edges); return; } // adjacency is still being built in slices
     let changed = false;
     const adj = state.adjacency();
     for (const e of edges) {

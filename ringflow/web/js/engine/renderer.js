@@ -50,7 +50,13 @@ export class Renderer {
 
   /** Call fn(j) once per edge touching a visible node. */
   _eachEdge(state, vis, k, fn) {
-    const adj = state.adjacency(), s = this._markVisible(state, vis, k), mark = this.mark, src = state.esrc;
+    const s = this._markVisible(state, vis, k), mark = this.mark, src = state.esrc;
+    if (!state.adjacencyReady() && state.ecount > 100000) { // still being built in slices: one linear pass
+      const dst = state.edst;
+      for (let j = 0; j < state.ecount; j++) if (mark[src[j]] === s || mark[dst[j]] === s) fn(j);
+      return;
+    }
+    const adj = state.adjacency();
     for (let t = 0; t < k; t++) {
       const i = vis[t];
       for (let p = adj.start[i], e = adj.start[i + 1]; p < e; p++) fn(adj.list[p]);
