@@ -21,7 +21,9 @@ from typing import Any, Iterator
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=8_000)  # the machine is shared: allow for a busy moment, never sleep
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
