@@ -20,8 +20,6 @@ _NODES_AFTER = (f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.flow_id = ? AN
 _GEOMETRY_AFTER = ("SELECT n.key, n.node_id, n.type, n.x, n.y, n.w, n.h FROM flow_nodes n "
                    "WHERE n.flow_id = ? AND n.customer_id = ? AND n.key > ? ORDER BY n.key LIMIT ?")
 _EDGES_AFTER = "SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND id > ? ORDER BY id LIMIT ?"
-_EDGES_TOUCHING = text("SELECT id, source, outlet, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source IN :ids "
-                       "UNION SELECT id, source, outlet, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND target IN :ids").bindparams(bindparam("ids", expanding=True))
 _NODES_BY_ID = text(f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.customer_id = :c AND n.flow_id = :f AND n.node_id IN :ids"
                     ).bindparams(bindparam("ids", expanding=True))
 # no ORDER BY in these: it would steer SQLite onto the (flow_id, id) index; callers sort
@@ -109,13 +107,14 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
 
 
 _TOUCHING = {
-    # one parameter for the whole id list (a JSON array / a PostgreSQL array): no SQL text per list size
+    # one parameter for the whole id list (a JSON array / a PostgreSQL array): no SQL text per list size;
+    # UNION ALL because the caller de-duplicates by edge id anyway
     "sqlite": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
-               "AND source IN (SELECT value FROM json_each(?)) UNION "
+               "AND source IN (SELECT value FROM json_each(?)) UNION ALL "
                "SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
                "AND target IN (SELECT value FROM json_each(?))"),
     "postgresql": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND source = ANY(?) "
-                   "UNION SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND target = ANY(?)"),
+                   "UNION ALL SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND target = ANY(?)"),
 }
 
 
