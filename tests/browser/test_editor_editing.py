@@ -155,3 +155,14 @@ def test_rename_the_flow(page: Page, server: Server, api_key: str, flow: dict) -
     page.locator("#prop-label").fill("After rename")
     page.locator("#prop-label").press("Tab")
     eventually(lambda: node(document(server, api_key, flow["id"]), "menu")["label"] == "After rename", what="edit after rename")
+
+
+def test_drag_from_palette_drops_at_the_pointer(page: Page, server: Server, api_key: str, flow: dict) -> None:
+    open_editor(page, api_key, flow["id"])
+    x, y = empty_point(page)
+    box = stage_box(page)
+    page.get_by_role("button", name="Add Record", exact=True).drag_to(page.locator("#stage"), target_position={"x": x - box["x"], "y": y - box["y"]})
+    expect(page.locator("#prop-label")).to_have_value("Record")
+    world = page.evaluate("([x, y]) => window.ringflow.engine.screenToWorld(x, y)", [x - box["x"], y - box["y"]])
+    added = eventually(lambda: [n for n in document(server, api_key, flow["id"])["nodes"] if n["type"] == "record"], what="record saved")
+    assert abs(added[0]["x"] + 100 - world["x"]) < 5 and abs(added[0]["y"] + 36 - world["y"]) < 5  # centred on the drop
