@@ -46,7 +46,13 @@ export class DetailStore {
     if (node.id !== undefined) this.idKey.set(node.id, node.key);
   }
 
-  get(key) { return this.cache.peek(key) || (this.fake ? this.fake(key) : undefined); }
+  get(key) {
+    const d = this.cache.peek(key);
+    if (d || !this.fake) return d;
+    const f = this.fake(key);
+    if (f) this.idKey.set(f.id, key);
+    return f;
+  }
   touch(key) { return this.cache.get(key); }
 
   /** Fetch details for a world rectangle; resolves to the nodes, or null when superseded. */
