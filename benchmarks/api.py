@@ -59,8 +59,10 @@ class Server:
     def __init__(self, url: str):
         self.port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        # the access log goes to stderr: a file, never an unread pipe (a full pipe would stall the server)
+        self.log = tempfile.NamedTemporaryFile(prefix="ringflow-bench-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([sys.executable, "-c", SERVE, url, str(self.port)], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -70,7 +72,7 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start: " + self.proc.stderr.read().decode()[-2000:] if self.proc.stderr else "")
+        raise RuntimeError("server did not start: " + Path(self.log.name).read_text()[-2000:])
 
     def conn(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
@@ -78,6 +80,8 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=20)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 def get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> tuple[int, float, float, bytes]:
