@@ -11,10 +11,35 @@ from typing import Iterable, Sequence
 import orjson
 from sqlalchemy import Connection
 
-from ringflow.model.document import EdgeDict, NodeDict
+from ringflow.model.document import DocumentError, EdgeDict, FlowDocument, NodeDict, Problem
 
 NODE_INSERT_COLUMNS = "customer_id, flow_id, node_id, type, x, y, w, h, label, config"
 EDGE_INSERT_COLUMNS = "customer_id, flow_id, source, outlet, target"
+
+
+def _nul(node_id: str | None, field: str) -> Problem:
+    return Problem("error", "bad_text", f"{field} contains a NUL character, which cannot be stored", node_id, field)
+
+
+def nul_problems(doc: FlowDocument) -> list[Problem]:
+    """Text PostgreSQL cannot hold (NUL), refused on both backends alike. Config is stored as
+    JSON, where NUL is escaped, so only the plain text columns need the check."""
+    found: list[Problem] = []
+    if "\x00" in doc.get("name", ""):
+        found.append(_nul(None, "name"))
+    for n in doc.get("nodes", []):
+        for field in ("label", "type"):
+            if "\x00" in (n.get(field) or ""):  # type: ignore[operator]
+                found.append(_nul(n["id"], field))
+    for e in doc.get("edges", []):
+        if "\x00" in e["outlet"]:
+            found.append(_nul(e["source"], "outlet"))
+    return found
+
+
+def check_storable(doc: FlowDocument) -> None:
+    if found := nul_problems(doc):
+        raise DocumentError(found)
 
 
 def node_rows(customer_id: int, flow_id: int, nodes: Iterable[NodeDict]) -> list[tuple]:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from ringflow.model.document import MAX_NAME, EdgeDict, Problem, normalize_edge, normalize_node
 from ringflow.store import spatial
+from ringflow.store.bulk import nul_problems
 from ringflow.store.base import NotFound, PatchError, PatchResult, StaleRevision
 from ringflow.store.reads import node_of
 from ringflow.store.spatial import NODE_COLUMNS
@@ -27,6 +28,11 @@ _EDGE = text("SELECT source, outlet, target FROM flow_edges WHERE customer_id = 
 
 def _bad(i: int, code: str, message: str, node_id: str | None = None, field: str | None = None) -> PatchError:
     return PatchError([Problem("error", code, f"ops[{i}]: {message}", node_id, field)])
+
+
+def _storable(i: int, doc: dict[str, Any]) -> None:
+    if found := nul_problems(doc):  # type: ignore[arg-type]
+        raise PatchError([Problem(p.severity, p.code, f"ops[{i}]: {p.message}", p.node_id, p.field) for p in found])
 
 
 class _Patch:
@@ -61,6 +67,7 @@ class _Patch:
         if problems:
             raise PatchError([Problem(p.severity, p.code, f"ops[{i}]: {p.message}", p.node_id, p.field) for p in problems])
         assert node is not None
+        _storable(i, {"nodes": [node]})
         self.conn.execute(text("UPDATE flow_nodes SET type = :t, x = :x, y = :y, w = :w, h = :h, label = :l, config = :cfg "
                                "WHERE key = :k AND customer_id = :c"),
                           {"t": node["type"], "x": node["x"], "y": node["y"], "w": node["w"], "h": node["h"],
@@ -74,6 +81,7 @@ class _Patch:
         if problems:
             raise PatchError([Problem(p.severity, p.code, f"ops[{i}]: {p.message}", p.node_id, p.field) for p in problems])
         assert node is not None
+        _storable(i, {"nodes": [node]})
         if self.conn.execute(_NODE, self.p(id=node["id"])).first() is not None:
             raise _bad(i, "duplicate_id", f"node id {node['id']!r} is already used", node["id"], "id")
         key = self.conn.execute(text(
@@ -129,6 +137,7 @@ class _Patch:
         if problems:
             raise PatchError([Problem(p.severity, p.code, f"ops[{i}]: {p.message}", p.node_id, p.field) for p in problems])
         assert edge is not None
+        _storable(i, {"edges": [edge]})
         for end in ("source", "target"):
             if self.conn.execute(_NODE, self.p(id=edge[end])).first() is None:  # type: ignore[literal-required]
                 raise _bad(i, f"edge_unknown_{end}", f"edge {end} {edge[end]!r} is not a node", edge["source"], end)  # type: ignore[literal-required]
@@ -160,6 +169,7 @@ class _Patch:
         name = op.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
             raise _bad(i, "bad_name", f"name must be a non-empty string of at most {MAX_NAME} characters", None, "name")
+        _storable(i, {"name": name})
         self.name, self.renamed = name.strip(), True
 
     def set_start(self, i: int, op: dict[str, Any]) -> None:

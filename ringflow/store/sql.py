@@ -151,6 +151,7 @@ class SqlStore:
         for callers that have just normalized it themselves."""
         if not checked:
             doc = normalize(doc)
+        bulk.check_storable(doc)
         nodes, edges = doc.get("nodes", []), doc.get("edges", [])
         stamp = now()
         with self._write() as conn:

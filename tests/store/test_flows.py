@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from ringflow.model.document import DocumentError
-from ringflow.store.base import BadCursor, NotFound
+from ringflow.store.base import BadCursor, NotFound, PatchError
 from tests.store.helpers import main_line
 
 
@@ -132,3 +132,24 @@ def test_critical_walks_from_the_start(store, customer) -> None:
     full = store.critical(customer.id, meta.id, limit=10)
     assert [n["id"] for n in full.nodes] == ["welcome", "menu", "sales", "bye"] and not full.truncated
     assert len(full.edges) == 4
+
+
+def test_awkward_text_round_trips(store, customer) -> None:
+    doc = main_line()
+    doc["nodes"][0]["label"] = 'tab\there "q" back\\slash\nnew ☎ \\N'
+    doc["nodes"][0]["config"]["text"] = "\\.\n\\N\t\u2028 nul\x00 {{trigger.call.From}}"
+    meta = store.create_flow(customer.id, doc)
+    got = store.get_document(customer.id, meta.id)["nodes"][0]
+    assert got["label"] == doc["nodes"][0]["label"] and got["config"] == doc["nodes"][0]["config"]
+
+
+def test_nul_in_plain_text_is_refused_on_every_backend(store, customer) -> None:
+    doc = main_line()
+    doc["nodes"][0]["label"] = "a\x00b"
+    with pytest.raises(DocumentError) as err:
+        store.create_flow(customer.id, doc)
+    assert (err.value.problems[0].node_id, err.value.problems[0].field) == ("welcome", "label")
+    meta = store.create_flow(customer.id, main_line())
+    with pytest.raises(PatchError) as perr:
+        store.apply_patch(customer.id, meta.id, 1, [{"op": "update_node", "id": "menu", "label": "x\x00"}])
+    assert (perr.value.problems[0].node_id, perr.value.problems[0].field) == ("menu", "label")
