@@ -318,6 +318,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "runtime.md"))
     args = ap.parse_args()
     rows: list[tuple[str, str, str]] = []
+    load_before = os.getloadavg()[0]
 
     engine = [engine_steps_per_second() for _ in range(args.runs)]
     steps = statistics.median(e[0] for e in engine)
@@ -354,6 +355,7 @@ def main() -> None:
         f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Command: `{cmd.strip()}`",
         f"- Figures: median of {args.runs} runs; (b) one run of {args.calls_held:,} calls.",
+        f"- Machine load (1-min load average) at start {load_before:.1f}, at end {os.getloadavg()[0]:.1f} on 2 cores.",
         "- The 2 cores are shared with other engineers' work, and the HTTP load generator runs on the same 2 cores as the",
         "  server(s): the HTTP figures are a floor, not a ceiling.", "",
         "| measure | result | target |", "|---|---|---|",
