@@ -38,10 +38,18 @@ def test_editor_has_no_serious_violations(page: Page, server: Server, api_key: s
     assert serious(page) == []
     page.locator(".rf-card:visible", has_text="Main menu").click()
     page.locator("#prop-label").wait_for()
-    for button in ("Outline", "Test call"):
+    for button in ("Outline", "History", "Test call"):
         page.get_by_role("button", name=button, exact=True).click()
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(300)
         assert serious(page) == [], button
+    page.get_by_role("button", name="Keys").click()
+    page.get_by_role("dialog", name="Keyboard shortcuts").wait_for()
+    assert serious(page) == []
+    page.keyboard.press("Escape")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.locator("#palette").wait_for()
+    assert serious(page) == [], "phone with the palette open"
 
 
 def test_the_scan_does_see_a_planted_violation(page: Page, server: Server) -> None:

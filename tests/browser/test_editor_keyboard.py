@@ -94,3 +94,16 @@ def test_every_rendering_mode_draws_the_flow(page: Page, server: Server, api_key
     shot(page, f"editor-mode-{mode}")
     page.get_by_role("button", name="Monitor").click()
     expect(overlay).to_be_hidden()
+
+
+def test_question_mark_lists_the_shortcuts(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    page.locator("#stage").focus()
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_contain_text("Undo, redo")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Keys").click()
+    expect(dialog).to_be_visible()

@@ -268,6 +268,7 @@ function wireTopBar() {
     }
   });
   name.addEventListener("keydown", (ev) => { if (ev.key === "Enter") name.blur(); if (ev.key === "Escape") { name.value = ui.meta.name; name.blur(); } });
+  $("#btn-help").addEventListener("click", () => $("#help-dialog").showModal());
   $("#btn-undo").addEventListener("click", () => e.undo());
   $("#btn-redo").addEventListener("click", () => e.redo());
   $("#btn-fit").addEventListener("click", () => e.fitView());
@@ -360,7 +361,8 @@ function wireKeys() {
       $("#node-search").focus();
       return;
     }
-    if (typing(ev.target) || $("#publish-dialog").open) return;
+    if (typing(ev.target) || $("#publish-dialog").open || $("#help-dialog").open) return;
+    if (ev.key === "?") { ev.preventDefault(); $("#help-dialog").showModal(); return; }
     if (mod && k === "z") { ev.preventDefault(); if (ev.shiftKey) e.redo(); else e.undo(); }
     else if (mod && k === "y") { ev.preventDefault(); e.redo(); }
     else if (mod && k === "c") {
