@@ -18,6 +18,7 @@ def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, 
     flow = server.flow(api_key, doc)
     open_editor(page, api_key, flow["id"])
     expect(page.locator("#problems-bar")).to_contain_text("1 error")
+    expect(page.locator("#pub-status")).to_have_text("Not published")
     page.get_by_role("button", name="Publish").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Cannot publish yet")
@@ -37,6 +38,7 @@ def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, 
     status, meta = server.call("GET", f"/api/v1/flows/{flow['id']}", token=api_key)
     assert meta["status"] == "published"
     number = meta["published_revision"]
+    expect(page.locator("#pub-status")).to_have_text(f"Published r{number}")
     page.get_by_role("button", name="History").click()
     history = page.locator("#history")
     history.get_by_role("button", name=f"Revision {number} ").click()

@@ -25,6 +25,7 @@ def test_a_test_call_walks_the_menu_and_highlights_the_path(page: Page, server: 
     status, body = server.call("POST", f"/api/v1/flows/{flow['id']}/publish", token=api_key)
     assert status in (200, 201), body
     open_editor(page, api_key, flow["id"])
+    expect(page.locator("#pub-status")).to_have_text(f"Published r{body['number']}")
     page.get_by_role("button", name="Test call").click()
     panel = page.locator("#testcall")
     page.get_by_role("button", name="Start test call").click()
@@ -41,6 +42,8 @@ def test_a_test_call_walks_the_menu_and_highlights_the_path(page: Page, server: 
     expect(panel).to_contain_text("The call has ended.")
     expect(page.get_by_role("button", name="Press 1")).to_be_disabled()
     expect(card(page, "Support")).to_contain_class("rf-hl-path")
+    page.locator("#testcall").get_by_role("button", name="Close test call").click()
+    expect(card(page, "Support")).not_to_contain_class("rf-hl-path")  # nothing left behind
 
 
 def test_speech_and_silence_on_the_draft(page: Page, server: Server, api_key: str) -> None:

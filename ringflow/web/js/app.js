@@ -56,6 +56,13 @@ function conflictNotice(e) {
     "warning", { timeout: 10000 });
 }
 
+/** "Published r3" or "Not published": text beside the colour, so it reads without it. */
+function setPublished(rev) {
+  const el = $("#pub-status");
+  el.className = `badge hide-phone ${rev ? "badge-ok" : ""}`;
+  el.textContent = rev ? `Published r${rev}` : "Not published";
+}
+
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
 
 async function boot() {
@@ -72,6 +79,7 @@ async function boot() {
   document.title = `${ui.meta.name} · Ringflow`;
   $("#flow-name").value = ui.meta.name;
   setRevision(ui.meta.revision);
+  setPublished(ui.meta.published_revision);
   setStatus("Loading flow…");
 
   const props = createProperties($("#inspector"), {
@@ -314,6 +322,8 @@ function wireTopBar() {
   $("#btn-history").addEventListener("click", () => { if (toggleDrawer("history")) history.load(); });
   $("#btn-test").addEventListener("click", () => toggleDrawer("testcall"));
   for (const d of ["outline", "history", "testcall"]) $(`#${d}`).addEventListener("close", () => toggleDrawer(d, false));
+  // closing the test panel hangs up its call, so no highlight is left behind on the canvas
+  new MutationObserver(() => { if ($("#testcall").hidden) test.stop(); }).observe($("#testcall"), { attributes: true, attributeFilter: ["hidden"] });
   $("#btn-validate").addEventListener("click", async () => {
     try {
       await e.flush();
@@ -327,6 +337,7 @@ function wireTopBar() {
       await e.flush();
       const res = await publishFlow(flowId);
       if (res.ok) {
+        setPublished(res.revision);
         toast(`Published${res.revision ? ` as revision ${res.revision}` : ""}.`, "ok");
         openProblems("Published", [], h("p", { class: "publish-ok" }, `The flow is live${res.revision ? ` as revision ${res.revision}` : ""}.`));
       } else {

@@ -92,6 +92,7 @@ export function createTestCall(root, deps) {
   }
 
   async function stop() {
+    if (!call && hangBtn.disabled) { deps.onClear(); return; }
     if (call) {
       try { await api(`/test-calls/${encodeURIComponent(call)}/steps`, { method: "POST", body: { event: "hangup" } }); } catch { /* ended anyway */ }
     }
