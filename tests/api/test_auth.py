@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from ringflow.api.app import create_app
 from ringflow.api.auth import ADMIN_SETTING, SESSION_COOKIE
 from ringflow.config import Settings
-from tests.api.conftest import ADMIN, Tenant, create, make_settings, new_tenant
+from tests.api.conftest import ADMIN, Tenant, make_settings, new_tenant
 
 ORIGIN = {"Origin": "http://testserver"}
 

@@ -13,7 +13,7 @@ import pytest
 
 from ringflow.api.app import create_app
 from ringflow.api.events import EventHub
-from tests.api.conftest import Tenant, create, make_settings, new_tenant
+from tests.api.conftest import Tenant, make_settings
 from tests.api.server import serve
 
 
