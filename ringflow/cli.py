@@ -167,14 +167,16 @@ def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
         made: list[int] = []
         if customers:
             doc = sized_flow(nodes, f"Demo flow ({nodes} nodes)")
+            docs = [{**doc, "name": f"Flow {j + 1}"} for j in range(flows)]
+            chunk = max(1, 20_000 // max(1, flows * len(doc["nodes"])))  # customers per transaction
             with _progress() as bar:
                 task = bar.add_task(f"{customers} customers x {flows} flows of {len(doc['nodes'])} nodes", total=customers)
-                for i in range(customers):
-                    cust = store.create_customer(f"Demo customer {i + 1}")
-                    first_customer = first_customer or cust
-                    for j in range(flows):
-                        made.append(store.create_flow(cust.id, {**doc, "name": f"Flow {j + 1}"}, checked=True).id)
-                    bar.advance(task)
+                for start in range(0, customers, chunk):
+                    names = [f"Demo customer {i + 1}" for i in range(start, min(customers, start + chunk))]
+                    for cid, fids in store.create_customers_with_flows(names, docs):
+                        first_customer = first_customer or store.get_customer(cid)
+                        made.extend(fids)
+                    bar.advance(task, len(names))
         for size in big:
             cust = first_customer or store.create_customer(f"Big flows {size}")
             first_customer = first_customer or cust

@@ -58,3 +58,17 @@ def test_secrets_upsert(store, customer) -> None:
 
 def test_ping(store) -> None:
     assert store.ping() is True
+
+
+def test_many_small_tenants_in_one_go(store) -> None:
+    from ringflow.store.seed import sized_flow
+
+    docs = [sized_flow(10, "A"), sized_flow(5, "B")]
+    made = store.create_customers_with_flows(["Bulk 1", "Bulk 2", "Bulk 3"], docs)
+    assert len(made) == 3 and all(len(fids) == 2 for _, fids in made)
+    for cid, fids in made:
+        assert store.get_customer(cid).name.startswith("Bulk")
+        assert sorted(f.node_count for f in store.list_flows(cid).items) == [5, 10]
+        assert len(store.viewport(cid, fids[0], -1e7, -1e7, 1e7, 1e7, 100).nodes) == 10
+    # each customer sees only its own copies
+    assert store.get_flow(made[0][0], made[1][1][0]) is None
