@@ -119,11 +119,11 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
             rx = None
             if op == "regex":
                 try:
-                    rx = re.compile(str(case.get("value", "")))
+                    rx = re.compile(str(case.get("value", "")), re.IGNORECASE if cfg.get("ignore_case") else 0)
                 except re.error:
                     w.append(f"node {nid}: case {case['name']!r} has a bad regex; it never matches")
             cases.append((case["name"], op, _text(case.get("value", ""), nid, w), rx))
-        return (t("input"), tuple(cases))
+        return (t("input"), tuple(cases), bool(cfg.get("ignore_case")))
     if kind == SET:
         variables = cfg.get("variables") or {}
         return (tuple((str(k), _text(v, nid, w)) for k, v in variables.items()),)

@@ -188,8 +188,15 @@ class _Run:
 
     def split(self, c: tuple[Any, ...]) -> str:
         value = self.text(c[0])
+        fold = c[2]  # Studio's conditions: trimmed and case-insensitive
+        if fold:
+            value = value.strip().casefold()
         for name, op, raw, rx in c[1]:
-            if _matches(op, value, self.text(raw), rx):
+            expected = self.text(raw)
+            if fold:
+                expected = ",".join(x.strip() for x in expected.split(",")) if "any_of" in op else expected.strip()
+                expected = expected.casefold()
+            if _matches(op, value, expected, rx):
                 return name
         return "no_match"
 

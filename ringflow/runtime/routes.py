@@ -288,7 +288,7 @@ async def start_test_call(flow_id: int, request: Request, principal: Principal =
         raise ApiError(400, "bad_request", f"unknown field(s) {sorted(unknown)}", {"fields": sorted(unknown)})
     from_, to, digits = _text_field(body, "from"), _text_field(body, "to"), _text_field(body, "digits", 32)
     draft = request.query_params.get("draft", "").lower() in ("1", "true", "yes")
-    meta = await asyncio.to_thread(svc.store.get_flow, principal.customer_id, flow_id)
+    meta = await asyncio.to_thread(svc.store.get_flow, principal.customer_id, flow_id) if 0 < flow_id < 2**63 else None
     if meta is None:
         raise not_found("flow")
     if not draft and meta.published_revision is None:
@@ -373,7 +373,7 @@ async def list_calls(flow_id: int, request: Request, principal: Principal = Depe
     limit_raw = request.query_params.get("limit", "50")
     if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 200:
         raise ApiError(400, "bad_request", "limit must be between 1 and 200", {"field": "limit"})
-    meta = await asyncio.to_thread(svc.store.get_flow, principal.customer_id, flow_id)
+    meta = await asyncio.to_thread(svc.store.get_flow, principal.customer_id, flow_id) if 0 < flow_id < 2**63 else None
     if meta is None:
         raise not_found("flow")
     try:

@@ -224,3 +224,21 @@ def test_play_digits_gather_audio_prompt_and_unsupported_node():
     assert any("send-to-flex" in w for w in cf.warnings)
     end = advance(cf, first.state, ("digits", "5"), NOW)
     assert end.actions == [("hangup", "unsupported_node")] and end.state.node == ENDED
+
+
+@pytest.mark.parametrize("op,value,input_,hit", [
+    ("equals", "Gold", "  gOLD ", True), ("not_equals", "gold", "GOLD", False), ("contains", "OL", "gold", True),
+    ("starts_with", "GO", "gold", True), ("regex", "^G.L", "gold", True), ("matches_any_of", "Yes, Sure ", "SURE", True),
+    ("does_not_match_any_of", "Yes, Sure", "yes", False),
+])
+def test_split_ignore_case_trims_and_folds(op, value, input_, hit):
+    cases = [{"name": "hit", "op": op, "value": value}]
+    folded = flow([("s0", "set", {"variables": {"v": input_}}), ("sp", "split", {"input": "{{flow.variables.v}}", "cases": cases, "ignore_case": True}),
+                   ("h", "say", {"text": "hit"}), ("n", "say", {"text": "miss"})],
+                  [("s0", "next", "sp"), ("sp", "hit", "h"), ("sp", "no_match", "n")])
+    assert said(start(folded).actions) == ["hit" if hit else "miss"]
+    exact = flow([("s0", "set", {"variables": {"v": input_}}), ("sp", "split", {"input": "{{flow.variables.v}}", "cases": cases}),
+                  ("h", "say", {"text": "hit"}), ("n", "say", {"text": "miss"})],
+                 [("s0", "next", "sp"), ("sp", "hit", "h"), ("sp", "no_match", "n")])
+    if op in ("equals", "contains", "starts_with", "regex", "matches_any_of"):
+        assert said(start(exact).actions) == ["miss"]  # native splits stay exact

@@ -189,6 +189,10 @@ def test_flow_call_listing_pages_newest_first(client, alice, bob):
     assert client.get(f"/api/v1/flows/{flow_id}/calls", headers=bob.headers).status_code == 404
     assert client.get(f"/api/v1/flows/{flow_id}/calls?cursor=junk", headers=alice.headers).status_code == 400
     assert client.get(f"/api/v1/flows/{flow_id}/calls?limit=0", headers=alice.headers).status_code == 400
+    huge = 10**30
+    assert client.get(f"/api/v1/flows/{huge}/calls", headers=alice.headers).status_code == 404
+    assert client.post(f"/api/v1/flows/{huge}/test-calls", headers=alice.headers).status_code == 404
+    assert client.post(f"/api/v1/flows/-5/test-calls", headers=alice.headers).status_code == 404
 
 
 def test_redis_unreachable_answers_apology_and_server_stays_up():
