@@ -232,6 +232,14 @@ class SqlStore:
             raise NotFound(f"flow {flow_id} does not exist")
         return row
 
+    def flow_owner(self, flow_id: int) -> int | None:
+        """The one lookup without a customer: a provider's webhook names only the flow. (On
+        Citus it fans out to every shard; the runtime caches the answer.)"""
+        if not isinstance(flow_id, int) or isinstance(flow_id, bool) or not 0 < flow_id < 2**63:
+            return None
+        with self._read() as conn:
+            return conn.execute(select(flows.c.customer_id).where(flows.c.id == flow_id)).scalar()
+
     def get_document(self, customer_id: int, flow_id: int) -> FlowDocument:
         with self._read() as conn:
             return reads.document(conn, self._flow_row(conn, customer_id, flow_id))

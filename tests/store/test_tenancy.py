@@ -47,3 +47,12 @@ def test_revisions_and_secrets_stay_with_their_customer(store, customer) -> None
     store.put_secret(customer.id, "twilio", "ciphertext-a")
     assert store.get_secret(other.id, "twilio") is None
     assert store.get_secret(customer.id, "twilio") == "ciphertext-a"
+
+
+def test_flow_owner_names_the_customer_for_webhooks(store, customer) -> None:
+    flow = store.create_flow(customer.id, main_line())
+    assert store.flow_owner(flow.id) == customer.id
+    assert store.flow_owner(10**12) is None
+    assert store.flow_owner(-1) is None
+    store.delete_flow(customer.id, flow.id)
+    assert store.flow_owner(flow.id) is None
