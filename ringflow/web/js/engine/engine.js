@@ -214,7 +214,7 @@ export async function createEditorEngine(opts) {
     const r = visibleRect(cam, W, H), padX = (r[2] - r[0]) * 0.15, padY = (r[3] - r[1]) * 0.15;
     try {
       const got = await details.fetchRect(r[0] - padX, r[1] - padY, r[2] + padX, r[3] + padY, Math.min(5000, Math.max(maxVp * 10, lastDrawn * 2)));
-      if (got) { fixOutlets(details.lastEdges); clock.invalidate(); }
+      if (got) { fixOutlets(details.lastEdges); if (Object.keys(liveKeys).length) remapLive(); clock.invalidate(); }
     } catch (e) { emit("error", { status: e.status || 0, message: e.message }); }
   }
 
@@ -311,10 +311,16 @@ export async function createEditorEngine(opts) {
   }
 
   // ---- live counts, highlights, problems -------------------------------------------------
-  function setLive(counts) {
-    liveKeys = counts || {};
+  /** Live call counts by node id (the runtime's "counts" events); numeric keys also accepted.
+   * Ids of nodes never shown are unknown: remapped whenever details arrive. */
+  function setLive(counts) { liveKeys = counts || {}; remapLive(); }
+  function remapLive() {
     live = new Map();
-    for (const [key, n] of Object.entries(liveKeys)) { const i = state.indexOfKey(Number(key)); if (i >= 0 && n > 0) live.set(i, n); }
+    for (const [k, n] of Object.entries(liveKeys)) {
+      let i = indexOfId(k);
+      if (i < 0 && /^[0-9]+$/.test(k)) i = state.indexOfKey(Number(k));
+      if (i >= 0 && n > 0) live.set(i, n);
+    }
     applyModeClass(); clock.invalidate();
   }
   function setHighlight(indices, kind) { if (!indices || !indices.length) highlight.delete(kind); else highlight.set(kind, new Set(indices)); clock.invalidate(); }

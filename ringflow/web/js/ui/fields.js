@@ -185,6 +185,6 @@ export function limitsHint(f) {
     if (f.minimum != null) return `at least ${f.minimum}`;
     if (f.maximum != null) return `at most ${f.maximum}`;
   }
-  if (f.kind === "template") return "Liquid templates allowed, e.g. {{trigger.call.From}}";
+  if (f.kind === "template" && !/liquid|template/i.test(f.description || "")) return "Liquid templates allowed, e.g. {{trigger.call.From}}";
   return "";
 }
