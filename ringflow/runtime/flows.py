@@ -111,8 +111,9 @@ class StoreFlows:
         if cf is not None:
             return cf
         customer_id, flow_id, rev = key  # type: ignore[misc]
-        if rev <= 0:
-            return None  # a draft that fell out of the cache: its test call is over
+        if rev <= 0:  # a draft test call served by another process (or after eviction): same draft revision only
+            draft = await self.draft(customer_id, flow_id)
+            return draft if draft is not None and draft.key == key else None
         try:
             _, doc = await asyncio.to_thread(self.store.get_revision, customer_id, flow_id, rev)
         except Exception:  # NotFound, or the flow was deleted under a live call

@@ -59,14 +59,16 @@ class Services:
             history = MemoryHistory()
         self.counts = LiveCounts(publish, redis_client, prefix=prefix)
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, background_history=redis_client is not None)
-        self.test_backend = MemoryBackend()
+        # test calls live where calls live, so any process can take the panel's next step
+        self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend()
         self.tests = Runtime(self.flows, self.test_backend, history, http, None, ttl=1800)
         self._tokens: dict[int, tuple[float, str | None]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         loop = asyncio.get_running_loop()
         if isinstance(backend, MemoryBackend):
             self._tasks.append(loop.create_task(run_forever(backend.sweep, 1.0)))
-        self._tasks.append(loop.create_task(run_forever(self.test_backend.sweep, 5.0)))
+        if isinstance(self.test_backend, MemoryBackend):
+            self._tasks.append(loop.create_task(run_forever(self.test_backend.sweep, 5.0)))
         self._tasks.append(loop.create_task(run_forever(self.counts.flush, 1.0)))
 
     async def auth_token(self, customer_id: int) -> str | None:

@@ -259,3 +259,46 @@ def test_fast_path_answers_webhooks_and_passes_everything_else_through(rt, alice
     assert fast.post("/voice/status", data={"CallSid": call, "CallStatus": "completed"}).status_code == 200
     assert fast.get("/api/v1/flows", headers=alice.headers).status_code == 200
     assert fast.get(f"/voice/{flow_id}").status_code == 405  # only POST takes the fast path; the rest is the app's answer
+
+
+@pytest.mark.redis
+def test_two_server_processes_share_calls_and_test_calls_through_redis(monkeypatch, tmp_path):
+    """Two apps on one store and one Redis play two processes behind a load balancer."""
+    from fastapi.testclient import TestClient
+
+    from ringflow.api.app import create_app
+    from ringflow.config import Settings
+    from ringflow.store import open_store
+
+    from .conftest import ADMIN, new_tenant
+
+    prefix = f"rft{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("RINGFLOW_REDIS_PREFIX", prefix)
+    store = open_store(f"sqlite:///{tmp_path / 'two.db'}")
+    settings = Settings(admin_token=ADMIN, secret_key="k", rate_limit_per_minute=0, redis_url="redis://127.0.0.1:6379/0")
+    try:
+        with TestClient(create_app(settings, store)) as one, TestClient(create_app(settings, store)) as two:
+            t = new_tenant(one, "Two Procs")
+            flow_id = publish(one, t, MENU)
+            call = sid()
+            assert parse(first(one, flow_id, call))[1].tag == "Gather"
+            assert parse(two.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})).find("Dial") is not None
+            # a retry of step 1 reaching the first process is answered, not advanced again
+            assert parse(one.post(f"/voice/{flow_id}/step?n=1", data={"CallSid": call, "Digits": "1"})).find("Dial") is not None
+            done = parse(one.post(f"/voice/{flow_id}/step?n=2", data={"CallSid": call, "DialCallStatus": "completed"}))
+            assert [c.tag for c in done] == ["Say", "Hangup"] and done[0].text == "Bye"
+            draft = publish(one, t, MENU, publish_it=False)
+            tc = one.post(f"/api/v1/flows/{draft}/test-calls?draft=1", json={}, headers=t.headers).json()
+            step = two.post(f"/api/v1/test-calls/{tc['call_sid']}/steps", json={"digits": "1"}, headers=t.headers)
+            assert step.status_code == 200 and step.json()["node_id"] == "sales"
+    finally:
+        store.close()
+        import time
+
+        import redis
+
+        time.sleep(1.2)
+        r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        for p in (prefix, prefix + "t"):
+            for key in r.scan_iter(match=f"{p}:*"):
+                r.delete(key)
