@@ -36,7 +36,9 @@ class MemoryBackend:
     dropped. Touching a call only rewrites its deadline: O(1), no allocation.
     """
 
-    def __init__(self, tick: float = 1.0, slots: int = 512, clock: Callable[[], float] = time.time):
+    def __init__(self, tick: float = 1.0, slots: int = 512, clock: Callable[[], float] = time.time,
+                 on_expire: Callable[[CallState], None] | None = None):
+        self.on_expire = on_expire  # e.g. take an abandoned call off the live counts
         self.calls: dict[str, CallState] = {}
         self.tick, self.slots, self.clock = tick, slots, clock
         self.wheel: list[list[str]] = [[] for _ in range(slots)]
@@ -86,6 +88,8 @@ class MemoryBackend:
                 if st.deadline <= now:
                     del self.calls[sid]
                     dropped += 1
+                    if self.on_expire is not None:
+                        self.on_expire(st)
                 else:
                     keep[sid] = st.deadline
             self.wheel[bucket_index] = []

@@ -106,6 +106,9 @@ class StoreFlows:
             cf = self._cache.put(compile_flow(doc, key))
         return cf
 
+    def cached(self, key: Hashable) -> CompiledFlow | None:
+        return self._cache.get(key)
+
     async def by_key(self, key: Hashable) -> CompiledFlow | None:
         cf = self._cache.get(key)
         if cf is not None:

@@ -55,7 +55,7 @@ class Services:
             redis_client = backend.client
             history: Any = RedisHistory(redis_client, prefix=prefix)
         else:
-            backend = MemoryBackend()  # type: ignore[assignment]
+            backend = MemoryBackend(on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
         self.counts = LiveCounts(publish, redis_client, prefix=prefix)
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, background_history=redis_client is not None)
@@ -70,6 +70,12 @@ class Services:
         if isinstance(self.test_backend, MemoryBackend):
             self._tasks.append(loop.create_task(run_forever(self.test_backend.sweep, 5.0)))
         self._tasks.append(loop.create_task(run_forever(self.counts.flush, 1.0)))
+
+    def _expired(self, st: Any) -> None:
+        """An abandoned call dropped by the timing wheel leaves the live counts too."""
+        cf = self.flows.cached(st.flow)
+        if cf is not None and st.node >= 0:
+            self.counts.record(cf.key[1], cf.ids[st.node], None, [])
 
     async def auth_token(self, customer_id: int) -> str | None:
         hit = self._tokens.get(customer_id)

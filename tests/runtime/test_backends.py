@@ -143,3 +143,16 @@ async def test_two_processes_never_advance_one_call_twice():
         await a.delete(st.sid)
         await a.close()
         await b.close()
+
+
+def test_expired_calls_are_reported_once():
+    now = [1000.0]
+    gone: list[str] = []
+    be = MemoryBackend(tick=1.0, slots=8, clock=lambda: now[0], on_expire=lambda st: gone.append(st.sid))
+    be.put_nowait(make_state("CAa", deadline=1002), None)
+    be.put_nowait(make_state("CAb", deadline=1003), None)
+    now[0] = 1002.5
+    be.sweep()
+    now[0] = 1010
+    be.sweep()
+    assert gone == ["CAa", "CAb"] and be.calls == {}
