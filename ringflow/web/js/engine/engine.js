@@ -439,7 +439,15 @@ export async function createEditorEngine(opts) {
     return { fps: stats.fps(), p95: stats.p95(), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
       nodes: state ? state.live : 0, drawn: lastDrawn, inDom: doc.getElementsByTagName("*").length, mode, lod: lastLod,
       apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
-      arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10 };
+      arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10,
+      bytesPerNode: state && state.live ? Math.round(engineBytes() / state.live) : 0 };
+  }
+
+  /** Everything the engine keeps per node: flow arrays, grid, adjacency, per-frame scratch. */
+  function engineBytes() {
+    const adj = state._adj, a = adj ? adj.start.byteLength + adj.list.byteLength + adj.istart.byteLength + adj.ilist.byteLength : 0;
+    const g = grid ? grid.order.byteLength + grid.starts.byteLength + grid.stale.byteLength : 0;
+    return state.bytes() + a + g + scratch.byteLength + selected.byteLength + renderer.mark.byteLength;
   }
 
   performance.mark("ringflow-engine-start");
