@@ -29,7 +29,7 @@ def test_open_shows_cards_palette_and_no_errors(page: Page, server: Server, api_
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_pan_by_dragging_empty_canvas_and_zoom_with_wheel(page: Page, api_key: str, flow: dict) -> None:
+def test_pan_by_dragging_empty_canvas_and_zoom_with_wheel(page: Page, server: Server, api_key: str, flow: dict) -> None:
     open_editor(page, api_key, flow["id"])
     before = viewport(page)
     x, y = empty_point(page)
@@ -41,6 +41,20 @@ def test_pan_by_dragging_empty_canvas_and_zoom_with_wheel(page: Page, api_key: s
     after = viewport(page)
     assert after["zoom"] == pytest.approx(before["zoom"])
     assert (after["x"], after["y"]) != (before["x"], before["y"])
+    c = card(page, "Main menu").bounding_box()  # Space+drag pans even when starting on a node
+    assert c
+    page.locator("#stage").focus()
+    page.keyboard.down("Space")
+    page.mouse.move(c["x"] + c["width"] / 2, c["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(c["x"] + c["width"] / 2 + 80, c["y"] + 60, steps=8)
+    page.mouse.up()
+    page.keyboard.up("Space")
+    spaced = viewport(page)
+    assert (spaced["x"], spaced["y"]) != (after["x"], after["y"])
+    moved = page.evaluate("(() => { const e = window.ringflow.engine; const n = e.nodeInfo(e.indexOfId('menu')); return [n.x, n.y]; })()")
+    assert moved == [0, 160]  # the node under the pointer did not move
+    after = spaced
     box = stage_box(page)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -400)
