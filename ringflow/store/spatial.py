@@ -17,6 +17,9 @@ from sqlalchemy import Connection
 NODE_COLUMNS = "n.key, n.node_id, n.type, n.x, n.y, n.w, n.h, n.label, n.config"
 
 # CROSS JOIN pins SQLite's join order: walk the R*Tree first, then fetch rows by key.
+# PostgreSQL: the casts matter. psycopg sends small ints as int2, and btree_gist has no
+# int8 = int2 operator, so without them the GiST index is searched by box alone (every
+# flow's nodes at those coordinates) and flow_id is only a filter afterwards.
 _VIEWPORT = {
     "sqlite": (f"""
         SELECT {NODE_COLUMNS} FROM node_rtree r CROSS JOIN flow_nodes n ON n.key = r.id
@@ -26,7 +29,7 @@ _VIEWPORT = {
         ORDER BY n.key LIMIT :lim"""),
     "postgresql": (f"""
         SELECT {NODE_COLUMNS} FROM flow_nodes n
-        WHERE n.customer_id = :c AND n.flow_id = :f
+        WHERE n.customer_id = CAST(:c AS BIGINT) AND n.flow_id = CAST(:f AS BIGINT)
           AND box(point(n.x, n.y), point(n.x + n.w, n.y + n.h)) && box(point(:x0, :y0), point(:x1, :y1))
         ORDER BY n.key LIMIT :lim"""),
 }
