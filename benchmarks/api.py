@@ -129,6 +129,29 @@ def seed(url: str, nodes: int, customers: int) -> dict:
     return out
 
 
+def server_histogram(server: Server, route: str) -> dict[float, int]:
+    """Cumulative bucket counts of one route from /metrics (server-side latency, no client noise)."""
+    conn = server.conn()
+    _, _, _, body = get(conn, "/metrics", {})
+    out: dict[float, int] = {}
+    marker = f'route="{route}",le="'
+    for line in body.decode().splitlines():
+        if line.startswith("ringflow_http_request_duration_seconds_bucket") and marker in line:
+            le = line.split(marker, 1)[1].split('"', 1)[0]
+            out[float("inf") if le == "+Inf" else float(le)] = int(line.rsplit(" ", 1)[1])
+    return out
+
+
+def histogram_pct(before: dict[float, int], after: dict[float, int], p: float) -> float:
+    """Upper bound (ms) of the bucket holding the p-th percentile of the requests between two scrapes."""
+    deltas = sorted((le, after.get(le, 0) - before.get(le, 0)) for le in after)
+    total = deltas[-1][1] if deltas else 0
+    for le, count in deltas:
+        if total and count >= p / 100 * total:
+            return le * 1000
+    return float("nan")
+
+
 def viewport_load(server: Server, auth: dict[str, str], flow: dict, seconds: float, threads: int, rate: float | None) -> dict:
     """Closed loop (rate None) for peak throughput, or paced at ``rate`` req/s total for latency."""
     x0, y0, x1, y1 = flow["bounds"]
@@ -235,11 +258,15 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
             viewport_load(server, auth, big, 1.0, 2, None)  # warm-up
             peaks = [viewport_load(server, auth, big, args.seconds, args.threads, None) for _ in range(args.repeats_load)]
             peak = statistics.median(p["rps"] for p in peaks)
+            route = "/api/v1/flows/{flow_id}/viewport"
+            before = server_histogram(server, route)
             paced = [viewport_load(server, auth, big, args.seconds, args.threads, peak / 2) for _ in range(args.repeats_load)]
+            after = server_histogram(server, route)
             res["viewport_peak"] = {"rps": peak, "p50": statistics.median(p["p50"] for p in peaks),
                                     "p99": statistics.median(p["p99"] for p in peaks)}
             res["viewport_half"] = {"rps": statistics.median(p["rps"] for p in paced), "p50": statistics.median(p["p50"] for p in paced),
-                                    "p99": statistics.median(p["p99"] for p in paced)}
+                                    "p99": statistics.median(p["p99"] for p in paced),
+                                    "server_p50": histogram_pct(before, after, 50), "server_p99": histogram_pct(before, after, 99)}
             print(f"[{backend}] viewport peak {res['viewport_peak']} half {res['viewport_half']}", flush=True)
             if "list_key" in data:
                 res["list"] = list_runs(server, data["list_key"], 100)
@@ -260,11 +287,12 @@ def write_report(results: dict[str, dict], args: argparse.Namespace, command: st
              f"- Viewport: random 1600x900 screens over the flow; peak = closed loop, then paced at 50% of peak; median of {args.repeats_load} runs of {args.seconds:g} s.",
              f"- Skeleton: cold = first request after server start (store read + pack + gzip), cached = median of {args.repeats} repeats; gzip on the wire.",
              "", "## Viewport", "",
-             "| backend | flow nodes | peak req/s | p50 @peak ms | p99 @peak ms | req/s @50% | p50 @50% ms | p99 @50% ms | target p99 ≤ 15 ms |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| backend | flow nodes | peak req/s | p50 @peak ms | p99 @peak ms | req/s @50% | p50 @50% ms | p99 @50% ms | server-side p50 / p99 @50% ms (bucket bound) | target p99 ≤ 15 ms |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for b, r in results.items():
         p, h = r["viewport_peak"], r["viewport_half"]
-        lines.append(f"| {b} | {args.nodes:,} | {p['rps']:.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {h['rps']:.0f} | {h['p50']:.2f} | {h['p99']:.2f} | {'met' if h['p99'] <= 15 else 'MISSED'} |")
+        lines.append(f"| {b} | {args.nodes:,} | {p['rps']:.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {h['rps']:.0f} | {h['p50']:.2f} | {h['p99']:.2f} "
+                     f"| ≤ {h['server_p50']:g} / ≤ {h['server_p99']:g} | {'met' if h['p99'] <= 15 else 'MISSED'} |")
     lines += ["", "## Skeleton", "",
               "| backend | nodes | edges | raw bytes | gzip bytes | bytes/(node+edge) wire | cold TTFB ms | cold total ms | cached TTFB ms | cached total ms | targets (≤ 24 B, ≤ 50 ms) |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
