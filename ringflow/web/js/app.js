@@ -11,7 +11,8 @@ import { createHistory } from "./ui/history.js";
 import { createOutline } from "./ui/outline.js";
 import { createTestCall } from "./ui/testcall.js";
 import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
-import { copyNodes, pasteNodes, autoLayout, neighbour, defaultConfig } from "./ui/actions.js";
+import { autoLayout, defaultConfig } from "./ui/actions.js";
+import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow } from "./ui/rename.js";
 import { fixCardRoles } from "./ui/cardroles.js";
 
@@ -20,7 +21,7 @@ const engineModule = import("./engine/engine.js");
 engineModule.catch(() => {}); // reported where it is awaited
 
 const flowId = Number(decodeURIComponent(location.pathname.split("/").filter(Boolean).pop()));
-const ui = { engine: null, meta: null, types: [], byName: new Map(), problems: [], clip: null, pastes: 0, revision: null };
+const ui = { engine: null, meta: null, types: [], byName: new Map(), problems: [], revision: null };
 
 function stageMessage(text) {
   const el = $("#stage-message");
@@ -356,57 +357,14 @@ function wireTopBar() {
   }
 }
 
-function typing(el) {
-  return el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
-}
-
 function wireKeys() {
-  const e = ui.engine;
-  let arrowStep = 0;
-  let lastFrom = -1;
-  document.addEventListener("keydown", async (ev) => {
-    const mod = ev.ctrlKey || ev.metaKey;
-    const k = ev.key.toLowerCase();
-    if (mod && k === "f" || (!mod && ev.key === "/" && !typing(ev.target))) {
-      ev.preventDefault();
-      $("#node-search").focus();
-      return;
-    }
-    if (typing(ev.target) || $("#publish-dialog").open || $("#help-dialog").open) return;
-    if (ev.key === "?") { ev.preventDefault(); $("#help-dialog").showModal(); return; }
-    if (mod && k === "z") { ev.preventDefault(); if (ev.shiftKey) e.redo(); else e.undo(); }
-    else if (mod && k === "y") { ev.preventDefault(); e.redo(); }
-    else if (mod && k === "c") {
-      const clip = await copyNodes(e);
-      if (clip) { ui.clip = clip; ui.pastes = 0; toast(`Copied ${clip.nodes.length} node${clip.nodes.length === 1 ? "" : "s"}.`, "info", { timeout: 1500 }); }
-    } else if (mod && k === "v") {
-      if (!ui.clip) return;
-      ev.preventDefault();
-      ui.pastes += 1;
-      const n = pasteNodes(e, ui.clip, 40 * ui.pastes);
-      toast(`Pasted ${n} node${n === 1 ? "" : "s"}.`, "ok", { timeout: 1500 });
-    } else if (mod && k === "a" && ev.target.closest?.("#stage")) {
-      ev.preventDefault();
-      const all = [];
-      for (let i = 0; i < e.state.count && all.length < 5000; i++) if (e.state.type[i] !== 254) all.push(i);
-      e.select(all);
-    } else if (ev.altKey && ev.key.startsWith("Arrow") && ev.target.classList?.contains("rf-card")) {
-      // plain arrows are the engine's (first neighbour); Alt+arrow cycles through the others
-      ev.preventDefault();
-      const from = Number(ev.target.dataset.index);
-      arrowStep = from === lastFrom ? arrowStep : 0;
-      const to = neighbour(e, from, ev.key, ev.altKey ? ++arrowStep : 0);
-      lastFrom = from;
-      if (to < 0) return toast(ev.key === "ArrowDown" || ev.key === "ArrowRight" ? "No connection out of this node." : "Nothing connects into this node.", "info", { timeout: 1500 });
-      jumpToIndex(to);
-    } else if ((ev.key === "Delete" || ev.key === "Backspace") && !ev.target.closest?.("#stage") && !ev.target.closest?.("dialog, .drawer, .panel")) {
-      // the engine deletes when focus is on the canvas; after a click focus may still be on the page
-      ev.preventDefault();
-      e.deleteSelection();
-    } else if (ev.key === "Escape") {
-      document.body.classList.remove("show-palette", "show-props");
-      e.select([]);
-    }
+  wireShortcuts({
+    engine: ui.engine,
+    focusSearch: () => $("#node-search").focus(),
+    openHelp: () => $("#help-dialog").showModal(),
+    modalOpen: () => $("#publish-dialog").open || $("#help-dialog").open,
+    jumpToIndex,
+    closePanels: () => document.body.classList.remove("show-palette", "show-props"),
   });
 }
 

@@ -68,19 +68,21 @@ export async function autoLayout(engine, startId) {
   return updated.length;
 }
 
-/** The node index reached from `index` with an arrow key: forward along outgoing edges for
- * ArrowDown/ArrowRight, back along incoming ones for ArrowUp/ArrowLeft; `step` picks among several. */
-export function neighbour(engine, index, key, step = 0) {
+/** The next (dir 1) or previous (dir -1) sibling of `index`: another target of the first node
+ * that leads to it, in edge order; -1 when it has none. */
+export function sibling(engine, index, dir) {
   const s = engine.state;
-  const forward = key === "ArrowDown" || key === "ArrowRight";
-  const found = [];
+  let parent = -1;
+  for (let j = 0; j < s.ecount && parent < 0; j++) if (s.edst[j] === index && live(engine, s.esrc[j])) parent = s.esrc[j];
+  if (parent < 0) return -1;
+  const kids = [];
   for (let j = 0; j < s.ecount; j++) {
-    if (forward && s.esrc[j] === index && live(engine, s.edst[j])) found.push(s.edst[j]);
-    if (!forward && s.edst[j] === index && live(engine, s.esrc[j])) found.push(s.esrc[j]);
+    const t = s.edst[j];
+    if (s.esrc[j] === parent && live(engine, t) && t !== parent && !kids.includes(t)) kids.push(t);
   }
-  const uniq = [...new Set(found)];
-  if (!uniq.length) return -1;
-  return uniq[((step % uniq.length) + uniq.length) % uniq.length];
+  const at = kids.indexOf(index);
+  if (kids.length < 2 || at < 0) return -1;
+  return kids[(at + dir + kids.length) % kids.length];
 }
 
 /** Defaults for a new node of a type, from the catalogue's field defaults. */
