@@ -1,0 +1,37 @@
+// The UI reads answers of APIs built in parallel (runtime test calls, validation); these
+// readers must accept the documented shape and not crash on a partial one.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { readCall } from "../../../ringflow/web/js/ui/testcall.js";
+import { problemsOf } from "../../../ringflow/web/js/ui/problems.js";
+
+test("readCall reads the documented test-call answer", () => {
+  const c = readCall({
+    call_sid: "TC1", said: ["Welcome.", "Press 1."], waiting_for: "digits", node_id: "menu",
+    path: ["welcome", "menu"], variables: { a: "1" }, ended: false, step: 1,
+  });
+  assert.equal(c.id, "TC1");
+  assert.deepEqual(c.lines, ["Welcome.", "Press 1."]);
+  assert.equal(c.node, "menu");
+  assert.deepEqual(c.path, ["welcome", "menu"]);
+  assert.equal(c.waiting, "digits");
+  assert.equal(c.ended, false);
+  assert.deepEqual(c.variables, { a: "1" });
+});
+
+test("readCall tolerates an ended call and missing fields", () => {
+  const c = readCall({ call_sid: "TC2", said: [], node_id: null, ended: true });
+  assert.equal(c.ended, true);
+  assert.equal(c.node, null);
+  assert.deepEqual(c.path, []);
+  assert.deepEqual(readCall(null).lines, []);
+});
+
+test("problemsOf finds problems in validate answers and error details", () => {
+  const p = { severity: "error", code: "x", message: "m", node_id: "n", field: "config.text" };
+  assert.deepEqual(problemsOf({ valid: false, problems: [p] }), [p]);
+  assert.deepEqual(problemsOf({ details: { problems: [p], revision: 3 } }), [p]);
+  assert.deepEqual(problemsOf([p]), [p]);
+  assert.deepEqual(problemsOf(undefined), []);
+  assert.deepEqual(problemsOf({ message: "no list here" }), []);
+});
