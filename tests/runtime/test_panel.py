@@ -79,3 +79,74 @@ def test_flow_call_listing_pages_newest_first(client, alice, bob):
     assert client.get(f"/api/v1/flows/{huge}/calls", headers=alice.headers).status_code == 404
     assert client.post(f"/api/v1/flows/{huge}/test-calls", headers=alice.headers).status_code == 404
     assert client.post(f"/api/v1/flows/-5/test-calls", headers=alice.headers).status_code == 404
+
+
+def test_http_node_and_subflow_in_a_test_call(client, alice):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from .flows import doc
+
+    class Crm(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = json.dumps({"tier": "gold", "path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Crm)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        child = publish(client, alice, doc([("c", "say", {"text": "Child sees {{nodes.h.parsed.tier}}"})], []))
+        parent = doc([("g", "gather", {"prompt": "Account?", "num_digits": 0}),
+                      ("h", "http", {"url": f"http://127.0.0.1:{srv.server_address[1]}/acct/{{{{nodes.g.digits}}}}"}),
+                      ("sf", "subflow", {"flow_id": str(child)}), ("done", "say", {"text": "Back, {{nodes.h.parsed.path}}"}),
+                      ("fail", "say", {"text": "lookup failed"})],
+                     [("g", "keypress", "h"), ("h", "success", "sf"), ("h", "failed", "fail"), ("sf", "completed", "done")])
+        flow_id = publish(client, alice, parent)
+        tc = client.post(f"/api/v1/flows/{flow_id}/test-calls", json={}, headers=alice.headers).json()
+        assert tc["waiting_for"] == "digits" and tc["said"] == ["Account?"]
+        step = client.post(f"/api/v1/test-calls/{tc['call_sid']}/steps", json={"digits": "42"}, headers=alice.headers).json()
+        assert step["said"] == ["Child sees gold", "Back, /acct/42"] and step["ended"] is True
+        assert step["path"] == ["g", "h", "sf", "c", "sf", "done"]
+    finally:
+        srv.shutdown()
+
+
+def test_live_counts_reach_the_event_hub():
+    import time
+
+    from .conftest import make_client, new_tenant
+
+    class Recorder:
+        def __init__(self):
+            self.events = []
+
+        def publish(self, key, event):
+            self.events.append((key, event))
+            return "1"
+
+        def stream_count(self):
+            return 0
+
+    for client, app in make_client():
+        app.state.events = Recorder()
+        t = new_tenant(client, "Counts Co")
+        flow_id = publish(client, t, MENU)
+        for _ in range(3):
+            first(client, flow_id, sid())
+        deadline = time.monotonic() + 5
+        counts = []
+        while time.monotonic() < deadline and not counts:
+            client.get("/api/v1/flows", headers=t.headers)  # keeps the app's event loop turning
+            time.sleep(0.2)
+            counts = [(k, e) for k, e in app.state.events.events if e.get("type") == "counts"]
+        key, event = counts[-1]
+        assert key == flow_id and event["type"] == "counts"
+        assert event["nodes"] == {"m": 3} and event["outlets"] == {"w.next": 3}
