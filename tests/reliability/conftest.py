@@ -119,3 +119,17 @@ def flow_doc(name: str = "Flow", n: int = 2) -> dict[str, Any]:
     ids = [nd["id"] for nd in nodes]
     edges = [{"source": ids[i], "outlet": "next", "target": ids[i + 1]} for i in range(n - 1)]
     return {"name": name, "start": ids[0], "nodes": nodes, "edges": edges}
+
+
+def record(**facts: Any) -> None:
+    """Append what a test saw (counts, timings) to $RINGFLOW_RELIABILITY_RECORD, for the report.
+
+    A no-op in plain CI runs; benchmarks/reliability.py sets the variable and turns the lines
+    into the figures of docs/reliability.md.
+    """
+    path = os.environ.get("RINGFLOW_RELIABILITY_RECORD")
+    if path:
+        import json
+
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(facts, default=str) + "\n")

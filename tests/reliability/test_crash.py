@@ -23,7 +23,7 @@ import pytest
 
 from ringflow.model.demo import generate_flow
 from ringflow.store import open_store
-from tests.reliability.conftest import BACKENDS, PYTHON, ROOT, ChildServer, database, flow_doc, tenant
+from tests.reliability.conftest import BACKENDS, ROOT, ChildServer, database, flow_doc, record, tenant
 
 BIG = int(os.environ.get("RINGFLOW_CRASH_NODES", "50000"))
 # when to kill, as fractions of an uncut run's time (the benchmark kills at several points)
@@ -101,6 +101,8 @@ def test_kill_9_during_a_big_import_leaves_it_whole_or_absent(backend: str) -> N
                 assert (f["node_count"], f["edge_count"]) == (BIG, len(orjson.loads(body)["edges"]))
             meta = httpx.get(f"{server.base}/api/v1/flows/{done['id']}", headers=t.headers)
             assert meta.status_code == 200
+            record(test="kill_import", backend=backend, nodes=BIG, uncut_import_s=round(full, 2), kills=len(outcomes),
+                   killed_mid_request=sum("error" in o for o in outcomes), acknowledged=len(acked), flows_after=len(flows))
         finally:
             server.stop()
         check_consistent(url)
@@ -131,6 +133,7 @@ def test_kill_9_of_ringflow_import_writes_nothing_half(tmp_path: Path) -> None:
     try:
         metas = store.list_flows(customer, limit=50).items
         assert metas and all(m.node_count == BIG for m in metas)
+        record(test="kill_cli_import", nodes=BIG, uncut_import_s=round(full, 2), killed=killed, flows_after=len(metas))
     finally:
         store.close()
 
@@ -190,5 +193,6 @@ def test_kill_9_under_patch_load_loses_no_acknowledged_write(backend: str) -> No
             again = httpx.patch(f"{base}/api/v1/flows/{flow['id']}", json={"ops": [{"op": "rename", "name": "after"}]},
                                 headers={**t.headers, "If-Match": str(meta["revision"])})
             assert again.status_code == 200  # and it keeps working
+            record(test="kill_patch_load", backend=backend, acknowledged=len(acked), present=len(set(acked) & {n["id"] for n in doc["nodes"]}))
         finally:
             server.stop()

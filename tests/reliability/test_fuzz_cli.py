@@ -27,7 +27,7 @@ from ringflow.cli import app
 from ringflow.model.document import DocumentError, normalize
 from ringflow.model.validation import has_errors, validate
 from ringflow.store import open_store
-from tests.reliability.conftest import ROOT, flow_doc
+from tests.reliability.conftest import ROOT, flow_doc, record
 
 EXAMPLES = int(os.environ.get("RINGFLOW_FUZZ_EXAMPLES", "60"))
 BASE = flow_doc("fuzzed", 4)
@@ -91,6 +91,7 @@ def workspace() -> Iterator[tuple[Path, str, int]]:
         customer = store.create_customer("Fuzz").id
         store.close()
         yield Path(tmp), url, customer
+        record(test="fuzz_cli", examples_per_command=EXAMPLES, imported=_count(url, customer))
 
 
 def _count(url: str, customer: int) -> int:

@@ -26,7 +26,7 @@ from ringflow.api.app import create_app
 from ringflow.api.auth import SESSION_COOKIE
 from ringflow.store import open_store
 from tests.api.conftest import Tenant, make_settings, new_tenant
-from tests.reliability.conftest import live_app, tenant
+from tests.reliability.conftest import live_app, record, tenant
 
 CUSTOMERS = 3
 
@@ -221,6 +221,7 @@ def test_customers_never_see_each_other(world: World) -> None:
                                 suppress_health_check=list(HealthCheck))
     machine().runTest()
     assert world.requests > 300  # it did real work
+    record(test="isolation", customers=CUSTOMERS, requests=world.requests)
 
 
 # --- event streams -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 
 from ringflow.model.document import normalize
 from ringflow.model.validation import has_errors, validate
-from tests.reliability.conftest import BACKENDS, database, flow_doc, live_app, tenant
+from tests.reliability.conftest import BACKENDS, database, flow_doc, live_app, record, tenant
 
 WRITERS = 50
 ATTEMPTS = 4
@@ -95,6 +95,8 @@ def test_fifty_concurrent_writers_lose_nothing(backend: str) -> None:
         last_x = max(ledger.accepted.values())[1]  # the newest accepted move wins
         assert next(n for n in doc["nodes"] if n["id"] == "n0")["x"] == last_x
         assert not has_errors(validate(normalize(doc)))
+        record(test="races", backend=backend, writers=WRITERS, attempts=WRITERS * ATTEMPTS, accepted=len(ledger.accepted),
+               refused_412=len(ledger.refused), other=len(ledger.other), final_nodes=meta["node_count"])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -121,5 +123,6 @@ def test_fifty_writers_on_the_same_revision_exactly_one_wins(backend: str) -> No
         for th in threads:
             th.join(timeout=120)
         assert sorted(codes) == [200] + [412] * (WRITERS - 1)
+        record(test="races_same_base", backend=backend, writers=WRITERS, accepted=codes.count(200), refused_412=codes.count(412))
         meta = httpx.get(f"{base}/api/v1/flows/{flow_id}", headers=t.headers).json()
         assert meta["revision"] == rev + 1 and meta["name"].startswith("name ")

@@ -15,14 +15,14 @@ import uuid
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
 import redis
 
 from tests.api.server import free_port
-from tests.reliability.conftest import ChildServer, tenant
+from tests.reliability.conftest import ChildServer, record, tenant
 
 pytestmark = pytest.mark.redis
 
@@ -70,6 +70,15 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
         yield r
     finally:
         r.stop()
+
+
+def _until(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class Tally:
@@ -132,22 +141,25 @@ def test_redis_stopped_and_restarted_under_call_load(tmp_path: Path) -> None:
             callers = [threading.Thread(target=_caller, args=(base, flow_id, stop, tally)) for _ in range(8)]
             for c in callers:
                 c.start()
-            time.sleep(1.5)
+            assert _until(lambda: tally.continued >= 5, 30), "calls never got going"
             before = tally.continued
-            assert before > 0 and redis.Redis(port=rds.port).dbsize() > 0  # calls really live in our Redis
+            assert redis.Redis(port=rds.port).dbsize() > 0  # calls really live in our Redis
             rds.stop()
-            time.sleep(2.0)
+            time.sleep(1.5)
+            assert _until(lambda: tally.hung_up > 0, 15)  # the outage was felt, as spoken apologies with a hangup
             during = tally.hung_up
             rds.start()
-            time.sleep(3.0)
+            mark = tally.continued
+            recovered = _until(lambda: tally.continued > mark + 5, 30)
             after_restart = tally.continued
             stop.set()
             for c in callers:
                 c.join(timeout=60)
             assert tally.bad == []  # every answer was TwiML: a prompt or a clean hangup, never a 5xx
-            assert during > 0  # the outage was felt, as spoken apologies with a hangup
-            assert after_restart > before  # and calls flowed again once Redis was back, with no restart
+            assert during > 0 and recovered  # calls flowed again once Redis was back, with no restart
+            assert after_restart > before
             assert server.proc is not None and server.proc.poll() is None
             assert httpx.get(f"{base}/healthz").status_code == 200
+            record(test="redis_outage", calls=tally.calls, prompts=tally.continued, clean_hangups=tally.hung_up, bad=len(tally.bad))
         finally:
             server.stop()
