@@ -14,7 +14,6 @@ import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/p
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow } from "./ui/rename.js";
-import { fixCardRoles } from "./ui/cardroles.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -39,22 +38,6 @@ function setRevision(rev) {
   if (rev === null || rev === undefined) return;
   ui.revision = rev;
   $("#revision").textContent = `r${rev}`;
-}
-
-const CONFLICT_NOTE = "ringflow.conflict";
-
-/** After a stale save the page reloads; say so, and put the camera back where it was. */
-function conflictNotice(e) {
-  const raw = sessionStorage.getItem(CONFLICT_NOTE);
-  if (!raw) return;
-  sessionStorage.removeItem(CONFLICT_NOTE);
-  let note;
-  try { note = JSON.parse(raw); } catch { return; }
-  if (note.flowId !== flowId) return;
-  if (note.camera && Number.isFinite(note.camera.zoom)) e.setCamera(note.camera);
-  setStatus(`Reloaded at revision ${ui.revision ?? note.current}`, "warn");
-  toast(`This flow was changed elsewhere (now revision ${note.current ?? "newer"}). Your last change was not saved; the view shows the current flow.`,
-    "warning", { timeout: 10000 });
 }
 
 /** "Published r3" or "Not published": text beside the colour, so it reads without it. */
@@ -98,7 +81,6 @@ async function boot() {
     setStatus("Editor unavailable", "error");
     return stageMessage(`The editor engine could not be loaded (${err.message}).`);
   }
-  fixCardRoles($("#dom-layer"));
   // Controls floating over the canvas must not start a canvas gesture (its pointer capture
   // would swallow their clicks).
   for (const el of [$(".canvas-toolbar"), $("#problems-bar")]) {
@@ -119,7 +101,6 @@ async function boot() {
   setStatus("All changes saved", "ok");
   $("#mode").value = ui.engine.mode && config?.RINGFLOW_PERFORMANCE_MODE !== "auto" ? config.RINGFLOW_PERFORMANCE_MODE : "auto";
   wireEngine(props);
-  conflictNotice(ui.engine);
   wireTopBar();
   wireKeys();
   acceptPaletteDrops($("#stage"), (type, cx, cy) => {
@@ -235,10 +216,11 @@ function wireEngine(props) {
   });
   e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); revalidate(); });
   e.on("conflict", ({ current }) => {
-    // The engine re-reads the skeleton but keeps its cached labels and config (README request 5),
-    // so the view could still show the refused edit: reload the page, keeping camera and a notice.
-    sessionStorage.setItem(CONFLICT_NOTE, JSON.stringify({ flowId, current, camera: e.camera }));
-    location.reload();
+    // the engine re-reads the flow (skeleton and details) itself; say what happened
+    setRevision(current);
+    setStatus(`Reloaded at revision ${current}`, "warn");
+    toast(`This flow was changed elsewhere (now revision ${current}). Your last change was not saved; the view shows the current flow.`,
+      "warning", { timeout: 10000 });
   });
   e.on("reloaded", ({ revision }) => { setRevision(revision); showSelection(props); revalidate(); });
   e.on("error", ({ message }) => { setStatus("Not saved", "error"); toast(message, "error"); });
