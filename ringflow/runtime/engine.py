@@ -342,6 +342,8 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     elif nk == RECORD and kind == "record":
         url, seconds = str(event[1] or ""), int(event[2] or 0)
         r.put_out(node, {"recording_url": url, "duration": seconds})
+        if len(event) > 3 and event[3]:  # the caller hung up while recording (Twilio: Digits=hangup)
+            return r.follow(node, "hangup")
         return r.follow(node, "recorded" if url and seconds > 0 else "no_audio")
     elif nk == RECORD and kind == "timeout":
         return r.follow(node, "no_audio")

@@ -67,7 +67,7 @@ def _event(form: dict[str, str], ev: str | None) -> tuple[Any, ...]:
             seconds = int(float(form.get("RecordingDuration") or 0))
         except ValueError:
             seconds = 0
-        return ("record", form["RecordingUrl"], seconds)
+        return ("record", form["RecordingUrl"], seconds, form.get("Digits") == "hangup")
     if form.get("SpeechResult"):
         return ("speech", form["SpeechResult"], form.get("Confidence"))
     if ev != "timeout" and form.get("Digits"):

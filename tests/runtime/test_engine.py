@@ -137,6 +137,8 @@ def test_record_enqueue_and_mismatched_events_do_not_advance():
     q = advance(cf, st, ("record", "https://rec/1", 12), NOW)
     assert q.actions == [("enqueue", "sales", 0)] and q.state.outs["r"]["duration"] == 12
     assert said(advance(cf, st, ("record", "", 0), NOW).actions) == ["none"]
+    hung = advance(cf, st, ("record", "https://rec/2", 4, True), NOW)
+    assert hung.actions == [("hangup", "")] and hung.state.outs["r"]["duration"] == 4  # "hangup" outlet unconnected
     assert said(advance(cf, q.state, ("queue", "bridged"), NOW).actions) == ["done"]
     assert said(advance(cf, q.state, ("queue", "queue-full"), NOW).actions) == ["queue failed"]
 
