@@ -57,7 +57,9 @@ class StoreFlows:
         now = time.monotonic()
         if hit and now - hit[0] < 30:
             return hit[1]
-        lookup = getattr(self.store, "flow_owner", None) or self._owner_fallback
+        lookup = getattr(self.store, "flow_owner", None)
+        if lookup is None:
+            return None
         try:
             customer = await asyncio.to_thread(lookup, flow_id)
         except Exception:  # noqa: BLE001 - an unreadable owner is an unknown flow to the caller
@@ -66,18 +68,6 @@ class StoreFlows:
             self._owners.clear()
         self._owners[flow_id] = (now, customer)
         return customer
-
-    def _owner_fallback(self, flow_id: int) -> int | None:
-        """Stopgap until the store implements ``flow_owner``: one primary-key read on ``flows``."""
-        engines = getattr(self.store, "engines", None)
-        if engines is None or not 0 < flow_id < 2**63:
-            return None
-        from sqlalchemy import select
-
-        from ringflow.store.schema import flows
-
-        with engines.read.connect() as conn:
-            return conn.execute(select(flows.c.customer_id).where(flows.c.id == flow_id)).scalar()
 
     async def _published_revision(self, customer_id: int, flow_id: int) -> int | None:
         now = time.monotonic()
