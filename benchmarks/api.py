@@ -227,6 +227,42 @@ def list_runs(server: Server, key: str, repeats: int) -> dict:
     return {"p50": pct(firsts, 50) * 1000, "p99": pct(firsts, 99) * 1000, "page2_p50": pct(seconds, 50) * 1000}
 
 
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def stream_memory(server: Server, key: str, flow_id: int, count: int) -> dict:
+    """Server RSS growth per open event stream: ``count`` raw sockets each holding one SSE stream."""
+    import gc
+    import socket
+
+    gc.collect()
+    time.sleep(0.5)
+    before = rss_kib(server.proc.pid)
+    socks = []
+    request = (f"GET /api/v1/flows/{flow_id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               f"Authorization: Bearer {key}\r\nAccept: text/event-stream\r\n\r\n").encode()
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(request)
+        socks.append(sock)
+    for sock in socks:  # wait until every stream said hello (fully set up server-side)
+        sock.settimeout(30)
+        data = b""
+        while b"event: hello" not in data:
+            data += sock.recv(4096)
+    time.sleep(1.0)
+    after = rss_kib(server.proc.pid)
+    _, _, _, metrics = get(server.conn(), "/metrics", {})
+    open_streams = [line for line in metrics.decode().splitlines() if line.startswith("ringflow_event_streams_open ")]
+    for sock in socks:
+        sock.close()
+    return {"count": count, "kib_per_stream": (after - before) / count, "open_reported": open_streams[0].split()[-1] if open_streams else "?"}
+
+
 def database(backend: str) -> tuple[str, callable]:  # type: ignore[valid-type]
     if backend == "sqlite":
         tmp = tempfile.mkdtemp(prefix="ringflow-bench-")
@@ -268,6 +304,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
                                     "p99": statistics.median(p["p99"] for p in paced),
                                     "server_p50": histogram_pct(before, after, 50), "server_p99": histogram_pct(before, after, 99)}
             print(f"[{backend}] viewport peak {res['viewport_peak']} half {res['viewport_half']}", flush=True)
+            if backend == args.backends.split(",")[0]:
+                res["streams"] = stream_memory(server, data["key"], data[50_000]["id"], args.streams)
+                print(f"[{backend}] streams {res['streams']}", flush=True)
             if "list_key" in data:
                 res["list"] = list_runs(server, data["list_key"], 100)
                 print(f"[{backend}] list {res['list']}", flush=True)
@@ -308,6 +347,13 @@ def write_report(results: dict[str, dict], args: argparse.Namespace, command: st
         if "list" in r:
             li = r["list"]
             lines.append(f"| {b} | {li['p50']:.2f} | {li['p99']:.2f} | {li['page2_p50']:.2f} |")
+    for b, r in results.items():
+        if "streams" in r:
+            st = r["streams"]
+            lines += ["", "## Live event streams", "",
+                      f"{st['count']} SSE connections held open on one server ({b}); `/metrics` reported "
+                      f"{st['open_reported']} open. Server RSS growth: **{st['kib_per_stream']:.1f} KiB per stream** "
+                      "(connection, task, generator and subscription together)."]
     lines += ["", "## Seeding (for context, through the store API)", "", "| backend | flow | import s |", "|---|---|---|"]
     for b, r in results.items():
         for n in sorted({50_000, args.nodes}):
@@ -324,6 +370,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--repeats-load", type=int, default=3)
+    ap.add_argument("--streams", type=int, default=500)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "api.md"))
     args = ap.parse_args()
     command = "python benchmarks/api.py " + " ".join(sys.argv[1:])
