@@ -6,9 +6,12 @@ routers read them from the request, so tests build an app around any store they 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -47,6 +50,18 @@ def _include_runtime(app: FastAPI) -> None:
     app.include_router(router)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Freeze what start-up allocated (framework, catalogue, schemas: ~120,000 objects) out of the
+    cyclic GC: a full collection otherwise re-scans them all, a ~200 ms pause that was the API's p99."""
+    gc.collect()
+    gc.freeze()
+    yield
+    close = getattr(app.state.events, "close", None)
+    if callable(close):
+        close()
+
+
 def _default_hub(settings: Settings) -> Hub:
     """Redis when configured (several processes share live events), else in-process."""
     if settings.redis_url:
@@ -81,7 +96,7 @@ def _pool_gauges(metrics: Metrics, store: Store) -> None:
 
 def create_app(settings: Settings, store: Store, events: Hub | None = None) -> FastAPI:
     app = FastAPI(title="Ringflow", version="1.0", description=DESCRIPTION, openapi_url="/openapi.json", docs_url="/docs",
-                  redoc_url=None)
+                  redoc_url=None, lifespan=_lifespan)
     metrics = Metrics()
     hub = events or _default_hub(settings)
     app.state.settings = settings
