@@ -106,3 +106,15 @@ def test_list_page_fits_a_phone(browser, server: Server, api_key: str) -> None: 
         shot(page, "phone-list")
     finally:
         ctx.close()
+
+
+def test_export_downloads_the_flow_document(page: Page, server: Server, api_key: str) -> None:
+    server.flow(api_key, menu_flow("Night line"))
+    sign_in(page, api_key)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Export Night line as JSON").click()
+    download = info.value
+    assert download.suggested_filename == "Night line.json"
+    doc = json.loads(Path(download.path()).read_text())
+    assert doc["name"] == "Night line"
+    assert {n["id"] for n in doc["nodes"]} == {n["id"] for n in menu_flow()["nodes"]}

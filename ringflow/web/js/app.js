@@ -229,6 +229,11 @@ function wireEngine(props) {
     if (reason === "step-down") toast(`Frames were dropping: switched to ${mode} mode.`, "info");
   });
   refreshUndo();
+  // leaving with edits still queued: send them now, and ask before closing while a save is pending
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") e.flush(); });
+  window.addEventListener("beforeunload", (ev) => {
+    if ($("#save-status").dataset.kind === "busy") { e.flush(); ev.preventDefault(); ev.returnValue = ""; }
+  });
 }
 
 function toggleDrawer(id, on) {

@@ -29,6 +29,11 @@ function when(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
 }
 
+/** A safe download name from a flow name (the server's JSON is the file's content). */
+function fileName(name) {
+  return String(name).replace(/[^A-Za-z0-9._ -]+/g, "_").trim().slice(0, 80) || "flow";
+}
+
 function row(flow) {
   const published = flow.status === "published";
   const status = h("span", { class: `badge ${published ? "badge-ok" : ""}` },
@@ -41,7 +46,9 @@ function row(flow) {
     h("td", { class: "col-nodes" }, String(flow.node_count ?? "")),
     h("td", { class: "col-updated muted" }, when(flow.updated_at)),
     h("td", { class: "actions" },
-      h("a", { class: "btn btn-sm", href: `/flows/${encodeURIComponent(flow.id)}`, "aria-label": `Open ${flow.name}` }, "Open"), " ", del));
+      h("a", { class: "btn btn-sm", href: `/flows/${encodeURIComponent(flow.id)}`, "aria-label": `Open ${flow.name}` }, "Open"), " ",
+      h("a", { class: "btn btn-sm btn-export", href: `/api/v1/flows/${encodeURIComponent(flow.id)}/document`, download: `${fileName(flow.name)}.json`,
+        "aria-label": `Export ${flow.name} as JSON` }, "Export"), " ", del));
   return tr;
 }
 
