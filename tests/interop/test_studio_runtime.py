@@ -106,8 +106,8 @@ def test_split_conditions_are_tried_in_studio_order():
 
 
 HIT_MISS = {
-    "equal_to": ("gold", "Gold"), "not_equal_to": ("gold", "silver"), "matches_any_of": ("b", "d"),
-    "does_not_match_any_of": ("z", "x"), "is_blank": ("  ", "a"), "is_not_blank": ("a", ""), "regex": ("v12", "v1x"),
+    "equal_to": ("Gold", "golden"), "not_equal_to": ("gold", " SILVER "), "matches_any_of": ("b", "d"),
+    "does_not_match_any_of": ("z", " X"), "is_blank": ("  ", "a"), "is_not_blank": ("a", ""), "regex": ("v12", "v1x"),
     "contains": ("platinum", "gold"), "does_not_contain": ("live", "a test"), "starts_with": ("premium", "apre"),
     "does_not_start_with": ("yes", "none"), "less_than": ("9.5", "10"), "greater_than": ("100", "99"),
     "is_before_time": ("08:59", "09:00"), "is_after_time": ("18:00", "17:30"),
@@ -181,3 +181,12 @@ def test_connect_compare_ends_with_and_number_branches():
         call = Call(doc, {"tier": tier}).send("digits", "1")
         taken = [o for i, o in call.step.trail if call.cf.ids[i] == "tier"]
         assert taken == [outlet], tier
+
+
+def test_imported_splits_compare_like_studio_without_case_or_surrounding_spaces():
+    doc = to_ringflow(load("studio/conditions.json"))
+    assert Call(doc, {"tier": "  GOLD "}).said == ["Branch equal_to"]
+    src = load("studio/conditions.json")
+    split = src["states"][1]
+    split["transitions"] = [split["transitions"][0]] + [t for t in split["transitions"][1:] if t["conditions"][0]["type"] == "matches_any_of"]
+    assert Call(to_ringflow(src), {"tier": " B"}).said == ["Branch matches_any_of"]
