@@ -43,6 +43,7 @@ def test_stale_save_is_refused_and_the_view_refreshed(page: Page, server: Server
     expect(page.locator("#save-status")).to_contain_text("Reloaded")
     expect(card(page, "Sales team")).to_be_visible()  # the view shows the server's state...
     expect(card(page, "Main menu")).to_be_visible()  # ...and not the refused edit
+    expect(page.get_by_role("button", name="Undo")).to_be_disabled()  # history of another revision is gone
     shot(page, "editor-conflict")
     doc = document(server, api_key, flow["id"])
     assert node(doc, "menu")["label"] == "Main menu"  # nothing overwritten silently

@@ -222,7 +222,7 @@ function wireEngine(props) {
     toast(`This flow was changed elsewhere (now revision ${current}). Your last change was not saved; the view shows the current flow.`,
       "warning", { timeout: 10000 });
   });
-  e.on("reloaded", ({ revision }) => { setRevision(revision); showSelection(props); revalidate(); });
+  e.on("reloaded", ({ revision }) => { setRevision(revision); refreshUndo(); showSelection(props); revalidate(); });
   e.on("error", ({ message }) => { setStatus("Not saved", "error"); toast(message, "error"); });
   e.on("modechange", ({ mode, reason }) => {
     $("#mode").title = `Rendering mode: ${mode}`;
