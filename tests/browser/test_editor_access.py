@@ -36,4 +36,13 @@ def test_an_empty_flow_can_be_built_from_nothing(page: Page, server: Server, api
     page.locator("#prop-text").fill("Hello there")
     page.locator("#prop-text").press("Tab")
     eventually(lambda: [n["config"].get("text") for n in document(server, api_key, flow["id"])["nodes"]] == ["Hello there"], what="saved")
+    expect(page.locator("#problems-bar")).to_contain_text("error")  # no start node yet
+    page.get_by_role("button", name="Make this the start node").click()
+    expect(page.locator("#inspector")).to_contain_text("The call starts here.")
+    new_id = document(server, api_key, flow["id"])["nodes"][0]["id"]
+    eventually(lambda: server.call("GET", f"/api/v1/flows/{flow['id']}", token=api_key)[1]["start"] == new_id, what="start saved")
+    expect(page.locator("#problems-bar")).not_to_contain_text("error")  # only a warning is left (outlet not connected)
+    page.locator("#prop-label").fill("Greeting")  # and editing goes on at the new revision
+    page.locator("#prop-label").press("Tab")
+    eventually(lambda: document(server, api_key, flow["id"])["nodes"][0]["label"] == "Greeting", what="edit after start")
     assert page.errors == []  # type: ignore[attr-defined]

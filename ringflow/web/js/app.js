@@ -13,7 +13,7 @@ import { createTestCall } from "./ui/testcall.js";
 import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
-import { renameFlow } from "./ui/rename.js";
+import { renameFlow, setStartNode } from "./ui/rename.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -70,6 +70,19 @@ async function boot() {
     types: ui.types,
     onChange: (index, patch) => ui.engine?.updateNode(index, patch),
     onDelete: () => ui.engine?.deleteSelection(),
+    isStart: (id) => id != null && id === ui.meta.start,
+    onMakeStart: async (index, id) => {
+      try {
+        const key = ui.engine.nodeInfo(index).key; // indices may change if the engine reloads
+        setRevision(await setStartNode(ui.engine, flowId, index, id, ui.revision, ui.clientId));
+        ui.meta.start = id;
+        const again = key != null ? ui.engine.indexOfKey(key) : ui.engine.indexOfId(id);
+        if (again >= 0) ui.engine.select([again]);
+        toast("The call now starts at this node.", "ok");
+        showSelection(props);
+        revalidate();
+      } catch (err) { toast(err.message, "error"); }
+    },
   });
   ui.props = props;
   createPalette($("#palette"), ui.types, (type) => addNode(type, null));

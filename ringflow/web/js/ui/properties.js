@@ -12,7 +12,7 @@ export const CATEGORY_ICON = { voice: "voice", input: "input", logic: "logic", i
  * root: the panel element. types: the node-types list. onChange(index, {label?, config?}) persists.
  * onDelete(): delete the selection.
  */
-export function createProperties(root, { types, onChange, onDelete }) {
+export function createProperties(root, { types, onChange, onDelete, isStart = () => false, onMakeStart = null }) {
   const byName = new Map(types.map((t) => [t.name, t]));
   const body = h("div", { class: "panel-body" });
   root.replaceChildren(h("h2", { class: "panel-title", id: "props-title" }, "Properties"), body);
@@ -59,6 +59,12 @@ export function createProperties(root, { types, onChange, onDelete }) {
         h("span", {}, t ? t.title : `Unknown type “${info.typeName}”`)),
       h("span", { class: "mono muted", title: "Node id" }, info.id ?? "")));
     if (t?.description) form.appendChild(h("p", { class: "muted type-desc" }, t.description));
+    if (isStart(info.id)) {
+      form.appendChild(h("p", { class: "start-flag" }, icon("ok"), h("span", {}, "The call starts here.")));
+    } else if (onMakeStart) {
+      form.appendChild(h("button", { class: "btn btn-sm make-start", type: "button", onclick: () => onMakeStart(info.index, info.id) },
+        "Make this the start node"));
+    }
     form.appendChild(h("div", { class: "problems-general", "data-problems-for": "" }));
 
     const label = h("input", { id: "prop-label", type: "text", name: "label", maxlength: 200, value: info.label ?? "" });
