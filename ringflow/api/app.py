@@ -57,6 +57,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+    gc.unfreeze()  # let whatever start-up built be collected once this app is gone (tests build many)
     close = getattr(app.state.events, "close", None)
     if callable(close):
         close()
