@@ -180,3 +180,12 @@ def test_drag_from_palette_drops_at_the_pointer(page: Page, server: Server, api_
     world = page.evaluate("([x, y]) => window.ringflow.engine.screenToWorld(x, y)", [x - box["x"], y - box["y"]])
     added = eventually(lambda: [n for n in document(server, api_key, flow["id"])["nodes"] if n["type"] == "record"], what="record saved")
     assert abs(added[0]["x"] + 100 - world["x"]) < 5 and abs(added[0]["y"] + 36 - world["y"]) < 5  # centred on the drop
+
+
+def test_palette_filter_narrows_and_enter_adds(page: Page, server: Server, api_key: str, flow: dict) -> None:
+    open_editor(page, api_key, flow["id"])
+    page.get_by_label("Filter node types").fill("queue")
+    expect(page.get_by_role("button", name="Add Enqueue", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Add Say", exact=True)).to_be_hidden()
+    page.get_by_label("Filter node types").press("Enter")
+    expect(page.locator("#prop-label")).to_have_value("Enqueue")

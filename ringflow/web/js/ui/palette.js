@@ -35,7 +35,28 @@ export function createPalette(root, types, onAdd) {
     }
     body.appendChild(ul);
   }
-  root.replaceChildren(h("h2", { class: "panel-title" }, "Add a node"), body);
+  const filter = h("input", { type: "search", id: "palette-filter", class: "palette-filter", placeholder: "Filter types", autocomplete: "off" });
+  filter.addEventListener("input", () => {
+    const q = filter.value.trim().toLowerCase();
+    for (const ul of body.querySelectorAll(".palette-list")) {
+      let shown = 0;
+      for (const li of ul.children) {
+        const btn = li.firstElementChild;
+        const hit = !q || btn.textContent.toLowerCase().includes(q) || btn.dataset.type.includes(q);
+        li.hidden = !hit;
+        shown += hit ? 1 : 0;
+      }
+      ul.hidden = shown === 0;
+      ul.previousElementSibling.hidden = shown === 0;
+    }
+  });
+  filter.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter") return;
+    ev.preventDefault(); // Enter adds the first match
+    body.querySelector(".palette-list:not([hidden]) li:not([hidden]) button")?.click();
+  });
+  root.replaceChildren(h("h2", { class: "panel-title" }, "Add a node"),
+    h("div", { class: "palette-filter-row" }, h("label", { class: "sr-only", for: "palette-filter" }, "Filter node types"), filter), body);
 }
 
 /** Let the stage accept palette drops; onDrop(typeName, clientX, clientY). */
