@@ -221,7 +221,7 @@ class RedisBackend:
         trip: the compare-and-set in ``put`` still rejects it if another process moved the call on."""
         if expect_step is not None:
             mine = self._local.get(sid)
-            if mine is not None and mine.step == expect_step:
+            if mine is not None and (mine.step == expect_step or expect_step == -1):  # -1: any recent copy
                 return mine
         blob = join_blob(await self._do(self.client.hgetall(state_key(sid, self.prefix))))
         return decode_state(blob, sid) if blob else None

@@ -86,13 +86,13 @@ async def voice_status(request: Request) -> Response:
     if not SID_RE.match(sid):
         return _twiml(twiml.EMPTY, 400)
     try:
-        got = await svc.runtime.get_state(sid)
+        got = await svc.runtime.get_state(sid, recent_ok=True)
         if got is None:
             return _twiml(twiml.EMPTY)
         if not await _verified(svc, request, got[0].flow[0], params):  # type: ignore[index]
             return _forbidden()
         if form.get("CallStatus", "completed") in FINAL_STATUSES:
-            await svc.runtime.end_call(sid)
+            await svc.runtime.end_call(sid, got[0])
     except BackendUnavailable:
         return _twiml(twiml.EMPTY, 503)
     return _twiml(twiml.EMPTY)

@@ -116,8 +116,9 @@ class Runtime:
             await self._later(self._record(out, event[0], now))
         return out
 
-    async def end_call(self, sid: str) -> bool:
-        st = await self.backend.get(sid)
+    async def end_call(self, sid: str, known: CallState | None = None) -> bool:
+        """Free a call (status callback); ``known`` is its state when the caller just read it."""
+        st = known if known is not None else await self.backend.get(sid)
         if st is None:
             return False
         await self.backend.delete(sid)
@@ -129,8 +130,10 @@ class Runtime:
                 self.counts.record(cf.key[1], cf.ids[st.node], None, [])  # type: ignore[index]
         return True
 
-    async def get_state(self, sid: str) -> tuple[CallState, CompiledFlow] | None:
-        st = await self.backend.get(sid)
+    async def get_state(self, sid: str, recent_ok: bool = False) -> tuple[CallState, CompiledFlow] | None:
+        """The call's state; ``recent_ok`` accepts this process's last written copy (no round trip)
+        where staleness cannot matter, e.g. to learn the owner of a call that is being freed."""
+        st = await self.backend.get(sid, -1 if recent_ok else None)
         cf = await self.flows.by_key(st.flow) if st is not None else None
         return (st, cf) if st is not None and cf is not None else None
 
