@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,11 @@ class ChildServer:
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = ""
+        # a file, never a pipe: nobody reads a pipe, and a full one (access logs) would freeze the server
+        self.log = tempfile.NamedTemporaryFile(prefix="ringflow-child-", suffix=".log", delete=False)
+
+    def log_tail(self, size: int = 4000) -> str:
+        return Path(self.log.name).read_bytes()[-size:].decode(errors="replace")
 
     def start(self, timeout: float = 30.0) -> str:
         port = free_port()
@@ -71,12 +77,12 @@ class ChildServer:
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "ringflow.runtime.serve:app_from_env", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:] if self.proc.stderr else ''}")
+                raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return self.base

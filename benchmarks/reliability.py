@@ -1,0 +1,389 @@
+"""The long reliability runs behind docs/reliability.md, written to benchmarks/results/reliability.md.
+
+Sections (``--only``, comma-separated):
+
+- ``sse``: one server process, ``--clients`` (10,000) concurrent event-stream clients, one per
+  customer, each on its own flow; a driver patches random flows for ``--seconds`` per round.
+  Reports server memory per open stream (RSS difference), delivery latency p50/p99 (patch sent
+  -> event read by the client), events lost, and the viewport p99 on a 50,000-node flow with
+  no streams open and under that load, side by side. Median of ``--rounds`` rounds.
+- ``suite``: the reliability tests with long settings: schemathesis with ``--fuzz-examples`` per
+  route, the CLI fuzz, kill -9 during a ``--crash-nodes`` (500,000) import and under patch load,
+  races, isolation, Redis outage. Each test records its figures (tests/reliability/conftest.py).
+
+Loopback only; bounded in count and time. Usage:
+    .venv/bin/python benchmarks/reliability.py                  # everything
+    .venv/bin/python benchmarks/reliability.py --only sse --clients 2000 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from ringflow.model.demo import generate_flow  # noqa: E402
+from ringflow.store import open_store  # noqa: E402
+from ringflow.store.keys import new_api_key  # noqa: E402
+from tests.reliability.conftest import ChildServer  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+ERRORS: list[str] = []  # requests that failed or timed out during the load (reported, and diagnosed)
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def raise_fd_limit(want: int) -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = min(hard, max(soft, want))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return target
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# --- SSE clients (run in a child process so their event loop does not share our GIL) ----------------
+
+async def _client(host: str, port: int, flow_id: int, key: str, ready: list[int], lat: list[tuple[int, float]],
+                  stats: dict[str, int]) -> None:
+    for attempt in range(5):
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            break
+        except OSError:
+            await asyncio.sleep(0.2 * (attempt + 1))
+    else:
+        stats["connect_failed"] += 1
+        return
+    writer.write(f"GET /api/v1/flows/{flow_id}/events HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {key}\r\n"
+                 "Accept: text/event-stream\r\n\r\n".encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        stats["refused"] += 1
+        return
+    counted = False
+    buf = b""
+    while True:
+        chunk = await reader.read(65536)
+        if not chunk:
+            stats["closed"] += 1
+            return
+        now = time.time()
+        buf += chunk
+        if not counted and b"event: hello" in buf:
+            ready[0] += 1
+            counted = True
+        while b"event: changes" in buf:
+            i = buf.index(b"event: changes")
+            j = buf.find(b"\n\n", i)
+            if j < 0:
+                break
+            block, buf = buf[i:j], buf[j + 2:]
+            data = block.split(b"data: ", 1)[1]
+            for ev in json.loads(data)["events"]:
+                name = (ev.get("changes") or {}).get("name") or ""
+                if name.startswith("bench "):
+                    _, ts, seq = name.split()
+                    lat.append((int(seq), now - float(ts)))
+        if len(buf) > 1 << 20:
+            buf = buf[-65536:]
+
+
+async def _clients_main(spec_path: str, out_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    host, port = "127.0.0.1", spec["port"]
+    ready, lat = [0], []  # type: ignore[var-annotated]
+    stats = {"connect_failed": 0, "refused": 0, "closed": 0}
+    tasks = []
+    for i, (flow_id, key) in enumerate(spec["clients"]):
+        tasks.append(asyncio.create_task(_client(host, port, flow_id, key, ready, lat, stats)))
+        if i % 200 == 199:
+            await asyncio.sleep(0.05)  # ramp up instead of a SYN flood
+    deadline = time.monotonic() + 180
+    while ready[0] < len(tasks) - stats["connect_failed"] - stats["refused"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    print(json.dumps({"ready": ready[0], **stats}), flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.readline)  # the driver says when it is done
+    Path(out_path).write_text(json.dumps({"lat": lat, "ready": ready[0], **stats}))
+    for t in tasks:
+        t.cancel()
+
+
+# --- the driver ---------------------------------------------------------------------------------------
+
+def seed(url: str, clients: int) -> dict[str, Any]:
+    store = open_store(url)
+    t0 = time.perf_counter()
+    small = {"name": "line", "start": "a", "nodes": [{"id": "a", "type": "say", "config": {"text": "hi"}},
+                                                     {"id": "b", "type": "hangup"}],
+             "edges": [{"source": "a", "outlet": "next", "target": "b"}]}
+    from ringflow.model.document import normalize
+
+    made = store.create_customers_with_flows([f"stream customer {i}" for i in range(clients)], [normalize(small)])
+    pairs = []
+    for cid, flow_ids in made:
+        clear, h, prefix = new_api_key()
+        store.create_api_key(cid, h, prefix)
+        pairs.append((flow_ids[0], clear))
+    owner = store.create_customer("viewport owner")
+    clear, h, prefix = new_api_key()
+    store.create_api_key(owner.id, h, prefix)
+    big = store.create_flow(owner.id, generate_flow(50_000, name="Viewport 50k"))
+    store.close()
+    return {"pairs": pairs, "owner_key": clear, "big_id": big.id, "seed_s": time.perf_counter() - t0}
+
+
+def viewport_probe(base: str, key: str, flow_id: int, stop: threading.Event, out: list[float]) -> None:
+    rng = random.Random(7)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        while not stop.is_set():
+            x, y = rng.uniform(0, 60_000), rng.uniform(0, 30_000)
+            t = time.perf_counter()
+            try:
+                r = http.get(f"/api/v1/flows/{flow_id}/viewport", params={"x0": x, "y0": y, "x1": x + 1600, "y1": y + 900})
+            except httpx.HTTPError as exc:
+                ERRORS.append(f"viewport: {type(exc).__name__}")
+                continue
+            out.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                ERRORS.append(f"viewport: {r.status_code}")
+            time.sleep(0.01)
+
+
+def patch_driver(base: str, pairs: list[tuple[int, str]], stop: threading.Event, seq0: int, acked: dict[int, int],
+                 lock: threading.Lock, seed_: int) -> None:
+    rng = random.Random(seed_)
+    seq = seq0
+    with httpx.Client(base_url=base, timeout=30) as http:
+        while not stop.is_set():
+            flow_id, key = rng.choice(pairs)
+            seq += 1
+            h = {"Authorization": f"Bearer {key}"}
+            try:
+                rev = http.get(f"/api/v1/flows/{flow_id}", headers=h).json()["revision"]
+                r = http.patch(f"/api/v1/flows/{flow_id}", headers={**h, "If-Match": str(rev)},
+                               json={"ops": [{"op": "rename", "name": f"bench {time.time():.6f} {seq}"}]})
+            except httpx.HTTPError as exc:
+                with lock:
+                    ERRORS.append(f"patch: {type(exc).__name__}")
+                continue
+            if r.status_code == 200:
+                with lock:
+                    acked[seq] = flow_id
+
+
+def run_sse(args: argparse.Namespace) -> dict[str, Any]:
+    limit = raise_fd_limit(args.clients * 2 + 1000)
+    tmp = tempfile.mkdtemp(prefix="ringflow-relbench-")
+    url = f"sqlite:///{tmp}/sse.db"
+    print(f"seeding {args.clients:,} customers with a flow and a key each, plus a 50,000-node flow...", flush=True)
+    s = seed(url, args.clients)
+    server = ChildServer(url, {"PYTHONFAULTHANDLER": "1"})  # SIGABRT then dumps every thread's stack
+    base = server.start(timeout=120)
+    pid = server.proc.pid  # type: ignore[union-attr]
+    res: dict[str, Any] = {"clients": args.clients, "fd_limit": limit, "seed_s": s["seed_s"]}
+    try:
+        # viewport with no streams open (and a warm cache of keys), for the side-by-side figure
+        stop = threading.Event()
+        idle_vp: list[float] = []
+        th = threading.Thread(target=viewport_probe, args=(base, s["owner_key"], s["big_id"], stop, idle_vp))
+        th.start()
+        time.sleep(args.seconds)
+        stop.set()
+        th.join()
+        rss_before = rss_kb(pid)
+        spec = Path(tmp) / "clients.json"
+        spec.write_text(json.dumps({"port": int(base.rsplit(":", 1)[1]), "clients": s["pairs"]}))
+        out = Path(tmp) / "lat.json"
+        print(f"opening {args.clients:,} event streams...", flush=True)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([PY, __file__, "--clients-proc", str(spec), str(out)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        hello = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        res["connect_s"] = time.perf_counter() - t0
+        res["streams_open"] = hello["ready"]
+        res["connect_failed"] = hello["connect_failed"] + hello["refused"]
+        time.sleep(2)
+        rss_after = rss_kb(pid)
+        res["rss_before_mb"], res["rss_after_mb"] = rss_before / 1024, rss_after / 1024
+        res["bytes_per_stream"] = (rss_after - rss_before) * 1024 / max(1, hello["ready"])
+        metrics = httpx.get(f"{base}/metrics").text
+        res["server_says_open"] = next((float(line.split()[-1]) for line in metrics.splitlines()
+                                        if line.startswith("ringflow_event_streams_open")), None)
+        rounds = []
+        acked: dict[int, int] = {}
+        lock = threading.Lock()
+        for r in range(args.rounds):
+            stop = threading.Event()
+            vp: list[float] = []
+            before = set(acked)
+            threads = [threading.Thread(target=patch_driver, args=(base, s["pairs"], stop, (r * 8 + i) * 10_000_000, acked, lock, r * 8 + i))
+                       for i in range(args.writers)]
+            threads.append(threading.Thread(target=viewport_probe, args=(base, s["owner_key"], s["big_id"], stop, vp)))
+            for t in threads:
+                t.start()
+            time.sleep(args.seconds)
+            stop.set()
+            for t in threads:
+                t.join()
+            rounds.append({"patches": len(set(acked) - before), "vp": vp, "seqs": set(acked) - before})
+            print(f"round {r + 1}: {rounds[-1]['patches']} patches, viewport p99 {pct(vp, 99):.1f} ms", flush=True)
+        time.sleep(2)  # let the last batches arrive
+        res["rss_loaded_mb"] = rss_kb(pid) / 1024
+        proc.stdin.write("done\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        proc.wait(timeout=120)
+        got = json.loads(out.read_text())
+        lat = {seq: sec * 1000 for seq, sec in got["lat"]}
+        res["closed_by_server"] = got["closed"]
+        per_round = []
+        for rd in rounds:
+            ls = [lat[q] for q in rd["seqs"] if q in lat]
+            per_round.append({"patches": rd["patches"], "delivered": len(ls), "p50": pct(ls, 50), "p99": pct(ls, 99),
+                              "vp_p50": pct(rd["vp"], 50), "vp_p99": pct(rd["vp"], 99), "vp_n": len(rd["vp"])})
+        res["rounds"] = per_round
+        res["idle_vp_p50"], res["idle_vp_p99"], res["idle_vp_n"] = pct(idle_vp, 50), pct(idle_vp, 99), len(idle_vp)
+        med = lambda k: statistics.median(x[k] for x in per_round)  # noqa: E731
+        res["median"] = {k: med(k) for k in ("patches", "delivered", "p50", "p99", "vp_p50", "vp_p99")}
+        res["lost"] = sum(x["patches"] - x["delivered"] for x in per_round)
+        res["errors"] = list(ERRORS)
+        if ERRORS:  # something stalled: keep the server's stacks for the owner of the code
+            os.kill(pid, 6)
+            time.sleep(2)
+            dump = Path(tmp) / "server-stacks.txt"
+            dump.write_text(server.log_tail(200_000))
+            res["stacks"] = str(dump)
+    finally:
+        server.stop()
+    return res
+
+
+# --- the suite with long settings --------------------------------------------------------------------
+
+def run_suite(args: argparse.Namespace) -> dict[str, Any]:
+    record = Path(tempfile.mkdtemp(prefix="ringflow-relrec-")) / "record.jsonl"
+    env = {**os.environ, "RINGFLOW_RELIABILITY_RECORD": str(record), "RINGFLOW_FUZZ_EXAMPLES": str(args.fuzz_examples),
+           "RINGFLOW_CRASH_NODES": str(args.crash_nodes), "RINGFLOW_CRASH_POINTS": args.crash_points}
+    cmd = [PY, "-m", "pytest", "tests/reliability", "-q", "-p", "no:cacheprovider", "-m", "not browser", "-x"]
+    if args.suite_filter:
+        cmd += ["-k", args.suite_filter]
+    print("running:", " ".join(cmd), flush=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-300:]
+    facts = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+    return {"returncode": proc.returncode, "summary": tail, "seconds": time.perf_counter() - t0, "facts": facts,
+            "output_tail": proc.stdout[-3000:] if proc.returncode else ""}
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+def write_report(res: dict[str, Any], args: argparse.Namespace, command: str) -> str:
+    lines = ["# Reliability benchmark", "",
+             f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other engineers' work, Python {platform.python_version()}, "
+             f"{platform.system()} {platform.release()}",
+             f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+             f"- Command: `{command}`", ""]
+    if "sse" in res:
+        s = res["sse"]
+        m = s["median"]
+        lines += ["## Event streams under load", "",
+                  f"One uvicorn process (SQLite store), {s['clients']:,} concurrent SSE clients (one customer and flow each, raw asyncio "
+                  f"sockets in a separate client process), {args.writers} patch writers renaming random flows for {args.seconds:g} s per round; "
+                  f"medians of {args.rounds} rounds. fd limit raised to {s['fd_limit']:,}.", "",
+                  "| figure | value |", "|---|---|",
+                  f"| streams open (client count / server gauge) | {s['streams_open']:,} / {s['server_says_open']} |",
+                  f"| connect failures | {s['connect_failed']} |",
+                  f"| time to open all streams | {s['connect_s']:.1f} s |",
+                  f"| server RSS before / with streams / after load | {s['rss_before_mb']:.0f} / {s['rss_after_mb']:.0f} / {s['rss_loaded_mb']:.0f} MB |",
+                  f"| **memory per open stream** | **{s['bytes_per_stream'] / 1024:.1f} KB** |",
+                  f"| patches per round (median) | {m['patches']:.0f} |",
+                  f"| events delivered / lost (all rounds) | {sum(r['delivered'] for r in s['rounds']):,} / {s['lost']} |",
+                  f"| **delivery p50 / p99** (patch sent → event read) | **{m['p50']:.0f} / {m['p99']:.0f} ms** |",
+                  f"| viewport p50 / p99, no streams open | {s['idle_vp_p50']:.1f} / {s['idle_vp_p99']:.1f} ms (n={s['idle_vp_n']}) |",
+                  f"| **viewport p50 / p99 under the load** | **{m['vp_p50']:.1f} / {m['vp_p99']:.1f} ms** |",
+                  f"| streams closed by the server | {s['closed_by_server']} |",
+                  f"| failed or timed-out requests during the load | {len(s['errors'])} {sorted(set(s['errors']))[:5]} |", "",
+                  "| round | patches | delivered | p50 ms | p99 ms | viewport p50 ms | viewport p99 ms | viewport requests |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for i, r in enumerate(s["rounds"], 1):
+            lines.append(f"| {i} | {r['patches']} | {r['delivered']} | {r['p50']:.0f} | {r['p99']:.0f} | {r['vp_p50']:.1f} | {r['vp_p99']:.1f} | {r['vp_n']} |")
+        lines += ["", "Delivery includes the stream's deliberate 100 ms batching window (at most 10 messages a second per client).", ""]
+    if "suite" in res:
+        s = res["suite"]
+        lines += ["## Reliability suite with long settings", "",
+                  f"`pytest tests/reliability -m 'not browser'` with RINGFLOW_FUZZ_EXAMPLES={args.fuzz_examples}, "
+                  f"RINGFLOW_CRASH_NODES={args.crash_nodes:,}, RINGFLOW_CRASH_POINTS={args.crash_points}: "
+                  f"**{s['summary']}** in {s['seconds']:.0f} s (exit {s['returncode']}).", "",
+                  "| test | figures |", "|---|---|"]
+        for f in s["facts"]:
+            name = f.pop("test")
+            lines.append(f"| {name} | {', '.join(f'{k}={v}' for k, v in f.items())} |")
+        if s["output_tail"]:
+            lines += ["", "Failure output:", "", "```", s["output_tail"], "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--clients-proc":
+        raise_fd_limit(30_000)
+        asyncio.run(_clients_main(sys.argv[2], sys.argv[3]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", default="sse,suite")
+    ap.add_argument("--clients", type=int, default=10_000)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--writers", type=int, default=4)
+    ap.add_argument("--fuzz-examples", type=int, default=100)
+    ap.add_argument("--crash-nodes", type=int, default=500_000)
+    ap.add_argument("--crash-points", default="0.5")
+    ap.add_argument("--suite-filter", default="")
+    ap.add_argument("--out", default=str(RESULTS / "reliability.md"))
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    res: dict[str, Any] = {}
+    if "sse" in only:
+        res["sse"] = run_sse(args)
+    if "suite" in only:
+        res["suite"] = run_suite(args)
+    command = "python benchmarks/reliability.py " + " ".join(sys.argv[1:])
+    report = write_report(res, args, command)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(report)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
