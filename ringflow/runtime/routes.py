@@ -8,6 +8,7 @@ provider would send), never a 500 and never a call left hanging.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,6 +23,7 @@ from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
 
+log = logging.getLogger("ringflow.runtime")
 router = APIRouter()
 router.include_router(panel.router)
 
@@ -30,7 +32,13 @@ def _twiml(body: str, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="text/xml")
 
 
+class BadForm(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
 async def _form(request: Request) -> list[tuple[str, str]] | None:
+    """The form fields; None when the body is over 32 KB (413), BadForm(400) when it is not a form."""
     raw = b""
     async for chunk in request.stream():
         raw += chunk
@@ -39,7 +47,7 @@ async def _form(request: Request) -> list[tuple[str, str]] | None:
     try:
         return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
-        return None
+        raise BadForm(400) from None
 
 
 async def _verified(svc: Services, request: Request, customer_id: int, params: list[tuple[str, str]]) -> bool:
@@ -77,6 +85,10 @@ def _event(form: dict[str, str], ev: str | None) -> tuple[Any, ...]:
 
 @router.post("/voice/status", include_in_schema=False)
 async def voice_status(request: Request) -> Response:
+    return await _guarded(_status(request))
+
+
+async def _status(request: Request) -> Response:
     svc = services(request)
     params = await _form(request)
     if params is None:
@@ -138,12 +150,23 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
 
 @router.post("/voice/{flow_ref}", include_in_schema=False)
 async def voice_start(flow_ref: str, request: Request) -> Response:
-    return await _webhook(request, flow_ref, first=True)
+    return await _guarded(_webhook(request, flow_ref, first=True))
 
 
 @router.post("/voice/{flow_ref}/step", include_in_schema=False)
 async def voice_step(flow_ref: str, request: Request) -> Response:
-    return await _webhook(request, flow_ref, first=False)
+    return await _guarded(_webhook(request, flow_ref, first=False))
+
+
+async def _guarded(answer: Any) -> Response:
+    """A provider never gets a 500: junk bodies are a 400, anything unforeseen an apology."""
+    try:
+        return await answer
+    except BadForm as exc:
+        return _twiml(twiml.APOLOGY, exc.status)
+    except Exception:  # noqa: BLE001 - the caller must hear something and the call must end
+        log.exception("webhook failed; answered with an apology")
+        return _twiml(twiml.APOLOGY)
 
 
 # --- fast path ---------------------------------------------------------------------------------
@@ -165,13 +188,10 @@ def fast_path(app: Any) -> Any:
             if m is not None:
                 scope = {**scope, "app": app}
                 request = Request(scope, receive)
-                try:
-                    if m.group(1):
-                        response = await voice_status(request)
-                    else:
-                        response = await _webhook(request, m.group(2), first=m.group(3) is None)
-                except Exception:  # noqa: BLE001 - a provider must never get a 500: apologise and hang up
-                    response = _twiml(twiml.APOLOGY)
+                if m.group(1):
+                    response = await voice_status(request)
+                else:
+                    response = await _guarded(_webhook(request, m.group(2), first=m.group(3) is None))
                 await response(scope, receive, send)
                 return
         await app(scope, receive, send)

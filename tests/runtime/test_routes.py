@@ -227,3 +227,20 @@ def test_two_server_processes_share_calls_and_test_calls_through_redis(monkeypat
         for p in (prefix, prefix + "t"):
             for key in r.scan_iter(match=f"{p}:*"):
                 r.delete(key)
+
+
+def test_non_utf8_body_and_unexpected_errors_never_500(rt, alice, monkeypatch):
+    client, app = rt
+    flow_id = publish(client, alice, MENU)
+    bad = client.post(f"/voice/{flow_id}", content=b"CallSid=\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert bad.status_code == 400 and parse(bad)[-1].tag == "Hangup"
+    from ringflow.runtime.services import services as _services  # noqa: F401
+
+    svc = app.state.runtime_services
+
+    async def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(svc.runtime, "start_call", boom)
+    resp = client.post(f"/voice/{flow_id}", data={"CallSid": sid(), "From": "+1"})
+    assert resp.status_code == 200 and [c.tag for c in parse(resp)] == ["Say", "Hangup"]
