@@ -156,13 +156,14 @@ def fmt(v: object, unit: str = "") -> str:
     if v is None:
         return "–"
     if isinstance(v, float):
-        v = round(v, 1)
+        v = int(v) if v.is_integer() else round(v, 1)
     return f"{v:,}{unit}" if isinstance(v, int) else f"{v}{unit}"
 
 
 def row(name: str, n: int, r: dict) -> str:
     if "error" in r:
-        return f"| {name} | {n:,} | {r['error']} |" + " |" * 10
+        why = "did not finish within the probe's time limit" if r["error"] == "timed out" else r["error"]
+        return f"| {name} | {n:,} | {why} |" + " |" * 10
     cells = [fmt(r["load_ms"]), fmt(r["pan"]["fps"]), fmt(r["pan"]["p95_ms"]), fmt(r["zoom"]["fps"]), fmt(r["zoom"]["p95_ms"]),
              fmt(r["pan_zoomed_out"]["fps"]), fmt(r["pan_zoomed_out"]["p95_ms"]), fmt(r["heap_mb"]), fmt(r["dom"]),
              "yes" if r.get("panned", True) else "NO", fmt(r.get("cold_s"))]
@@ -258,7 +259,8 @@ def report(results: list[tuple[str, int, dict]], sizes: list[int], peer_sizes: l
 
 def chromium_version() -> str:
     try:
-        return subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=20).stdout.strip().split()[-1]
+        words = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=20).stdout.split()
+        return next((w for w in words if w[:1].isdigit()), "?")
     except Exception:
         return "?"
 
