@@ -74,11 +74,14 @@ class Template:
                     out.append(part)
                     continue
                 value = _lookup(root(part[0]), part)
+                if type(value) is str:
+                    out.append(value)
+                    continue
                 if value is None:
                     continue
                 if value is _SLOW or isinstance(value, bool) or not isinstance(value, _SCALARS):
                     break  # let Liquid decide how lists, dicts, booleans and .size print
-                out.append(value if isinstance(value, str) else str(value))
+                out.append(str(value))
             else:
                 return "".join(out)[:MAX_OUTPUT]
         try:
@@ -112,10 +115,8 @@ _SPECIAL = frozenset({"size", "first", "last"})
 def _lookup(value: Any, path: tuple[str, ...]) -> Any:
     """Follow ``path[1:]`` from the root value; _SLOW when only Liquid knows the answer."""
     for key in path[1:]:
-        if value is None or isinstance(value, (str, int, float)):
-            return _SLOW if key in _SPECIAL else None
         try:
-            value = value[key]
+            value = value[key]  # None, numbers, strings and lists raise TypeError on a name
         except (KeyError, TypeError, IndexError):
             return _SLOW if key in _SPECIAL else None
     return value
