@@ -54,7 +54,23 @@ async def _verified(svc: Services, request: Request, customer_id: int, params: l
     token = await svc.auth_token(customer_id)
     if token is None:
         return True  # the customer has not configured a provider token: nothing to check against
-    return signature_ok(token, str(request.url), params, request.headers.get("x-twilio-signature"))
+    given = request.headers.get("x-twilio-signature")
+    return any(signature_ok(token, url, params, given) for url in _public_urls(request))
+
+
+def _public_urls(request: Request) -> list[str]:
+    """The URL as the provider called it. Behind a TLS-terminating proxy the app sees
+    http://internal-host; the provider signed https://public-host. Every candidate still needs
+    the HMAC with the customer's token, so trying them costs no security."""
+    url = request.url
+    candidates = [str(url)]
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    if proto in ("http", "https") or host:
+        candidates.append(str(url.replace(scheme=proto or url.scheme, netloc=host or url.netloc)))
+    if url.scheme == "http":
+        candidates.append(str(url.replace(scheme="https")))
+    return candidates
 
 
 def _forbidden() -> Response:

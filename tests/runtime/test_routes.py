@@ -244,3 +244,20 @@ def test_non_utf8_body_and_unexpected_errors_never_500(rt, alice, monkeypatch):
     monkeypatch.setattr(svc.runtime, "start_call", boom)
     resp = client.post(f"/voice/{flow_id}", data={"CallSid": sid(), "From": "+1"})
     assert resp.status_code == 200 and [c.tag for c in parse(resp)] == ["Say", "Hangup"]
+
+
+def test_signature_checked_against_the_public_url_behind_a_proxy(client):
+    from .conftest import new_tenant
+
+    t = new_tenant(client, "Proxied")
+    flow_id = publish(client, t, MENU)
+    token = "proxy-token-0123456789"
+    assert client.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": token}, headers=t.headers).status_code == 200
+    params = {"CallSid": sid(), "From": "+15551112222", "To": "+1"}
+    public = f"https://calls.example.com/voice/{flow_id}"
+    signed = RequestValidator(token).compute_signature(public, params)
+    ok = client.post(f"/voice/{flow_id}", data=params, headers={"X-Twilio-Signature": signed, "X-Forwarded-Proto": "https",
+                                                                  "X-Forwarded-Host": "calls.example.com"})
+    assert ok.status_code == 200 and parse(ok)[0].tag == "Say"
+    other = RequestValidator(token).compute_signature("https://evil.example.com/voice/1", params)
+    assert client.post(f"/voice/{flow_id}", data=params, headers={"X-Twilio-Signature": other}).status_code == 403
