@@ -12,6 +12,7 @@ import asyncio
 import random
 import re
 import time
+import zlib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,15 +47,17 @@ class SimResult:
 
 
 class StubHttp:
-    """HTTP nodes in a simulation: a CRM that knows every account, or fails one time in ten."""
+    """HTTP nodes in a simulation: a CRM that knows every account, or fails one time in ten.
+    Its answer depends only on the seed and the URL, so concurrent callers stay reproducible."""
 
-    def __init__(self, rng: random.Random):
-        self.rng = rng
+    def __init__(self, seed: int):
+        self.seed = seed
 
     async def fetch(self, method: str, url: str, headers: Any = (), body: str = "", timeout: float = 10.0) -> HttpResult:
-        if self.rng.random() < 0.1:
+        rng = random.Random(zlib.crc32(url.encode()) ^ self.seed)
+        if rng.random() < 0.1:
             return HttpResult(503, None, "unavailable")
-        return HttpResult(200, {"tier": self.rng.choice(["gold", "silver", "bronze"]), "balance": self.rng.randint(0, 999)}, None)
+        return HttpResult(200, {"tier": rng.choice(["gold", "silver", "bronze"]), "balance": rng.randint(0, 999)}, None)
 
 
 def choose(rng: random.Random, waiting: str | None, offered: list[str]) -> tuple[Any, ...]:
@@ -211,7 +214,10 @@ async def simulate(flows: FlowSource | None, customer_id: int, flow_id: int, cal
         client = httpx.AsyncClient(timeout=20.0, limits=httpx.Limits(max_connections=concurrency))
     else:
         assert flows is not None
-        rt = Runtime(flows, MemoryBackend(), MemoryHistory(max_calls=1000), StubHttp(random.Random(seed)), clock=clock or time.time)
+        if await flows.published(customer_id, flow_id) is None:  # also warms the cache before the clock starts
+            res.outcomes["flow_not_published"] = calls
+            return res
+        rt = Runtime(flows, MemoryBackend(), MemoryHistory(max_calls=1000), StubHttp(seed), clock=clock or time.time)
 
     async def worker() -> None:
         while True:
