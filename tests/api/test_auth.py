@@ -109,8 +109,15 @@ def test_revoking_a_key_ends_its_sessions(app, client: TestClient) -> None:  # t
 
 def test_rate_limit_answers_429_with_retry_after(store: object, alice: Tenant) -> None:
     app = create_app(make_settings(rate_limit_per_minute=3), store)  # type: ignore[arg-type]
+    import time
+
     with TestClient(app) as c:
-        codes = [c.get("/api/v1/flows", headers=alice.headers).status_code for _ in range(4)]
+        for _ in range(2):  # one retry if a one-minute window boundary fell inside the burst
+            started = int(time.time() // 60)
+            codes = [c.get("/api/v1/flows", headers=alice.headers).status_code for _ in range(4)]
+            if int(time.time() // 60) == started:
+                break
+            app.state.auth.limiter = type(app.state.auth.limiter)(3)
         assert codes == [200, 200, 200, 429]
         r = c.get("/api/v1/flows", headers=alice.headers)
         assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
