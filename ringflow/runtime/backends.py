@@ -39,7 +39,7 @@ class MemoryBackend:
     def __init__(self, tick: float = 1.0, slots: int = 512, clock: Callable[[], float] = time.time,
                  on_expire: Callable[[CallState], None] | None = None):
         self.on_expire = on_expire  # e.g. take an abandoned call off the live counts
-        self.calls: dict[str, CallState] = {}
+        self.calls: dict[str, tuple[Any, ...]] = {}  # CallState.freeze(): invisible to the GC
         self.tick, self.slots, self.clock = tick, slots, clock
         self.wheel: list[list[str]] = [[] for _ in range(slots)]
         self._cursor = int(clock() / tick)
@@ -48,14 +48,15 @@ class MemoryBackend:
         self.wheel[int(deadline / self.tick) % self.slots].append(sid)
 
     async def get(self, sid: str, expect_step: int | None = None) -> CallState | None:
-        return self.calls.get(sid)
+        t = self.calls.get(sid)
+        return CallState.thaw(t) if t is not None else None
 
     def put_nowait(self, state: CallState, expect_step: int | None) -> bool:
         sid = state.call[0]
         current = self.calls.get(sid)
-        if (current is None) != (expect_step is None) or (current is not None and current.step != expect_step):
+        if (current is None) != (expect_step is None) or (current is not None and current[2] != expect_step):
             return False
-        self.calls[sid] = state
+        self.calls[sid] = state.freeze()
         if current is None:
             self._file(sid, state.deadline)
         return True
@@ -82,16 +83,16 @@ class MemoryBackend:
                 continue
             keep: dict[str, float] = {}  # a dict, so an id filed twice is kept once
             for sid in bucket:
-                st = self.calls.get(sid)
-                if st is None:
+                t = self.calls.get(sid)
+                if t is None:
                     continue
-                if st.deadline <= now:
+                if t[10] <= now:  # the deadline
                     del self.calls[sid]
                     dropped += 1
                     if self.on_expire is not None:
-                        self.on_expire(st)
+                        self.on_expire(CallState.thaw(t))
                 else:
-                    keep[sid] = st.deadline
+                    keep[sid] = t[10]
             self.wheel[bucket_index] = []
             for sid, deadline in keep.items():
                 self._file(sid, deadline)

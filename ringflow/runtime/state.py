@@ -35,6 +35,20 @@ class CallState:
         new.vars, new.outs, new.call, new.stack, new.deadline, new.last = self.vars, self.outs, self.call, self.stack, self.deadline, self.last
         return new
 
+    def freeze(self) -> tuple[Any, ...]:
+        """The same fields as a plain tuple. A tuple (or dict) holding only strings, numbers and
+        other such tuples is untracked by CPython's garbage collector, so a million held calls
+        do not make every full collection walk a million objects (~1.7 s, measured)."""
+        return (self.flow, self.node, self.step, self.steps, self.same, self.retry, self.vars, self.outs, self.call,
+                self.stack, self.deadline, self.last)
+
+    @staticmethod
+    def thaw(t: tuple[Any, ...]) -> "CallState":
+        new = CallState.__new__(CallState)
+        (new.flow, new.node, new.step, new.steps, new.same, new.retry, new.vars, new.outs, new.call,
+         new.stack, new.deadline, new.last) = t
+        return new
+
     @property
     def sid(self) -> str:
         return self.call[0]
