@@ -112,7 +112,7 @@ async function boot() {
   }
   window.ringflow = Object.assign(window.ringflow || {}, { ui: { problems: () => ui.problems, revision: () => ui.revision } });
   setStatus("All changes saved", "ok");
-  $("#mode").value = ui.engine.mode && config?.RINGFLOW_PERFORMANCE_MODE !== "auto" ? config.RINGFLOW_PERFORMANCE_MODE : "auto";
+  $("#mode").value = typeof ui.engine.forcedMode === "function" ? ui.engine.forcedMode() : "auto"; // the switcher shows the choice
   wireEngine(props);
   wireTopBar();
   wireKeys();
