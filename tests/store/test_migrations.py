@@ -74,3 +74,22 @@ def test_every_tenant_key_includes_customer_id_on_postgres(fresh_store) -> None:
     with fresh_store.engines.read.connect() as conn:
         gist = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_nodes_box'").scalar()
     assert "gist" in gist and "flow_id" in gist
+
+
+def test_sqlite_readers_are_not_blocked_by_a_writer(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "wal.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        store.create_customer("Before")
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO customers (name, created_at) VALUES ('Uncommitted', 'now')")
+        # a reader answers at once, from the last committed snapshot
+        assert [c.name for c in store.list_customers().items] == ["Before"]
+        writer.execute("COMMIT")
+        writer.close()
+        assert [c.name for c in store.list_customers().items] == ["Before", "Uncommitted"]
+    finally:
+        store.close()
