@@ -265,8 +265,10 @@ def stream_memory(server: Server, key: str, flow_id: int, count: int) -> dict:
 
 def database(backend: str) -> tuple[str, callable]:  # type: ignore[valid-type]
     if backend == "sqlite":
+        import shutil
+
         tmp = tempfile.mkdtemp(prefix="ringflow-bench-")
-        return f"sqlite:///{tmp}/bench.db", lambda: None
+        return f"sqlite:///{tmp}/bench.db", lambda: shutil.rmtree(tmp, ignore_errors=True)
     import psycopg
     name = f"ringflow_t_bench_{secrets.token_hex(4)}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as c:
