@@ -32,7 +32,7 @@ def test_a_test_call_walks_the_menu_and_highlights_the_path(page: Page, server: 
     transcript = panel.get_by_role("list", name="What the caller hears")
     expect(transcript).to_contain_text("Thanks for calling.")
     expect(transcript).to_contain_text("Press 1 for sales")
-    expect(panel).to_contain_text("Now at node menu")
+    expect(panel).to_contain_text("Now at Main menu (waiting for digits)")
     expect(card(page, "Main menu")).to_contain_class("rf-hl-current")
     expect(card(page, "Welcome")).to_contain_class("rf-hl-path")
     shot(page, "editor-test-call")

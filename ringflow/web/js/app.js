@@ -316,6 +316,7 @@ function wireTopBar() {
       if (cur.length) e.centerOn(cur[0]);
     },
     onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
+    labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label : null; },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
   const followView = debounce(() => { if (!$("#outline").hidden && outline.followsView()) outline.load(); }, 400);

@@ -18,7 +18,7 @@ export function readCall(data) {
     path, variables: d.variables ?? d.flow?.variables ?? {}, ended, waiting: d.waiting_for ?? d.waiting ?? null };
 }
 
-/** deps: {flowId, onHighlight({current, path}), onClear()} */
+/** deps: {flowId, onHighlight({current, path}), onClear(), labelOf(id)?} */
 export function createTestCall(root, deps) {
   let call = null;
   let path = [];
@@ -63,7 +63,8 @@ export function createTestCall(root, deps) {
     if (c.id) call = c.id;
     if (you) transcript.appendChild(h("li", { class: "you" }, h("span", { class: "who" }, "Caller: "), you));
     for (const line of c.lines) transcript.appendChild(h("li", { class: "heard" }, h("span", { class: "who" }, "Flow: "), line));
-    where.textContent = c.ended ? "The call has ended." : c.node ? `Now at node ${c.node}${c.waiting ? ` (waiting for ${c.waiting})` : ""}.` : "";
+    const name = c.node ? (deps.labelOf?.(c.node) || `node ${c.node}`) : "";
+    where.textContent = c.ended ? "The call has ended." : c.node ? `Now at ${name}${c.waiting ? ` (waiting for ${String(c.waiting).replace(/_/g, " ")})` : ""}.` : "";
     clear(vars, Object.entries(c.variables || {}).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]));
     path = [...path, ...c.path].slice(-200);
     deps.onHighlight({ current: c.ended ? null : c.node, path });
