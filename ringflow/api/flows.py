@@ -17,7 +17,9 @@ from starlette.responses import Response, StreamingResponse
 from ringflow.api.auth import Principal, current_customer
 from ringflow.api.common import MAX_ID_INT, FastJSON, json_body, parse_if_match, store_of
 from ringflow.api.errors import ApiError, not_found
-from ringflow.model.document import DocumentError, FlowDocument, normalize
+from ringflow.interop import InteropError, to_ringflow, to_studio
+from ringflow.interop.studio_export import MAX_STATES
+from ringflow.model.document import DocumentError, FlowDocument
 from ringflow.model.schema import flow_schema
 from ringflow.model.validation import has_errors, validate
 from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, StaleRevision, StoreError
@@ -118,9 +120,11 @@ def list_flows(request: Request, principal: Principal = Depends(current_customer
 async def create_flow(request: Request, principal: Principal = Depends(current_customer)) -> Response:
     raw = await json_body(request)
     try:
-        doc = await run_in_threadpool(normalize, raw)
+        doc = await run_in_threadpool(to_ringflow, raw)  # Ringflow, Twilio Studio or Amazon Connect (detected)
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+    except InteropError as exc:
+        raise ApiError(422, "invalid_document", str(exc), exc.to_dict()) from None
     store = store_of(request)
     meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
     problems = [p.to_dict() for p in await run_in_threadpool(validate, doc)]
@@ -150,8 +154,17 @@ def get_flow(request: Request, flow_id: int = FlowId, principal: Principal = Dep
 
 
 @router.get("/flows/{flow_id}/document", summary="The whole flow document (streamed in chunks for big flows)")
-def get_document(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+def get_document(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer),
+                 fmt: str = Query("ringflow", alias="format", pattern="^(ringflow|studio)$")) -> Response:
     meta = _meta(request, principal, flow_id)
+    if fmt == "studio":
+        try:
+            if meta.node_count > 10 * MAX_STATES:  # never load a huge flow only to refuse it
+                raise InteropError(f"Twilio Studio holds at most {MAX_STATES:,} widgets per flow; this flow has "
+                                   f"{meta.node_count:,} nodes", None, "nodes")
+            return FastJSON(to_studio(store_of(request).get_document(principal.customer_id, flow_id)))
+        except InteropError as exc:
+            raise ApiError(422, "not_exportable", str(exc), exc.to_dict()) from None
     chunks = store_of(request).iter_document_chunks(principal.customer_id, flow_id)
     return StreamingResponse(chunks, media_type="application/json", headers={"ETag": f'"{meta.revision}"'})
 

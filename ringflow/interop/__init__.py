@@ -20,7 +20,7 @@ __all__ = ["FORMATS", "InteropError", "detect_format", "to_ringflow", "to_studio
 
 def to_ringflow(obj: Any, fmt: str | None = None) -> FlowDocument:
     """Convert a parsed document of format ``fmt`` (detected when None) to a normalized Ringflow document."""
-    fmt = fmt or detect_format(obj)
+    fmt = fmt or (detect_format(obj) if isinstance(obj, dict) else "ringflow")  # normalize explains non-objects
     if fmt not in FORMATS:
         raise InteropError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     try:
