@@ -315,6 +315,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--redis-url", default=os.environ.get("RINGFLOW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--engine-only", action="store_true", help="only (a): a quick check, no results file")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "runtime.md"))
     args = ap.parse_args()
     rows: list[tuple[str, str, str]] = []
@@ -325,6 +326,8 @@ def main() -> None:
     rows.append(("(a) engine, demo menu flow, one core (CPU time)", f"{steps:,.0f} steps/s ({engine[0][1]:.0f} steps per call)",
                  ">= 300,000 steps/s"))
     print(rows[-1])
+    if args.engine_only:
+        return
     gc.collect()
 
     mem = memory_per_call(args.calls_held)
