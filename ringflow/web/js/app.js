@@ -14,6 +14,7 @@ import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/p
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
+import { createContextMenu } from "./ui/contextmenu.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -115,7 +116,7 @@ async function boot() {
   $("#mode").value = typeof ui.engine.forcedMode === "function" ? ui.engine.forcedMode() : "auto"; // the switcher shows the choice
   wireEngine(props);
   wireTopBar();
-  wireKeys();
+  wireMenu(wireKeys());
   acceptPaletteDrops($("#stage"), (type, cx, cy) => {
     const r = $("#canvas").getBoundingClientRect();
     addNode(type, ui.engine.screenToWorld(cx - r.left, cy - r.top));
@@ -358,8 +359,33 @@ function wireTopBar() {
   }
 }
 
+/** Right-click: node actions on a node, view actions on empty canvas (keys do the same). */
+function wireMenu(clip) {
+  const e = ui.engine;
+  const menu = createContextMenu($("#stage"));
+  e.on("contextmenu", ({ index, sx, sy, event }) => {
+    event?.preventDefault();
+    if (index >= 0) {
+      if (!e.selection().includes(index)) e.select([index]);
+      const many = e.selection().length > 1;
+      menu.open({ sx, sy, items: [
+        { label: "Edit", run: () => { document.body.classList.add("show-props"); $("#inspector input")?.focus(); }, disabled: many },
+        { label: "Copy", run: () => clip.copy() },
+        { label: "Duplicate", run: async () => { if (await clip.copy()) clip.paste(); } },
+        { label: "Delete", run: () => e.deleteSelection() },
+      ] });
+    } else {
+      menu.open({ sx, sy, items: [
+        { label: "Paste", run: () => clip.paste(), disabled: !clip.hasClip() },
+        { label: "Fit view", run: () => e.fitView() },
+        { label: "Arrange in layers", run: () => $("#btn-layout").click() },
+      ] });
+    }
+  });
+}
+
 function wireKeys() {
-  wireShortcuts({
+  return wireShortcuts({
     engine: ui.engine,
     focusSearch: () => $("#node-search").focus(),
     openHelp: () => $("#help-dialog").showModal(),

@@ -14,6 +14,18 @@ export function wireShortcuts(deps) {
   const e = deps.engine;
   let clip = null; // kept in memory only: configs may hold secrets (HTTP headers)
   let pastes = 0;
+  async function copy() {
+    const copied = await copyNodes(e);
+    if (copied) { clip = copied; pastes = 0; toast(`Copied ${plural(copied.nodes.length)}.`, "info", { timeout: 1500 }); }
+    return Boolean(copied);
+  }
+  function paste() {
+    if (!clip) return 0;
+    pastes += 1; // each paste lands a step further, so copies never stack exactly
+    const n = pasteNodes(e, clip, 40 * pastes);
+    toast(`Pasted ${plural(n)}.`, "ok", { timeout: 1500 });
+    return n;
+  }
   document.addEventListener("keydown", async (ev) => {
     const mod = ev.ctrlKey || ev.metaKey;
     const k = ev.key.toLowerCase();
@@ -27,13 +39,11 @@ export function wireShortcuts(deps) {
     if (mod && k === "z") { ev.preventDefault(); if (ev.shiftKey) e.redo(); else e.undo(); }
     else if (mod && k === "y") { ev.preventDefault(); e.redo(); }
     else if (mod && k === "c") {
-      const copied = await copyNodes(e);
-      if (copied) { clip = copied; pastes = 0; toast(`Copied ${plural(copied.nodes.length)}.`, "info", { timeout: 1500 }); }
+      await copy();
     } else if (mod && k === "v") {
       if (!clip) return;
       ev.preventDefault();
-      pastes += 1; // each paste lands a step further, so copies never stack exactly
-      toast(`Pasted ${plural(pasteNodes(e, clip, 40 * pastes))}.`, "ok", { timeout: 1500 });
+      paste();
     } else if (mod && k === "a" && ev.target.closest?.("#stage")) {
       ev.preventDefault();
       const all = [];
@@ -55,4 +65,5 @@ export function wireShortcuts(deps) {
       e.select([]);
     }
   });
+  return { copy, paste, hasClip: () => Boolean(clip) };
 }
