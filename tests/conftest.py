@@ -102,3 +102,15 @@ def fresh_store(store_url: str):  # type: ignore[no-untyped-def]
 def customer(store):  # type: ignore[no-untyped-def]
     """A customer of its own for this test, on the ``store`` backend."""
     return store.create_customer(f"Test {uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One Debian Chromium for the whole session: Playwright's sync API allows one driver at a time."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()

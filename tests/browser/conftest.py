@@ -21,14 +21,11 @@ from typing import Any, Iterator
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
 expect.set_options(timeout=8_000)  # the machine is shared: allow for a busy moment, never sleep
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(os.environ.get("RINGFLOW_SCREENSHOTS", "/tmp/ringflow-screenshots"))
 
 SERVE_INLINE = """
@@ -129,14 +126,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

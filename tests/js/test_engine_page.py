@@ -14,8 +14,6 @@ from typing import Iterator
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "ringflow" / "web"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.browser
 
@@ -31,16 +29,6 @@ def base() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}/js/engine/dev.html"
     srv.terminate()
     srv.wait(5)
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield b
-        b.close()
 
 
 def open_dev(browser, base: str, qs: str):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, browser, page, server, sign_in  # noqa: F401 - fixtures
+from tests.browser.conftest import Server, page, server, sign_in  # noqa: F401 - fixtures (browser comes from tests/conftest.py)
 from tests.browser.helpers import card
 
 pytestmark = pytest.mark.browser
