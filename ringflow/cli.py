@@ -134,9 +134,11 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     import uvicorn
 
     from ringflow.api.app import create_app
+    from ringflow.runtime.routes import fast_path
 
     out.print(f"Serving {escape(settings.database_url)} on http://{host}:{port}/")
-    uvicorn.run(create_app(settings, store), host=host, port=port, log_level="info")
+    # Provider webhooks are answered ahead of the API's router and middleware (a third of the CPU).
+    uvicorn.run(fast_path(create_app(settings, store)), host=host, port=port, log_level="info")
 
 
 @db_app.command("upgrade")
