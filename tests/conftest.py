@@ -104,6 +104,13 @@ def customer(store):  # type: ignore[no-untyped-def]
     return store.create_customer(f"Test {uuid.uuid4().hex[:8]}")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: while the session's Playwright driver is alive the main thread
+    has a running event loop, and ``asyncio.run`` in any later test would refuse to start."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     """One Debian Chromium for the whole session: Playwright's sync API allows one driver at a time."""
