@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from ringflow.api.common import FastJSON
 from ringflow.api.metrics import Metrics
@@ -28,7 +28,8 @@ async def readyz(request: Request) -> Response:
     return FastJSON({"status": "ready"})
 
 
-@router.get("/metrics", summary="Prometheus text format: request latency by route, open event streams, totals")
+@router.get("/metrics", summary="Prometheus text format: request latency by route, open event streams, totals",
+            response_class=PlainTextResponse, responses={200: {"content": {"text/plain": {}}}})
 def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
