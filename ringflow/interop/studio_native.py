@@ -200,7 +200,16 @@ def _http_in(p: Props) -> tuple[str, Config]:
 
 
 def _subflow_in(p: Props) -> tuple[str, Config]:
-    return "subflow", {"flow_id": p.get("flow_sid") or ""}
+    """Studio's ``parameters`` [{key, value}] become ``config.parameters``; the subflow reads flow.data.KEY."""
+    params: dict[str, str] = {}
+    for item in p.get("parameters") or []:
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            value = item.get("value", "")
+            params[item["key"]] = value if isinstance(value, str) else json.dumps(value)
+    cfg: Config = {"flow_id": p.get("flow_sid") or ""}
+    if params:
+        cfg["parameters"] = params
+    return "subflow", cfg
 
 
 def _enqueue_in(p: Props) -> tuple[str, Config]:
@@ -302,7 +311,10 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
             props["body"] = _t(c, "body")
         return "make-http-request", props
     if ntype == "subflow":
-        return "run-subflow", {"flow_sid": c.get("flow_id", ""), "flow_revision": "LatestPublished", "parameters": []}
+        params = c.get("parameters") if isinstance(c.get("parameters"), dict) else {}
+        return "run-subflow", {"flow_sid": c.get("flow_id", ""), "flow_revision": "LatestPublished",
+                               "parameters": [{"key": k, "value": to_studio_text(v if isinstance(v, str) else json.dumps(v))}
+                                              for k, v in params.items()]}
     if ntype == "enqueue":
         props = {"queue_name": _t(c, "queue")}
         if "priority" in c:

@@ -236,7 +236,11 @@ _NODE_TYPES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "subflow", "Subflow", "Runs another published flow, then continues.", "logic", "#4f4f4f",
-        (Field("flow_id", "string", "Id of the flow to run.", required=True, max_length=64),),
+        (
+            Field("flow_id", "string", "Id of the flow to run.", required=True, max_length=64),
+            Field("parameters", "template_map", "Name to template, rendered in the calling flow; the subflow reads "
+                  "them as flow.data.NAME.", default={}),
+        ),
         outlets=("completed", "failed"),
     ),
     NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", ()),

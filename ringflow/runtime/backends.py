@@ -159,7 +159,7 @@ def encode_state(st: CallState) -> bytes:
     """A compact JSON array (no field names): ~100-200 bytes for a call in a menu."""
     return orjson.dumps([
         _key_out(st.flow), st.node, st.step, st.steps, st.same, st.retry, st.vars, st.outs, list(st.call[1:]),  # the sid is the key
-        [[_key_out(k), n] for k, n in st.stack] if st.stack else None, int(st.deadline), st.last,
+        [[_key_out(f[0]), *f[1:]] for f in st.stack] if st.stack else None, int(st.deadline), st.last,
     ])
 
 
@@ -167,7 +167,7 @@ def decode_state(blob: bytes, sid: str) -> CallState:
     f = orjson.loads(blob)
     st = CallState(_key_in(f[0]), (sid, *f[8]), f[10])
     st.node, st.step, st.steps, st.same, st.retry, st.vars, st.outs = f[1], f[2], f[3], f[4], f[5], f[6], f[7]
-    st.stack = tuple((_key_in(k), n) for k, n in f[9]) if f[9] else None
+    st.stack = tuple((_key_in(r[0]), *r[1:]) for r in f[9]) if f[9] else None  # (flow, node[, flow.data])
     st.last = _tuples(f[11])
     return st
 

@@ -145,7 +145,8 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
         holidays = frozenset(d for d in cfg.get("holidays") or [] if isinstance(d, str))
         return (tz, _schedule(cfg.get("schedule")), holidays, {})  # the last: minute -> open memo
     if kind == SUBFLOW:
-        return (str(cfg.get("flow_id") or ""),)
+        params = cfg.get("parameters") if isinstance(cfg.get("parameters"), dict) else {}
+        return (str(cfg.get("flow_id") or ""), tuple((str(k), _text(v, nid, w)) for k, v in params.items()))
     return ()
 
 

@@ -81,14 +81,14 @@ class _Run:
                                           "Direction": c[3] if len(c) > 3 else "", "AccountSid": c[4] if len(c) > 4 else ""}}
             return self._trigger
         if name == "flow":
-            return {"variables": self.st.vars or {}, "data": {}}
+            return {"variables": self.st.vars or {}, "data": flow_data(self.st)}
         if name == "nodes" or name == "widgets":
             return NodesView(self.st.outs)
         return None
 
     def _context(self) -> dict[str, Any]:
         if self._ctx is None:
-            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs)
+            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs, flow_data(self.st))
         return self._ctx
 
     def put_out(self, node: int, result: dict[str, Any]) -> None:
@@ -131,7 +131,10 @@ class _Run:
         if kind == ENQUEUE:
             return ("enqueue", self.text(c[0]), c[1])
         if kind == SUBFLOW:
-            return ("subflow", c[0])
+            if not c[1]:
+                return ("subflow", c[0])
+            # parameters are rendered here, in the calling flow's context; the subflow reads them as flow.data
+            return ("subflow", c[0], {name: self.text(value) for name, value in c[1]})
         return ("record",) + c
 
     def run(self, node: int) -> Step:
@@ -358,13 +361,26 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     return Step(st, r.actions, r.trail)
 
 
-def enter_subflow(state: CallState, sub: CompiledFlow) -> CallState | None:
-    """Push a return point and move the call into ``sub``; None when nested too deep."""
+def flow_data(state: CallState) -> dict[str, str]:
+    """``flow.data`` of the flow the call is in now: the parameters its subflow frame was entered with.
+
+    Kept as an optional third item of the return point, so a call outside subflows (or in a
+    subflow without parameters) carries no extra field at all."""
+    stack = state.stack
+    if stack and len(stack[-1]) > 2:
+        return stack[-1][2]  # type: ignore[misc]
+    return {}
+
+
+def enter_subflow(state: CallState, sub: CompiledFlow, data: dict[str, str] | None = None) -> CallState | None:
+    """Push a return point (with the subflow's ``flow.data`` when any) and move the call into ``sub``;
+    None when nested too deep. Leaving pops the frame, so the parent's data comes back by itself."""
     depth = len(state.stack or ())
     if depth >= MAX_SUBFLOW_DEPTH or sub.start < 0:
         return None
     st = state.copy()
-    st.stack = (state.stack or ()) + ((state.flow, state.node),)
+    frame: tuple[Any, ...] = (state.flow, state.node, dict(data)) if data else (state.flow, state.node)
+    st.stack = (state.stack or ()) + (frame,)
     st.flow = sub.key
     return st
 
@@ -373,6 +389,6 @@ def leave_subflow(state: CallState) -> CallState:
     """Pop the return point: the call is back on the parent's subflow node."""
     assert state.stack
     st = state.copy()
-    (flow, node), rest = state.stack[-1], state.stack[:-1]
+    (flow, node), rest = state.stack[-1][:2], state.stack[:-1]
     st.flow, st.node, st.stack = flow, node, rest or None
     return st

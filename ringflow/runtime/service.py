@@ -216,7 +216,8 @@ class Runtime:
             elif last[0] == "subflow":
                 customer_id = cf.key[0]  # type: ignore[index]
                 sub = await self._subflow(customer_id, last[1])
-                entered = enter_subflow(step.state, sub) if sub is not None else None
+                data = last[2] if len(last) > 2 else None
+                entered = enter_subflow(step.state, sub, data) if sub is not None else None
                 if entered is None or sub is None:
                     step = advance(cf, step.state, ("subflow", False), now)
                 else:

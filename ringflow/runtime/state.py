@@ -25,7 +25,7 @@ class CallState:
         self.vars: dict[str, str] | None = None  # flow.variables
         self.outs: dict[str, dict[str, Any]] | None = None  # nodes.NAME.* by node id
         self.call = call  # (CallSid, From, To, Direction, AccountSid)
-        self.stack: tuple[tuple[Hashable, int], ...] | None = None  # subflow return points
+        self.stack: tuple[tuple[Any, ...], ...] | None = None  # subflow return points: (flow, node[, flow.data])
         self.deadline = deadline  # epoch seconds after which an idle call is dropped
         self.last: tuple[tuple[Any, ...], ...] = ()  # actions of the last answer (retries get it again)
 

@@ -85,6 +85,16 @@ def test_edits_made_in_ringflow_reach_the_export():
     check_studio_shape(out)
 
 
+def test_subflow_parameters_import_to_config_and_edits_export_back():
+    doc = to_ringflow(load("studio/integrations.json"))
+    survey = next(n for n in doc["nodes"] if n["id"] == "survey")
+    assert survey["config"]["parameters"] == {"source": "order_line"}
+    survey["config"]["parameters"] = {"source": "{{nodes.h.digits}}", "lang": "fr"}
+    props = _state(to_studio(normalize(doc)), "survey")["properties"]
+    assert props["parameters"] == [{"key": "source", "value": "{{widgets.h.Digits}}"}, {"key": "lang", "value": "fr"}]
+    assert props["flow_sid"] == "FW0123456789abcdef0123456789abcdef"
+
+
 def test_changing_the_start_moves_the_trigger_transition():
     doc = to_ringflow(load("studio/ivr_basic.json"))
     doc["start"] = "main_menu"

@@ -14,7 +14,7 @@ import pytest
 from ringflow.interop import to_ringflow
 from ringflow.interop.studio_widgets import COND_OPS
 from ringflow.runtime.compile import compile_flow
-from ringflow.runtime.engine import advance, new_call, waiting_for
+from ringflow.runtime.engine import advance, enter_subflow, new_call, waiting_for
 from ringflow.runtime.state import ENDED
 from tests.interop.corpus import load
 
@@ -133,13 +133,32 @@ def test_set_variables_http_parsed_subflow_and_enqueue_run_with_studio_templates
     assert call.step.state.vars == {"caller": "+15551230000", "attempts": "1"}
     call.send("http", 200, {"order_id": "A42", "status": "shipped"}, "")
     assert call.said == ["Your order A42 is shipped."]
-    assert call.actions[-1] == ("subflow", "FW0123456789abcdef0123456789abcdef")
+    assert call.actions[-1] == ("subflow", "FW0123456789abcdef0123456789abcdef", {"source": "order_line"})
     call.send("subflow", False)
     assert call.actions[-1] == ("enqueue", "orders", 5)
     call.send("queue", "hangup")
     assert call.at == "dial_backup" and call.actions[-1] == ("dial", "sip:backup@pbx.example.com", "+15551230000", 30, True)
     failed = Call(doc).send("http", 503, None, "")
     assert failed.actions[-1][:2] == ("http", "POST") and '"from": "+15551230000"' in failed.actions[-1][4]
+
+
+def test_run_subflow_parameters_reach_the_subflow_as_flow_data():
+    parent = to_ringflow({"description": "parent", "flags": {"allow_concurrent_calls": True}, "initial_state": "Trigger", "states": [
+        {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "remember"}], "properties": {}},
+        {"name": "remember", "type": "set-variables", "transitions": [{"event": "next", "next": "greet"}],
+         "properties": {"variables": [{"key": "name", "value": "Ada"}]}},
+        {"name": "greet", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}],
+         "properties": {"flow_sid": "FW1", "flow_revision": "LatestPublished",
+                        "parameters": [{"key": "who", "value": "{{flow.variables.name}} from {{trigger.call.From}}"}]}}]})
+    child = to_ringflow({"description": "child", "flags": {}, "initial_state": "Trigger", "states": [
+        {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hello"}], "properties": {}},
+        {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete"}],
+         "properties": {"say": "Hello {{flow.data.who}}"}}]})
+    call = Call(parent)
+    assert call.actions[-1] == ("subflow", "FW1", {"who": "Ada from +15551230000"})
+    sub = compile_flow(child, ("interop", "child"))
+    inside = enter_subflow(call.step.state, sub, call.actions[-1][2])
+    assert [a[1] for a in advance(sub, inside, ("start",), call.now).actions if a[0] == "say"] == ["Hello Ada from +15551230000"]
 
 
 def test_an_unsupported_widget_ends_the_call_clearly():

@@ -41,6 +41,14 @@ async def test_put_get_roundtrip_is_exact(backend):
     assert await backend.get(st.sid) == st
 
 
+async def test_subflow_frames_keep_their_flow_data(backend):
+    st = make_state("CA" + uuid.uuid4().hex)
+    st.stack = (((1, 9, 1), 3, {"who": "Ada", "n": "2"}), ((1, 8, 1), 5), ((1, 7, 1), 0, {"x": ""}))
+    assert await backend.put(st, None) is True
+    got = await backend.get(st.sid)
+    assert got == st and got.stack[0][2] == {"who": "Ada", "n": "2"} and len(got.stack[1]) == 2
+
+
 async def test_put_is_compare_and_set_on_the_step(backend):
     st = make_state("CA" + uuid.uuid4().hex)
     assert await backend.put(st, None)

@@ -189,6 +189,36 @@ def test_subflow_enter_return_and_missing():
     assert said(back.actions) == ["back in parent from child"] and back.state.stack is None
 
 
+def test_subflow_parameters_become_its_flow_data_and_leave_with_it():
+    parent = flow([("s", "set", {"variables": {"name": "Ada"}}),
+                   ("sf", "subflow", {"flow_id": "7", "parameters": {"who": "{{flow.variables.name}}", "n": "2"}}),
+                   ("after", "say", {"text": "data=[{{flow.data.who}}]"})],
+                  [("s", "next", "sf"), ("sf", "completed", "after")], key=(1, 1, 1))
+    child = flow([("cs", "say", {"text": "Hello {{flow.data.who}} #{{flow.data.n}}"})], [], key=(1, 7, 1))
+    first = start(parent)
+    assert first.actions == [("subflow", "7", {"who": "Ada", "n": "2"})]  # rendered in the parent's context
+    inside = enter_subflow(first.state, child, first.actions[-1][2])
+    ran = advance(child, inside, ("start",), NOW)
+    assert said(ran.actions) == ["Hello Ada #2"]
+    back = advance(parent, leave_subflow(ran.state), ("subflow_done",), NOW)
+    assert said(back.actions) == ["data=[]"] and back.state.stack is None
+
+
+def test_nested_subflow_gets_its_own_data_and_the_middle_flow_gets_its_back():
+    mid = flow([("in", "subflow", {"flow_id": "8", "parameters": {"who": "inner of {{flow.data.who}}"}}),
+                ("m", "say", {"text": "mid sees {{flow.data.who}}"})], [("in", "completed", "m")], key=(1, 7, 1))
+    inner = flow([("i", "say", {"text": "inner sees {{flow.data.who}}"})], [], key=(1, 8, 1))
+    top = new_call(mid, CALL)
+    top.node = 0
+    in_mid = enter_subflow(top, mid, {"who": "Ada"})
+    step = advance(mid, in_mid, ("start",), NOW)
+    assert step.actions == [("subflow", "8", {"who": "inner of Ada"})]
+    ran = advance(inner, enter_subflow(step.state, inner, step.actions[-1][2]), ("start",), NOW)
+    assert said(ran.actions) == ["inner sees inner of Ada"]
+    back = advance(mid, leave_subflow(ran.state), ("subflow_done",), NOW)
+    assert said(back.actions) == ["mid sees Ada"]
+
+
 def test_start_without_start_node_and_events_after_end():
     cf = compile_flow({"name": "empty", "start": None, "nodes": [], "edges": []}, (1, 2, 1))
     step = start(cf)

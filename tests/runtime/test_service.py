@@ -77,6 +77,20 @@ async def test_one_answer_runs_http_and_subflow_until_the_menu(parts):
     assert stored == out.state and stored.step == 1
 
 
+async def test_subflow_parameters_survive_a_wait_in_the_subflow_and_stay_there(parts):
+    parent = doc([("s", "set", {"variables": {"name": "Ada"}}),
+                  ("sub", "subflow", {"flow_id": "2", "parameters": {"who": "{{flow.variables.name}}"}}),
+                  ("after", "say", {"text": "Parent data [{{flow.data.who}}]"})],
+                 [("s", "next", "sub"), ("sub", "completed", "after")])
+    child = doc([("m", "menu", {"prompt": "Press 1", "digits": ["1"]}), ("hi", "say", {"text": "Hello {{flow.data.who}}"})],
+                [("m", "1", "hi")])
+    rt = make_runtime(parts, StaticFlows({(1, 1): parent, (1, 2): child}))
+    out = await rt.start_call(1, 1, call())
+    assert out.node_id == "m" and (await rt.backend.get(out.state.sid)).stack[-1][2] == {"who": "Ada"}
+    out = await rt.step_call(out.state.sid, 1, ("digits", "1"))
+    assert [a[1] for a in out.actions if a[0] == "say"] == ["Hello Ada", "Parent data []"] and out.state.stack is None
+
+
 async def test_missing_subflow_and_failed_http(parts):
     flows = StaticFlows({(1, 1): MAIN})
     rt = make_runtime(parts, flows, FakeHttp(HttpResult(200, {"tier": "silver"}, None)))
