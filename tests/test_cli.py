@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ringflow.cli import app
 from ringflow.store import open_store
-from ringflow.store.seed import main_line
+from ringflow.model.demo import main_line
 
 runner = CliRunner()
 

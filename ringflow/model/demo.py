@@ -9,6 +9,7 @@ generates in a couple of seconds.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from typing import Any
@@ -20,10 +21,31 @@ DEPARTMENTS = ("Sales", "Support", "Billing", "Returns", "Claims", "Bookings", "
                "Repairs", "Onboarding", "Renewals", "Fraud", "Partners", "Careers", "Press", "Warranty")
 BLOCK_GAP = 120.0
 
+# The issue's example flow: the first demo flow, and the fixture of many tests.
+MAIN_LINE: dict[str, Any] = {
+    "name": "Main line", "start": "welcome",
+    "nodes": [
+        {"id": "welcome", "type": "say", "x": 0, "y": 0, "label": "Welcome", "config": {"text": "Thanks for calling Acme."}},
+        {"id": "menu", "type": "menu", "x": 0, "y": 160,
+         "config": {"prompt": "Press 1 for sales, 2 for support.", "digits": ["1", "2"], "timeout": 5, "retries": 2}},
+        {"id": "sales", "type": "transfer", "x": -200, "y": 320, "config": {"to": "+15550100"}},
+        {"id": "bye", "type": "hangup", "x": 200, "y": 320},
+    ],
+    "edges": [
+        {"source": "welcome", "outlet": "next", "target": "menu"},
+        {"source": "menu", "outlet": "1", "target": "sales"},
+        {"source": "menu", "outlet": "2", "target": "bye"},
+        {"source": "menu", "outlet": "timeout", "target": "bye"},
+    ],
+}
+
+
+def main_line() -> dict[str, Any]:
+    return copy.deepcopy(MAIN_LINE)
+
 
 def _block(tag: str, dept: str, rng: random.Random) -> tuple[list[NodeDict], list[EdgeDict], str, str]:
     """One department's nodes and edges (ids prefixed by ``tag``), its entry node and its menu."""
-    ext = rng.randint(100, 999)
     phone = f"+1555{rng.randint(1000000, 9999999)}"
 
     def n(local: str, ntype: str, label: str, config: dict[str, Any]) -> NodeDict:

@@ -1,4 +1,4 @@
-from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
+from ringflow.model.catalogue import NODE_WIDTH
 from ringflow.model.demo import generate_flow
 from ringflow.model.layout import layered_layout
 

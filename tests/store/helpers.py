@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ringflow.store.seed import MAIN_LINE, main_line  # noqa: F401  (the issue's example flow)
+from ringflow.model.demo import main_line  # noqa: F401  (the issue's example flow)
 
 
 def strip_keys(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
