@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -14,17 +13,7 @@ from ringflow.api.app import create_app
 from ringflow.config import Settings
 from ringflow.store import open_store
 
-ADMIN = "runtime-test-admin"
-
-
-@dataclass
-class Tenant:
-    id: int
-    key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
+from tests.api.conftest import ADMIN, Tenant, new_tenant  # noqa: F401 - customers are made as the API suite makes them
 
 
 def make_client(**settings: Any) -> Iterator[tuple[TestClient, Any]]:
@@ -48,12 +37,6 @@ def rt() -> Iterator[tuple[TestClient, Any]]:
 @pytest.fixture(scope="module")
 def client(rt) -> TestClient:  # type: ignore[no-untyped-def]
     return rt[0]
-
-
-def new_tenant(client: TestClient, name: str) -> Tenant:
-    r = client.post("/api/v1/customers", json={"name": name}, headers={"Authorization": f"Bearer {ADMIN}"})
-    assert r.status_code == 201, r.text
-    return Tenant(r.json()["id"], r.json()["api_key"])
 
 
 @pytest.fixture(scope="module")
