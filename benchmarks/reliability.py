@@ -115,6 +115,9 @@ async def _client(host: str, port: int, flow_id: int, key: str, ready: list[int]
                 for line in block.split(b"\n"):
                     if line.startswith(b"id: "):
                         last_id = line[4:].decode()
+                if b"event: reload" in block:
+                    stats["reloads"] += 1  # the server could not replay what this client missed
+                    continue
                 if b"event: changes" not in block:
                     continue
                 data = block.split(b"data: ", 1)[1]
@@ -129,7 +132,7 @@ async def _clients_main(spec_path: str, out_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     host, port = "127.0.0.1", spec["port"]
     ready, lat, live = [0], [], set()  # type: ignore[var-annotated]
-    stats = {"connect_failed": 0, "refused": 0, "closed": 0}
+    stats = {"connect_failed": 0, "refused": 0, "closed": 0, "reloads": 0}
     tasks = []
     for i, (flow_id, key) in enumerate(spec["clients"]):
         tasks.append(asyncio.create_task(_client(host, port, flow_id, key, ready, lat, stats, live)))
@@ -274,6 +277,7 @@ def run_sse(args: argparse.Namespace) -> dict[str, Any]:
         lat = {seq: sec * 1000 for seq, sec in got["lat"]}
         live = set(got["live"])  # a patch to a flow whose stream never opened cannot be delivered: not counted
         res["closed_by_server"] = got["closed"]
+        res["reloads"] = got.get("reloads", 0)
         per_round = []
         for rd in rounds:
             seqs = [q for q in rd["seqs"] if acked[q] in live]
@@ -342,6 +346,7 @@ def write_report(res: dict[str, Any], args: argparse.Namespace, command: str) ->
                   f"| viewport p50 / p99, no streams open | {s['idle_vp_p50']:.1f} / {s['idle_vp_p99']:.1f} ms (n={s['idle_vp_n']}) |",
                   f"| **viewport p50 / p99 under the load** | **{m['vp_p50']:.1f} / {m['vp_p99']:.1f} ms** |",
                   f"| streams ended by the server (5-minute cap) and resumed with Last-Event-ID | {s['closed_by_server']} |",
+                  f"| resumes the server could not replay (sent `reload`) | {s.get('reloads', 0)} |",
                   f"| failed or timed-out requests during the load | {len(s['errors'])} {sorted(set(s['errors']))[:5]} |", "",
                   "| round | patches | delivered | p50 ms | p99 ms | viewport p50 ms | viewport p99 ms | viewport requests |",
                   "|---|---|---|---|---|---|---|---|"]

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Protocol
 
 RING_SIZE = 512
-MAX_IDLE_FLOWS = 2_000  # rings kept for flows nobody is watching (for resumes); older ones are dropped
+# rings kept for flows nobody is watching, so a client reconnecting (stream lifetime, network blip) resumes
+# without a gap; beyond this many, the ones idle the longest are forgotten (a very late resume then reloads)
+MAX_IDLE_FLOWS = 2_000
 
 
 @dataclass(slots=True, eq=False)  # identity equality: a set member per connection
@@ -64,27 +66,33 @@ class _FlowRing:
 
 class EventHub:
     """The single-process hub. Event ids are ``<epoch>-<seq>`` from one counter for the whole hub,
-    so an id from before a restart (other epoch) or from a forgotten ring is never misread."""
+    so an id from before a restart (other epoch) or from a forgotten ring is never misread.
+
+    Rings of flows nobody watches sit in ``_idle`` in the order they became idle: bounding them
+    costs O(1) per change, and the ring forgotten first is the one idle the longest, never a
+    ring whose only listener is reconnecting right now."""
 
     def __init__(self, ring_size: int = RING_SIZE) -> None:
         self.epoch = secrets.token_hex(4)
         self.ring_size = ring_size
         self._flows: dict[Hashable, _FlowRing] = {}
+        self._idle: OrderedDict[Hashable, None] = OrderedDict()
+        self._streams = 0
         self._seq = 0
         self._lock = threading.Lock()
 
     def _flow(self, key: Hashable) -> _FlowRing:
         fr = self._flows.get(key)
         if fr is None:
-            if len(self._flows) >= MAX_IDLE_FLOWS:
-                self._drop_idle()
             fr = self._flows[key] = _FlowRing(self._seq, self.ring_size)
         return fr
 
-    def _drop_idle(self) -> None:
-        """Bound memory: forget the rings of flows without listeners (a late resume then reloads)."""
-        for key in [k for k, fr in self._flows.items() if not fr.subs][: max(1, len(self._flows) // 2)]:
-            del self._flows[key]
+    def _became_idle(self, key: Hashable) -> None:
+        self._idle[key] = None
+        self._idle.move_to_end(key)
+        while len(self._idle) > MAX_IDLE_FLOWS:
+            forgotten, _ = self._idle.popitem(last=False)
+            del self._flows[forgotten]
 
     def event_id(self, seq: int) -> str:
         return f"{self.epoch}-{seq}"
@@ -102,6 +110,8 @@ class EventHub:
                 fr.floor = fr.ring[0][0]  # about to be evicted
             fr.ring.append((seq, event))
             subs = list(fr.subs)
+            if not subs and flow_key not in self._idle:
+                self._became_idle(flow_key)
         for sub in subs:
             try:
                 sub.loop.call_soon_threadsafe(sub.wake.set)
@@ -120,6 +130,8 @@ class EventHub:
                 last = int(seq) if epoch == self.epoch and seq.isdigit() and int(seq) <= self._seq else -1
             sub = Subscription(flow_key, last, loop)
             fr.subs.add(sub)
+            self._idle.pop(flow_key, None)
+            self._streams += 1
             if last < fr.floor or (fr.ring and fr.ring[-1][0] > last):
                 sub.wake.set()
         return sub
@@ -127,9 +139,14 @@ class EventHub:
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
             fr = self._flows.get(sub.flow_key)
-            if fr is not None:
-                fr.subs.discard(sub)
-                if not fr.subs and not fr.ring:
+            if fr is None or sub not in fr.subs:
+                return
+            fr.subs.discard(sub)
+            self._streams -= 1
+            if not fr.subs:
+                if fr.ring:
+                    self._became_idle(sub.flow_key)
+                else:
                     del self._flows[sub.flow_key]
 
     def read(self, sub: Subscription) -> Batch:
@@ -147,5 +164,4 @@ class EventHub:
             return Batch(events, self.event_id(sub.last))
 
     def stream_count(self) -> int:
-        with self._lock:
-            return sum(len(fr.subs) for fr in self._flows.values())
+        return self._streams

@@ -132,8 +132,11 @@ class RedisHub:
                 self._listener.start()
 
     def _wake(self, flow: str | None) -> None:
-        with self._lock:
-            subs = [s for f, group in self._subs.items() if flow is None or f == flow for s in group]
+        with self._lock:  # one flow's listeners by key: an event costs O(its listeners), not O(all streams)
+            if flow is None:
+                subs = [s for group in self._subs.values() for s in group]
+            else:
+                subs = list(self._subs.get(flow, ()))
         for sub in subs:
             try:
                 sub.loop.call_soon_threadsafe(sub.wake.set)

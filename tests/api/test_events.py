@@ -213,3 +213,31 @@ def test_streams_end_after_their_lifetime_so_clients_reconnect(live: tuple[str, 
             assert "event: hello" in text and "retry: 2000" in text
     finally:
         app.state.stream_max_seconds = 300.0  # type: ignore[attr-defined]
+
+
+async def test_a_reconnecting_listener_keeps_its_ring_while_others_come_and_go(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stream ends (lifetime cap) and resumes a moment later: the events published in that gap must
+    arrive as events, not as a reload, however many other flows open streams meanwhile."""
+    from ringflow.api import events as events_module
+
+    monkeypatch.setattr(events_module, "MAX_IDLE_FLOWS", 10)
+    hub = EventHub()
+    sub = hub.subscribe("watched")
+    hub.publish("watched", {"type": "patch", "n": 1})
+    resume_from = hub.position(sub) if not hub.read(sub).reload else None
+    assert resume_from is not None
+    hub.unsubscribe(sub)  # the stream ended; the client reconnects...
+    hub.publish("watched", {"type": "patch", "n": 2})  # ...and misses this one meanwhile
+    others = [hub.subscribe(f"other{i}") for i in range(50)]  # many other streams open (not idle)
+    for i in range(5):
+        hub.publish(f"unwatched{i}", {"type": "patch"})  # a few idle rings: still within the bound
+    again = hub.subscribe("watched", resume_from)
+    batch = hub.read(again)
+    assert batch.reload is False and [e["n"] for e in batch.events] == [2]
+    assert hub.stream_count() == 51
+    for s in others:
+        hub.unsubscribe(s)
+    hub.unsubscribe(again)
+    hub.unsubscribe(again)  # twice is harmless
+    assert hub.stream_count() == 0
+    assert len(hub._flows) <= 10  # rings without events are dropped, idle ones bounded
