@@ -1,7 +1,8 @@
 // The editor page: loads the flow's metadata and the catalogue, starts the engine (rendering,
 // camera, persistence, live events) and wires the UI around it: top bar, palette, properties,
 // search, validation, publish, history, outline, test calls and keyboard shortcuts.
-import { api, ApiError } from "./ui/api.js";
+import { flowId, takeEarly, geometryRequested } from "./boot.js";
+import { api, answer, ApiError } from "./ui/api.js";
 import { $, h, debounce } from "./ui/dom.js";
 import { toast } from "./ui/toast.js";
 import { createPalette, acceptPaletteDrops } from "./ui/palette.js";
@@ -20,7 +21,6 @@ import { createContextMenu } from "./ui/contextmenu.js";
 const engineModule = import("./engine/engine.js");
 engineModule.catch(() => {}); // reported where it is awaited
 
-const flowId = Number(decodeURIComponent(location.pathname.split("/").filter(Boolean).pop()));
 const ui = { engine: null, meta: null, types: [], byName: new Map(), problems: [], revision: null };
 
 function stageMessage(text) {
@@ -51,10 +51,12 @@ function setPublished(rev) {
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
 
 async function boot() {
-  if (!Number.isInteger(flowId) || flowId <= 0) return stageMessage("This address does not name a flow.");
+  if (flowId === null) return stageMessage("This address does not name a flow.");
   let typesData, config;
+  // boot.js sent these before the page's other modules arrived
+  const read = (path) => { const early = takeEarly(path); return early ? answer(early) : api(path); };
   try {
-    [ui.meta, typesData, config] = await Promise.all([api(`/flows/${flowId}`), api("/node-types"), api("/config")]);
+    [ui.meta, typesData, config] = await Promise.all([read(`/flows/${flowId}`), read("/node-types"), read("/config")]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) { location.assign("/"); return; }
     return stageMessage(err.status === 404 ? "This flow does not exist, or it belongs to another account." : err.message);
@@ -103,9 +105,11 @@ async function boot() {
   const clientId = `ui-${Math.random().toString(36).slice(2, 10)}`;
   ui.clientId = clientId;
   try {
+    await geometryRequested();
     ui.engine = await engineMod.createEditorEngine({
       canvas: $("#canvas"), domLayer: $("#dom-layer"), overlayRoot: $("#overlay-root"), minimap: $("#minimap"),
       flowId, config, nodeTypes: ui.types, meta: ui.meta, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
+      early: takeEarly,
     });
   } catch (err) {
     setStatus("Editor unavailable", "error");
@@ -227,6 +231,16 @@ function wireEngine(props) {
       setStatus("Saving…", "busy");
     }
     revalidate();
+  });
+  // the start node moved or the flow was renamed (here, or live by another editor)
+  e.on("meta", ({ start, name, origin }) => {
+    if (start !== undefined) ui.meta.start = start;
+    if (name !== undefined && name !== null) {
+      ui.meta.name = name;
+      document.title = `${name} · Ringflow`;
+      if (document.activeElement !== $("#flow-name")) $("#flow-name").value = name;
+    }
+    if (origin === "remote") showSelection(props);
   });
   e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); revalidate(); });
   e.on("conflict", ({ current }) => {

@@ -7,14 +7,16 @@ export class ApiFailure extends Error {
   constructor(status, message, body) { super(message); this.status = status; this.body = body; }
 }
 
-export function createApi({ base = "/api/v1", fetchFn = globalThis.fetch.bind(globalThis) } = {}) {
+/** `early(path)`: a Promise<Response> the page already started for this GET (js/boot.js), or null. */
+export function createApi({ base = "/api/v1", fetchFn = globalThis.fetch.bind(globalThis), early = null } = {}) {
+  const send = early ? (url, init) => (init.method === "GET" && !init.signal && early(url.slice(base.length))) || fetchFn(url, init) : fetchFn;
   const api = {
     base, lastMs: 0,
     async request(method, path, { body, headers = {}, signal, as = "json" } = {}) {
       const t0 = performance.now();
       const init = { method, headers: { ...headers }, signal, credentials: "same-origin" };
       if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
-      const res = await fetchFn(base + path, init);
+      const res = await send(base + path, init);
       api.lastMs = Math.round(performance.now() - t0);
       if (!res.ok) {
         let err = null;

@@ -21,6 +21,7 @@ import { createOverlay, toast } from "./overlay.js";
 import { createMinimap } from "./minimap.js";
 import { injectStyles } from "./style.js";
 import { createEdits } from "./edits.js";
+import { CRITICAL_FROM } from "../core/opening.js";
 // imported here only so the browser fetches them in the same round as the rest (no deeper waterfall)
 import "../core/changes.js";
 import "../core/edges.js";
@@ -29,7 +30,6 @@ import "../core/skeleton.js";
 
 const CELL = 1024;
 const BUILD_SLICE = 60000; // nodes indexed per frame while a big flow loads
-const CRITICAL_FROM = 100000; // flows at least this big open on /critical first (smaller skeletons arrive sooner)
 
 export async function createEditorEngine(opts) {
   const { canvas, domLayer, overlayRoot = null, flowId } = opts;
@@ -37,7 +37,7 @@ export async function createEditorEngine(opts) {
   const doc = canvas.ownerDocument, win = doc.defaultView;
   injectStyles(doc);
   domLayer.classList.add("rf-layer");
-  const api = opts.api === null ? null : opts.api && opts.api.request ? opts.api : createApi(opts.api || {});
+  const api = opts.api === null ? null : opts.api && opts.api.request ? opts.api : createApi({ ...(opts.api || {}), early: opts.early || null });
   const config = opts.config || (api ? await api.get("/config") : {});
   const types = opts.nodeTypes || (api ? (await api.get("/node-types")).types : []);
   const typeByCode = [], typeByName = new Map();
@@ -66,6 +66,7 @@ export async function createEditorEngine(opts) {
   let lastDrawn = 0, lastLod = "near", box = null, link = null, ready = false, destroyed = false;
   let detailTimer = 0, lastVpEmit = null, minimapAt = 0, remoteBatch = [], revision = 0, sub = null, reloadTimer = 0;
   let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0, pendingOutlets = [];
+  let startId = opts.meta ? opts.meta.start ?? null : null; // the start node's id (state.start is its index, -1 when unknown)
 
   // ---- geometry helpers -------------------------------------------------------------------
   const typeOf = (i) => typeByCode[state.type[i]];
@@ -88,7 +89,23 @@ export async function createEditorEngine(opts) {
     const t = typeOf(i), d = infoOf(i);
     return { index: i, key: state.keys[i], id: d ? d.id : null, type: state.type[i], typeName: t ? t.name : "unknown",
       typeTitle: t ? t.title : "Unknown", color: t ? t.color : "#888888", x: state.x[i], y: state.y[i], w: state.w[i], h: state.h[i],
-      label: d ? d.label : null, config: d ? d.config : null, outlets: outletsFor(t, d ? d.config : null), problem: problems.get(i) || null };
+      label: d ? d.label : null, config: d ? d.config : null, outlets: outletsFor(t, d ? d.config : null), problem: problems.get(i) || null,
+      start: isStart(i) };
+  }
+  /** The skeleton names the start by index; an id from an event or setStart is resolved once its details are known. */
+  function isStart(i) {
+    if (state.start >= 0) return i === state.start;
+    if (startId === null) return false;
+    const d = infoOf(i);
+    if (!d || d.id !== startId) return false;
+    state.start = i;
+    return true;
+  }
+  /** The flow's start moved (another editor, or setStart here): the cards and the UI show it at once. */
+  function applyMeta({ start, name }, origin) {
+    if (start !== undefined) { startId = start; state.start = start === null ? -1 : indexOfId(start); }
+    clock.invalidate();
+    emit("meta", { start, name, origin });
   }
   function indexOfId(id) {
     const i = localIds.get(id);
@@ -184,6 +201,7 @@ export async function createEditorEngine(opts) {
 
   function cardClasses(i) {
     let c = selected[i] ? " rf-selected" : "";
+    if (isStart(i)) c += " rf-start";
     if (problems.has(i)) c += ` rf-problem rf-problem-${problems.get(i)}`;
     for (const [kind, set] of highlight) if (set.has(i)) c += ` rf-hl-${kind}`;
     return c;
@@ -337,7 +355,7 @@ export async function createEditorEngine(opts) {
   async function load() {
     if (opts.state) { adopt(opts.state); initialCamera(); return; }
     const meta = opts.meta || await api.get(`/flows/${flowId}`);
-    revision = meta.revision;
+    revision = meta.revision; startId = meta.start ?? null;
     const big = (meta.node_count || 0) >= CRITICAL_FROM;
     // a big flow asks /critical first: its skeleton would compete with it for the server
     const skeleton = big ? null : fetchSkeleton(api, flowId);
@@ -456,6 +474,7 @@ export async function createEditorEngine(opts) {
   if (api && opts.live !== false) {
     sub = subscribe({ url: `${api.base}/flows/${flowId}/events`, clientId,
       onChanges: (cs, rev) => { if (rev) revision = Math.max(revision, rev); if (features(mode).batchEvents) { remoteBatch.push(cs); clock.kick(); } else applyChanges(cs, { origin: "remote" }); },
+      onMeta: (m) => applyMeta(m, "remote"),
       onCounts: (counts) => setLive(counts), onReload: () => scheduleReload(), onStatus: () => overlay && overlay.refresh() });
   }
   await new Promise((res) => { if (ready) res(); else { const off = on("ready", () => { off(); res(); }); } });
@@ -481,7 +500,16 @@ export async function createEditorEngine(opts) {
       clock.invalidate(); return mode; },
     mode: () => mode, forcedMode: () => forced,
     setLive, setHighlight, setProblems, metrics, toggleOverlay, reload, flush: () => queue.flush(),
-    rename: (name) => queue.rename(name), addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
+    rename: (name) => queue.rename(name),
+    setStart: async (index) => {
+      await ensureIds([index]);
+      const id = nodeInfo(index)?.id;
+      if (!id) throw new Error("this node is not saved yet; try again in a moment");
+      const rev = await queue.setStart(id);
+      applyMeta({ start: id }, "local");
+      return rev;
+    },
+    addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
     revision: () => revision, clientId, lod: () => lastLod,
     update(o = {}) { sizeDirty = true; if (o.mode) engine.setMode(o.mode); clock.invalidate(); },

@@ -13,10 +13,16 @@ export class PatchQueue {
   }
 
   /** Rename the flow in the same queue (so If-Match stays right); resolves to the new revision. */
-  rename(name) {
+  rename(name) { return this.flowOp({ op: "rename", name }); }
+
+  /** Make node `id` the flow's start, in the same queue; resolves to the new revision. */
+  setStart(id) { return this.flowOp({ op: "set_start", id }); }
+
+  /** A flow-level op (rename, set_start) in the next PATCH; a newer op of the same kind replaces it. */
+  flowOp(op) {
     return new Promise((resolve, reject) => {
-      this.extra = this.extra.filter((o) => o.op !== "rename");
-      this.extra.push({ op: "rename", name });
+      this.extra = this.extra.filter((o) => o.op !== op.op);
+      this.extra.push(op);
       this.waiters.push({ resolve, reject });
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.flush(), 0);
@@ -69,8 +75,9 @@ export class PatchQueue {
 }
 
 /** Subscribe to /events with EventSource (resumes by itself); calls onChanges(cs, rev) for
- * other clients' patches, onCounts(counts) for live call counts, onReload() when events were missed. */
-export function subscribe({ url, clientId, onChanges, onCounts, onReload, onStatus }) {
+ * other clients' patches, onMeta({start, name}, rev) when they also moved the start or renamed the
+ * flow, onCounts(counts) for live call counts, onReload() when events were missed. */
+export function subscribe({ url, clientId, onChanges, onMeta, onCounts, onReload, onStatus }) {
   if (typeof EventSource === "undefined") return { close() {}, status: () => "unsupported" };
   let status = "connecting";
   const set = (s) => { status = s; onStatus && onStatus(s); };
@@ -84,7 +91,9 @@ export function subscribe({ url, clientId, onChanges, onCounts, onReload, onStat
     for (const ev of data.events || []) {
       if (ev.type === "patch") {
         if (ev.client && ev.client === clientId) continue;
-        onChanges && onChanges(fromEvent(ev.changes || ev), ev.revision);
+        const ch = ev.changes || ev;
+        onChanges && onChanges(fromEvent(ch), ev.revision);
+        if (onMeta && (ch.start != null || ch.name != null)) onMeta({ start: ch.start ?? undefined, name: ch.name ?? undefined }, ev.revision);
       } else if (ev.type === "counts" || ev.type === "live") {
         onCounts && onCounts(ev.counts || ev.nodes || {});
       }

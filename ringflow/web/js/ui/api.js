@@ -16,15 +16,20 @@ const BASE = "/api/v1";
  * Call the API. Options: method, body (JSON-encoded), headers, raw (return the Response).
  * Throws ApiError for any non-2xx answer, with the {"error": {...}} body when there is one.
  */
-export async function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
+export function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin", signal };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = typeof body === "string" ? body : JSON.stringify(body);
   }
+  return answer(fetch(BASE + path, init), { raw });
+}
+
+/** The value of a response (or a request already sent, e.g. by boot.js), or an ApiError. */
+export async function answer(request, { raw = false } = {}) {
   let res;
   try {
-    res = await fetch(BASE + path, init);
+    res = await request;
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
     throw new ApiError(0, "network", "The server cannot be reached. Check your connection and try again.", null);
