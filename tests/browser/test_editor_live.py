@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -25,6 +27,32 @@ def test_change_in_one_editor_appears_live_in_another(page: Page, browser: Brows
         expect(card(page, "Technical support")).to_be_visible(timeout=10_000)
         expect(page.locator(".toast")).to_contain_text("Another editor changed this flow")
         shot(page, "editor-live-update")
+    finally:
+        other_ctx.close()
+
+
+def test_start_moved_in_one_editor_shows_live_in_another(page: Page, browser: Browser, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    expect(card(page, "Welcome")).to_have_class(re.compile(r"\brf-start\b"))  # the start is marked on its card
+    card(page, "Support").click()  # this editor looks at Support's properties meanwhile
+    expect(page.get_by_role("button", name="Make this the start node")).to_be_visible()
+    other_ctx = new_context(browser, server)
+    try:
+        other = other_ctx.new_page()
+        open_editor(other, api_key, flow["id"])
+        page.wait_for_timeout(500)  # both event streams are connected
+        card(other, "Support").click()
+        other.get_by_role("button", name="Make this the start node").click()
+        expect(other.locator("#inspector .start-flag")).to_contain_text("The call starts here")
+        # the first editor follows without a reload: card marker, accessible name and properties panel
+        expect(card(page, "Support")).to_have_class(re.compile(r"\brf-start\b"), timeout=10_000)
+        expect(card(page, "Welcome")).not_to_have_class(re.compile(r"\brf-start\b"))
+        expect(card(page, "Support")).to_have_attribute("aria-label", re.compile("start of the call"))
+        expect(page.locator("#inspector .start-flag")).to_contain_text("The call starts here")
+        expect(page.get_by_role("button", name="Make this the start node")).to_have_count(0)
+        shot(page, "editor-live-start")
+        assert document(server, api_key, flow["id"])["start"] == "support"
     finally:
         other_ctx.close()
 

@@ -74,7 +74,7 @@ test("step-down fires after ~1.5 s over budget, once, and resets on a good frame
   assert.equal(r.observe(3400, 40, 10), false, "too few frames to judge");
 });
 
-import { outletsFor } from "../../ringflow/web/js/core/outlets.js";
+import { outletsFor, captionLayout } from "../../ringflow/web/js/core/outlets.js";
 
 test("outlets: menus and splits add theirs before the fixed ones, like the catalogue", () => {
   const menu = { name: "menu", outlets: ["invalid", "timeout"] };
@@ -82,4 +82,14 @@ test("outlets: menus and splits add theirs before the fixed ones, like the catal
   assert.deepEqual(outletsFor({ name: "split", outlets: ["no_match"] }, { cases: [{ name: "gold" }, { name: "" }, null] }), ["gold", "no_match"]);
   assert.deepEqual(outletsFor({ name: "say", outlets: ["next"] }, null), ["next"]);
   assert.deepEqual(outletsFor(undefined, {}), []);
+});
+
+test("outlet captions: one row while they fit, every other one below the card when crowded", () => {
+  assert.deepEqual(captionLayout(["next"], 200), { rows: [0], maxWidth: null });
+  assert.deepEqual(captionLayout(["1", "2", "invalid", "timeout"], 200), { rows: [0, 0, 0, 0], maxWidth: null });
+  const crowded = captionLayout(["1", "2", "3", "4", "5", "invalid", "timeout"], 200); // 25 px between ports
+  assert.deepEqual(crowded.rows, [0, 1, 0, 1, 0, 1, 0]);
+  assert.equal(crowded.maxWidth, 44); // two gaps less a margin: neighbours in a row never meet
+  assert.deepEqual(captionLayout(["1", "2", "3", "invalid", "timeout"], 200).rows, [0, 1, 0, 1, 0]); // 33 px: "invalid"/"timeout" would touch
+  assert.ok(captionLayout(Array.from({ length: 40 }, (_, k) => `case${k}`), 200).maxWidth >= 12);
 });

@@ -1,3 +1,5 @@
+import { captionLayout } from "../core/outlets.js";
+
 /** Near zoom: real DOM node cards for the few visible nodes, from a reused pool. Cards carry
  * roles, labels and focus (keyboard and screen readers) and outlet ports the UI drags from.
  * Elements are created only when the pool grows; per frame only transforms and classes change. */
@@ -59,7 +61,7 @@ export class CardLayer {
   /** Content changes only when the node's details change (signature check). */
   _fill(card, i, state, info, classes) {
     const n = info(i);
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
+    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
     if (sig !== card.sig) {
       card.sig = sig;
       const el = card.el;
@@ -67,16 +69,19 @@ export class CardLayer {
       el.style.setProperty("--rf-color", n.color);
       card.type.textContent = n.typeTitle;
       card.label.textContent = n.label ?? "…";
-      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
+      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
       ports.textContent = "";
+      const layout = captionLayout(n.outlets, state.w[i]);
+      ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
       n.outlets.forEach((name, k) => {
         const b = doc.createElement("button");
-        b.className = "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
-        b.setAttribute("aria-label", `outlet ${name}`); b.tabIndex = -1;
+        b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
+        b.setAttribute("aria-label", `outlet ${name}`); b.tabIndex = -1; b.title = name;
         b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
         const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
+        if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
         b.appendChild(cap);
         ports.appendChild(b);
       });

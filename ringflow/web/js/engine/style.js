@@ -20,6 +20,10 @@ const CSS = `
   border:2px solid #fff;background:var(--rf-color,#888);cursor:crosshair;font-size:0;pointer-events:auto}
 .rf-port:focus-visible{outline:2px solid #1a73e8}
 .rf-port-name{position:absolute;top:-15px;transform:translateX(-50%);font-size:9px;color:#6b7383;white-space:nowrap;pointer-events:none}
+.rf-ports-crowded .rf-port-name{overflow:hidden;text-overflow:ellipsis}
+.rf-ports-crowded .rf-port-below .rf-port-name{top:15px;padding:0 2px;border-radius:3px;background:rgba(255,255,255,.88)}
+.rf-card.rf-start .rf-card-title::after{content:"Start";margin-left:auto;padding:0 6px;border-radius:999px;background:#1d7a46;color:#fff;
+  font-size:10px;letter-spacing:.04em;line-height:16px}
 .rf-card.rf-problem-warning::after{content:"?";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:3px;
   background:#f29900;color:#111;font:700 12px/18px system-ui;text-align:center}
 .rf-card.rf-problem-error::after{content:"!";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:50%;
