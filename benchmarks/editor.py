@@ -8,7 +8,7 @@ GC; DOM elements. The React Flow peer is built from a copy in /tmp and measured 
 sizes (up to --peer-max). Prints a table and writes benchmarks/results/editor.md.
 
 usage: .venv/bin/python benchmarks/editor.py [--sizes 100,1000,10000,50000,500000] [--runs 3]
-       [--peer-sizes 10000,50000]
+       [--peer-sizes 10000,50000 | --no-peer] [--out FILE]
 """
 
 from __future__ import annotations
@@ -175,6 +175,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="100,1000,10000,50000,500000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--peer-sizes", default="10000,50000")
+    ap.add_argument("--no-peer", action="store_true", help="measure Ringflow only (no React Flow peer)")
     ap.add_argument("--serve", nargs=2, metavar=("DB_URL", "PORT"), help=argparse.SUPPRESS)
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/editor.md"))
     a = ap.parse_args()
@@ -183,7 +184,7 @@ def main() -> None:
         return
     load_before = os.getloadavg()[0]
     sizes = [int(s) for s in a.sizes.split(",") if s]
-    peer_sizes = [int(s) for s in a.peer_sizes.split(",") if s]
+    peer_sizes = [] if a.no_peer else [int(s) for s in a.peer_sizes.split(",") if s]
     tmp = Path(tempfile.mkdtemp(prefix="ringflow-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     print("creating flows ...", file=sys.stderr)
@@ -241,7 +242,8 @@ def report(results: list[tuple[str, int, dict]], sizes: list[int], peer_sizes: l
         f"- machine: {cpu}, {os.cpu_count()} cores (shared), {platform.system()} {platform.release()}, headless Chromium {chromium_version()} (software rendering)",
         f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; 1-minute load average {a.load[0]:.1f} at the start, "
         f"{a.load[1]:.1f} at the end (other engineers' test suites share the 2 cores: figures are noisy, hence medians)",
-        f"- command: `.venv/bin/python benchmarks/editor.py --sizes {','.join(map(str, sizes))} --runs {a.runs} --peer-sizes {','.join(map(str, peer_sizes))}`",
+        f"- command: `.venv/bin/python benchmarks/editor.py --sizes {','.join(map(str, sizes))} --runs {a.runs} "
+        + (f"--peer-sizes {','.join(map(str, peer_sizes))}`" if peer_sizes else "--no-peer`"),
         f"- Ringflow: median of {a.runs} runs per size ({max(1, a.runs - 1)} at 500,000); the React Flow peer: one run per size (each takes minutes).",
         "- probe: /work/shared/peers/editor_probe.py, 1280×800; pans hold Space (pan from anywhere); the peer's drags start on empty pane (520,300).",
         f"- targets: {TARGET}", "",

@@ -111,11 +111,11 @@ def make_router(assets: WebAssets) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    def index() -> Response:
+    async def index() -> Response:  # no I/O: no thread hop
         return _page_response(assets.page("index.html"))
 
     @router.get("/flows/{flow_id}")
-    def editor(flow_id: str) -> Response:  # the page checks access itself through the API
+    async def editor(flow_id: str) -> Response:  # the page checks access itself through the API
         return _page_response(editor_page(assets.page("editor.html"), flow_id))
 
     @router.get("/static/{digest}/{rel:path}")

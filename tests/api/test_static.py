@@ -45,3 +45,31 @@ def test_hash_changes_with_content(tmp_path: Path) -> None:
     before = static.web_hash(web)
     (web / "js" / "app.js").write_text("export const x = 2;")
     assert static.web_hash(web) != before and len(before) == 12
+
+
+def test_files_are_gzipped_once_for_clients_that_accept_it(tmp_path: Path) -> None:
+    web = _site(tmp_path)
+    (web / "js" / "big.js").write_text("export const words = `" + "ringflow " * 400 + "`;")
+    app = FastAPI()
+    assets = static.install(app, static.WebAssets(web))
+    with TestClient(app) as c:
+        url = f"/static/{assets.hash}/js/big.js"
+        packed = c.get(url, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "Accept-Encoding"
+        assert packed.text.startswith("export const words") and int(packed.headers["content-length"]) < 500
+        plain = c.get(url, headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.text == packed.text
+        small = c.get(f"/static/{assets.hash}/js/app.js", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in small.headers  # too small to gain anything
+
+
+def test_editor_page_names_its_flow_for_the_early_requests(tmp_path: Path) -> None:
+    web = _site(tmp_path)
+    (web / "editor.html").write_text('<link rel="preload" as="fetch" href="/api/v1/flows/__FLOW__">\n<p>editor</p>\n')
+    app = FastAPI()
+    static.install(app, static.WebAssets(web))
+    with TestClient(app) as c:
+        assert '<link rel="preload" as="fetch" href="/api/v1/flows/42">' in c.get("/flows/42").text
+        for odd in ("abc", "0", "4%3Cscript%3E", "1" * 30):
+            page = c.get(f"/flows/{odd}").text
+            assert "preload" not in page and "__FLOW__" not in page and "<p>editor</p>" in page
