@@ -31,7 +31,7 @@ def test_change_in_one_editor_appears_live_in_another(page: Page, browser: Brows
         other_ctx.close()
 
 
-def test_start_moved_in_one_editor_shows_live_in_another(page: Page, browser: Browser, server: Server, api_key: str) -> None:
+def test_start_and_name_changed_in_one_editor_show_live_in_another(page: Page, browser: Browser, server: Server, api_key: str) -> None:
     flow = server.flow(api_key, menu_flow())
     open_editor(page, api_key, flow["id"])
     expect(card(page, "Welcome")).to_have_class(re.compile(r"\brf-start\b"))  # the start is marked on its card
@@ -53,6 +53,10 @@ def test_start_moved_in_one_editor_shows_live_in_another(page: Page, browser: Br
         expect(page.get_by_role("button", name="Make this the start node")).to_have_count(0)
         shot(page, "editor-live-start")
         assert document(server, api_key, flow["id"])["start"] == "support"
+        other.locator("#flow-name").fill("Support line (weekends)")
+        other.locator("#flow-name").press("Enter")
+        expect(page.locator("#flow-name")).to_have_value("Support line (weekends)", timeout=10_000)  # a rename follows too
+        expect(page).to_have_title(re.compile("Support line \\(weekends\\)"))
     finally:
         other_ctx.close()
 
