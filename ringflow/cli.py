@@ -32,6 +32,7 @@ err = Console(stderr=True)
 DB_HELP = "Database URL (sqlite:///file.db or postgresql://...); default $RINGFLOW_DATABASE_URL or sqlite:///ringflow.db."
 FORMATS = ("auto", "ringflow", "studio", "connect")
 MAX_FILE_BYTES = 256 * 1024 * 1024
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 
 
 class CliError(Exception):
@@ -138,7 +139,8 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 
     out.print(f"Serving {escape(settings.database_url)} on http://{host}:{port}/")
     # Provider webhooks are answered ahead of the API's router and middleware (a third of the CPU).
-    uvicorn.run(fast_path(create_app(settings, store)), host=host, port=port, log_level="info")
+    # A deep accept queue: after a restart every open editor reconnects its event stream at once.
+    uvicorn.run(fast_path(create_app(settings, store)), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG)
 
 
 @db_app.command("upgrade")
