@@ -11,27 +11,11 @@ from typer.testing import CliRunner
 
 from ringflow.cli import app
 from ringflow.store import open_store
+from tests.cli_fixtures import customer_id, db, said  # noqa: F401  (fixtures)
 from ringflow.model.demo import main_line
 
 runner = CliRunner()
 
-
-def said(result) -> str:  # type: ignore[no-untyped-def]
-    """The output with Rich's line wrapping undone."""
-    return " ".join(result.output.split())
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.db'}"
-
-
-@pytest.fixture
-def customer_id(db: str) -> int:
-    store = open_store(db)
-    cid = store.create_customer("CLI customer").id
-    store.close()
-    return cid
 
 
 def _flow_count(db: str, customer_id: int) -> int:

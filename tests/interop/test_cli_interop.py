@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from ringflow.cli import app
-from ringflow.store import open_store
+from tests.cli_fixtures import customer_id, db, said  # noqa: F401  (fixtures)
 from tests.interop.corpus import DATA, load
 
 runner = CliRunner(env={"COLUMNS": "300"})  # wide enough that Rich tables do not wrap messages
 
-
-def said(result) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(result.output.split())
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'interop.db'}"
-
-
-@pytest.fixture
-def customer_id(db: str) -> int:
-    store = open_store(db)
-    try:
-        return store.create_customer("Interop customer").id
-    finally:
-        store.close()
 
 
 def test_import_auto_detected_studio_then_export_it_back(db, customer_id, tmp_path):
