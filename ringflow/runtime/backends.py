@@ -12,7 +12,9 @@ from collections import OrderedDict
 from typing import Any, Callable, Hashable, Protocol
 
 import orjson
+from redis.exceptions import ConnectionError as RConnectionError, TimeoutError as RTimeoutError
 
+from ringflow.runtime.resp import Pipe
 from ringflow.runtime.state import CallState
 
 
@@ -189,9 +191,10 @@ class RedisBackend:
     """One small hash per call (``n`` = step counter, ``0``..``k`` = the encoded state in
     60-byte pieces so Redis keeps the hash listpack-encoded) with a TTL."""
 
-    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000):
+    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000, pipe: Pipe | None = None):
         self.client, self.prefix, self.ttl = client, prefix, ttl
-        self._cas = client.register_script(_CAS)
+        self.pipe = pipe or Pipe.like(client)  # the per-webhook commands; ``client`` for the rare ones
+        self._cas = self.pipe.script(_CAS)
         self._local: OrderedDict[str, CallState] = OrderedDict()  # states this process wrote, newest last
         self._local_max = local
 
@@ -207,11 +210,9 @@ class RedisBackend:
         import redis.asyncio as aioredis
 
         client = aioredis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0, health_check_interval=5)
-        return cls(client, prefix, ttl)
+        return cls(client, prefix, ttl, pipe=Pipe.from_url(url))
 
     async def _do(self, coro: Any) -> Any:
-        from redis.exceptions import ConnectionError as RConnectionError, TimeoutError as RTimeoutError
-
         try:
             return await coro
         except (RConnectionError, RTimeoutError, OSError) as exc:
@@ -224,7 +225,8 @@ class RedisBackend:
             mine = self._local.get(sid)
             if mine is not None and (mine.step == expect_step or expect_step == -1):  # -1: any recent copy
                 return mine
-        blob = join_blob(await self._do(self.client.hgetall(state_key(sid, self.prefix))))
+        flat = await self._do(self.pipe.call("HGETALL", state_key(sid, self.prefix)))
+        blob = join_blob(dict(zip(flat[::2], flat[1::2])))
         return decode_state(blob, sid) if blob else None
 
     accepts_log = True
@@ -237,7 +239,7 @@ class RedisBackend:
         if log is not None:
             keys += [log.meta_key, log.log_key]
             args += [log.ttl, log.max_entries, len(log.meta), *log.meta, *log.items]
-        ok = bool(await self._do(self._cas(keys=keys, args=args)))
+        ok = bool(await self._do(self.pipe.evalsha(self._cas, keys, args)))
         if ok:
             self._remember(state)
         else:
@@ -246,7 +248,7 @@ class RedisBackend:
 
     async def delete(self, sid: str) -> None:
         self._local.pop(sid, None)
-        await self._do(self.client.delete(state_key(sid, self.prefix)))
+        await self._do(self.pipe.call("DEL", state_key(sid, self.prefix)))
 
     async def count(self) -> int:
         n = 0
@@ -258,4 +260,5 @@ class RedisBackend:
         return int(await self._do(self.client.memory_usage(state_key(sid, self.prefix), samples=0)) or 0)
 
     async def close(self) -> None:
+        self.pipe.close()
         await self.client.aclose()

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from ringflow.runtime.resp import Pipe
+
 MAX_ENTRIES = 100
 MAX_CALLS = 10_000
 
@@ -99,8 +101,9 @@ class RedisHistory:
     """The same records in Redis, so any process can answer for any call."""
 
     def __init__(self, client: Any, prefix: str = "rf", ttl: int = 24 * 3600, max_entries: int = MAX_ENTRIES,
-                 max_calls: int = MAX_CALLS):
+                 max_calls: int = MAX_CALLS, pipe: Pipe | None = None):
         self.client, self.prefix, self.ttl = client, prefix, ttl
+        self.pipe = pipe or Pipe.like(client)  # the writes every call makes; reads (the API) go through ``client``
         self.max_entries, self.max_calls = max_entries, max_calls
 
     def _meta(self, sid: str) -> str:
@@ -125,12 +128,12 @@ class RedisHistory:
         items = [orjson.dumps([n, o, e, round(now, 3)]) for n, o, e in entries]
         return InlineLog(self._meta(sid), self._log(sid), meta, items, self.ttl, self.max_entries)
 
-    async def index(self, sid: str, customer_id: int, flow_id: int, now: float) -> None:
-        """List the call under its flow (another key, so another cluster slot: a separate command)."""
-        async with self.client.pipeline(transaction=False) as p:
-            p.zadd(self._flow(customer_id, flow_id), {sid: now})
-            p.zremrangebyrank(self._flow(customer_id, flow_id), 0, -self.max_calls - 1)
-            await p.execute()
+    def index_nowait(self, sid: str, customer_id: int, flow_id: int, now: float) -> None:
+        """List the call under its flow (another key, so another cluster slot: a separate command).
+        Queued on the pipe, not awaited: history is best effort and must not cost the caller a wait."""
+        key = self._flow(customer_id, flow_id)
+        self.pipe.send("ZADD", key, repr(now), sid)
+        self.pipe.send("ZREMRANGEBYRANK", key, 0, -self.max_calls - 1)
 
     async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None:
         meta = {"c": customer_id, "f": flow_id, "r": revision, "t": int(test), "s": now, "e": 0, "n": ""}
@@ -142,16 +145,19 @@ class RedisHistory:
             await p.execute()
 
     async def add(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> None:
-        async with self.client.pipeline(transaction=False) as p:
-            if entries:
-                p.rpush(self._log(sid), *(orjson.dumps([n, o, e, round(now, 3)]) for n, o, e in entries))
-                p.ltrim(self._log(sid), -self.max_entries, -1)
-                p.expire(self._log(sid), self.ttl)
-            fields: dict[str, Any] = {"n": node_id or ""}
-            if ended:
-                fields["e"] = 1
-            p.hset(self._meta(sid), mapping=fields)
-            await p.execute()
+        res = await self.add_nowait(sid, entries, node_id, ended, now)  # Redis answers in order: the last reply comes last
+        if isinstance(res, Exception):
+            raise res
+
+    def add_nowait(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> Any:
+        """Queue the writes on the pipe (sent with every other command of this loop turn); the
+        returned future is the last reply, for callers that want to wait."""
+        send, log = self.pipe.send, self._log(sid)
+        if entries:
+            send("RPUSH", log, *(orjson.dumps([n, o, e, round(now, 3)]) for n, o, e in entries))
+            send("LTRIM", log, -self.max_entries, -1)
+            send("EXPIRE", log, self.ttl)
+        return send("HSET", self._meta(sid), "n", node_id or "", *(("e", 1) if ended else ()))
 
     async def get(self, customer_id: int, sid: str) -> dict[str, Any] | None:
         async with self.client.pipeline(transaction=False) as p:

@@ -88,7 +88,7 @@ class Runtime:
             return await self._replay(call[0]) or out
         self._count(out, None)
         if log is not None:
-            await self._later(self.history.index(call[0], customer_id, flow_id, now))  # type: ignore[attr-defined]
+            self.history.index_nowait(call[0], customer_id, flow_id, now)  # type: ignore[attr-defined]
         else:
             await self._later(self.history.begin(call[0], customer_id, flow_id, rev, test, now), self._record(out, "start", now))
         return out
@@ -125,7 +125,11 @@ class Runtime:
         if st.node != ENDED:
             cf = await self.flows.by_key(st.flow)
             now = self.clock()
-            await self._later(self.history.add(sid, [(cf.ids[st.node] if cf else "", "", "hangup")], None, True, now))
+            entries = [(cf.ids[st.node] if cf else "", "", "hangup")]
+            if self._inline_log is not None:  # Redis: queued on the state's pipe, no wait and no task
+                self.history.add_nowait(sid, entries, None, True, now)  # type: ignore[attr-defined]
+            else:
+                await self._later(self.history.add(sid, entries, None, True, now))
             if self.counts and cf:
                 self.counts.record(cf.key[1], cf.ids[st.node], None, [])  # type: ignore[index]
         return True

@@ -43,7 +43,7 @@ class Services:
         if settings.redis_url:
             backend = RedisBackend.from_url(settings.redis_url, prefix=prefix)
             redis_client = backend.client
-            history: Any = RedisHistory(redis_client, prefix=prefix)
+            history: Any = RedisHistory(redis_client, prefix=prefix, pipe=backend.pipe)
         else:
             backend = MemoryBackend(on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
