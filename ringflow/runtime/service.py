@@ -131,7 +131,7 @@ class Runtime:
             else:
                 await self._later(self.history.add(sid, entries, None, True, now))
             if self.counts and cf:
-                self.counts.record(cf.key[1], cf.ids[st.node], None, [])  # type: ignore[index]
+                self.counts.record(cf.key[1], cf.ids[st.node], None, [], (sid, st.step, int(now) + ENDED_TTL))  # type: ignore[index]
         return True
 
     async def get_state(self, sid: str, recent_ok: bool = False) -> tuple[CallState, CompiledFlow] | None:
@@ -186,7 +186,8 @@ class Runtime:
 
     def _count(self, out: Outcome, left: str | None) -> None:
         if self.counts is not None:
-            self.counts.record(out.flow.key[1], left, out.node_id, out.trail)  # type: ignore[index]
+            st = out.state
+            self.counts.record(out.flow.key[1], left, out.node_id, out.trail, (st.call[0], st.step, st.deadline))  # type: ignore[index]
 
     async def _drive(self, cf: CompiledFlow, st: CallState, event: tuple[Any, ...], now: float) -> Outcome:
         """Run the engine until the call waits for the caller or ends, doing HTTP and subflows inline."""

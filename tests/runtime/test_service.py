@@ -144,8 +144,7 @@ async def test_history_and_counts(parts):
     assert [(h["node_id"], h["outlet"], h["event"]) for h in rec["history"]] == [("w", "next", "start"), ("m", "1", "digits"), ("bye", "", "")]
     assert rec["ended"] and await rt.history.get(2, calls[0][0]) is None
     if parts[2] is not None:
-        for key in ("nodes", "outlets"):
-            await parts[2].delete(f"{counts.prefix}:counts:1:{key}")
+        await parts[2].delete(*counts.keys(1), f"{counts.prefix}:counts:flows")
 
 
 async def test_memory_expiry_through_the_wheel():
