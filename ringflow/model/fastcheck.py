@@ -1,0 +1,236 @@
+"""Whole-column config checks, compiled once from the catalogue: "every config here is fine".
+
+Checking a 500,000-node flow node by node in Python costs seconds. Here each node type gets
+one checker that looks at all configs of that type at once, field by field, with C-level
+builtins (map, set, min, max, all) instead of a Python call per value. It answers yes or no
+and builds no message: on a no, :func:`suspects` narrows down to the configs at fault and the
+caller runs the exact checks of :mod:`ringflow.model.fieldcheck` on those alone.
+
+A checker may say no to a fine config (the exact checks then find nothing), but must never say
+yes to one the exact checks would reject; tests/model/test_fastcheck.py holds it to that.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from itertools import chain
+from operator import eq, itemgetter, lt
+from typing import Any, Callable, Mapping, Sequence
+
+from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
+from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
+                                       TIME_RE, VAR_RE, check_cases, template_error)
+
+Column = Callable[[list[Any]], bool]
+"""Says whether every value of one field (across the configs that set it) is fine."""
+Checker = Callable[[Sequence[Mapping[str, Any]]], bool]
+
+ALWAYS_REPORTED = frozenset({"unsupported"})
+"""Types whose every node gets a problem (fieldcheck.check_config says so): no fast yes."""
+_PLAIN_OPS = frozenset(SPLIT_OPS) - {"regex", "less_than", "greater_than", *TIME_OPS, *DATE_OPS}
+_WEEKDAYS = frozenset(WEEKDAYS)
+
+
+def _only(values: Any, *types: type) -> bool:
+    """Every value is exactly of one of ``types`` (a subclass takes the exact path)."""
+    return set(map(type, values)) <= set(types)
+
+
+def templates_ok(texts: list[str]) -> bool:
+    """Every text parses as Liquid; each distinct text is looked at once."""
+    simple = SIMPLE_TEMPLATE_RE.match
+    return all(template_error(t) is None for t in set(texts) if "{" in t and not simple(t))
+
+
+@lru_cache(maxsize=4096)
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _text(f: Field) -> Column:
+    limit, required, template = f.max_length, f.required, f.kind == "template"
+
+    def check(values: list[Any]) -> bool:
+        if not _only(values, str) or max(map(len, values)) > limit:
+            return False
+        if required and not all(map(str.strip, values)):
+            return False
+        return not template or templates_ok(values)
+    return check
+
+
+def _number(f: Field) -> Column:
+    types = (int,) if f.kind == "integer" else (int, float)
+    low, high = f.minimum, f.maximum
+
+    def check(values: list[Any]) -> bool:
+        # "not >=" rather than "<": a NaN that min() returns is refused, never let through
+        return (_only(values, *types) and (low is None or min(values) >= low)
+                and (high is None or max(values) <= high))
+    return check
+
+
+def _boolean(f: Field) -> Column:
+    return lambda values: _only(values, bool)
+
+
+def _enum(f: Field) -> Column:
+    choices = frozenset(f.choices)
+    return lambda values: _only(values, str) and choices.issuperset(values)
+
+
+def _string_list(f: Field) -> Column:
+    required = f.required
+
+    def check(values: list[Any]) -> bool:
+        if not _only(values, list) or max(map(len, values)) > LIST_ITEMS or (required and not all(values)):
+            return False
+        items = list(chain.from_iterable(values))
+        return _only(items, str) and max(map(len, items), default=0) <= LIST_ITEM_CHARS
+    return check
+
+
+def _text_map(f: Field) -> Column:
+    template = f.kind == "template_map"
+
+    def check(values: list[Any]) -> bool:
+        if not _only(values, dict):
+            return False
+        texts = list(chain.from_iterable(map(dict.values, values)))
+        if not _only(texts, str) or max(map(len, texts), default=0) > MAX_TEXT_LONG:
+            return False
+        if not template:
+            return True
+        keys = set(chain.from_iterable(values))
+        return _only(keys, str) and all(map(VAR_RE.match, keys)) and templates_ok(texts)
+    return check
+
+
+def _cases(f: Field) -> Column:
+    def check(values: list[Any]) -> bool:
+        if not _only(values, list):
+            return False
+        cases = list(chain.from_iterable(values))
+        if not _only(cases, dict):
+            return False
+        names = [[case.get("name") for case in value] for value in values]
+        flat = list(chain.from_iterable(names))
+        if not (_only(flat, str) and min(map(len, flat), default=1) > 0 and max(map(len, flat), default=0) <= CASE_NAME_CHARS
+                and "no_match" not in flat and all(map(eq, map(len, map(set, names)), map(len, names)))):
+            return False
+        ops = set(case.get("op") for case in cases)
+        if not _PLAIN_OPS.issuperset(ops):  # operands that need parsing (regex, dates...): the exact check
+            return _cases_exact(values)
+        return _only([case.get("value", "") for case in cases], str, int, float)
+    return check
+
+
+def _cases_exact(values: list[Any]) -> bool:
+    return not any(map(check_cases, values))
+
+
+def _schedule(f: Field) -> Column:
+    def check(values: list[Any]) -> bool:
+        if not _only(values, dict) or not _WEEKDAYS.issuperset(chain.from_iterable(values)):
+            return False
+        day_spans = list(chain.from_iterable(map(dict.values, values)))
+        if not _only(day_spans, list):
+            return False
+        spans = list(chain.from_iterable(day_spans))
+        if not _only(spans, list) or not set(map(len, spans)) <= {2}:
+            return False
+        times = set(chain.from_iterable(spans))
+        return (_only(times, str) and all(map(TIME_RE.match, times))
+                and all(map(lt, map(itemgetter(0), spans), map(itemgetter(1), spans))))
+    return check
+
+
+def _date_list(f: Field) -> Column:
+    def check(values: list[Any]) -> bool:
+        if not _only(values, list):
+            return False
+        items = set(chain.from_iterable(values))
+        return _only(items, str) and all(map(_is_date, items))
+    return check
+
+
+def _object(f: Field) -> Column:
+    return lambda values: _only(values, dict)
+
+
+_BY_KIND: dict[str, Callable[[Field], Column]] = {
+    "string": _text, "template": _text, "integer": _number, "number": _number, "boolean": _boolean,
+    "enum": _enum, "string_list": _string_list, "template_map": _text_map, "string_map": _text_map,
+    "cases": _cases, "schedule": _schedule, "date_list": _date_list, "object": _object,
+}
+
+
+def _menu_digits(configs: Sequence[Mapping[str, Any]]) -> bool:
+    """fieldcheck's menu rule: each digit one of 0-9 * #, none twice (digits is required)."""
+    lists = [c["digits"] for c in configs]
+    return (all(map(DIGIT_RE.match, set(chain.from_iterable(lists))))
+            and all(map(eq, map(len, map(set, lists)), map(len, lists))))
+
+
+def _play_source(configs: Sequence[Mapping[str, Any]]) -> bool:
+    """fieldcheck's play rule: a url or digits (both already known to be text when set)."""
+    return all((c.get("url") or "").strip() or (c.get("digits") or "").strip() for c in configs)
+
+
+_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source}
+
+
+def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[Any, Column]] | None:
+    """The columns to check for configs of type ``nt`` holding exactly ``keys``, or None when
+    those keys alone bring a problem (an unknown setting, a required one missing)."""
+    fields = nt.field_map()
+    if not all(k in fields or k in RESERVED_CONFIG_KEYS for k in keys) or not all(f.name in keys for f in nt.fields if f.required):
+        return None
+    return [(k, _BY_KIND[fields[k].kind](fields[k])) for k in keys if k in fields]
+
+
+_PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[Any, Column]] | None] = {}
+_UNPLANNED: list[tuple[Any, Column]] = []
+
+
+def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
+    """One yes/no check over configs of one type that all hold exactly ``keys`` (in that order)."""
+    plan_key = (type_name, keys)
+    plan = _PLANS.get(plan_key, _UNPLANNED)
+    if plan is _UNPLANNED:
+        plan = None if type_name in ALWAYS_REPORTED else _plan(CATALOGUE[type_name], keys)
+        if len(_PLANS) < 4096:  # flows repeat a few key sets; odd documents must not grow this forever
+            _PLANS[plan_key] = plan
+    rule = _TYPE_RULES.get(type_name)
+
+    def check(configs: Sequence[Mapping[str, Any]]) -> bool:
+        if plan is None:
+            return False
+        for key, column in plan:
+            if not column(list(map(itemgetter(key), configs))):
+                return False
+        return rule is None or rule(configs)
+    return check
+
+
+def all_fine(check: Checker, configs: Sequence[Mapping[str, Any]]) -> bool:
+    """``check`` with any surprise (an unhashable value, a str compared to an int) taken as a no."""
+    try:
+        return check(configs)
+    except Exception:  # noqa: BLE001 - a no only sends these configs to the exact checks
+        return False
+
+
+def suspects(check: Checker, configs: Sequence[Mapping[str, Any]], offset: int = 0) -> list[int]:
+    """Positions of the configs ``check`` cannot clear, found by halving (a few bad among many)."""
+    if all_fine(check, configs):
+        return []
+    if len(configs) <= 8:
+        return list(range(offset, offset + len(configs)))
+    half = len(configs) // 2
+    return suspects(check, configs[:half], offset) + suspects(check, configs[half:], offset + half)
