@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -13,22 +15,29 @@ from tests.browser.helpers import card, document, eventually, node
 pytestmark = pytest.mark.browser
 
 
+@contextmanager
+def second_editor(page: Page, browser: Browser, server: Server, api_key: str, flow_id: int) -> Iterator[Page]:
+    """Another signed-in editor on the same flow, in its own browser context."""
+    ctx = new_context(browser, server)
+    try:
+        other = ctx.new_page()
+        open_editor(other, api_key, flow_id)
+        page.wait_for_timeout(500)  # both event streams are connected
+        yield other
+    finally:
+        ctx.close()
+
+
 def test_change_in_one_editor_appears_live_in_another(page: Page, browser: Browser, server: Server, api_key: str) -> None:
     flow = server.flow(api_key, menu_flow())
     open_editor(page, api_key, flow["id"])
-    other_ctx = new_context(browser, server)
-    try:
-        other = other_ctx.new_page()
-        open_editor(other, api_key, flow["id"])
-        page.wait_for_timeout(500)  # both event streams are connected
+    with second_editor(page, browser, server, api_key, flow["id"]) as other:
         card(other, "Support").click()
         other.locator("#prop-label").fill("Technical support")
         other.locator("#prop-label").press("Tab")
         expect(card(page, "Technical support")).to_be_visible(timeout=10_000)
         expect(page.locator(".toast")).to_contain_text("Another editor changed this flow")
         shot(page, "editor-live-update")
-    finally:
-        other_ctx.close()
 
 
 def test_start_and_name_changed_in_one_editor_show_live_in_another(page: Page, browser: Browser, server: Server, api_key: str) -> None:
@@ -37,11 +46,7 @@ def test_start_and_name_changed_in_one_editor_show_live_in_another(page: Page, b
     expect(card(page, "Welcome")).to_have_class(re.compile(r"\brf-start\b"))  # the start is marked on its card
     card(page, "Support").click()  # this editor looks at Support's properties meanwhile
     expect(page.get_by_role("button", name="Make this the start node")).to_be_visible()
-    other_ctx = new_context(browser, server)
-    try:
-        other = other_ctx.new_page()
-        open_editor(other, api_key, flow["id"])
-        page.wait_for_timeout(500)  # both event streams are connected
+    with second_editor(page, browser, server, api_key, flow["id"]) as other:
         card(other, "Support").click()
         other.get_by_role("button", name="Make this the start node").click()
         expect(other.locator("#inspector .start-flag")).to_contain_text("The call starts here")
@@ -57,8 +62,6 @@ def test_start_and_name_changed_in_one_editor_show_live_in_another(page: Page, b
         other.locator("#flow-name").press("Enter")
         expect(page.locator("#flow-name")).to_have_value("Support line (weekends)", timeout=10_000)  # a rename follows too
         expect(page).to_have_title(re.compile("Support line \\(weekends\\)"))
-    finally:
-        other_ctx.close()
 
 
 def test_stale_save_is_refused_and_the_view_refreshed(page: Page, server: Server, api_key: str) -> None:
