@@ -28,14 +28,12 @@ class RespError(ResponseError):
 
 
 def pack(args: tuple[Any, ...]) -> bytes:
-    out = [b"*%d\r\n" % len(args)]
+    out = []
     for a in args:
-        if isinstance(a, str):
-            a = a.encode()
-        elif not isinstance(a, (bytes, bytearray)):
+        if type(a) is not bytes:
             a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+        out.append(b"$%d\r\n%b\r\n" % (len(a), a))
+    return b"*%d\r\n" % len(args) + b"".join(out)
 
 
 class _Reader:
@@ -100,10 +98,12 @@ class _Reader:
 
 class Pipe(asyncio.Protocol):
     def __init__(self, host: str = "127.0.0.1", port: int = 6379, db: int = 0, username: str | None = None,
-                 password: str | None = None, connect_timeout: float = 0.5, timeout: float = 1.0):
+                 password: str | None = None, connect_timeout: float = 0.5, timeout: float = 1.0, *, tls: bool = False,
+                 unix_path: str | None = None):
         self.host, self.port, self.db, self.username, self.password = host, port, db, username, password
-        self.connect_timeout, self.timeout = connect_timeout, timeout
+        self.connect_timeout, self.timeout, self.tls, self.unix_path = connect_timeout, timeout, tls, unix_path
         self._transport: asyncio.Transport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the connection belongs to
         self._connecting: asyncio.Task[None] | None = None
         self._out: list[bytes] = []  # packed commands not yet written
         self._waiting: deque[tuple[asyncio.Future[Any], float]] = deque()  # (caller, sent at), in command order
@@ -115,22 +115,30 @@ class Pipe(asyncio.Protocol):
     @classmethod
     def from_url(cls, url: str, **kw: Any) -> "Pipe":
         u = urlparse(url)
-        db = int(u.path.lstrip("/") or 0) if u.path.lstrip("/").isdigit() else 0
-        return cls(u.hostname or "127.0.0.1", u.port or 6379, db, unquote(u.username) if u.username else None,
-                   unquote(u.password) if u.password else None, **kw)
+        user, password = unquote(u.username) if u.username else None, unquote(u.password) if u.password else None
+        query = dict(p.split("=", 1) for p in u.query.split("&") if "=" in p)
+        if u.scheme == "unix":
+            return cls(db=int(query.get("db", 0)), username=user, password=password, unix_path=u.path, **kw)
+        db = int(u.path.lstrip("/")) if u.path.lstrip("/").isdigit() else int(query.get("db", 0))
+        return cls(u.hostname or "127.0.0.1", u.port or 6379, db, user, password, tls=u.scheme == "rediss", **kw)
 
     @classmethod
     def like(cls, client: Any) -> "Pipe":
         """A pipe to the same server as a redis-py client (its pool's connection settings)."""
-        kw = client.connection_pool.connection_kwargs
-        return cls(kw.get("host", "127.0.0.1"), kw.get("port", 6379), kw.get("db", 0), kw.get("username"), kw.get("password"),
-                   kw.get("socket_connect_timeout") or 0.5, kw.get("socket_timeout") or 1.0)
+        pool = client.connection_pool
+        kw = pool.connection_kwargs
+        return cls(kw.get("host", "127.0.0.1"), kw.get("port", 6379), int(kw.get("db", 0)), kw.get("username"), kw.get("password"),
+                   kw.get("socket_connect_timeout") or 0.5, kw.get("socket_timeout") or 1.0,
+                   tls="SSL" in pool.connection_class.__name__, unix_path=kw.get("path"))
 
     # --- sending -----------------------------------------------------------------------------
 
     def send(self, *args: Any) -> asyncio.Future[Any]:
         """Queue one command; the future gets its reply (or the error). Never blocks."""
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # first use, or the app moved to a new loop (tests): start afresh
+            self._loop, self._transport, self._connecting, self._flush_armed, self._watchdog = loop, None, None, False, None
+            self._out, self._waiting = [], deque()
         fut: asyncio.Future[Any] = loop.create_future()
         self._out.append(pack(args))
         self._waiting.append((fut, time.monotonic()))
@@ -185,7 +193,11 @@ class Pipe(asyncio.Protocol):
     async def _connect(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            await asyncio.wait_for(loop.create_connection(lambda: self, self.host, self.port), self.connect_timeout)
+            if self.unix_path:
+                connecting = loop.create_unix_connection(lambda: self, self.unix_path)
+            else:
+                connecting = loop.create_connection(lambda: self, self.host, self.port, ssl=self.tls or None)
+            await asyncio.wait_for(connecting, self.connect_timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             self._connecting = None
             self._fail(ConnectionError(f"Redis at {self.host}:{self.port} unreachable: {exc!r}"))
@@ -218,6 +230,8 @@ class Pipe(asyncio.Protocol):
                 fut.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            return  # a connection of a loop this pipe has left: its callers are gone with it
         self._transport = None
         self._fail(ConnectionError(f"Redis connection lost: {exc!r}"))
 
