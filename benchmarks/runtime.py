@@ -1,6 +1,7 @@
 """Runtime benchmark: engine steps/s, memory per held call, webhooks over HTTP, Redis bytes per call.
 
     .venv/bin/python benchmarks/runtime.py [--calls-held 1000000] [--runs 3] [--seconds 6] [--skip-http]
+    .venv/bin/python benchmarks/runtime.py --only redis   # just the Redis HTTP rows, printed, no results file
 
 Prints a table and writes benchmarks/results/runtime.md. Figures are medians of repeated
 runs. Engine speed is CPU time of this process (the machine's 2 cores are shared, so wall
@@ -307,6 +308,18 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores (shared), Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+HTTP_ROWS = (("in-memory, 1 process", 1, None), ("in-memory, 2 processes (sticky connections)", 2, None),
+             ("Redis, 1 process", 1, "redis"), ("Redis, 2 processes", 2, "redis"))
+
+
+def http_row(label: str, r: dict[str, float], concurrency: int) -> tuple[str, str, str]:
+    return (f"(c) webhooks over HTTP, {label}",
+            f"{r['rps']:,.0f} req/s at {concurrency} conns (p50 {r['p50']:.1f} / p99 {r['p99']:.1f} ms); "
+            f"{r['q_rps']:,.0f} req/s at 4 conns (p50 {r['q_p50']:.1f} / p99 {r['q_p99']:.1f} ms); "
+            f"server CPU {r['cpu_us']:.0f} µs/req = {1e6 / r['cpu_us']:,.0f} req/s per busy core",
+            ">= 3,000 req/s per process, p99 <= 25 ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls-held", type=int, default=1_000_000)
@@ -316,10 +329,17 @@ def main() -> None:
     ap.add_argument("--redis-url", default=os.environ.get("RINGFLOW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--engine-only", action="store_true", help="only (a): a quick check, no results file")
+    ap.add_argument("--only", choices=("memory", "redis"), help="only the HTTP rows of one backend (c), printed, no results file")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "runtime.md"))
     args = ap.parse_args()
     rows: list[tuple[str, str, str]] = []
     load_before = os.getloadavg()[0]
+    if args.only:
+        for label, workers, redis_url in HTTP_ROWS:
+            if (redis_url is not None) == (args.only == "redis"):
+                r = http_bench(workers, args.redis_url if redis_url else None, args.seconds, args.concurrency, args.runs)
+                print(http_row(label, r, args.concurrency))
+        return
 
     engine = [engine_steps_per_second() for _ in range(args.runs)]
     steps = statistics.median(e[0] for e in engine)
@@ -336,14 +356,9 @@ def main() -> None:
     print(rows[-1])
 
     if not args.skip_http:
-        for label, workers, redis_url in (("in-memory, 1 process", 1, None), ("in-memory, 2 processes (sticky connections)", 2, None),
-                                          ("Redis, 1 process", 1, args.redis_url), ("Redis, 2 processes", 2, args.redis_url)):
-            r = http_bench(workers, redis_url, args.seconds, args.concurrency, args.runs)
-            rows.append((f"(c) webhooks over HTTP, {label}",
-                         f"{r['rps']:,.0f} req/s at {args.concurrency} conns (p50 {r['p50']:.1f} / p99 {r['p99']:.1f} ms); "
-                         f"{r['q_rps']:,.0f} req/s at 4 conns (p50 {r['q_p50']:.1f} / p99 {r['q_p99']:.1f} ms); "
-                         f"server CPU {r['cpu_us']:.0f} µs/req = {1e6 / r['cpu_us']:,.0f} req/s per busy core",
-                         ">= 3,000 req/s per process, p99 <= 25 ms"))
+        for label, workers, redis_url in HTTP_ROWS:
+            r = http_bench(workers, args.redis_url if redis_url else None, args.seconds, args.concurrency, args.runs)
+            rows.append(http_row(label, r, args.concurrency))
             print(rows[-1])
 
     red = asyncio.run(redis_bytes_per_call(args.redis_url))
