@@ -70,10 +70,11 @@ class LiveCounts:
             self._next_sweep = now + SWEEP_EVERY
             flows |= {int(f) for f in await self.redis.smembers(self._flows_key())}
         published = 0
+        totals = await self._redis_flush(flows, pending_nodes, pending_outlets, pending_where, now) if self.redis is not None else {}
         for flow_id in flows:
             dn, do = pending_nodes.get(flow_id, Counter()), pending_outlets.get(flow_id, Counter())
             if self.redis is not None:
-                nodes, outlets, swept = await self._redis_totals(flow_id, dn, do, pending_where.get(flow_id, {}), now)
+                nodes, outlets, swept = totals[flow_id]
                 if not swept and flow_id not in changed:
                     continue
             else:
@@ -94,18 +95,24 @@ class LiveCounts:
     def _flows_key(self) -> str:
         return f"{self.prefix}:counts:flows"
 
-    async def _redis_totals(self, flow_id: int, dn: Counter[str], do: Counter[str], where: dict[str, tuple[int, str, int]],
-                            now: float) -> tuple[dict[str, int], dict[str, int], int]:
-        args: list[Any] = [int(now), SWEEP_BATCH, sum(1 for v in dn.values() if v)]
-        args += [x for k, v in dn.items() if v for x in (k, v)]
-        args.append(len(do))
-        args += [x for kv in do.items() for x in kv]
-        args += [x for sid, (order, node, deadline) in where.items() for x in (sid, order, node, deadline)]
-        if where:
-            await self.redis.sadd(self._flows_key(), flow_id)  # another slot: its own command
-        nodes, outlets, swept = await self._flush_script(keys=self.keys(flow_id), args=args)
+    async def _redis_flush(self, flows: set[int], dn: dict[int, Counter[str]], do: dict[int, Counter[str]],
+                           where: dict[int, dict[str, tuple[int, str, int]]], now: float) -> dict[int, tuple[dict[str, int], dict[str, int], int]]:
+        """One pipeline for every flow (a script each), so a flush costs one round trip however many flows moved."""
+        order = list(flows)
+        async with self.redis.pipeline(transaction=False) as p:
+            if where:
+                p.sadd(self._flows_key(), *where)  # another slot: its own command
+            for flow_id in order:
+                fn, fo, fw = dn.get(flow_id, {}), do.get(flow_id, {}), where.get(flow_id, {})
+                args: list[Any] = [int(now), SWEEP_BATCH, sum(1 for v in fn.values() if v)]
+                args += [x for k, v in fn.items() if v for x in (k, v)]
+                args.append(len(fo))
+                args += [x for kv in fo.items() for x in kv]
+                args += [x for sid, (rank, node, deadline) in fw.items() for x in (sid, rank, node, deadline)]
+                await self._flush_script(keys=self.keys(flow_id), args=args, client=p)  # queued, not sent
+            res = await p.execute()
         decode = lambda flat: {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}  # noqa: E731
-        return decode(nodes), decode(outlets), int(swept)
+        return {flow_id: (decode(r[0]), decode(r[1]), int(r[2])) for flow_id, r in zip(order, res[-len(order):] if order else [])}
 
     def totals(self, flow_id: int) -> tuple[dict[str, int], dict[str, int]]:
         return dict(self._tot_nodes[flow_id]), dict(self._tot_outlets[flow_id])
