@@ -86,7 +86,10 @@ test("outlets: menus and splits add theirs before the fixed ones, like the catal
 
 test("outlet captions: one row while they fit, every other one below the card when crowded", () => {
   assert.deepEqual(captionLayout(["next"], 200), { rows: [0], maxWidth: null });
-  assert.deepEqual(captionLayout(["1", "2", "invalid", "timeout"], 200), { rows: [0, 0, 0, 0], maxWidth: null });
+  assert.deepEqual(captionLayout(["keypress", "speech", "timeout"], 200), { rows: [0, 0, 0], maxWidth: null });
+  // a two-digit menu: "invalid" and "timeout" sit 40 px apart, too close to read apart in every font
+  assert.deepEqual(captionLayout(["1", "2", "invalid", "timeout"], 200), { rows: [0, 1, 0, 1], maxWidth: 74 });
+  assert.deepEqual(captionLayout(["1", "2", "invalid", "timeout"], 320).rows, [0, 0, 0, 0]); // a wide card has room
   const crowded = captionLayout(["1", "2", "3", "4", "5", "invalid", "timeout"], 200); // 25 px between ports
   assert.deepEqual(crowded.rows, [0, 1, 0, 1, 0, 1, 0]);
   assert.equal(crowded.maxWidth, 44); // two gaps less a margin: neighbours in a row never meet

@@ -20,6 +20,6 @@ export function captionLayout(names, width, charPx = 5) {
   const gap = width / (names.length + 1);
   const est = names.map((n) => String(n).length * charPx);
   let crowded = false;
-  for (let k = 1; k < est.length; k++) if ((est[k - 1] + est[k]) / 2 + 4 > gap) { crowded = true; break; }
+  for (let k = 1; k < est.length; k++) if ((est[k - 1] + est[k]) / 2 + 8 > gap) { crowded = true; break; }
   return crowded ? { rows: names.map((_, k) => k % 2), maxWidth: Math.max(12, Math.floor(2 * gap - 6)) } : { rows: names.map(() => 0), maxWidth: null };
 }
