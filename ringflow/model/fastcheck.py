@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from itertools import chain
-from operator import eq, itemgetter, lt
+from itertools import chain, compress, filterfalse, repeat
+from operator import contains, eq, itemgetter, lt, methodcaller
 from typing import Any, Callable, Mapping, Sequence
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
@@ -30,6 +30,8 @@ ALWAYS_REPORTED = frozenset({"unsupported"})
 """Types whose every node gets a problem (fieldcheck.check_config says so): no fast yes."""
 _PLAIN_OPS = frozenset(SPLIT_OPS) - {"regex", "less_than", "greater_than", *TIME_OPS, *DATE_OPS}
 _WEEKDAYS = frozenset(WEEKDAYS)
+_DIGITS = itemgetter("digits")
+_NAME, _OP, _VALUE = methodcaller("get", "name"), methodcaller("get", "op"), methodcaller("get", "value", "")
 
 
 def _only(values: Any, *types: type) -> bool:
@@ -38,9 +40,10 @@ def _only(values: Any, *types: type) -> bool:
 
 
 def templates_ok(texts: list[str]) -> bool:
-    """Every text parses as Liquid; each distinct text is looked at once."""
-    simple = SIMPLE_TEMPLATE_RE.match
-    return all(template_error(t) is None for t in set(texts) if "{" in t and not simple(t))
+    """Every text parses as Liquid: text with a brace goes through the simple-template regex,
+    and only what that cannot clear goes to the parser (each distinct text once)."""
+    braced = compress(texts, map(contains, texts, repeat("{")))
+    return all(template_error(t) is None for t in set(filterfalse(SIMPLE_TEMPLATE_RE.match, braced)))
 
 
 @lru_cache(maxsize=4096)
@@ -118,15 +121,14 @@ def _cases(f: Field) -> Column:
         cases = list(chain.from_iterable(values))
         if not _only(cases, dict):
             return False
-        names = [[case.get("name") for case in value] for value in values]
-        flat = list(chain.from_iterable(names))
-        if not (_only(flat, str) and min(map(len, flat), default=1) > 0 and max(map(len, flat), default=0) <= CASE_NAME_CHARS
-                and "no_match" not in flat and all(map(eq, map(len, map(set, names)), map(len, names)))):
+        names = list(map(_NAME, cases))
+        owners = chain.from_iterable(map(repeat, range(len(values)), map(len, values)))
+        if not (_only(names, str) and min(map(len, names), default=1) > 0 and max(map(len, names), default=0) <= CASE_NAME_CHARS
+                and "no_match" not in names and len(set(zip(owners, names))) == len(names)):  # no name twice in one split
             return False
-        ops = set(case.get("op") for case in cases)
-        if not _PLAIN_OPS.issuperset(ops):  # operands that need parsing (regex, dates...): the exact check
+        if not _PLAIN_OPS.issuperset(map(_OP, cases)):  # operands that need parsing (regex, dates...): the exact check
             return _cases_exact(values)
-        return _only([case.get("value", "") for case in cases], str, int, float)
+        return _only(list(map(_VALUE, cases)), str, int, float)
     return check
 
 
@@ -172,7 +174,7 @@ _BY_KIND: dict[str, Callable[[Field], Column]] = {
 
 def _menu_digits(configs: Sequence[Mapping[str, Any]]) -> bool:
     """fieldcheck's menu rule: each digit one of 0-9 * #, none twice (digits is required)."""
-    lists = [c["digits"] for c in configs]
+    lists = list(map(_DIGITS, configs))
     return (all(map(DIGIT_RE.match, set(chain.from_iterable(lists))))
             and all(map(eq, map(len, map(set, lists)), map(len, lists))))
 
@@ -185,17 +187,17 @@ def _play_source(configs: Sequence[Mapping[str, Any]]) -> bool:
 _TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source}
 
 
-def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[Any, Column]] | None:
-    """The columns to check for configs of type ``nt`` holding exactly ``keys``, or None when
-    those keys alone bring a problem (an unknown setting, a required one missing)."""
+def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[int, Column]] | None:
+    """The columns to check (by position in ``keys``) for configs of type ``nt`` holding exactly
+    ``keys``, or None when those keys alone bring a problem (an unknown setting, a required one missing)."""
     fields = nt.field_map()
     if not all(k in fields or k in RESERVED_CONFIG_KEYS for k in keys) or not all(f.name in keys for f in nt.fields if f.required):
         return None
-    return [(k, _BY_KIND[fields[k].kind](fields[k])) for k in keys if k in fields]
+    return [(j, _BY_KIND[fields[k].kind](fields[k])) for j, k in enumerate(keys) if k in fields]
 
 
-_PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[Any, Column]] | None] = {}
-_UNPLANNED: list[tuple[Any, Column]] = []
+_PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[int, Column]] | None] = {}
+_UNPLANNED: list[tuple[int, Column]] = []
 
 
 def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
@@ -211,9 +213,12 @@ def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
     def check(configs: Sequence[Mapping[str, Any]]) -> bool:
         if plan is None:
             return False
-        for key, column in plan:
-            if not column(list(map(itemgetter(key), configs))):
-                return False
+        if plan:
+            # one read of each config (a big flow's configs are far apart in memory), then columns
+            rows = list(map(itemgetter(*keys), configs)) if len(keys) > 1 else [(v,) for v in map(itemgetter(*keys), configs)]
+            for j, column in plan:
+                if not column(list(map(itemgetter(j), rows))):
+                    return False
         return rule is None or rule(configs)
     return check
 

@@ -70,33 +70,33 @@ def _outlets(groups: dict[tuple[str, tuple[Any, ...]], list[int]], types: Sequen
     for (name, _), positions in groups.items():
         nt = CATALOGUE[name]
         if nt.dynamic_outlets:
-            for i in positions:
-                outlets[i] = nt.outlets_for(configs[i])
+            deque(map(outlets.__setitem__, positions, map(nt.outlets_for, map(configs.__getitem__, positions))), maxlen=0)
     return outlets
 
 
-def _unconnected(ids: Sequence[str], outlets: list[Sequence[str]], first_slot: list[int], used: set[int]) -> list[Problem]:
+def _unconnected(ids: Sequence[str], outlets: list[Sequence[str]], first_slot: list[int], slot_target: list[int], free: int) -> list[Problem]:
     """Warnings for outlets no edge leaves from; an outlet name listed twice is one slot (its first)."""
     problems = []
-    for slot in compress(range(first_slot[-1]), map(not_, map(used.__contains__, range(first_slot[-1])))):
+    for slot in compress(range(len(slot_target)), map(free.__eq__, slot_target)):
         i = bisect_right(first_slot, slot) - 1
         outlet = outlets[i][slot - first_slot[i]]
-        if first_slot[i] + indexOf(outlets[i], outlet) not in used:
+        if slot_target[first_slot[i] + indexOf(outlets[i], outlet)] == free:
             problems.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there",
                                     ids[i], f"outlets.{outlet}"))
     return problems
 
 
-def _reached(n: int, start: int, sources: list[int], targets: list[int]) -> bytearray:
-    """A 1 at the position of every node a path from ``start`` reaches."""
-    adjacency: list[list[int]] = [[] for _ in range(n)]
-    deque(map(list.append, map(adjacency.__getitem__, sources), targets), maxlen=0)
-    seen = bytearray(n)
-    seen[start] = 1
+def _reached(start: int, first_slot: list[int], slot_target: list[int]) -> bytearray:
+    """A 1 at the position of every node a path from ``start`` reaches, and at position n: an
+    open outlet's slot holds n, marked seen up front so the walk steps over it."""
+    n = len(first_slot) - 1
+    seen = bytearray(n + 1)
+    seen[n] = seen[start] = 1
     stack = [start]
     pop, push = stack.pop, stack.append
     while stack:
-        for nxt in adjacency[pop()]:
+        i = pop()
+        for nxt in slot_target[first_slot[i]:first_slot[i + 1]]:
             if not seen[nxt]:
                 seen[nxt] = 1
                 push(nxt)
@@ -136,9 +136,12 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
                                  f"outlets.{names[j]}") for j in compress(range(len(edges)), map(not_, fits))]
         sources, targets, names = list(compress(sources, fits)), list(compress(targets, fits)), list(compress(names, fits))
         index = list(map(indexOf, map(outlets.__getitem__, sources), names))
+    # each node's outlets get consecutive slots; an edge fills its outlet's slot with its target
     first_slot = list(accumulate(map(len, outlets), initial=0))
-    used = set(map(add, map(first_slot.__getitem__, sources), index))
-    if len(used) != len(sources):  # an outlet connected twice
+    slot_target = [n] * first_slot[-1]  # n: free
+    deque(map(slot_target.__setitem__, map(add, map(first_slot.__getitem__, sources), index), targets), maxlen=0)
+    free = slot_target.count(n)
+    if len(slot_target) - free != len(sources):  # two edges filled one slot: an outlet connected twice
         return None
     problems = _config_problems(groups, ids, configs)
     start = doc.get("start")
@@ -147,11 +150,11 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
     elif start not in position:
         problems.append(Problem("error", "unknown_start", f"start node {start!r} does not exist", None, "start"))
     problems += edge_problems
-    if first_slot[-1] != len(used):  # fewer connected slots than outlets: some are open
-        problems += _unconnected(ids, outlets, first_slot, used)
+    if free:
+        problems += _unconnected(ids, outlets, first_slot, slot_target, n)
     if start in position:
-        seen = _reached(n, position[start], sources, targets)
-        if seen.count(1) < n:
+        seen = _reached(position[start], first_slot, slot_target)
+        if seen.count(1) <= n:
             problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
                          for nid in compress(ids, map(not_, seen))]
     return problems
