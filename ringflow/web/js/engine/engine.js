@@ -30,6 +30,7 @@ import "../core/skeleton.js";
 
 const CELL = 1024;
 const BUILD_SLICE = 60000; // nodes indexed per frame while a big flow loads
+const SYNC_INDEX = 2000; // bigger flows are indexed after the first frame (it culls with one linear pass meanwhile)
 
 export async function createEditorEngine(opts) {
   const { canvas, domLayer, overlayRoot = null, flowId } = opts;
@@ -118,7 +119,7 @@ export async function createEditorEngine(opts) {
   function adopt(st) {
     state = st; revision = st.revision || revision;
     grid = new GridIndex(st, CELL);
-    building = st.count > BUILD_SLICE ? (function* () { yield* grid.buildSteps(BUILD_SLICE); yield* st.adjacencySteps(BUILD_SLICE * 2); })()
+    building = st.count > SYNC_INDEX ? (function* () { yield* grid.buildSteps(BUILD_SLICE); yield* st.adjacencySteps(BUILD_SLICE * 2); })()
       : (grid.build(), st.adjacency(), null);
     selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
     localInfo.clear(); localIds.clear(); cards.clear();
@@ -151,7 +152,7 @@ export async function createEditorEngine(opts) {
 
   function before(t) {
     stats.tick(t);
-    if (building) {
+    if (building && ready) { // never before the first frame: time to ready
       const t0 = performance.now();
       while (building && performance.now() - t0 < 6) {
         if (building.next().done) { building = null; clock.invalidate(); if (pendingOutlets.length) { const p = pendingOutlets; pendingOutlets = []; fixOutlets(p); } }
@@ -179,6 +180,7 @@ export async function createEditorEngine(opts) {
       for (const i of live.keys()) if (state.alive(i) && state.x[i] < rect[2] && state.y[i] < rect[3] && state.x[i] + state.w[i] > rect[0] && state.y[i] + state.h[i] > rect[1]) liveVis.push(i);
       phase = (t % 1400) / 1400;
     }
+    renderer.indexing = !!building;
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },

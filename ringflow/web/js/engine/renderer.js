@@ -22,6 +22,7 @@ export class Renderer {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d", { alpha: false });
     this.img = null; this.u32 = null;
+    this.indexing = false; // the engine is still building the adjacency in slices: edges from one linear pass
     this.mark = new Uint32Array(0); this.stamp = 0;
     this.bucket = new Uint32Array(0);
     this.palette = new Uint32Array(256).fill(rgbaU32("#888888"));
@@ -51,7 +52,7 @@ export class Renderer {
   /** Call fn(j) once per edge touching a visible node. */
   _eachEdge(state, vis, k, fn) {
     const s = this._markVisible(state, vis, k), mark = this.mark, src = state.esrc;
-    if (!state.adjacencyReady() && state.ecount > 100000) { // still being built in slices: one linear pass
+    if (!state.adjacencyReady() && (this.indexing || state.ecount > 100000)) { // still being built in slices: one linear pass
       const dst = state.edst;
       for (let j = 0; j < state.ecount; j++) if (mark[src[j]] === s || mark[dst[j]] === s) fn(j);
       return;
