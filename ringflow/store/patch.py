@@ -13,7 +13,6 @@ import orjson
 from sqlalchemy import Connection, text
 
 from ringflow.model.document import MAX_NAME, EdgeDict, Problem, normalize_edge, normalize_node
-from ringflow.store import spatial
 from ringflow.store.bulk import nul_problems
 from ringflow.store.base import NotFound, PatchError, PatchResult, StaleRevision
 from ringflow.store.reads import node_of
@@ -72,7 +71,6 @@ class _Patch:
                                "WHERE key = :k AND customer_id = :c"),
                           {"t": node["type"], "x": node["x"], "y": node["y"], "w": node["w"], "h": node["h"],
                            "l": node.get("label", ""), "cfg": orjson.dumps(node.get("config", {})).decode(), "k": row.key, "c": self.c})
-        spatial.index_node(self.conn, self.dialect, row.key, self.c, self.f, node["x"], node["y"], node["w"], node["h"])
         out = dict(node, key=row.key)
         (self.added if row.node_id in self.added else self.updated)[row.node_id] = out
 
@@ -89,7 +87,6 @@ class _Patch:
             "VALUES (:c, :f, :id, :t, :x, :y, :w, :h, :l, :cfg) RETURNING key"),
             self.p(id=node["id"], t=node["type"], x=node["x"], y=node["y"], w=node["w"], h=node["h"], l=node.get("label", ""),
                    cfg=orjson.dumps(node.get("config", {})).decode())).scalar_one()
-        spatial.index_node(self.conn, self.dialect, key, self.c, self.f, node["x"], node["y"], node["w"], node["h"])
         self.added[node["id"]] = dict(node, key=key)
         self.node_count += 1
 
@@ -122,7 +119,6 @@ class _Patch:
             self.conn.execute(text("DELETE FROM flow_edges WHERE id = :e AND customer_id = :c"), {"e": e.id, "c": self.c})
         self.removed_edges.extend({"source": e.source, "outlet": e.outlet, "target": e.target} for e in edges)
         self.edge_count -= len(edges)
-        spatial.unindex_node(self.conn, self.dialect, row.key)
         self.conn.execute(text("DELETE FROM flow_nodes WHERE key = :k AND customer_id = :c"), {"k": row.key, "c": self.c})
         self.node_count -= 1
         self.updated.pop(row.node_id, None)

@@ -16,7 +16,7 @@ from sqlalchemy import (BigInteger, Column, Float, ForeignKeyConstraint, Index, 
 
 metadata = MetaData()
 
-# INTEGER (not BIGINT) on SQLite so the column is the rowid: fast, and a valid R*Tree id.
+# INTEGER (not BIGINT) on SQLite so the column is the rowid: fast, and ordered like the document.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 customers = Table(
@@ -87,7 +87,7 @@ flow_revisions = Table(
 
 flow_nodes = Table(
     "flow_nodes", metadata,
-    Column("key", Id, primary_key=True, autoincrement=True),  # stable integer identity (skeleton, R*Tree id)
+    Column("key", Id, primary_key=True, autoincrement=True),  # stable integer identity (skeleton, viewport order)
     Column("customer_id", Id, nullable=False),
     Column("flow_id", Id, nullable=False),
     Column("node_id", String(64), nullable=False),
@@ -118,5 +118,5 @@ flow_edges = Table(
 )
 
 # Spatial indexes live outside the metadata (a virtual table, an expression index):
-SQLITE_RTREE = "node_rtree"  # rtree(id = flow_nodes.key, minf, maxf (= flow_id), minx, maxx, miny, maxy); joined to flow_nodes for customer_id
+SQLITE_GRID_INDEXES = ("ix_nodes_cell", "ix_nodes_big")  # partial expression indexes: a CELL grid, and (flow_id, x) for big nodes
 PG_GIST_INDEX = "ix_nodes_box"  # gist (flow_id, box(point(x, y), point(x + w, y + h)))

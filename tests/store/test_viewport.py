@@ -59,3 +59,49 @@ def test_nodes_of_other_flows_in_the_same_place_stay_out(store, customer, big) -
     small = store.create_flow(customer.id, {"name": "Small", "start": "a", "nodes": [{"id": "a", "type": "say", "x": 0, "y": 0}], "edges": []})
     got = store.viewport(customer.id, small.id, -1e7, -1e7, 1e7, 1e7, 100)
     assert [n["id"] for n in got.nodes] == ["a"] and not got.truncated
+
+
+def _mixed(rng: random.Random, n: int) -> dict:  # type: ignore[type-arg]
+    """Nodes of every size the model allows, around the origin (negative coordinates too)."""
+    nodes = []
+    for i in range(n):
+        big = rng.random() < 0.15
+        nodes.append({"id": f"n{i}", "type": "say", "x": rng.uniform(-6000, 6000), "y": rng.uniform(-6000, 6000),
+                      "w": rng.uniform(513, 10_000) if big else rng.uniform(1, 512),
+                      "h": rng.uniform(1, 10_000) if big else rng.uniform(1, 512)})
+    return {"name": "Mixed", "start": "n0", "nodes": nodes, "edges": []}
+
+
+def test_big_small_and_negative_nodes_match_brute_force(store, customer) -> None:
+    rng = random.Random(11)
+    doc = normalize(_mixed(rng, 600))
+    meta = store.create_flow(customer.id, doc)
+    order = {n["id"]: i for i, n in enumerate(doc["nodes"])}
+    for _ in range(40):
+        x0, y0 = rng.uniform(-9000, 6000), rng.uniform(-9000, 6000)
+        x1, y1 = x0 + rng.choice([1, 300, 1280, 5120]), y0 + rng.choice([1, 200, 800, 3200])
+        expected = sorted(_brute(doc, x0, y0, x1, y1), key=order.__getitem__)
+        assert [n["id"] for n in store.viewport(customer.id, meta.id, x0, y0, x1, y1, 10_000).nodes] == expected
+
+
+def test_moved_and_resized_nodes_are_found_where_they_are_now(store, customer) -> None:
+    doc = normalize({"name": "Move", "start": "a", "nodes": [{"id": "a", "type": "say", "x": 0, "y": 0},
+                                                            {"id": "b", "type": "say", "x": 100, "y": 0}], "edges": []})
+    meta = store.create_flow(customer.id, doc)
+    res = store.apply_patch(customer.id, meta.id, meta.revision, [{"op": "move_node", "id": "a", "x": 90_000, "y": -70_000}])
+    store.apply_patch(customer.id, meta.id, res.revision, [{"op": "update_node", "id": "b", "w": 4000, "h": 3000}])
+
+    def ids(x0: float, y0: float, x1: float, y1: float) -> list[str]:
+        return [n["id"] for n in store.viewport(customer.id, meta.id, x0, y0, x1, y1, 10).nodes]
+
+    assert ids(-10, -10, 50, 50) == []  # a left the origin
+    assert ids(89_990, -70_010, 90_010, -69_990) == ["a"]
+    assert ids(4000, 2900, 4050, 2950) == ["b"]  # found by its far corner, 4,000 units from where it starts
+
+
+def test_non_finite_coordinates_are_refused(store, customer) -> None:
+    from ringflow.store import StoreError
+
+    meta = store.create_flow(customer.id, {"name": "F", "start": "a", "nodes": [{"id": "a", "type": "say", "x": 0, "y": 0}], "edges": []})
+    with pytest.raises(StoreError):
+        store.viewport(customer.id, meta.id, float("nan"), 0, 10, 10, 10)
