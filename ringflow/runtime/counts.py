@@ -6,11 +6,13 @@ added to per-flow hashes first and the totals read back, so every process publis
 same, correct numbers however the calls are spread.
 
 A Redis call state that expires by TTL (abandoned, no status callback) must leave its node's
-count too, and Redis tells no one. So each flush also records, per call, where it is and until
-when (a per-flow hash sid -> "order|node" and a sorted set sid by deadline); the same script
-sweeps calls past their deadline off their node. The order (2 x step, +1 once ended) keeps a late
-flush from another process from moving a call back. All keys of a flow share one hash tag, so
-the script stays atomic on Redis Cluster; whichever process flushes first sweeps.
+count too, and Redis tells no one. So every node delta is also filed under the minute in which
+that call's state expires (deadline buckets: "minute|node" -> calls): a call moving from node A,
+due at t1, to node B, due at t2, is -1 at (t1, A) and +1 at (t2, B). Whatever is left in a bucket
+once its minute (plus a grace for late flushes) has passed are calls that were never heard of
+again: the flush script takes them off their nodes. The deltas commute, so flushes from any
+process in any order give the same totals, and Redis holds a few entries per flow and minute,
+nothing per call. All keys of a flow share one hash tag: the script is atomic on Redis Cluster.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from typing import Any, Callable
 
 from ringflow.runtime.counts_lua import FLUSH
 
+BUCKET = 60  # seconds per deadline bucket: an abandoned call leaves its node within BUCKET + GRACE of its expiry
+GRACE = 120  # a bucket is swept only this long after it closes, so every process's deltas for it have landed
 SWEEP_EVERY = 10.0  # seconds between sweeps of flows this process has no news for
-SWEEP_BATCH = 1000  # expired calls taken off per flow per flush
 
 
 class LiveCounts:
@@ -31,22 +34,24 @@ class LiveCounts:
         self.publish, self.redis, self.prefix, self.clock = publish, redis, prefix, clock
         self._nodes: defaultdict[int, Counter[str]] = defaultdict(Counter)  # pending deltas
         self._outlets: defaultdict[int, Counter[str]] = defaultdict(Counter)
-        self._where: defaultdict[int, dict[str, tuple[int, str, int]]] = defaultdict(dict)  # sid -> (order, node, deadline)
+        self._due: defaultdict[int, Counter[str]] = defaultdict(Counter)  # "bucket|node" deltas (Redis only)
         self._tot_nodes: defaultdict[int, Counter[str]] = defaultdict(Counter)  # totals (memory mode)
         self._tot_outlets: defaultdict[int, Counter[str]] = defaultdict(Counter)
         self._flush_script = redis.register_script(FLUSH) if redis is not None else None
         self._next_sweep = 0.0
 
     def record(self, flow_id: int, left: str | None, now_on: str | None, traversals: list[tuple[str, str]],
-               call: tuple[str, int, int] | None = None) -> None:
-        """``call`` = (sid, step, deadline): where the call is now, for the expiry sweep (Redis only)."""
-        if call is not None and self.redis is not None:
-            sid, step, deadline = call
-            order = 2 * step + (now_on is None)
-            where = self._where[flow_id]
-            seen = where.get(sid)
-            if seen is None or seen[0] <= order:
-                where[sid] = (order, now_on or "", deadline)
+               was_due: int | None = None, due: int | None = None) -> None:
+        """``was_due``/``due``: the call's state deadline while on ``left`` and from now on ``now_on``."""
+        if self.redis is not None and (was_due is not None or due is not None):
+            old = f"{-(-was_due // BUCKET) * BUCKET}|{left}" if left and was_due is not None else None
+            new = f"{-(-due // BUCKET) * BUCKET}|{now_on}" if now_on and due is not None else None
+            if old != new:
+                buckets = self._due[flow_id]
+                if old:
+                    buckets[old] -= 1
+                if new:
+                    buckets[new] += 1
         if left == now_on and not traversals:
             return
         nodes = self._nodes[flow_id]
@@ -62,24 +67,23 @@ class LiveCounts:
     async def flush(self) -> int:
         """Publish one event per flow that changed; returns how many flows were published."""
         changed = set(self._nodes) | set(self._outlets)
-        pending_nodes, pending_outlets, pending_where = self._nodes, self._outlets, self._where
-        self._nodes, self._outlets, self._where = defaultdict(Counter), defaultdict(Counter), defaultdict(dict)
-        flows = changed | set(pending_where)
+        pending_nodes, pending_outlets, pending_due = self._nodes, self._outlets, self._due
+        self._nodes, self._outlets, self._due = defaultdict(Counter), defaultdict(Counter), defaultdict(Counter)
+        flows = changed | set(pending_due)
         now = self.clock()
         if self.redis is not None and now >= self._next_sweep:
             self._next_sweep = now + SWEEP_EVERY
             flows |= {int(f) for f in await self.redis.smembers(self._flows_key())}
         published = 0
-        totals = await self._redis_flush(flows, pending_nodes, pending_outlets, pending_where, now) if self.redis is not None else {}
+        totals = await self._redis_flush(flows, pending_nodes, pending_outlets, pending_due, now) if self.redis is not None else {}
         for flow_id in flows:
-            dn, do = pending_nodes.get(flow_id, Counter()), pending_outlets.get(flow_id, Counter())
             if self.redis is not None:
                 nodes, outlets, swept = totals[flow_id]
                 if not swept and flow_id not in changed:
                     continue
             else:
-                self._tot_nodes[flow_id].update(dn)
-                self._tot_outlets[flow_id].update(do)
+                self._tot_nodes[flow_id].update(pending_nodes.get(flow_id, Counter()))
+                self._tot_outlets[flow_id].update(pending_outlets.get(flow_id, Counter()))
                 nodes, outlets = dict(self._tot_nodes[flow_id]), dict(self._tot_outlets[flow_id])
             published += 1
             if self.publish is not None:
@@ -88,27 +92,26 @@ class LiveCounts:
         return published
 
     def keys(self, flow_id: int) -> list[str]:
-        """Node totals, outlet totals, calls by deadline, call -> node: one hash tag per flow."""
+        """Node totals, outlet totals, "bucket|node" -> calls, "bucket|node" by bucket: one hash tag per flow."""
         tag = f"{self.prefix}:{{counts:{flow_id}}}"
-        return [f"{tag}:nodes", f"{tag}:outlets", f"{tag}:live", f"{tag}:where"]
+        return [f"{tag}:nodes", f"{tag}:outlets", f"{tag}:due", f"{tag}:buckets"]
 
     def _flows_key(self) -> str:
         return f"{self.prefix}:counts:flows"
 
     async def _redis_flush(self, flows: set[int], dn: dict[int, Counter[str]], do: dict[int, Counter[str]],
-                           where: dict[int, dict[str, tuple[int, str, int]]], now: float) -> dict[int, tuple[dict[str, int], dict[str, int], int]]:
+                           due: dict[int, Counter[str]], now: float) -> dict[int, tuple[dict[str, int], dict[str, int], int]]:
         """One pipeline for every flow (a script each), so a flush costs one round trip however many flows moved."""
         order = list(flows)
         async with self.redis.pipeline(transaction=False) as p:
-            if where:
-                p.sadd(self._flows_key(), *where)  # another slot: its own command
+            if due:
+                p.sadd(self._flows_key(), *due)  # another slot: its own command
             for flow_id in order:
-                fn, fo, fw = dn.get(flow_id, {}), do.get(flow_id, {}), where.get(flow_id, {})
-                args: list[Any] = [int(now), SWEEP_BATCH, sum(1 for v in fn.values() if v)]
-                args += [x for k, v in fn.items() if v for x in (k, v)]
-                args.append(len(fo))
-                args += [x for kv in fo.items() for x in kv]
-                args += [x for sid, (rank, node, deadline) in fw.items() for x in (sid, rank, node, deadline)]
+                args: list[Any] = [int(now) - GRACE]
+                for deltas in (dn.get(flow_id, {}), do.get(flow_id, {}), due.get(flow_id, {})):
+                    items = [kv for kv in deltas.items() if kv[1]]
+                    args.append(len(items))
+                    args += [x for kv in items for x in kv]
                 await self._flush_script(keys=self.keys(flow_id), args=args, client=p)  # queued, not sent
             res = await p.execute()
         decode = lambda flat: {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}  # noqa: E731

@@ -86,7 +86,7 @@ class Runtime:
         log = self._inline_call(call[0], (customer_id, flow_id, rev, test), out, "start", now) if self._inline_log else None
         if not await self.backend.put(out.state, None, log):  # the provider retried the first webhook
             return await self._replay(call[0]) or out
-        self._count(out, None)
+        self._count(out, None, None)
         if log is not None:
             self.history.index_nowait(call[0], customer_id, flow_id, now)  # type: ignore[attr-defined]
         else:
@@ -111,7 +111,7 @@ class Runtime:
         log = self._inline_call(sid, None, out, event[0], now) if self._inline_log else None
         if not await self.backend.put(out.state, st.step, log):  # a concurrent retry (or another process) won
             return await self._replay(sid)
-        self._count(out, left)
+        self._count(out, left, st.deadline)
         if log is None:
             await self._later(self._record(out, event[0], now))
         return out
@@ -131,7 +131,7 @@ class Runtime:
             else:
                 await self._later(self.history.add(sid, entries, None, True, now))
             if self.counts and cf:
-                self.counts.record(cf.key[1], cf.ids[st.node], None, [], (sid, st.step, int(now) + ENDED_TTL))  # type: ignore[index]
+                self.counts.record(cf.key[1], cf.ids[st.node], None, [], st.deadline)  # type: ignore[index]
         return True
 
     async def get_state(self, sid: str, recent_ok: bool = False) -> tuple[CallState, CompiledFlow] | None:
@@ -184,10 +184,10 @@ class Runtime:
     async def _record(self, out: Outcome, event: str, now: float) -> None:
         await self.history.add(out.state.call[0], self._entries(out, event), out.node_id, out.ended, now)
 
-    def _count(self, out: Outcome, left: str | None) -> None:
+    def _count(self, out: Outcome, left: str | None, was_due: int | None) -> None:
+        """``was_due``: the deadline the call had on ``left`` (the counts file calls by deadline, for expiry)."""
         if self.counts is not None:
-            st = out.state
-            self.counts.record(out.flow.key[1], left, out.node_id, out.trail, (st.call[0], st.step, st.deadline))  # type: ignore[index]
+            self.counts.record(out.flow.key[1], left, out.node_id, out.trail, was_due, out.state.deadline)  # type: ignore[index]
 
     async def _drive(self, cf: CompiledFlow, st: CallState, event: tuple[Any, ...], now: float) -> Outcome:
         """Run the engine until the call waits for the caller or ends, doing HTTP and subflows inline."""

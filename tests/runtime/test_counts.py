@@ -2,6 +2,7 @@
 
 The bug these pin: a call abandoned without a status callback expires from Redis by TTL, and
 nothing used to take it off its node, so the editor showed it there forever.
+(``_next_sweep = 0`` makes the next flush sweep every flow instead of waiting SWEEP_EVERY.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from ringflow.runtime.backends import RedisBackend
-from ringflow.runtime.counts import LiveCounts
+from ringflow.runtime.counts import BUCKET, GRACE, LiveCounts
 from ringflow.runtime.flows import StaticFlows
 from ringflow.runtime.history import RedisHistory
 from ringflow.runtime.service import Runtime
@@ -58,56 +59,65 @@ def sid() -> str:
     return "CA" + uuid.uuid4().hex
 
 
-async def test_abandoned_call_leaves_its_node_when_it_expires(redis_client):
+async def test_abandoned_calls_leave_their_node_after_they_expire(redis_client):
     client, prefix = redis_client
     clock = [NOW]
     a, b = Process(client, prefix, clock), Process(client, prefix, clock)
-    abandoned, alive = sid(), sid()
-    await a.rt.start_call(1, 1, (abandoned, "+1555", "+1666", "inbound", "AC1"))
-    assert await a.shown() == {"m": 1}
-    clock[0] += 30
+    abandoned = [sid() for _ in range(50)]
+    for c in abandoned:
+        await a.rt.start_call(1, 1, (c, "+1555", "+1666", "inbound", "AC1"))
+    assert await a.shown() == {"m": 50}
+    assert await client.hlen(a.counts.keys(1)[2]) <= 2  # filed by minute and node, not per call
+    alive = sid()
+    clock[0] += 200
     await b.rt.start_call(1, 1, (alive, "+1555", "+1666", "inbound", "AC1"))
     await b.rt.step_call(alive, 1, ("digits", "1"))
-    assert await b.shown() == {"m": 1, "m2": 1}
-    clock[0] += 31  # the first call's deadline (60 s after its last webhook) has passed; no status callback came
+    assert await b.shown() == {"m": 50, "m2": 1}
+    clock[0] = NOW + 60 + BUCKET + GRACE + 1  # the 50 expired (60 s TTL) long enough ago; no status callback came
     a.counts._next_sweep = b.counts._next_sweep = 0.0  # the next flush is a sweep
-    assert await a.shown() == {"m2": 1}  # swept by a process with no news of either call
-    assert await b.shown() == {}  # nothing changed since: no event, and the totals stay right
+    assert await a.shown() == {"m2": 1}  # swept by a process with no news of any of these calls
+    assert await b.shown() == {}  # nothing changed since: no event
     assert int(await client.hget(a.counts.keys(1)[0], "m")) == 0
-    clock[0] += 100
+    clock[0] += 200 + BUCKET
     b.counts._next_sweep = 0.0
-    assert await b.shown() == {}  # the live call expired too
+    await b.counts.flush()
+    assert b.events[-1]["nodes"] == {}  # the other call was abandoned too
     assert int(await client.hget(a.counts.keys(1)[0], "m2")) == 0
-    assert await client.zcard(a.counts.keys(1)[2]) == 0 and await client.hlen(a.counts.keys(1)[3]) == 0
+    assert await client.hlen(a.counts.keys(1)[2]) == 0 and await client.zcard(a.counts.keys(1)[3]) == 0
 
 
-async def test_a_late_flush_from_another_process_does_not_move_a_call_back(redis_client):
+async def test_flushes_from_two_processes_in_either_order_give_the_same_totals(redis_client):
     client, prefix = redis_client
     clock = [NOW]
     a, b = Process(client, prefix, clock), Process(client, prefix, clock)
     c = sid()
-    await a.rt.start_call(1, 1, (c, "+1555", "+1666", "inbound", "AC1"))  # on "m" at step 1, not flushed yet
-    await b.rt.step_call(c, 1, ("digits", "1"))  # another process moves it to "m2" (step 2) and flushes first
+    await a.rt.start_call(1, 1, (c, "+1555", "+1666", "inbound", "AC1"))  # on "m", not flushed yet
+    clock[0] += 90
+    await b.rt.step_call(c, 1, ("digits", "1"))  # another process moves it to "m2" and flushes first
     await b.counts.flush()
     assert await a.shown() == {"m2": 1}
-    clock[0] += 61
+    clock[0] += 60 + BUCKET + GRACE + 1
     b.counts._next_sweep = 0.0
-    assert await b.shown() == {}  # swept off "m2", where it really was, not off "m"
+    await b.counts.flush()
+    assert b.events[-1]["nodes"] == {}  # swept off "m2", where it really was, not off "m"
     assert {k.decode(): int(v) for k, v in (await client.hgetall(a.counts.keys(1)[0])).items()} == {"m": 0, "m2": 0}
 
 
-async def test_ended_and_freed_calls_are_never_swept_twice(redis_client):
+async def test_ended_and_freed_calls_are_not_swept_again(redis_client):
     client, prefix = redis_client
     clock = [NOW]
     a = Process(client, prefix, clock)
-    hung_up, finished = sid(), sid()
-    for s in (hung_up, finished):
+    hung_up, finished, replayed = sid(), sid(), sid()
+    for s in (hung_up, finished, replayed):
         await a.rt.start_call(1, 1, (s, "+1555", "+1666", "inbound", "AC1"))
+    clock[0] += 30
     await a.rt.step_call(finished, 1, ("digits", "2"))  # the flow hangs up
     await a.rt.end_call(hung_up)  # the status callback frees the other
-    assert await a.shown() == {}
+    await a.rt.step_call(replayed, 1, ("digits", "7"))  # an invalid digit replays the menu: same node, later deadline
+    assert await a.shown() == {"m": 1}
     clock[0] += 3600
     a.counts._next_sweep = 0.0
     await a.counts.flush()
-    assert int(await client.hget(a.counts.keys(1)[0], "m") or 0) == 0  # not -1 or -2
-    assert await client.zcard(a.counts.keys(1)[2]) == 0
+    assert a.events[-1]["nodes"] == {}
+    assert int(await client.hget(a.counts.keys(1)[0], "m")) == 0  # the replayed call left once, the others never again
+    assert await client.hlen(a.counts.keys(1)[2]) == 0 and await client.zcard(a.counts.keys(1)[3]) == 0
