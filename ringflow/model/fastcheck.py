@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from itertools import chain, compress, filterfalse, repeat
-from operator import contains, eq, itemgetter, lt, methodcaller
+from operator import contains, eq, itemgetter
 from typing import Any, Callable, Mapping, Sequence
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
@@ -31,7 +31,8 @@ ALWAYS_REPORTED = frozenset({"unsupported"})
 _PLAIN_OPS = frozenset(SPLIT_OPS) - {"regex", "less_than", "greater_than", *TIME_OPS, *DATE_OPS}
 _WEEKDAYS = frozenset(WEEKDAYS)
 _DIGITS = itemgetter("digits")
-_NAME, _OP, _VALUE = methodcaller("get", "name"), methodcaller("get", "op"), methodcaller("get", "value", "")
+_OPERAND_TYPES = frozenset((str, int, float))
+_time = TIME_RE.match
 
 
 def _only(values: Any, *types: type) -> bool:
@@ -114,42 +115,47 @@ def _text_map(f: Field) -> Column:
     return check
 
 
+def _case_list_fine(value: Any) -> bool:
+    """One split's cases in one pass (nested values are read once each, far apart in a big flow)."""
+    if type(value) is not list:
+        return False
+    names = set()
+    for case in value:
+        if type(case) is not dict:
+            return False
+        name = case.get("name")
+        if type(name) is not str or not 0 < len(name) <= CASE_NAME_CHARS or name in names or name == "no_match":
+            return False
+        if case.get("op") not in _PLAIN_OPS:  # operands that need parsing (regex, dates...): the exact check
+            return check_cases(value) is None
+        if type(case.get("value", "")) not in _OPERAND_TYPES:
+            return False
+        names.add(name)
+    return True
+
+
+def _schedule_fine(value: Any) -> bool:
+    """One schedule in one pass: weekdays to lists of [open, close] HH:MM pairs, open first."""
+    if type(value) is not dict or not _WEEKDAYS.issuperset(value):
+        return False
+    for spans in value.values():
+        if type(spans) is not list:
+            return False
+        for span in spans:
+            if type(span) is not list or len(span) != 2:
+                return False
+            opens, closes = span
+            if type(opens) is not str or type(closes) is not str or not _time(opens) or not _time(closes) or opens >= closes:
+                return False
+    return True
+
+
 def _cases(f: Field) -> Column:
-    def check(values: list[Any]) -> bool:
-        if not _only(values, list):
-            return False
-        cases = list(chain.from_iterable(values))
-        if not _only(cases, dict):
-            return False
-        names = list(map(_NAME, cases))
-        owners = chain.from_iterable(map(repeat, range(len(values)), map(len, values)))
-        if not (_only(names, str) and min(map(len, names), default=1) > 0 and max(map(len, names), default=0) <= CASE_NAME_CHARS
-                and "no_match" not in names and len(set(zip(owners, names))) == len(names)):  # no name twice in one split
-            return False
-        if not _PLAIN_OPS.issuperset(map(_OP, cases)):  # operands that need parsing (regex, dates...): the exact check
-            return _cases_exact(values)
-        return _only(list(map(_VALUE, cases)), str, int, float)
-    return check
-
-
-def _cases_exact(values: list[Any]) -> bool:
-    return not any(map(check_cases, values))
+    return lambda values: all(map(_case_list_fine, values))
 
 
 def _schedule(f: Field) -> Column:
-    def check(values: list[Any]) -> bool:
-        if not _only(values, dict) or not _WEEKDAYS.issuperset(chain.from_iterable(values)):
-            return False
-        day_spans = list(chain.from_iterable(map(dict.values, values)))
-        if not _only(day_spans, list):
-            return False
-        spans = list(chain.from_iterable(day_spans))
-        if not _only(spans, list) or not set(map(len, spans)) <= {2}:
-            return False
-        times = set(chain.from_iterable(spans))
-        return (_only(times, str) and all(map(TIME_RE.match, times))
-                and all(map(lt, map(itemgetter(0), spans), map(itemgetter(1), spans))))
-    return check
+    return lambda values: all(map(_schedule_fine, values))
 
 
 def _date_list(f: Field) -> Column:
