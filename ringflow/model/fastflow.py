@@ -1,4 +1,4 @@
-"""Validation of a whole flow in a few C-level passes: a 500,000-node flow in well under a second.
+"""Validation of a whole flow in a few C-level passes (benchmarks/model.py times it against the reference).
 
 The reference walk (``validation.validate_slow``) spends Python steps on every node, edge and
 outlet. Here configs are cleared in bulk by the column checkers of

@@ -1,7 +1,7 @@
 """Semantic validation of a flow document against the node catalogue.
 
 ``validate`` first tries :func:`ringflow.model.fastflow.validate_fast` (whole-column checks,
-sub-second on a 500,000-node flow) and takes this module's reference walk, ``validate_slow``,
+several times less Python work per node) and takes this module's reference walk, ``validate_slow``,
 for the shapes the fast path does not handle (duplicate ids, unknown types, edges to nowhere).
 Both are linear in nodes plus edges and report the same problems in the same order.
 """
