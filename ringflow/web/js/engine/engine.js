@@ -119,7 +119,8 @@ export async function createEditorEngine(opts) {
   function adopt(st) {
     state = st; revision = st.revision || revision;
     grid = new GridIndex(st, CELL);
-    building = st.count > SYNC_INDEX ? (function* () { yield* grid.buildSteps(BUILD_SLICE); yield* st.adjacencySteps(BUILD_SLICE * 2); })()
+    const slice = st.count > BUILD_SLICE ? BUILD_SLICE : 10000; // mid-size flows: short steps right after ready
+    building = st.count > SYNC_INDEX ? (function* () { yield* grid.buildSteps(slice); yield* st.adjacencySteps(slice * 2); })()
       : (grid.build(), st.adjacency(), null);
     selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
     localInfo.clear(); localIds.clear(); cards.clear();
