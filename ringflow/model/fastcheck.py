@@ -32,7 +32,7 @@ _PLAIN_OPS = frozenset(SPLIT_OPS) - {"regex", "less_than", "greater_than", *TIME
 _WEEKDAYS = frozenset(WEEKDAYS)
 _DIGITS = itemgetter("digits")
 _OPERAND_TYPES = frozenset((str, int, float))
-_time = TIME_RE.match
+_time, _variable, _simple = TIME_RE.match, VAR_RE.match, SIMPLE_TEMPLATE_RE.match
 
 
 def _only(values: Any, *types: type) -> bool:
@@ -102,17 +102,17 @@ def _string_list(f: Field) -> Column:
 def _text_map(f: Field) -> Column:
     template = f.kind == "template_map"
 
-    def check(values: list[Any]) -> bool:
-        if not _only(values, dict):
+    def fine(value: Any) -> bool:
+        """One map in one pass: text values within the limit; for templates, variable names and Liquid."""
+        if type(value) is not dict:
             return False
-        texts = list(chain.from_iterable(map(dict.values, values)))
-        if not _only(texts, str) or max(map(len, texts), default=0) > MAX_TEXT_LONG:
-            return False
-        if not template:
-            return True
-        keys = set(chain.from_iterable(values))
-        return _only(keys, str) and all(map(VAR_RE.match, keys)) and templates_ok(texts)
-    return check
+        for key, text in value.items():
+            if type(text) is not str or len(text) > MAX_TEXT_LONG:
+                return False
+            if template and (type(key) is not str or not _variable(key) or ("{" in text and not _simple(text) and template_error(text))):
+                return False
+        return True
+    return lambda values: all(map(fine, values))
 
 
 def _case_list_fine(value: Any) -> bool:
