@@ -75,7 +75,7 @@ class LiveCounts:
             self._next_sweep = now + SWEEP_EVERY
             flows |= {int(f) for f in await self.redis.smembers(self._flows_key())}
         published = 0
-        totals = await self._redis_flush(flows, pending_nodes, pending_outlets, pending_due, now) if self.redis is not None else {}
+        totals = await self._redis_flush(flows, changed, pending_nodes, pending_outlets, pending_due, now) if self.redis is not None else {}
         for flow_id in flows:
             if self.redis is not None:
                 nodes, outlets, swept = totals[flow_id]
@@ -99,7 +99,7 @@ class LiveCounts:
     def _flows_key(self) -> str:
         return f"{self.prefix}:counts:flows"
 
-    async def _redis_flush(self, flows: set[int], dn: dict[int, Counter[str]], do: dict[int, Counter[str]],
+    async def _redis_flush(self, flows: set[int], changed: set[int], dn: dict[int, Counter[str]], do: dict[int, Counter[str]],
                            due: dict[int, Counter[str]], now: float) -> dict[int, tuple[dict[str, int], dict[str, int], int]]:
         """One pipeline for every flow (a script each), so a flush costs one round trip however many flows moved."""
         order = list(flows)
@@ -107,7 +107,7 @@ class LiveCounts:
             if due:
                 p.sadd(self._flows_key(), *due)  # another slot: its own command
             for flow_id in order:
-                args: list[Any] = [int(now) - GRACE]
+                args: list[Any] = [int(now) - GRACE, int(flow_id in changed)]
                 for deltas in (dn.get(flow_id, {}), do.get(flow_id, {}), due.get(flow_id, {})):
                     items = [kv for kv in deltas.items() if kv[1]]
                     args.append(len(items))
