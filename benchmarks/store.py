@@ -254,7 +254,7 @@ def main() -> None:
   (bulk insert + spatial index in one transaction); "normalize + store" adds `ringflow.model.document.normalize`.
 - Viewport: {args.queries} random rectangles per zoom on the {args.big:,}-node flow, limit 1,000 nodes, through
   `Store.viewport` (nodes + edges touching them). The index comparison runs the nodes query alone on the same
-  rectangles, once from the spatial index (R*Tree / GiST) and once from a B-tree on (flow_id, x), answers checked equal.
+  rectangles, once from the spatial index (SQLite cell grid / GiST) and once from a B-tree on (flow_id, x), answers checked equal.
 - List: one customer with {1000 * args.page + args.page:,} flows among {args.customers:,} customers (2 flows each), pages of {args.page},
   keyset cursors; {args.queries} requests per page.
 

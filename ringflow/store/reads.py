@@ -107,14 +107,16 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
 
 
 _TOUCHING = {
-    # one parameter for the whole id list (a JSON array / a PostgreSQL array): no SQL text per list size;
-    # UNION ALL because the caller de-duplicates by edge id anyway
+    # one parameter for the whole id list (a JSON array / a PostgreSQL array): no SQL text per list size.
+    # The second half skips edges the first already found, so each edge comes once. No ORDER BY: it
+    # steers SQLite onto the (flow_id, id) index, a walk over the whole flow; callers sort.
     "sqlite": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
                "AND source IN (SELECT value FROM json_each(?)) UNION ALL "
                "SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
-               "AND target IN (SELECT value FROM json_each(?))"),
+               "AND target IN (SELECT value FROM json_each(?)) AND source NOT IN (SELECT value FROM json_each(?))"),
     "postgresql": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND source = ANY(?) "
-                   "UNION ALL SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND target = ANY(?)"),
+                   "UNION ALL SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
+                   "AND target = ANY(?) AND NOT source = ANY(?)"),
 }
 
 
@@ -123,10 +125,15 @@ def edges_touching(conn: Connection, customer_id: int, flow_id: int, ids: Sequen
     if not ids:
         return []
     dialect = conn.dialect.name
+    if len(ids) <= _IN_CHUNK:  # the viewport's case: one query, already de-duplicated
+        arg: Any = orjson.dumps(ids).decode() if dialect == "sqlite" else list(ids)
+        rows = raw_query(conn, _TOUCHING[dialect], (flow_id, customer_id, arg, flow_id, customer_id, arg, arg))
+        rows.sort()
+        return [{"source": s, "outlet": o, "target": t} for _, s, o, t in rows]
     found: dict[int, EdgeDict] = {}
-    for part in _chunks(ids):
-        arg: Any = orjson.dumps(part).decode() if dialect == "sqlite" else part
-        for r in raw_query(conn, _TOUCHING[dialect], (flow_id, customer_id, arg, flow_id, customer_id, arg)):
+    for part in _chunks(ids):  # an edge may come once per chunk holding one of its ends
+        arg = orjson.dumps(part).decode() if dialect == "sqlite" else part
+        for r in raw_query(conn, _TOUCHING[dialect], (flow_id, customer_id, arg, flow_id, customer_id, arg, arg)):
             found[r[0]] = _edge(r)
     return [found[k] for k in sorted(found)]
 

@@ -27,6 +27,7 @@ from ringflow.store.schema import api_keys, customer_secrets, customers, flow_re
 
 MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
+_FLOW_EXISTS = "SELECT 1 FROM flows WHERE customer_id = ? AND id = ?"
 
 
 def now() -> str:
@@ -229,6 +230,11 @@ class SqlStore:
             raise NotFound(f"flow {flow_id} does not exist")
         return row
 
+    def _require_flow(self, conn: Connection, customer_id: int, flow_id: int) -> None:
+        """``_flow_row`` without building a SQLAlchemy statement: the viewport runs per pan and zoom."""
+        if not reads.raw_query(conn, _FLOW_EXISTS, (customer_id, flow_id)):
+            raise NotFound(f"flow {flow_id} does not exist")
+
     def flow_owner(self, flow_id: int) -> int | None:
         """The one lookup without a customer: a provider's webhook names only the flow. (On
         Citus it fans out to every shard; the runtime caches the answer.)"""
@@ -258,7 +264,7 @@ class SqlStore:
     def viewport(self, customer_id: int, flow_id: int, x0: float, y0: float, x1: float, y1: float, limit: int) -> Viewport:
         limit = max(1, int(limit))
         with self._read() as conn:
-            self._flow_row(conn, customer_id, flow_id)
+            self._require_flow(conn, customer_id, flow_id)
             rows = spatial.viewport_rows(conn, self.dialect, customer_id, flow_id, x0, y0, x1, y1, limit + 1)
             nodes = [reads.node_of(r) for r in rows[:limit]]
             edges = reads.edges_touching(conn, customer_id, flow_id, [n["id"] for n in nodes])
