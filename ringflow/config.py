@@ -50,6 +50,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     allow_private_http: bool = False
     rate_limit_per_minute: int = 12_000  # API requests per key per minute; 0 turns the limit off
+    stream_max_seconds: int = 300  # an event stream ends after this and the browser resumes it (re-checks the key)
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
@@ -59,6 +60,8 @@ def load_settings() -> Settings:
     mode = env.get("RINGFLOW_PERFORMANCE_MODE", "auto").strip() or "auto"
     if mode not in PERFORMANCE_MODES:
         raise SystemExit(f"RINGFLOW_PERFORMANCE_MODE must be one of {', '.join(PERFORMANCE_MODES)}, not {mode!r}")
+    if _int("RINGFLOW_STREAM_MAX_SECONDS", 300) < 1:
+        raise SystemExit("RINGFLOW_STREAM_MAX_SECONDS must be at least 1 (seconds an event stream lasts before it resumes)")
     editor = EditorSettings(
         max_animated_nodes=_int("RINGFLOW_MAX_ANIMATED_NODES", 1000),
         virtualization_threshold=_int("RINGFLOW_VIRTUALIZATION_THRESHOLD", 5000),
@@ -75,5 +78,6 @@ def load_settings() -> Settings:
         max_body_bytes=_int("RINGFLOW_MAX_BODY_BYTES", 64 * 1024 * 1024),
         allow_private_http=env.get("RINGFLOW_ALLOW_PRIVATE_HTTP", "").lower() in ("1", "true", "yes"),
         rate_limit_per_minute=_int("RINGFLOW_RATE_LIMIT", 12_000),
+        stream_max_seconds=_int("RINGFLOW_STREAM_MAX_SECONDS", 300),
         editor=editor,
     )

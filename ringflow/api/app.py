@@ -103,6 +103,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app.state.settings = settings
     app.state.store = store
     app.state.events = hub
+    app.state.stream_max_seconds = float(settings.stream_max_seconds)
     app.state.metrics = metrics
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
