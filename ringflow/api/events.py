@@ -144,10 +144,9 @@ class EventHub:
             fr.subs.discard(sub)
             self._streams -= 1
             if not fr.subs:
-                if fr.ring:
-                    self._became_idle(sub.flow_key)
-                else:
-                    del self._flows[sub.flow_key]
+                # kept even when empty: its floor still proves "nothing happened since", so the
+                # listener resuming in a moment gets no needless reload
+                self._became_idle(sub.flow_key)
 
     def read(self, sub: Subscription) -> Batch:
         """Everything newer than the subscriber's position, advancing it (or ``reload``)."""

@@ -8,6 +8,7 @@ so a client gets at most 10 messages a second however busy the flow is. Each mes
 from __future__ import annotations
 
 import asyncio
+import random
 from typing import AsyncIterator
 
 import orjson
@@ -44,7 +45,8 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
     async def messages() -> AsyncIterator[bytes]:
         sub = hub.subscribe(flow_id, last[:64] if last else None)  # here, so a stream never started leaks nothing
         loop = asyncio.get_running_loop()
-        ends = loop.time() + lifetime
+        # jittered: streams opened together (after a restart) must not all end and reconnect together
+        ends = loop.time() + lifetime * random.uniform(0.75, 1.0)
         try:
             yield f"retry: 2000\nid: {hub.position(sub)}\nevent: hello\ndata: {{\"revision\": {meta.revision}}}\n\n".encode() \
                 if not last else b"retry: 2000\n: resumed\n\n"

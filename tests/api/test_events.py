@@ -240,4 +240,19 @@ async def test_a_reconnecting_listener_keeps_its_ring_while_others_come_and_go(m
     hub.unsubscribe(again)
     hub.unsubscribe(again)  # twice is harmless
     assert hub.stream_count() == 0
-    assert len(hub._flows) <= 10  # rings without events are dropped, idle ones bounded
+    assert len(hub._flows) <= 10  # idle rings are bounded
+
+
+async def test_a_quiet_flow_resumes_without_a_reload_after_other_flows_had_news() -> None:
+    """A flow with no events: its stream ends and resumes while other flows publish. Nothing was
+    missed, so the resumed stream must not be told to reload (10,000 editors would refetch)."""
+    hub = EventHub()
+    sub = hub.subscribe("quiet")
+    hello_id = hub.position(sub)
+    hub.unsubscribe(sub)
+    for i in range(20):
+        hub.publish(f"busy{i % 3}", {"type": "patch"})
+    again = hub.subscribe("quiet", hello_id)
+    assert hub.read(again).reload is False
+    hub.publish("quiet", {"type": "patch", "n": 1})
+    assert [e["n"] for e in hub.read(again).events] == [1]
