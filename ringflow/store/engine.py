@@ -7,6 +7,7 @@ small pool of readers that WAL lets run beside it. PostgreSQL gets one pool via 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,18 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def check_rtree() -> None:
+    """SQLite's spatial index is an R*Tree; say so plainly when this build lacks the module."""
+    con = sqlite3.connect(":memory:")
+    try:
+        options = {row[0] for row in con.execute("PRAGMA compile_options")}
+    finally:
+        con.close()
+    if "ENABLE_RTREE" not in options:
+        raise StoreError(f"this Python's SQLite {sqlite3.sqlite_version} was built without the R*Tree module "
+                         "(ENABLE_RTREE), which Ringflow's spatial index needs; use a Python whose sqlite3 has it, or PostgreSQL")
+
+
 def _sqlite_engine(url: str, pool_size: int, immediate: bool, cache_kib: int) -> Engine:
     # LIFO: the most recently used connection is reused, and with it its warm page cache (FIFO
     # rotated every request through all 8 readers, each reading the same pages cold)
@@ -62,7 +75,7 @@ def _sqlite_engine(url: str, pool_size: int, immediate: bool, cache_kib: int) ->
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")  # durable against process crashes in WAL mode
-        cur.execute("PRAGMA temp_store=MEMORY")  # viewport sorts and IN lists stay off disk
+        cur.execute("PRAGMA temp_store=MEMORY")  # the import's cell boxes and the viewport's sorts stay off disk
         cur.execute(f"PRAGMA cache_size=-{cache_kib}")  # a big import's indexes stay in memory, not spilled mid-transaction
         cur.close()
 
@@ -76,6 +89,7 @@ def _sqlite_engine(url: str, pool_size: int, immediate: bool, cache_kib: int) ->
 def open_engines(url: str) -> Engines:
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        check_rtree()
         database = make_url(url).database
         if not database or database == ":memory:":
             raise StoreError("use a file for SQLite (sqlite:///path.db): readers and the writer share it")

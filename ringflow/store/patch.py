@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from ringflow.model.document import MAX_NAME, EdgeDict, Problem, normalize_edge, normalize_node
+from ringflow.store import cells
 from ringflow.store.bulk import nul_problems
 from ringflow.store.base import NotFound, PatchError, PatchResult, StaleRevision
 from ringflow.store.reads import node_of
@@ -48,6 +49,7 @@ class _Patch:
         self.removed_edges: list[EdgeDict] = []
         self.renamed = False
         self.restarted = False
+        self.cells: set[tuple[int, int]] = set()  # grid cells whose nodes changed (SQLite's spatial index)
 
     def p(self, **extra: Any) -> dict[str, Any]:
         return {"c": self.c, "f": self.f, **extra}
@@ -71,6 +73,8 @@ class _Patch:
                                "WHERE key = :k AND customer_id = :c"),
                           {"t": node["type"], "x": node["x"], "y": node["y"], "w": node["w"], "h": node["h"],
                            "l": node.get("label", ""), "cfg": orjson.dumps(node.get("config", {})).decode(), "k": row.key, "c": self.c})
+        if (row.x, row.y, row.w, row.h) != (node["x"], node["y"], node["w"], node["h"]):
+            self.cells.update((cells.cell_of(row.x, row.y), cells.cell_of(node["x"], node["y"])))
         out = dict(node, key=row.key)
         (self.added if row.node_id in self.added else self.updated)[row.node_id] = out
 
@@ -87,6 +91,7 @@ class _Patch:
             "VALUES (:c, :f, :id, :t, :x, :y, :w, :h, :l, :cfg) RETURNING key"),
             self.p(id=node["id"], t=node["type"], x=node["x"], y=node["y"], w=node["w"], h=node["h"], l=node.get("label", ""),
                    cfg=orjson.dumps(node.get("config", {})).decode())).scalar_one()
+        self.cells.add(cells.cell_of(node["x"], node["y"]))
         self.added[node["id"]] = dict(node, key=key)
         self.node_count += 1
 
@@ -120,6 +125,7 @@ class _Patch:
         self.removed_edges.extend({"source": e.source, "outlet": e.outlet, "target": e.target} for e in edges)
         self.edge_count -= len(edges)
         self.conn.execute(text("DELETE FROM flow_nodes WHERE key = :k AND customer_id = :c"), {"k": row.key, "c": self.c})
+        self.cells.add(cells.cell_of(row.x, row.y))
         self.node_count -= 1
         self.updated.pop(row.node_id, None)
         if self.added.pop(row.node_id, None) is None:
@@ -200,6 +206,8 @@ def apply_ops(conn: Connection, dialect: str, customer_id: int, flow_id: int, ba
         if handler is None:
             raise _bad(i, "unknown_op", f"unknown op {kind!r}; expected one of {', '.join(_OPS)}", None, "op")
         handler(patch, i, op)
+    if dialect == "sqlite":
+        cells.refresh(conn, customer_id, flow_id, patch.cells)
     conn.execute(text("UPDATE flows SET name = :name, start_node = :start, node_count = :nc, edge_count = :ec "
                       "WHERE customer_id = :c AND id = :f"),
                  {"name": patch.name, "start": patch.start, "nc": patch.node_count, "ec": patch.edge_count, "c": customer_id, "f": flow_id})

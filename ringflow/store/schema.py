@@ -117,6 +117,7 @@ flow_edges = Table(
     Index("ix_edges_flow_id", "flow_id", "id"),
 )
 
-# Spatial indexes live outside the metadata (a virtual table, an expression index):
-SQLITE_GRID_INDEXES = ("ix_nodes_cell", "ix_nodes_big")  # partial expression indexes: a CELL grid, and (flow_id, x) for big nodes
+# The spatial indexes live outside the metadata (SQLite only, or not expressible in it):
+SQLITE_CELL_TABLES = ("flow_cells", "cell_rtree")  # grid cells of a flow and their R*Tree (ringflow/store/cells.py)
+SQLITE_GRID_INDEX = "ix_nodes_grid"  # flow_nodes (flow_id, cell row, cell column): from a cell to its nodes
 PG_GIST_INDEX = "ix_nodes_box"  # gist (flow_id, box(point(x, y), point(x + w, y + h)))

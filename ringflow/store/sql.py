@@ -148,7 +148,7 @@ class SqlStore:
 
     # --- flows
     def create_flow(self, customer_id: int, doc: FlowDocument, checked: bool = False) -> FlowMeta:
-        """Store a whole document in one transaction (the spatial index fills itself); ``checked=True``
+        """Store a whole document, and its spatial index, in one transaction; ``checked=True``
         skips ``normalize`` for callers that have just normalized it themselves."""
         if not checked:
             doc = normalize(doc)
@@ -162,6 +162,7 @@ class SqlStore:
                 customer_id=customer_id, name=doc["name"], status="draft", revision=1, start_node=doc.get("start"),
                 node_count=len(nodes), edge_count=len(edges), created_at=stamp, updated_at=stamp).returning(*flows.c)).one()
             bulk.load(conn, self.dialect, customer_id, row.id, nodes, edges)
+            spatial.index_flow(conn, self.dialect, customer_id, row.id)
         if len(nodes) >= ANALYZE_AFTER:
             self._analyze()
         return _meta(row)
@@ -184,6 +185,7 @@ class SqlStore:
                         customer_id=cid, name=doc["name"], status="draft", revision=1, start_node=doc.get("start"),
                         node_count=len(nodes), edge_count=len(edges), created_at=stamp, updated_at=stamp).returning(flows.c.id)).scalar_one()
                     bulk.load(conn, self.dialect, cid, fid, nodes, edges)
+                    spatial.index_flow(conn, self.dialect, cid, fid)
                     fids.append(fid)
                 made.append((cid, fids))
         return made
@@ -218,6 +220,7 @@ class SqlStore:
         with self._write() as conn:
             if conn.execute(select(flows.c.id).where(flows.c.customer_id == customer_id, flows.c.id == flow_id)).first() is None:
                 return False
+            spatial.unindex_flow(conn, self.dialect, customer_id, flow_id)
             for table in ("flow_edges", "flow_nodes", "flow_revisions"):
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE customer_id = %s AND flow_id = %s".replace(
                     "%s", "?" if self.dialect == "sqlite" else "%s"), (customer_id, flow_id))

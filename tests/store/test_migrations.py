@@ -8,15 +8,20 @@ from alembic.migration import MigrationContext
 
 from ringflow.store import StoreError, open_store
 from ringflow.store.engine import normalize_url
-from ringflow.store.schema import SQLITE_GRID_INDEXES, metadata
+from ringflow.store.schema import SQLITE_CELL_TABLES, SQLITE_GRID_INDEX, metadata
 
 
 def test_migration_matches_the_metadata(fresh_store) -> None:
     with fresh_store.engines.write.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    # the spatial index lives outside the metadata: SQLite's grid expression indexes, the GiST index
+    # the spatial index lives outside the metadata: SQLite's cell table, its R*Tree (and the
+    # R*Tree's shadow tables), the grid expression index; PostgreSQL's GiST index
     def outside(d) -> bool:  # type: ignore[no-untyped-def]
-        return isinstance(d, tuple) and d[0] == "remove_index" and d[1].name in ("ix_nodes_box", *SQLITE_GRID_INDEXES)
+        if not isinstance(d, tuple):
+            return False
+        if d[0] == "remove_table":
+            return d[1].name.startswith(SQLITE_CELL_TABLES)
+        return d[0] == "remove_index" and d[1].name in ("ix_nodes_box", SQLITE_GRID_INDEX, "ix_cells_flow_cell")
     assert [d for d in diff if not outside(d)] == []
 
 
@@ -28,7 +33,7 @@ def test_reopening_a_migrated_database_keeps_the_data(store_url: str) -> None:
     try:
         assert store.get_customer(cust.id).name == "Kept"
         with store.engines.read.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
     finally:
         store.close()
 
@@ -94,14 +99,27 @@ def test_sqlite_readers_are_not_blocked_by_a_writer(tmp_path) -> None:
         store.close()
 
 
-def test_upgrading_a_0001_database_keeps_its_flows_findable(store_url: str) -> None:
-    """A database made before the SQLite grid index answers the viewport after the upgrade, and
-    downgrading rebuilds the R*Tree from the nodes."""
+def _old_flow(conn) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A flow written as an older version of the store did: rows only, no spatial index of
+    today's kind (today's ``create_flow`` needs today's tables)."""
+    ph = "?" if conn.dialect.name == "sqlite" else "%s"
+    cid = conn.exec_driver_sql(f"INSERT INTO customers (name, created_at) VALUES ({ph}, {ph}) RETURNING id", ("Old", "t")).scalar()
+    fid = conn.exec_driver_sql(f"INSERT INTO flows (customer_id, name, created_at, updated_at, node_count) VALUES ({ph}, {ph}, {ph}, {ph}, 3) "
+                               "RETURNING id", (cid, "F", "t", "t")).scalar()
+    for nid, x, y, w in (("a", -700, 1500, 200), ("b", 9000, 9000, 200), ("wide", -9000, 0, 9000)):
+        conn.exec_driver_sql(f"INSERT INTO flow_nodes (customer_id, flow_id, node_id, type, x, y, w, h) "
+                             f"VALUES ({ph}, {ph}, {ph}, 'say', {ph}, {ph}, {ph}, 80)", (cid, fid, nid, x, y, w))
+    return cid, fid
+
+
+def test_upgrading_an_old_database_keeps_its_flows_findable(store_url: str) -> None:
+    """A database made before the cell R*Tree (at 0001, so both later migrations run) answers
+    the viewport after the upgrade, big nodes included; downgrading steps back to the grid
+    indexes, then to the per-node R*Tree, each rebuilt from the nodes."""
     from alembic import command
     from alembic.config import Config
 
     from ringflow.store.engine import MIGRATIONS, open_engines
-    from ringflow.store.sql import SqlStore
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -109,18 +127,20 @@ def test_upgrading_a_0001_database_keeps_its_flows_findable(store_url: str) -> N
     with engines.write.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-    old = SqlStore(engines)
-    cust = old.create_customer("Old")
-    flow = old.create_flow(cust.id, {"name": "F", "start": "a", "nodes": [{"id": "a", "type": "say", "x": -700, "y": 1500},
-                                                                          {"id": "b", "type": "say", "x": 9000, "y": 9000}], "edges": []})
-    old.close()
+        cid, fid = _old_flow(conn)
+    engines.dispose()
     store = open_store(store_url)
     try:
-        assert [n["id"] for n in store.viewport(cust.id, flow.id, -800, 1400, -600, 1600, 10).nodes] == ["a"]
+        assert [n["id"] for n in store.viewport(cid, fid, -800, 1400, -600, 1600, 10).nodes] == ["a"]
+        assert [n["id"] for n in store.viewport(cid, fid, -100, 10, -50, 20, 10).nodes] == ["wide"]  # 8,900 units from its cell
         if store.dialect == "sqlite":
             with store.engines.write.begin() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM flow_cells").scalar() == 3
                 cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0002")
+                names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+                assert {"ix_nodes_cell", "ix_nodes_big"} <= names and not names & {"flow_cells", "cell_rtree", "ix_nodes_grid"}
                 command.downgrade(cfg, "0001")
-                assert conn.exec_driver_sql("SELECT count(*) FROM node_rtree WHERE minx <= -690 AND maxx >= -690").scalar() == 1
+                assert conn.exec_driver_sql("SELECT count(*) FROM node_rtree WHERE minx <= -690 AND maxx >= -690 AND miny > 1000").scalar() == 1
     finally:
         store.close()
