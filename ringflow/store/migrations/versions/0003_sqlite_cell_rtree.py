@@ -1,5 +1,5 @@
 """SQLite's spatial index becomes an R*Tree over grid cells (ringflow/store/cells.py): one
-R*Tree row per non-empty 512-unit cell of a flow, with the union of its nodes' boxes, and a
+R*Tree row per non-empty 1,024-unit cell of a flow, with the union of its nodes' boxes, and a
 (flow_id, cell row, cell column) expression index on every node leading from a cell to its
 nodes. It replaces 0002's two partial grid indexes. Existing flows are indexed from their
 nodes. PostgreSQL keeps its GiST index; nothing changes there.
@@ -17,7 +17,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-CELL = 512  # constants here, not imports: a migration must not change when the code does
+CELL = 1024  # constants here, not imports: a migration must not change when the code does
 CY, CX = f"CAST(y / {CELL} AS INTEGER)", f"CAST(x / {CELL} AS INTEGER)"
 
 
