@@ -69,6 +69,12 @@ def viewport_rows(conn: Connection, dialect: str, customer_id: int, flow_id: int
         cur.close()
 
 
+def sqlite_plan(conn: Connection, customer_id: int, flow_id: int) -> list[str]:
+    """SQLite's EXPLAIN QUERY PLAN for the viewport, one step a line (tests and the benchmark check it)."""
+    params = {"c": customer_id, "f": flow_id, "x0": 0, "y0": 0, "x1": 1280, "y1": 800, "lim": 100}
+    return [r[3] for r in conn.connection.driver_connection.execute("EXPLAIN QUERY PLAN " + _VIEWPORT_DRIVER["sqlite"], params)]
+
+
 def index_flow(conn: Connection, dialect: str, customer_id: int, flow_id: int) -> None:
     """Index every node of a freshly imported flow (PostgreSQL's GiST needs nothing)."""
     if dialect == "sqlite":

@@ -166,13 +166,11 @@ def test_sqlite_viewport_walks_the_rtree_then_the_cells(store, customer, big) ->
     """The plan the design depends on: R*Tree first, cells by id, nodes by the grid index."""
     if store.dialect != "sqlite":
         pytest.skip("PostgreSQL uses its GiST index")
-    from ringflow.store.spatial import _VIEWPORT_DRIVER
+    from ringflow.store.spatial import sqlite_plan
 
     meta, _ = big
     with store.engines.read.connect() as conn:
-        plan = [r[3] for r in conn.connection.driver_connection.execute(
-            "EXPLAIN QUERY PLAN " + _VIEWPORT_DRIVER["sqlite"],
-            {"c": customer.id, "f": meta.id, "x0": 0, "y0": 0, "x1": 1280, "y1": 800, "lim": 100})]
+        plan = sqlite_plan(conn, customer.id, meta.id)
     assert plan[0].startswith("SCAN r VIRTUAL TABLE")
     assert plan[1] == "SEARCH fc USING INTEGER PRIMARY KEY (rowid=?)"
     assert plan[2].startswith("SEARCH n USING INDEX ix_nodes_grid (flow_id=? AND <expr>=? AND <expr>=?)")
