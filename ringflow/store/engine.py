@@ -75,7 +75,7 @@ def _sqlite_engine(url: str, pool_size: int, immediate: bool, cache_kib: int) ->
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")  # durable against process crashes in WAL mode
-        cur.execute("PRAGMA temp_store=MEMORY")  # the import's cell boxes and the viewport's sorts stay off disk
+        cur.execute("PRAGMA temp_store=MEMORY")  # viewport sorts and IN lists stay off disk
         cur.execute(f"PRAGMA cache_size=-{cache_kib}")  # a big import's indexes stay in memory, not spilled mid-transaction
         cur.close()
 
