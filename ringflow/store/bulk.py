@@ -52,19 +52,26 @@ def edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]) -> list
     return [(customer_id, flow_id, e["source"], e["outlet"], e["target"]) for e in edges]
 
 
+def numbered_edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]) -> list[tuple]:
+    """SQLite's edge rows carry their place in the document (``id``, 1..E for a new flow): the
+    table is clustered on its key, so there is no rowid to number them (migration 0004)."""
+    return [(i, customer_id, flow_id, e["source"], e["outlet"], e["target"]) for i, e in enumerate(edges, 1)]
+
+
 def load(conn: Connection, dialect: str, customer_id: int, flow_id: int,
          nodes: Sequence[NodeDict], edges: Sequence[EdgeDict]) -> None:
     raw = conn.connection.driver_connection
     nrows = node_rows(customer_id, flow_id, nodes)
-    erows = edge_rows(customer_id, flow_id, edges)
     if dialect == "sqlite":
         cur = raw.cursor()
         try:
             cur.executemany(f"INSERT INTO flow_nodes ({NODE_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", nrows)
-            cur.executemany(f"INSERT INTO flow_edges ({EDGE_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?)", erows)
+            cur.executemany(f"INSERT INTO flow_edges (id, {EDGE_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                            numbered_edge_rows(customer_id, flow_id, edges))
         finally:
             cur.close()
         return
+    erows = edge_rows(customer_id, flow_id, edges)
     with raw.cursor() as cur:
         with cur.copy(f"COPY flow_nodes ({NODE_INSERT_COLUMNS}) FROM STDIN") as copy:
             for row in nrows:

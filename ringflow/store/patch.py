@@ -24,6 +24,13 @@ _CLAIM = text("UPDATE flows SET revision = revision + 1, updated_at = :now WHERE
 _FLOW = text("SELECT revision, name, start_node, node_count, edge_count FROM flows WHERE customer_id = :c AND id = :f")
 _NODE = text(f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.customer_id = :c AND n.flow_id = :f AND n.node_id = :id")
 _EDGE = text("SELECT source, outlet, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source = :s AND outlet = :o")
+_ADD_EDGE = {
+    # SQLite's edge table has no rowid (migration 0004): the store numbers a flow's edges itself,
+    # the next after its last (the (flow_id, id) index answers max at once; the writer is alone)
+    "sqlite": text("INSERT INTO flow_edges (id, customer_id, flow_id, source, outlet, target) "
+                   "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM flow_edges WHERE flow_id = :f), :c, :f, :s, :o, :t)"),
+    "postgresql": text("INSERT INTO flow_edges (customer_id, flow_id, source, outlet, target) VALUES (:c, :f, :s, :o, :t)"),
+}
 
 
 def _bad(i: int, code: str, message: str, node_id: str | None = None, field: str | None = None) -> PatchError:
@@ -121,7 +128,8 @@ class _Patch:
                                        "WHERE customer_id = :c AND flow_id = :f AND target = :id"), self.p(id=row.node_id)).all()
         edges.sort(key=lambda e: e.id)
         for e in edges:
-            self.conn.execute(text("DELETE FROM flow_edges WHERE id = :e AND customer_id = :c"), {"e": e.id, "c": self.c})
+            self.conn.execute(text("DELETE FROM flow_edges WHERE flow_id = :f AND id = :e AND customer_id = :c"),
+                              {"f": self.f, "e": e.id, "c": self.c})
         self.removed_edges.extend({"source": e.source, "outlet": e.outlet, "target": e.target} for e in edges)
         self.edge_count -= len(edges)
         self.conn.execute(text("DELETE FROM flow_nodes WHERE key = :k AND customer_id = :c"), {"k": row.key, "c": self.c})
@@ -145,8 +153,7 @@ class _Patch:
                 raise _bad(i, f"edge_unknown_{end}", f"edge {end} {edge[end]!r} is not a node", edge["source"], end)  # type: ignore[literal-required]
         if self.conn.execute(_EDGE, self.p(s=edge["source"], o=edge["outlet"])).first() is not None:
             raise _bad(i, "duplicate_edge", f"outlet {edge['outlet']!r} is already connected", edge["source"], f"outlets.{edge['outlet']}")
-        self.conn.execute(text("INSERT INTO flow_edges (customer_id, flow_id, source, outlet, target) VALUES (:c, :f, :s, :o, :t)"),
-                          self.p(s=edge["source"], o=edge["outlet"], t=edge["target"]))
+        self.conn.execute(_ADD_EDGE[self.dialect], self.p(s=edge["source"], o=edge["outlet"], t=edge["target"]))
         self.added_edges.append(edge)
         self.edge_count += 1
 

@@ -109,10 +109,12 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
 _TOUCHING = {
     # one parameter for the whole id list (a JSON array / a PostgreSQL array): no SQL text per list size.
     # The second half skips edges the first already found, so each edge comes once. No ORDER BY: it
-    # steers SQLite onto the (flow_id, id) index, a walk over the whole flow; callers sort.
+    # steers SQLite onto the (flow_id, id) index, a walk over the whole flow; callers sort. On SQLite
+    # the first half reads the clustered table itself (migration 0004) and the second is pinned to
+    # the target index: without statistics SQLite may otherwise walk the flow's part of the table.
     "sqlite": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
                "AND source IN (SELECT value FROM json_each(?)) UNION ALL "
-               "SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "
+               "SELECT id, source, outlet, target FROM flow_edges INDEXED BY ix_edges_flow_target WHERE flow_id = ? AND customer_id = ? "
                "AND target IN (SELECT value FROM json_each(?)) AND source NOT IN (SELECT value FROM json_each(?))"),
     "postgresql": ("SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? AND source = ANY(?) "
                    "UNION ALL SELECT id, source, outlet, target FROM flow_edges WHERE flow_id = ? AND customer_id = ? "

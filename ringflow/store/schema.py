@@ -5,7 +5,10 @@ one is distributed by ``customer_id`` (flows, nodes, edges, revisions and secret
 customer are colocated). ``settings`` and ``api_keys`` are looked up before any tenant is
 known (by name, by key hash); they are small and become Citus reference tables. On
 PostgreSQL the migration widens the primary keys of flows, nodes and edges to include
-``customer_id`` (Citus requires it); SQLite keeps a single integer key so it is the rowid.
+``customer_id`` (Citus requires it); SQLite keeps a single integer key so it is the rowid,
+except for edges: SQLite stores them WITHOUT ROWID, clustered on (flow_id, source, outlet,
+customer_id), the columns of ``ix_edges_flow_source``, and the store numbers ``id`` itself
+(migration 0004 says why).
 Timestamps are ISO-8601 UTC text, identical on both backends.
 """
 
@@ -105,7 +108,7 @@ flow_nodes = Table(
 
 flow_edges = Table(
     "flow_edges", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),  # keeps the document's edge order
+    Column("id", Id, primary_key=True, autoincrement=True),  # keeps the document's edge order (per flow)
     Column("customer_id", Id, nullable=False),
     Column("flow_id", Id, nullable=False),
     Column("source", String(64), nullable=False),

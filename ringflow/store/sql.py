@@ -17,7 +17,9 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ringflow.model.document import FlowDocument, NodeDict, normalize
+from ringflow.model.gcpause import gc_paused
 from ringflow.store import bulk, reads, spatial
+from ringflow.store.bigwrite import big_write
 from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound, Page, PatchResult, Revision,
                                  StoreError, Viewport)
 from ringflow.store.cursors import decode_cursor, encode_cursor
@@ -27,6 +29,7 @@ from ringflow.store.schema import api_keys, customer_secrets, customers, flow_re
 
 MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
+BIG_IMPORT = 10_000  # nodes: imports this big take the bulk write path (bigwrite.py)
 _FLOW_EXISTS = "SELECT 1 FROM flows WHERE customer_id = ? AND id = ?"
 
 
@@ -147,6 +150,7 @@ class SqlStore:
                 customer_secrets.c.customer_id == customer_id, customer_secrets.c.name == name)).scalar()
 
     # --- flows
+    @gc_paused  # millions of row tuples: a full collection per allocation burst would rescan them all
     def create_flow(self, customer_id: int, doc: FlowDocument, checked: bool = False) -> FlowMeta:
         """Store a whole document, and its spatial index, in one transaction; ``checked=True``
         skips ``normalize`` for callers that have just normalized it themselves."""
@@ -155,7 +159,7 @@ class SqlStore:
         bulk.check_storable(doc)
         nodes, edges = doc.get("nodes", []), doc.get("edges", [])
         stamp = now()
-        with self._write() as conn:
+        with (big_write(self.engines) if len(nodes) >= BIG_IMPORT else self._write()) as conn:
             if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
                 raise NotFound(f"customer {customer_id} does not exist")
             row = conn.execute(insert(flows).values(
@@ -167,6 +171,7 @@ class SqlStore:
             self._analyze()
         return _meta(row)
 
+    @gc_paused
     def create_customers_with_flows(self, names: list[str], docs: list[FlowDocument]) -> list[tuple[int, list[int]]]:
         """Many small tenants, each with copies of ``docs`` (already normalized), in ONE
         transaction: ``ringflow demo`` makes 10,000+ customers, and a commit per row would

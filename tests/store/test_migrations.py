@@ -21,8 +21,24 @@ def test_migration_matches_the_metadata(fresh_store) -> None:
             return False
         if d[0] == "remove_table":
             return d[1].name.startswith(SQLITE_CELL_TABLES)
+        if d[0] == "add_index" and d[1].name == "ix_edges_flow_source":  # on SQLite it is the table's own key (below)
+            return fresh_store.dialect == "sqlite"
         return d[0] == "remove_index" and d[1].name in ("ix_nodes_box", SQLITE_GRID_INDEX, "ix_cells_flow_cell")
     assert [d for d in diff if not outside(d)] == []
+
+
+def test_sqlite_edges_are_clustered_on_the_source_index_columns(fresh_store) -> None:
+    """Migration 0004: the edge table is its own (flow_id, source, outlet, customer_id) index."""
+    if fresh_store.dialect != "sqlite":
+        pytest.skip("PostgreSQL tables are heaps: the unique index stays an index")
+    from ringflow.store.schema import flow_edges
+
+    with fresh_store.engines.read.connect() as conn:
+        ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'flow_edges'").scalar()
+        key = [r[1] for r in sorted(conn.exec_driver_sql("PRAGMA table_info(flow_edges)"), key=lambda r: r[5]) if r[5]]
+    source_index = next(i for i in flow_edges.indexes if i.name == "ix_edges_flow_source")
+    assert "WITHOUT ROWID" in ddl
+    assert key == [c.name for c in source_index.columns]
 
 
 def test_reopening_a_migrated_database_keeps_the_data(store_url: str) -> None:
@@ -33,7 +49,7 @@ def test_reopening_a_migrated_database_keeps_the_data(store_url: str) -> None:
     try:
         assert store.get_customer(cust.id).name == "Kept"
         with store.engines.read.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
     finally:
         store.close()
 
@@ -104,18 +120,25 @@ def _old_flow(conn) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     today's kind (today's ``create_flow`` needs today's tables)."""
     ph = "?" if conn.dialect.name == "sqlite" else "%s"
     cid = conn.exec_driver_sql(f"INSERT INTO customers (name, created_at) VALUES ({ph}, {ph}) RETURNING id", ("Old", "t")).scalar()
-    fid = conn.exec_driver_sql(f"INSERT INTO flows (customer_id, name, created_at, updated_at, node_count) VALUES ({ph}, {ph}, {ph}, {ph}, 3) "
-                               "RETURNING id", (cid, "F", "t", "t")).scalar()
+    fid = conn.exec_driver_sql(f"INSERT INTO flows (customer_id, name, created_at, updated_at, node_count, edge_count) "
+                               f"VALUES ({ph}, {ph}, {ph}, {ph}, 3, 2) RETURNING id", (cid, "F", "t", "t")).scalar()
     for nid, x, y, w in (("a", -700, 1500, 200), ("b", 9000, 9000, 200), ("wide", -9000, 0, 9000)):
         conn.exec_driver_sql(f"INSERT INTO flow_nodes (customer_id, flow_id, node_id, type, x, y, w, h) "
                              f"VALUES ({ph}, {ph}, {ph}, 'say', {ph}, {ph}, {ph}, 80)", (cid, fid, nid, x, y, w))
+    for source, target in OLD_EDGES:  # not in source order: the upgrade must keep the document's order
+        conn.exec_driver_sql(f"INSERT INTO flow_edges (customer_id, flow_id, source, outlet, target) VALUES ({ph}, {ph}, {ph}, 'next', {ph})",
+                             (cid, fid, source, target))
     return cid, fid
 
 
+OLD_EDGES = (("wide", "a"), ("a", "b"))
+
+
 def test_upgrading_an_old_database_keeps_its_flows_findable(store_url: str) -> None:
-    """A database made before the cell R*Tree (at 0001, so both later migrations run) answers
-    the viewport after the upgrade, big nodes included; downgrading steps back to the grid
-    indexes, then to the per-node R*Tree, each rebuilt from the nodes."""
+    """A database made before the cell R*Tree (at 0001, so every later migration runs) answers
+    the viewport after the upgrade, big nodes included, and keeps its edges in their order;
+    downgrading steps back to a rowid edge table, to the grid indexes, then to the per-node
+    R*Tree, each rebuilt from the rows."""
     from alembic import command
     from alembic.config import Config
 
@@ -133,10 +156,19 @@ def test_upgrading_an_old_database_keeps_its_flows_findable(store_url: str) -> N
     try:
         assert [n["id"] for n in store.viewport(cid, fid, -800, 1400, -600, 1600, 10).nodes] == ["a"]
         assert [n["id"] for n in store.viewport(cid, fid, -100, 10, -50, 20, 10).nodes] == ["wide"]  # 8,900 units from its cell
+        old_edges = [{"source": s, "outlet": "next", "target": t} for s, t in OLD_EDGES]
+        assert store.get_document(cid, fid)["edges"] == old_edges
+        store.apply_patch(cid, fid, 1, [{"op": "add_edge", "source": "b", "outlet": "next", "target": "wide"}])
+        edges = old_edges + [{"source": "b", "outlet": "next", "target": "wide"}]
+        assert store.get_document(cid, fid)["edges"] == edges  # numbered after the kept ones
         if store.dialect == "sqlite":
             with store.engines.write.begin() as conn:
                 assert conn.exec_driver_sql("SELECT count(*) FROM flow_cells").scalar() == 3
                 cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0003")
+                assert "WITHOUT ROWID" not in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'flow_edges'").scalar()
+                order = conn.exec_driver_sql("SELECT source, target FROM flow_edges ORDER BY id").all()
+                assert [tuple(r) for r in order] == [(e["source"], e["target"]) for e in edges]
                 command.downgrade(cfg, "0002")
                 names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
                 assert {"ix_nodes_cell", "ix_nodes_big"} <= names and not names & {"flow_cells", "cell_rtree", "ix_nodes_grid"}
