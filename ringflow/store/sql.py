@@ -272,8 +272,9 @@ class SqlStore:
     def viewport(self, customer_id: int, flow_id: int, x0: float, y0: float, x1: float, y1: float, limit: int) -> Viewport:
         limit = max(1, int(limit))
         with self._read() as conn:
-            self._require_flow(conn, customer_id, flow_id)
             rows = spatial.viewport_rows(conn, self.dialect, customer_id, flow_id, x0, y0, x1, y1, limit + 1)
+            if not rows:  # rows prove the flow is this customer's (the query filters on both); none may mean "no such flow"
+                self._require_flow(conn, customer_id, flow_id)
             nodes = [reads.node_of(r) for r in rows[:limit]]
             edges = reads.edges_touching(conn, customer_id, flow_id, [n["id"] for n in nodes])
         return Viewport(nodes, edges, truncated=len(rows) > limit)

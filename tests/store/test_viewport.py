@@ -107,6 +107,19 @@ def test_non_finite_coordinates_are_refused(store, customer) -> None:
         store.viewport(customer.id, meta.id, float("nan"), 0, 10, 10, 10)
 
 
+def test_an_empty_rectangle_is_an_empty_answer_and_a_missing_flow_is_not_found(store, customer) -> None:
+    """The viewport checks the flow only when its query finds nothing: both cases must still differ."""
+    from ringflow.store import NotFound
+
+    meta = store.create_flow(customer.id, {"name": "F", "start": "a", "nodes": [{"id": "a", "type": "say", "x": 0, "y": 0}], "edges": []})
+    empty = store.viewport(customer.id, meta.id, 5000, 5000, 6000, 6000, 10)
+    assert empty.nodes == [] and empty.edges == [] and not empty.truncated
+    with pytest.raises(NotFound):
+        store.viewport(customer.id, meta.id + 10_000, 5000, 5000, 6000, 6000, 10)
+    with pytest.raises(NotFound):
+        store.viewport(customer.id, meta.id + 10_000, -10, -10, 10, 10, 10)
+
+
 def _cells_match_nodes(store, flow_id: int) -> None:  # type: ignore[no-untyped-def]
     """SQLite's cell index holds exactly the non-empty cells, each boxing its nodes (float32, rounded outwards)."""
     from ringflow.store.cells import CX, CY
