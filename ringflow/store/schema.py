@@ -117,7 +117,7 @@ flow_edges = Table(
     ForeignKeyConstraint(["customer_id", "flow_id"], ["flows.customer_id", "flows.id"], ondelete="CASCADE", name="fk_edges_flow"),
     Index("ix_edges_flow_source", "flow_id", "source", "outlet", "customer_id", unique=True),
     Index("ix_edges_flow_target", "flow_id", "target"),
-    Index("ix_edges_flow_id", "flow_id", "id"),
+    Index("ix_edges_flow_id", "flow_id", "id", "target"),  # edges in document order from the index alone (0004)
 )
 
 # The spatial indexes live outside the metadata (SQLite only, or not expressible in it):

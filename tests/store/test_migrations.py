@@ -39,6 +39,12 @@ def test_sqlite_edges_are_clustered_on_the_source_index_columns(fresh_store) -> 
     source_index = next(i for i in flow_edges.indexes if i.name == "ix_edges_flow_source")
     assert "WITHOUT ROWID" in ddl
     assert key == [c.name for c in source_index.columns]
+    # reading a flow's edges in document order (export, skeleton) never goes back to the table
+    from ringflow.store.reads import _EDGES_AFTER
+
+    with fresh_store.engines.read.connect() as conn:
+        plan = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + _EDGES_AFTER, (1, 1, 0, 10))]
+    assert plan == ["SEARCH flow_edges USING COVERING INDEX ix_edges_flow_id (flow_id=? AND id>?)"]
 
 
 def test_reopening_a_migrated_database_keeps_the_data(store_url: str) -> None:

@@ -9,7 +9,13 @@ jump at most, and a bulk import maintains three B-trees per edge instead of four
 edges of a 500,000-node flow: ~4.5 s instead of ~6 s). ``id`` stays the edge's place in its
 flow's document; the store numbers it itself (a new flow's edges 1..E, a patch's next one
 max + 1), where the rowid used to. Existing ids are kept. PostgreSQL tables are heaps with
-separate indexes whatever the declaration: nothing changes there.
+separate indexes whatever the declaration: the table stays as it is there.
+
+On both, ``ix_edges_flow_id`` becomes (flow_id, id, target). Reading a flow's edges in order
+(export, the editor's skeleton) walks that index; in a table without rowid, an index entry
+points at the row by its key, so every edge cost a second descent for its target (900,000
+edges: 2.1-2.7 s instead of 1.3-1.7 s). With target in the entry, and the key columns
+there anyway, the index answers alone (1.1-1.3 s).
 
 Revision ID: 0004
 Revises: 0003
@@ -30,6 +36,8 @@ _FK = ("CONSTRAINT fk_edges_flow FOREIGN KEY (customer_id, flow_id) REFERENCES f
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP INDEX ix_edges_flow_id")
+        op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id, target)")
         return
     op.execute("CREATE TABLE flow_edges_clustered (id INTEGER NOT NULL, customer_id INTEGER NOT NULL, flow_id INTEGER NOT NULL, "
                "source VARCHAR(64) NOT NULL, outlet VARCHAR(64) NOT NULL, target VARCHAR(64) NOT NULL, "
@@ -40,11 +48,13 @@ def upgrade() -> None:
     op.execute("DROP TABLE flow_edges")
     op.execute("ALTER TABLE flow_edges_clustered RENAME TO flow_edges")
     op.execute("CREATE INDEX ix_edges_flow_target ON flow_edges (flow_id, target)")
-    op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id)")
+    op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id, target)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP INDEX ix_edges_flow_id")
+        op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id)")
         return
     op.execute("CREATE TABLE flow_edges_rowid (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, "
                "flow_id INTEGER NOT NULL, source VARCHAR(64) NOT NULL, outlet VARCHAR(64) NOT NULL, target VARCHAR(64) NOT NULL, "
