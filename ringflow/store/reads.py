@@ -4,12 +4,14 @@ critical region around the start. All take an open connection and a checked flow
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 from typing import Any, Iterator, Sequence
 
 import orjson
 from sqlalchemy import Connection, bindparam, text
 
 from ringflow.model.document import EdgeDict, FlowDocument, NodeDict
+from ringflow.model.gcpause import gc_paused
 from ringflow.store.base import Geometry, Viewport
 from ringflow.store.spatial import NODE_COLUMNS
 
@@ -26,6 +28,9 @@ _NODES_BY_ID = text(f"SELECT {NODE_COLUMNS} FROM flow_nodes n WHERE n.customer_i
 _TARGETS_OF = text("SELECT id, source, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source IN :ids"
                    ).bindparams(bindparam("ids", expanding=True))
 _IN_CHUNK = 2000  # ids per query: bounds the size of one statement
+
+
+_SOURCE, _OUTLET, _TARGET = itemgetter(1), itemgetter(2), itemgetter(3)  # of an edge row (id, source, outlet, target)
 
 
 def node_of(row: Sequence[Any], with_key: bool = True) -> NodeDict:
@@ -73,6 +78,7 @@ def iter_edges(conn: Connection, customer_id: int, flow_id: int, batch: int = 50
     return _iter_after(conn, _EDGES_AFTER, customer_id, flow_id, batch)
 
 
+@gc_paused
 def document(conn: Connection, flow: Any) -> FlowDocument:
     nodes = [node_of(r, False) for rows in iter_nodes(conn, flow.customer_id, flow.id) for r in rows]
     edges = [_edge(r) for rows in iter_edges(conn, flow.customer_id, flow.id) for r in rows]
@@ -140,23 +146,20 @@ def edges_touching(conn: Connection, customer_id: int, flow_id: int, ids: Sequen
     return [found[k] for k in sorted(found)]
 
 
+@gc_paused  # millions of small objects at 500,000 nodes: no full collection rescanning them mid-read
 def geometry(conn: Connection, flow: Any) -> Geometry:
+    """Whole-flow columns; the per-row work is C-level (zip, map), not a Python step per row."""
     g = Geometry([], [], [], [], [], [], revision=flow.revision)
+    columns = (g.keys, g.ids, g.types, g.xs, g.ys, g.ws, g.hs)
     for rows in _iter_after(conn, _GEOMETRY_AFTER, flow.customer_id, flow.id, 50000):
         if rows:
-            keys, ids, types, xs, ys, ws, hs = zip(*((r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows))
-            g.keys.extend(keys)
-            g.ids.extend(ids)
-            g.types.extend(types)
-            g.xs.extend(xs)
-            g.ys.extend(ys)
-            g.ws.extend(ws)
-            g.hs.extend(hs)
-    index = {nid: i for i, nid in enumerate(g.ids)}
+            for column, values in zip(columns, zip(*rows)):  # the rows are (key, id, type, x, y, w, h)
+                column.extend(values)
+    index = dict(zip(g.ids, range(len(g.ids))))
     for rows in iter_edges(conn, flow.customer_id, flow.id):
-        g.edge_sources.extend(index[r[1]] for r in rows)
-        g.edge_targets.extend(index[r[3]] for r in rows)
-        g.edge_outlets.extend(r[2] for r in rows)
+        g.edge_sources.extend(map(index.__getitem__, map(_SOURCE, rows)))
+        g.edge_targets.extend(map(index.__getitem__, map(_TARGET, rows)))
+        g.edge_outlets.extend(map(_OUTLET, rows))
     g.start_index = index.get(flow.start_node, -1) if flow.start_node else -1
     return g
 
