@@ -198,17 +198,22 @@ async def test_forgotten_rings_bound_memory_and_resume_as_reload(monkeypatch) ->
     assert hub.read(sub).reload is True  # never a silent gap
 
 
+def _stream_until_it_ends(http: httpx.Client, name: str) -> tuple[str, float]:
+    """A new tenant's empty flow: its whole event stream, and how long the stream lasted."""
+    body = http.post("/api/v1/customers", json={"name": name}, headers={"Authorization": "Bearer test-admin-token"}).json()
+    key = {"Authorization": f"Bearer {body['api_key']}"}
+    flow = http.post("/api/v1/flows", json={"name": name, "nodes": [], "edges": []}, headers=key).json()
+    started = time.monotonic()
+    with http.stream("GET", f"/api/v1/flows/{flow['id']}/events", headers=key) as r:
+        text = "".join(r.iter_text())
+    return text, time.monotonic() - started
+
+
 def test_the_stream_lifetime_setting_reaches_the_streams(store: object) -> None:
     """RINGFLOW_STREAM_MAX_SECONDS (Settings.stream_max_seconds) is what ends a real stream."""
     app = create_app(make_settings(stream_max_seconds=1), store)  # type: ignore[arg-type]
     with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:  # a 300 s stream fails here, by timeout
-        body = http.post("/api/v1/customers", json={"name": "Setting"}, headers={"Authorization": "Bearer test-admin-token"}).json()
-        key = {"Authorization": f"Bearer {body['api_key']}"}
-        flow = http.post("/api/v1/flows", json={"name": "Capped", "nodes": [], "edges": []}, headers=key).json()
-        started = time.monotonic()
-        with http.stream("GET", f"/api/v1/flows/{flow['id']}/events", headers=key) as r:
-            text = "".join(r.iter_text())
-        took = time.monotonic() - started
+        text, took = _stream_until_it_ends(http, "Setting")
     assert "event: hello" in text
     assert 0.7 <= took < 10  # 75-100% of one second (jittered), not the default five minutes
 
@@ -218,13 +223,8 @@ def test_streams_end_after_their_lifetime_so_clients_reconnect(live: tuple[str, 
     app.state.stream_max_seconds = 0.8  # type: ignore[attr-defined]
     try:
         with httpx.Client(base_url=base, timeout=10) as http:
-            body = http.post("/api/v1/customers", json={"name": "Lifetime"}, headers={"Authorization": "Bearer test-admin-token"}).json()
-            key = {"Authorization": f"Bearer {body['api_key']}"}
-            flow = http.post("/api/v1/flows", json={"name": "Short", "nodes": [], "edges": []}, headers=key).json()
-            started = time.monotonic()
-            with http.stream("GET", f"/api/v1/flows/{flow['id']}/events", headers=key) as r:
-                text = "".join(r.iter_text())
-            assert time.monotonic() - started < 5
+            text, took = _stream_until_it_ends(http, "Lifetime")
+            assert took < 5
             assert "event: hello" in text and "retry: 2000" in text
     finally:
         app.state.stream_max_seconds = 300.0  # type: ignore[attr-defined]

@@ -32,38 +32,44 @@ depends_on = None
 
 _COLUMNS = "id, customer_id, flow_id, source, outlet, target"
 _FK = ("CONSTRAINT fk_edges_flow FOREIGN KEY (customer_id, flow_id) REFERENCES flows (customer_id, id) ON DELETE CASCADE")
+_ROW = ("customer_id INTEGER NOT NULL, flow_id INTEGER NOT NULL, "
+        "source VARCHAR(64) NOT NULL, outlet VARCHAR(64) NOT NULL, target VARCHAR(64) NOT NULL")
+
+
+def _id_index(columns: str) -> None:
+    op.execute("DROP INDEX IF EXISTS ix_edges_flow_id")
+    op.execute(f"CREATE INDEX ix_edges_flow_id ON flow_edges ({columns})")
+
+
+def _rebuild(table: str, select: str, indexes: list[str], id_columns: str) -> None:
+    """Swap flow_edges for a new table declared by ``table`` (its name and body), filled by
+    ``select`` (rows in _COLUMNS order), then give it ``indexes`` and the id index."""
+    name = table.split(" ", 1)[0]
+    op.execute(f"CREATE TABLE {table}")
+    op.execute(f"INSERT INTO {name} ({_COLUMNS}) {select}")
+    op.execute("DROP TABLE flow_edges")
+    op.execute(f"ALTER TABLE {name} RENAME TO flow_edges")
+    for index in indexes:
+        op.execute(index)
+    _id_index(id_columns)
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
-        op.execute("DROP INDEX ix_edges_flow_id")
-        op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id, target)")
+        _id_index("flow_id, id, target")
         return
-    op.execute("CREATE TABLE flow_edges_clustered (id INTEGER NOT NULL, customer_id INTEGER NOT NULL, flow_id INTEGER NOT NULL, "
-               "source VARCHAR(64) NOT NULL, outlet VARCHAR(64) NOT NULL, target VARCHAR(64) NOT NULL, "
-               f"PRIMARY KEY (flow_id, source, outlet, customer_id), {_FK}) WITHOUT ROWID")
-    # in primary-key order: the new table fills page after page instead of splitting pages at random
-    op.execute(f"INSERT INTO flow_edges_clustered ({_COLUMNS}) SELECT {_COLUMNS} FROM flow_edges "
-               "ORDER BY flow_id, source, outlet, customer_id")
-    op.execute("DROP TABLE flow_edges")
-    op.execute("ALTER TABLE flow_edges_clustered RENAME TO flow_edges")
-    op.execute("CREATE INDEX ix_edges_flow_target ON flow_edges (flow_id, target)")
-    op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id, target)")
+    # rows in primary-key order: the new table fills page after page instead of splitting pages at random
+    _rebuild(f"flow_edges_clustered (id INTEGER NOT NULL, {_ROW}, PRIMARY KEY (flow_id, source, outlet, customer_id), {_FK}) WITHOUT ROWID",
+             f"SELECT {_COLUMNS} FROM flow_edges ORDER BY flow_id, source, outlet, customer_id",
+             ["CREATE INDEX ix_edges_flow_target ON flow_edges (flow_id, target)"], "flow_id, id, target")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
-        op.execute("DROP INDEX ix_edges_flow_id")
-        op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id)")
+        _id_index("flow_id, id")
         return
-    op.execute("CREATE TABLE flow_edges_rowid (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, "
-               "flow_id INTEGER NOT NULL, source VARCHAR(64) NOT NULL, outlet VARCHAR(64) NOT NULL, target VARCHAR(64) NOT NULL, "
-               f"{_FK})")
     # ids were numbered per flow: renumber them globally, keeping each flow's order
-    op.execute(f"INSERT INTO flow_edges_rowid ({_COLUMNS}) SELECT row_number() OVER (ORDER BY flow_id, id), "
-               "customer_id, flow_id, source, outlet, target FROM flow_edges")
-    op.execute("DROP TABLE flow_edges")
-    op.execute("ALTER TABLE flow_edges_rowid RENAME TO flow_edges")
-    op.execute("CREATE UNIQUE INDEX ix_edges_flow_source ON flow_edges (flow_id, source, outlet, customer_id)")
-    op.execute("CREATE INDEX ix_edges_flow_target ON flow_edges (flow_id, target)")
-    op.execute("CREATE INDEX ix_edges_flow_id ON flow_edges (flow_id, id)")
+    _rebuild(f"flow_edges_rowid (id INTEGER NOT NULL PRIMARY KEY, {_ROW}, {_FK})",
+             "SELECT row_number() OVER (ORDER BY flow_id, id), customer_id, flow_id, source, outlet, target FROM flow_edges",
+             ["CREATE UNIQUE INDEX ix_edges_flow_source ON flow_edges (flow_id, source, outlet, customer_id)",
+              "CREATE INDEX ix_edges_flow_target ON flow_edges (flow_id, target)"], "flow_id, id")
