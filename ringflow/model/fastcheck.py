@@ -24,7 +24,8 @@ from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHAR
 
 Column = Callable[[list[Any]], bool]
 """Says whether every value of one field (across the configs that set it) is fine."""
-Checker = Callable[[Sequence[Mapping[str, Any]]], bool]
+Checker = Callable[..., bool]
+"""check(configs, found=None): every config of one type and key set is fine."""
 
 ALWAYS_REPORTED = frozenset({"unsupported"})
 """Types whose every node gets a problem (fieldcheck.check_config says so): no fast yes."""
@@ -206,8 +207,19 @@ _PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[int, Column]] | None] = {}
 _UNPLANNED: list[tuple[int, Column]] = []
 
 
+def rows(configs: Sequence[Mapping[str, Any]], keys: tuple[Any, ...]) -> list[Any]:
+    """Each config's values of ``keys`` in one read per config (a big flow's configs lie far
+    apart in memory): a tuple per config, or the value itself when there is one key."""
+    return list(map(itemgetter(*keys), configs)) if keys else []
+
+
+def _columns(found: list[Any], width: int) -> list[list[Any]]:
+    return [found] if width == 1 else [list(map(itemgetter(j), found)) for j in range(width)]
+
+
 def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
-    """One yes/no check over configs of one type that all hold exactly ``keys`` (in that order)."""
+    """One yes/no check over configs of one type that all hold exactly ``keys`` (in any order);
+    ``found`` is their :func:`rows` when the caller already has them."""
     plan_key = (type_name, keys)
     plan = _PLANS.get(plan_key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -216,32 +228,35 @@ def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
             _PLANS[plan_key] = plan
     rule = _TYPE_RULES.get(type_name)
 
-    def check(configs: Sequence[Mapping[str, Any]]) -> bool:
+    def check(configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None) -> bool:
         if plan is None:
             return False
         if plan:
-            # one read of each config (a big flow's configs are far apart in memory), then columns
-            rows = list(map(itemgetter(*keys), configs)) if len(keys) > 1 else [(v,) for v in map(itemgetter(*keys), configs)]
+            columns = _columns(rows(configs, keys) if found is None else found, len(keys))
             for j, column in plan:
-                if not column(list(map(itemgetter(j), rows))):
+                if not column(columns[j]):
                     return False
         return rule is None or rule(configs)
     return check
 
 
-def all_fine(check: Checker, configs: Sequence[Mapping[str, Any]]) -> bool:
+def all_fine(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None) -> bool:
     """``check`` with any surprise (an unhashable value, a str compared to an int) taken as a no."""
     try:
-        return check(configs)
+        return check(configs, found)
     except Exception:  # noqa: BLE001 - a no only sends these configs to the exact checks
         return False
 
 
-def suspects(check: Checker, configs: Sequence[Mapping[str, Any]], offset: int = 0) -> list[int]:
-    """Positions of the configs ``check`` cannot clear, found by halving (a few bad among many)."""
-    if all_fine(check, configs):
+def suspects(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None, offset: int = 0) -> list[int]:
+    """Positions of the configs ``check`` cannot clear, found by halving (a few bad among many);
+    ``found``, when given, is their :func:`rows`."""
+    if all_fine(check, configs, found):
         return []
     if len(configs) <= 8:
         return list(range(offset, offset + len(configs)))
     half = len(configs) // 2
-    return suspects(check, configs[:half], offset) + suspects(check, configs[half:], offset + half)
+    low = high = None
+    if found is not None:
+        low, high = found[:half], found[half:]
+    return suspects(check, configs[:half], low, offset) + suspects(check, configs[half:], high, offset + half)

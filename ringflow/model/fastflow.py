@@ -23,7 +23,7 @@ from typing import Any, Hashable, Iterable, Sequence
 
 from ringflow.model.catalogue import CATALOGUE
 from ringflow.model.document import FlowDocument, Problem
-from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, suspects
+from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, rows, suspects
 from ringflow.model.fieldcheck import check_config
 
 _ID, _TYPE, _CONFIG = itemgetter("id"), itemgetter("type"), itemgetter("config")
@@ -48,14 +48,45 @@ def _group(keys: Iterable[Hashable]) -> dict[Any, list[int]]:
     return groups
 
 
-def _config_problems(groups: dict[tuple[str, tuple[Any, ...]], list[int]], ids: Sequence[str], configs: list[Any]) -> list[Problem]:
+Groups = dict[tuple[str, tuple[Any, ...]], tuple[list[int], list[Any], list[Any] | None]]
+"""(type, config keys) -> (positions, their configs, their rows): the unit a column checker clears."""
+
+
+def _uniform_rows(configs: list[Any], keys: tuple[Any, ...]) -> list[Any] | None:
+    """The checker's rows (see fastcheck.rows) when every config holds exactly ``keys``, else None:
+    a key fetch that succeeds on configs of the same size proves the same key set."""
+    if not set(map(len, configs)) <= {len(keys)}:
+        return None
+    try:
+        return rows(configs, keys)
+    except KeyError:
+        return None
+
+
+def _key_groups(by_type: dict[str, list[int]], configs: list[Any]) -> Groups:
+    """Each type's nodes split by config keys. A type's configs nearly always share one key set,
+    so that is tried first; a tuple of keys per config costs more than the rest of the grouping."""
+    groups: Groups = {}
+    for name, positions in by_type.items():
+        picked = list(map(configs.__getitem__, positions))
+        keys = tuple(picked[0])
+        found = _uniform_rows(picked, keys)
+        if found is not None:
+            groups[name, keys] = positions, picked, found
+            continue
+        for keys, sub in _group(map(tuple, picked)).items():
+            groups[name, keys] = list(map(positions.__getitem__, sub)), list(map(picked.__getitem__, sub)), None
+    return groups
+
+
+def _config_problems(groups: Groups, ids: Sequence[str], configs: list[Any]) -> list[Problem]:
     """The exact checks, run only on the nodes a column checker could not clear."""
     found: list[tuple[int, list[Problem]]] = []
-    for (name, keys), positions in groups.items():
+    for (name, keys), (positions, picked, rows_known) in groups.items():
         if name in ALWAYS_REPORTED:
             doubtful = positions
         else:
-            doubtful = [positions[k] for k in suspects(checker(name, keys), list(map(configs.__getitem__, positions)))]
+            doubtful = [positions[k] for k in suspects(checker(name, keys), picked, rows_known)]
         for i in doubtful:
             problems = list(check_config(CATALOGUE[name], configs[i], ids[i]))
             if problems:
@@ -64,13 +95,13 @@ def _config_problems(groups: dict[tuple[str, tuple[Any, ...]], list[int]], ids: 
     return [p for _, problems in found for p in problems]
 
 
-def _outlets(groups: dict[tuple[str, tuple[Any, ...]], list[int]], types: Sequence[str], configs: list[Any]) -> list[Sequence[str]]:
+def _outlets(groups: Groups, types: Sequence[str]) -> list[Sequence[str]]:
     """Each node's outlets: its type's fixed ones, or the ones its config makes (menus, splits)."""
     outlets: list[Sequence[str]] = list(map(_STATIC_OUTLETS.__getitem__, types))
-    for (name, _), positions in groups.items():
+    for (name, _), (positions, picked, _) in groups.items():
         nt = CATALOGUE[name]
         if nt.dynamic_outlets:
-            deque(map(outlets.__setitem__, positions, map(nt.outlets_for, map(configs.__getitem__, positions))), maxlen=0)
+            deque(map(outlets.__setitem__, positions, map(nt.outlets_for, picked)), maxlen=0)
     return outlets
 
 
@@ -113,14 +144,15 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
     if type(nodes) is not list or type(edges) is not list:
         return None
     ids, types, configs = list(map(_ID, nodes)), list(map(_TYPE, nodes)), _configs(nodes)
-    groups = _group(zip(types, map(tuple, configs)))
-    if not CATALOGUE.keys() >= {name for name, _ in groups}:
+    by_type = _group(types)
+    if not CATALOGUE.keys() >= by_type.keys():
         return None
+    groups = _key_groups(by_type, configs)
     n = len(ids)
     position = dict(zip(ids, range(n)))
     if len(position) != n:
         return None
-    outlets = _outlets(groups, types, configs)
+    outlets = _outlets(groups, types)
     try:
         sources = list(map(position.__getitem__, map(_SOURCE, edges)))
         targets = list(map(position.__getitem__, map(_TARGET, edges)))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ringflow.model.catalogue import CATALOGUE, SPLIT_OPS, WEEKDAYS, Field
 from ringflow.model.demo import MAIN_LINE, generate_flow
 from ringflow.model.document import normalize
-from ringflow.model.fastcheck import checker, suspects
+from ringflow.model.fastcheck import checker, rows, suspects
 from ringflow.model.fastflow import validate_fast
 from ringflow.model.fieldcheck import SIMPLE_TEMPLATE_RE
 from ringflow.model.validation import validate, validate_slow
@@ -225,3 +225,34 @@ def test_tricky_configs_get_the_reference_problems(type_name, config):
            "edges": []}
     expected = validate_slow(doc)  # "1\n" as a digit, "20261225" as a date and play digits alone are fine
     assert validate_fast(doc) == expected
+
+
+def _flow_of(type_name: str, configs: list) -> dict:
+    nodes = [{"id": f"n{i}", "type": type_name, "config": c} for i, c in enumerate(configs)]
+    return {"name": "f", "start": "n0", "nodes": nodes, "edges": []}
+
+
+@pytest.mark.parametrize("configs", [
+    # same size, different keys: the first config's keys must not be taken for all
+    [{"text": "hi", "voice": "alice"}, {"text": "hi", "loop": 11}, {"text": "hi", "voice": "nope"}],
+    [{"text": "hi", "loop": 2}, {"voice": "alice", "loop": 3}, {"text": "hi", "loop": 0}],
+    # same keys in another order, and a bad value behind the reordering
+    [{"text": "hi", "voice": "alice"}, {"voice": "alice", "text": "   "}, {"voice": "man", "text": "hi"}],
+    # sizes differ, one config with an unknown key
+    [{"text": "hi"}, {"text": "hi", "volume": 3}, {}, {"text": "{{ x", "loop": 1}],
+    [{"text": "hi"}, {"text": "hi", "volume": 3}],
+])
+def test_one_type_with_several_key_sets_gets_the_reference_problems(configs):
+    doc = _flow_of("say", configs)
+    expected = validate_slow(doc)
+    assert any(p.code in ("bad_config", "bad_template", "missing_config", "unknown_config") for p in expected)
+    assert validate_fast(doc) == expected
+
+
+def test_suspects_with_known_rows_finds_the_bad_config():
+    configs = [{"to": "+1555", "timeout": 30} for _ in range(40)]
+    configs[27]["timeout"] = 4
+    keys = ("to", "timeout")
+    found = suspects(checker("transfer", keys), configs, rows(configs, keys))
+    assert 27 in found and len(found) <= 8  # halving stops at eight configs
+    assert suspects(checker("transfer", keys), configs) == found
