@@ -2,7 +2,8 @@
 
 Checking a 500,000-node flow node by node in Python costs seconds. Here each node type gets
 one checker that looks at all configs of that type at once, field by field, with C-level
-builtins (map, set, min, max, all) instead of a Python call per value. It answers yes or no
+builtins (map, set, min, max, all) instead of a Python call per value, a chunk of configs at a
+time so that a column's later passes find its values still in the CPU cache. It answers yes or no
 and builds no message: on a no, :func:`suspects` narrows down to the configs at fault and the
 caller runs the exact checks of :mod:`ringflow.model.fieldcheck` on those alone.
 
@@ -203,6 +204,8 @@ def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[int, Column]] | Non
     return [(j, _BY_KIND[fields[k].kind](fields[k])) for j, k in enumerate(keys) if k in fields]
 
 
+CHUNK = 512
+"""Configs checked together: every column pass over them then finds their values still in the CPU cache."""
 _PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[int, Column]] | None] = {}
 _UNPLANNED: list[tuple[int, Column]] = []
 
@@ -231,12 +234,14 @@ def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
     def check(configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None) -> bool:
         if plan is None:
             return False
-        if plan:
-            columns = _columns(rows(configs, keys) if found is None else found, len(keys))
-            for j, column in plan:
-                if not column(columns[j]):
-                    return False
-        return rule is None or rule(configs)
+        if found is None:
+            found = rows(configs, keys)
+        width = len(keys)
+        for low in range(0, len(configs), CHUNK):
+            columns = _columns(found[low:low + CHUNK], width) if plan else []
+            if not all(column(columns[j]) for j, column in plan) or not (rule is None or rule(configs[low:low + CHUNK])):
+                return False
+        return True
     return check
 
 

@@ -256,3 +256,27 @@ def test_suspects_with_known_rows_finds_the_bad_config():
     found = suspects(checker("transfer", keys), configs, rows(configs, keys))
     assert 27 in found and len(found) <= 8  # halving stops at eight configs
     assert suspects(checker("transfer", keys), configs) == found
+
+
+@pytest.mark.parametrize(("type_name", "fine", "bad"), [
+    ("say", {"text": "hi", "loop": 2}, {"text": "hi", "loop": 11}),
+    ("say", {"text": "hi"}, {"text": "{{ x"}),
+    ("menu", {"prompt": "p", "digits": ["1", "2"]}, {"prompt": "p", "digits": ["1", "1"]}),  # the type rule
+    ("business_hours", {"schedule": {"mon": [["09:00", "17:00"]]}}, {"schedule": {"mon": [["17:00", "09:00"]]}}),
+    ("split", {"input": "x", "cases": [{"name": "a", "op": "equals", "value": "x"}]},
+     {"input": "x", "cases": [{"name": "a", "op": "like", "value": "x"}]}),
+    ("set", {"variables": {"ok": "v"}}, {"variables": {"ok": "{{ x"}}),
+    ("play", {"url": "u"}, {"url": "  "}),
+])
+def test_a_bad_config_in_a_later_chunk_is_found(monkeypatch, type_name, fine, bad):
+    """Columns are checked a chunk of configs at a time: the last chunk counts as much as the first."""
+    import ringflow.model.fastcheck as fastcheck
+
+    monkeypatch.setattr(fastcheck, "CHUNK", 2)
+    configs = [copy.deepcopy(fine) for _ in range(5)] + [bad]
+    doc = _flow_of(type_name, configs)
+    expected = validate_slow(doc)
+    assert [p.node_id for p in expected if p.severity == "error"] == ["n5"]
+    assert validate_fast(doc) == expected
+    check = checker(type_name, tuple(fine))
+    assert check(configs[:5]) is True and check(configs) is False
