@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from itertools import chain, compress, filterfalse, repeat
-from operator import contains, eq, itemgetter
+from operator import contains, eq, itemgetter, lt
 from typing import Any, Callable, Mapping, Sequence
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
@@ -34,7 +34,9 @@ _PLAIN_OPS = frozenset(SPLIT_OPS) - {"regex", "less_than", "greater_than", *TIME
 _WEEKDAYS = frozenset(WEEKDAYS)
 _DIGITS = itemgetter("digits")
 _OPERAND_TYPES = frozenset((str, int, float))
-_time, _variable, _simple = TIME_RE.match, VAR_RE.match, SIMPLE_TEMPLATE_RE.match
+_variable = VAR_RE.match
+_TIMES = frozenset(f"{h:02}:{m:02}" for h in range(24) for m in range(60))
+"""Every HH:MM that TIME_RE accepts, as plain text (it accepts a few odd forms too; those go to the exact check)."""
 
 
 def _only(values: Any, *types: type) -> bool:
@@ -104,17 +106,18 @@ def _string_list(f: Field) -> Column:
 def _text_map(f: Field) -> Column:
     template = f.kind == "template_map"
 
-    def fine(value: Any) -> bool:
-        """One map in one pass: text values within the limit; for templates, variable names and Liquid."""
-        if type(value) is not dict:
+    def check(values: list[Any]) -> bool:
+        """Text values within the limit; for templates, variable names as keys and Liquid that parses."""
+        if not _only(values, dict):
             return False
-        for key, text in value.items():
-            if type(text) is not str or len(text) > MAX_TEXT_LONG:
-                return False
-            if template and (type(key) is not str or not _variable(key) or ("{" in text and not _simple(text) and template_error(text))):
-                return False
-        return True
-    return lambda values: all(map(fine, values))
+        texts = list(chain.from_iterable(map(dict.values, values)))
+        if not _only(texts, str) or max(map(len, texts), default=0) > MAX_TEXT_LONG:
+            return False
+        if not template:
+            return True
+        names = set(chain.from_iterable(values))
+        return _only(names, str) and all(map(_variable, names)) and templates_ok(texts)
+    return check
 
 
 def _case_list_fine(value: Any) -> bool:
@@ -136,28 +139,27 @@ def _case_list_fine(value: Any) -> bool:
     return True
 
 
-def _schedule_fine(value: Any) -> bool:
-    """One schedule in one pass: weekdays to lists of [open, close] HH:MM pairs, open first."""
-    if type(value) is not dict or not _WEEKDAYS.issuperset(value):
-        return False
-    for spans in value.values():
-        if type(spans) is not list:
-            return False
-        for span in spans:
-            if type(span) is not list or len(span) != 2:
-                return False
-            opens, closes = span
-            if type(opens) is not str or type(closes) is not str or not _time(opens) or not _time(closes) or opens >= closes:
-                return False
-    return True
-
-
 def _cases(f: Field) -> Column:
     return lambda values: all(map(_case_list_fine, values))
 
 
 def _schedule(f: Field) -> Column:
-    return lambda values: all(map(_schedule_fine, values))
+    return _schedules_fine
+
+
+def _schedules_fine(values: list[Any]) -> bool:
+    """Schedules as columns: weekdays to lists of [open, close] pairs of valid HH:MM times, open
+    first. Flattened, a chunk's spans alternate open and close; a set lookup replaces the regex."""
+    if not _only(values, dict) or not _WEEKDAYS.issuperset(chain.from_iterable(values)):
+        return False
+    day_spans = list(chain.from_iterable(map(dict.values, values)))
+    if not _only(day_spans, list):
+        return False
+    spans = list(chain.from_iterable(day_spans))
+    if not _only(spans, list) or not set(map(len, spans)) <= {2}:
+        return False
+    times = list(chain.from_iterable(spans))
+    return _TIMES.issuperset(times) and all(map(lt, times[0::2], times[1::2]))
 
 
 def _date_list(f: Field) -> Column:

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from ringflow.model.catalogue import CATALOGUE, SPLIT_OPS, WEEKDAYS, Field
 from ringflow.model.demo import MAIN_LINE, generate_flow
 from ringflow.model.document import normalize
-from ringflow.model.fastcheck import checker, rows, suspects
+from ringflow.model.fastcheck import _TIMES, checker, rows, suspects
 from ringflow.model.fastflow import validate_fast
-from ringflow.model.fieldcheck import SIMPLE_TEMPLATE_RE
+from ringflow.model.fieldcheck import SIMPLE_TEMPLATE_RE, TIME_RE
 from ringflow.model.validation import validate, validate_slow
 
 JUNK = [None, True, False, 0, 1, -1, 1.5, math.nan, "x", "", [], {}, [1], {"a": 1}]
@@ -197,10 +197,21 @@ TRICKY = [
     ("business_hours", {"schedule": {"xyz": []}}),
     ("business_hours", {"schedule": {"mon": [["09:00", "17:00", "18:00"]]}}),
     ("business_hours", {"holidays": ["2026-02-30"]}),
+    ("business_hours", {"schedule": {"mon": [["09:00\n", "17:00"]]}}),  # TIME_RE's $ lets the newline through
+    ("business_hours", {"schedule": {"mon": [["23:00", "24:00"]]}}),
+    ("business_hours", {"schedule": {"mon": [["09:00", 1700]]}}),
+    ("business_hours", {"schedule": {"mon": [["09:00"], ["17:00", "10:00", "11:00"]]}}),  # flattened, these alternate
+    ("business_hours", {"schedule": {"mon": [["09:00", "12:00"], ["13:00", "12:30"]], "tue": []}}),
+    ("business_hours", {"schedule": {"mon": "09:00-17:00"}}),
     ("business_hours", {"holidays": ["20261225"]}),
     ("set", {"variables": {"9bad": "x"}}),
     ("set", {"variables": {"ok": "{{ x"}}),
     ("set", {"variables": {"ok": "z" * 4097}}),
+    ("set", {"variables": {"ok": "{{ a.b }}", "_y": "{% if %}"}}),
+    ("set", {"variables": {"ok": "v", "x" * 65: "v"}}),
+    ("set", {"variables": {"ok": ["v"]}}),
+    ("http", {"url": "https://x", "headers": {"a": "z" * 4097}}),
+    ("http", {"url": "https://x", "headers": {"9-not-a-name": "{{ not parsed"}}),
     ("http", {"url": "https://x", "headers": {"a": 1}}),
     ("http", {"url": "https://x", "method": "get"}),
     ("gather", {"hints": ["y" * 257]}),
@@ -280,3 +291,7 @@ def test_a_bad_config_in_a_later_chunk_is_found(monkeypatch, type_name, fine, ba
     assert validate_fast(doc) == expected
     check = checker(type_name, tuple(fine))
     assert check(configs[:5]) is True and check(configs) is False
+
+
+def test_every_time_the_schedule_column_accepts_is_one_time_re_accepts():
+    assert len(_TIMES) == 24 * 60 and all(TIME_RE.match(t) for t in _TIMES)
