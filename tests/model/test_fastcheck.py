@@ -190,6 +190,13 @@ TRICKY = [
     ("menu", {"prompt": "p", "digits": ["12"]}),
     ("menu", {"prompt": "p", "digits": ["1\n", "#"]}),
     ("menu", {"prompt": "p", "digits": []}),
+    ("menu", {"prompt": "p", "digits": ["1", "", 2, "1", "#"]}),  # outlets: each text digit once, "" too
+    ("menu", {"prompt": "p", "digits": "12"}),
+    ("menu", {"prompt": "p"}),
+    ("split", {"input": "x", "cases": [{"name": "a", "op": "equals"}, {"name": "", "op": "equals"}, {"op": "equals"}, "junk",
+                                       {"name": "a", "op": "contains"}, {"name": 3}]}),  # outlets: named text cases, once each
+    ("split", {"input": "x", "cases": [{"name": "b", "op": "equals"}, {"name": "a", "op": "equals"}]}),
+    ("split", {"input": "x", "cases": {"name": "a"}}),
     ("play", {}),
     ("play", {"url": "  "}),
     ("play", {"digits": "12"}),
