@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from typing import Iterator
+from urllib.parse import quote
 
 from sqlalchemy import Connection
 
@@ -48,8 +49,8 @@ def big_write(engines: Engines) -> Iterator[Connection]:
 
 
 def _checkpoint(database: str) -> None:
-    try:
-        con = sqlite3.connect(database, timeout=30)
+    try:  # mode=rw: a database that went away meanwhile is not created again, empty
+        con = sqlite3.connect(f"file:{quote(database)}?mode=rw", uri=True, timeout=30)
     except sqlite3.Error:
         return  # the database went away (a test's temporary file): nothing to copy back
     try:

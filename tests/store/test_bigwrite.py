@@ -74,7 +74,30 @@ def test_the_background_checkpoint_puts_the_import_in_the_database_file(sqlite_s
 
 def test_a_checkpoint_of_a_missing_database_is_a_quiet_no_op(tmp_path) -> None:
     assert checkpoint_in_background(None) is None
-    thread = checkpoint_in_background(str(tmp_path / "nowhere" / "gone.db"))
-    assert thread is not None
-    thread.join(10)
-    assert not (tmp_path / "nowhere").exists()
+    for missing in (tmp_path / "nowhere" / "gone.db", tmp_path / "gone.db"):
+        thread = checkpoint_in_background(str(missing))
+        assert thread is not None
+        thread.join(10)
+        assert not missing.exists()  # never created again, empty
+
+
+def test_the_checkpoint_finds_a_database_whose_path_needs_quoting(tmp_path) -> None:
+    path = tmp_path / "odd dir #1" / "flows 100%.db"  # a space, "#" and "%" mean something in a file: URI
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert store.engines.write.url.database == str(path)
+        with store.engines.write_lock, store.engines.write.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
+        cust = store.create_customer("Quoted")
+        meta = store.create_flow(cust.id, generate_flow(60))
+        thread = checkpoint_in_background(str(path))
+        assert thread is not None
+        thread.join(30)
+        shutil.copy(path, tmp_path / "file-only.db")  # the database file alone, without its WAL
+    finally:
+        store.close()
+    con = sqlite3.connect(tmp_path / "file-only.db")
+    try:
+        assert con.execute("SELECT count(*) FROM flows WHERE id = ?", (meta.id,)).fetchone()[0] == 1
+    finally:
+        con.close()
