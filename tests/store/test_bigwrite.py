@@ -27,10 +27,15 @@ def _writer_pragmas(store) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         return raw.execute("PRAGMA foreign_keys").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
 
 
-def test_a_big_import_lands_whole_and_leaves_the_writer_as_it_was(sqlite_store) -> None:
+def test_a_big_import_lands_whole_and_leaves_the_writer_as_it_was(sqlite_store, monkeypatch) -> None:
+    import ringflow.store.sql as sql
+
+    taken = []
+    monkeypatch.setattr(sql, "big_write", lambda engines: taken.append(engines) or big_write(engines))
     cust = sqlite_store.create_customer("Big")
     doc = generate_flow(BIG_IMPORT)
     meta = sqlite_store.create_flow(cust.id, doc)
+    assert len(taken) == 1  # this size takes the bulk write path
     back = sqlite_store.get_document(cust.id, meta.id)
     assert len(back["nodes"]) == len(doc["nodes"]) and back["edges"] == doc["edges"]
     assert _writer_pragmas(sqlite_store) == (1, WAL_AUTOCHECKPOINT)
@@ -45,6 +50,8 @@ def test_a_failing_big_write_rolls_back_and_restores_the_writer(sqlite_store) ->
     cust = sqlite_store.create_customer("Failing")
     with pytest.raises(RuntimeError):
         with big_write(sqlite_store.engines) as conn:
+            raw = conn.connection.driver_connection
+            assert (raw.execute("PRAGMA foreign_keys").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == (0, 0)
             conn.exec_driver_sql("INSERT INTO flows (customer_id, name, created_at, updated_at) VALUES (?, 'Half', 't', 't')", (cust.id,))
             raise RuntimeError("the import broke half way")
     assert sqlite_store.list_flows(cust.id).items == []
