@@ -21,10 +21,14 @@ def sqlite_store(tmp_path):  # type: ignore[no-untyped-def]
     store.close()
 
 
+def _pragmas(raw: sqlite3.Connection) -> tuple[int, int]:
+    """(foreign_keys, wal_autocheckpoint) of a driver connection."""
+    return raw.execute("PRAGMA foreign_keys").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+
 def _writer_pragmas(store) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with store.engines.write_lock, store.engines.write.connect() as conn:
-        raw = conn.connection.driver_connection
-        return raw.execute("PRAGMA foreign_keys").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        return _pragmas(conn.connection.driver_connection)
 
 
 def test_a_big_import_lands_whole_and_leaves_the_writer_as_it_was(sqlite_store, monkeypatch) -> None:
@@ -50,8 +54,7 @@ def test_a_failing_big_write_rolls_back_and_restores_the_writer(sqlite_store) ->
     cust = sqlite_store.create_customer("Failing")
     with pytest.raises(RuntimeError):
         with big_write(sqlite_store.engines) as conn:
-            raw = conn.connection.driver_connection
-            assert (raw.execute("PRAGMA foreign_keys").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == (0, 0)
+            assert _pragmas(conn.connection.driver_connection) == (0, 0)
             conn.exec_driver_sql("INSERT INTO flows (customer_id, name, created_at, updated_at) VALUES (?, 'Half', 't', 't')", (cust.id,))
             raise RuntimeError("the import broke half way")
     assert sqlite_store.list_flows(cust.id).items == []
