@@ -2,9 +2,8 @@
 
 The reference walk (``validation.validate_slow``) spends Python steps on every node, edge and
 outlet. Here configs are cleared in bulk by the column checkers of
-:mod:`ringflow.model.fastcheck` (per node type and set of config keys), node ids become list
-positions once, and edges are checked as integer "outlet slots" (a node's first slot plus the
-outlet's index) with ``map`` and sets; reachability is one depth-first walk over positions.
+:mod:`ringflow.model.fastcheck` (per node type and set of config keys), and the structure
+(edge ends, outlets, reachability) is one call to :func:`ringflow.model.structure.scan`.
 Problems come out in the reference's order: config problems (by node), start, edges (by
 edge), unconnected outlets (by node, then outlet), unreachable nodes (by node).
 
@@ -15,19 +14,18 @@ outlet connected twice (all refused by ``normalize`` anyway), and anything not l
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict, deque
-from itertools import accumulate, compress, count
-from operator import add, contains, indexOf, itemgetter, not_
+from itertools import compress, count
+from operator import itemgetter, not_
 from typing import Any, Hashable, Iterable, Sequence
 
 from ringflow.model.catalogue import CATALOGUE
 from ringflow.model.document import FlowDocument, Problem
 from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, rows, suspects
 from ringflow.model.fieldcheck import check_config
+from ringflow.model.structure import scan
 
 _ID, _TYPE, _CONFIG = itemgetter("id"), itemgetter("type"), itemgetter("config")
-_SOURCE, _OUTLET, _TARGET = itemgetter("source"), itemgetter("outlet"), itemgetter("target")
 _STATIC_OUTLETS = {name: nt.outlets for name, nt in CATALOGUE.items()}
 _EMPTY: dict[str, Any] = {}
 
@@ -105,35 +103,6 @@ def _outlets(groups: Groups, types: Sequence[str]) -> list[Sequence[str]]:
     return outlets
 
 
-def _unconnected(ids: Sequence[str], outlets: list[Sequence[str]], first_slot: list[int], slot_target: list[int], free: int) -> list[Problem]:
-    """Warnings for outlets no edge leaves from; an outlet name listed twice is one slot (its first)."""
-    problems = []
-    for slot in compress(range(len(slot_target)), map(free.__eq__, slot_target)):
-        i = bisect_right(first_slot, slot) - 1
-        outlet = outlets[i][slot - first_slot[i]]
-        if slot_target[first_slot[i] + indexOf(outlets[i], outlet)] == free:
-            problems.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there",
-                                    ids[i], f"outlets.{outlet}"))
-    return problems
-
-
-def _reached(start: int, first_slot: list[int], slot_target: list[int]) -> bytearray:
-    """A 1 at the position of every node a path from ``start`` reaches, and at position n: an
-    open outlet's slot holds n, marked seen up front so the walk steps over it."""
-    n = len(first_slot) - 1
-    seen = bytearray(n + 1)
-    seen[n] = seen[start] = 1
-    stack = [start]
-    pop, push = stack.pop, stack.append
-    while stack:
-        i = pop()
-        for nxt in slot_target[first_slot[i]:first_slot[i + 1]]:
-            if not seen[nxt]:
-                seen[nxt] = 1
-                push(nxt)
-    return seen
-
-
 def validate_fast(doc: FlowDocument) -> list[Problem] | None:
     """``validate_slow(doc)``, or None when ``doc`` has a shape only the reference walk reports.
 
@@ -148,45 +117,24 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
     if not CATALOGUE.keys() >= by_type.keys():
         return None
     groups = _key_groups(by_type, configs)
-    n = len(ids)
-    position = dict(zip(ids, range(n)))
-    if len(position) != n:
-        return None
     outlets = _outlets(groups, types)
-    try:
-        sources = list(map(position.__getitem__, map(_SOURCE, edges)))
-        targets = list(map(position.__getitem__, map(_TARGET, edges)))
-    except KeyError:  # an edge from or to an unknown node (or without an end)
-        return None
-    names = list(map(_OUTLET, edges))
-    edge_problems: list[Problem] = []
-    try:
-        index = list(map(indexOf, map(outlets.__getitem__, sources), names))
-    except ValueError:  # some edge leaves from an outlet its node does not have
-        fits = list(map(contains, map(outlets.__getitem__, sources), names))
-        edge_problems = [Problem("error", "unknown_outlet", f"{types[sources[j]]} node has no outlet {names[j]!r}", ids[sources[j]],
-                                 f"outlets.{names[j]}") for j in compress(range(len(edges)), map(not_, fits))]
-        sources, targets, names = list(compress(sources, fits)), list(compress(targets, fits)), list(compress(names, fits))
-        index = list(map(indexOf, map(outlets.__getitem__, sources), names))
-    # each node's outlets get consecutive slots; an edge fills its outlet's slot with its target
-    first_slot = list(accumulate(map(len, outlets), initial=0))
-    slot_target = [n] * first_slot[-1]  # n: free
-    deque(map(slot_target.__setitem__, map(add, map(first_slot.__getitem__, sources), index), targets), maxlen=0)
-    free = slot_target.count(n)
-    if len(slot_target) - free != len(sources):  # two edges filled one slot: an outlet connected twice
+    found = scan(ids, outlets, edges, doc.get("start"))
+    if found is None:
         return None
     problems = _config_problems(groups, ids, configs)
     start = doc.get("start")
     if not start:
         problems.append(Problem("error", "no_start", "the flow has no start node", None, "start"))
-    elif start not in position:
+    elif found.start_pos < 0:
         problems.append(Problem("error", "unknown_start", f"start node {start!r} does not exist", None, "start"))
-    problems += edge_problems
-    if free:
-        problems += _unconnected(ids, outlets, first_slot, slot_target, n)
-    if start in position:
-        seen = _reached(position[start], first_slot, slot_target)
-        if seen.count(1) <= n:
-            problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
-                         for nid in compress(ids, map(not_, seen))]
+    for j, i in found.bad_edges:
+        name = edges[j]["outlet"]
+        problems.append(Problem("error", "unknown_outlet", f"{types[i]} node has no outlet {name!r}", ids[i], f"outlets.{name}"))
+    for i, k in found.open_slots:
+        outlet = outlets[i][k]
+        problems.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there",
+                                ids[i], f"outlets.{outlet}"))
+    if found.reached is not None and found.reached.count(0):
+        problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
+                     for nid in compress(ids, map(not_, found.reached))]
     return problems
