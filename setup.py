@@ -1,10 +1,14 @@
-"""Builds the one C extension, ringflow.model._structure (the structural half of validation).
+"""Builds the C kernels of flow validation (ringflow/model/_structure.c and _columns.c).
 
-It is optional: without a compiler the install still succeeds and ringflow.model.structure
-runs its pure-Python twin, the same checks several times slower on very large flows.
+They are optional: without a compiler the install still succeeds, and validation runs their
+pure-Python twins (structure.scan_py, fastcheck.columns_py), the same checks, slower on big flows.
 """
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("ringflow.model._structure", ["ringflow/model/_structure.c"], optional=True,
-                             extra_compile_args=["-O2"])])
+
+def kernel(name: str) -> Extension:
+    return Extension(f"ringflow.model.{name}", [f"ringflow/model/{name}.c"], optional=True, extra_compile_args=["-O2"])
+
+
+setup(ext_modules=[kernel("_structure"), kernel("_columns")])

@@ -19,6 +19,11 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import contains, eq, itemgetter, lt
 from typing import Any, Callable, Mapping, Sequence
 
+try:
+    from ringflow.model._columns import columns as native_columns
+except ImportError:  # no compiler at install time: columns_py does the same
+    native_columns = None
+
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
                                        TIME_RE, VAR_RE, check_cases, template_error)
@@ -212,19 +217,29 @@ _PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[int, Column]] | None] = {}
 _UNPLANNED: list[tuple[int, Column]] = []
 
 
-def rows(configs: Sequence[Mapping[str, Any]], keys: tuple[Any, ...]) -> list[Any]:
-    """Each config's values of ``keys`` in one read per config (a big flow's configs lie far
-    apart in memory): a tuple per config, or the value itself when there is one key."""
-    return list(map(itemgetter(*keys), configs)) if keys else []
+def columns_py(configs: Sequence[Mapping[str, Any]], keys: tuple[Any, ...]) -> list[list[Any]] | None:
+    """``columns`` in Python: a tuple per config (one read each), then a pass per key."""
+    if not set(map(type, configs)) <= {dict} or not set(map(len, configs)) <= {len(keys)}:
+        return None
+    try:
+        found = list(map(itemgetter(*keys), configs)) if keys else []
+    except KeyError:
+        return None
+    return [found] if len(keys) == 1 else [list(map(itemgetter(j), found)) for j in range(len(keys))]
 
 
-def _columns(found: list[Any], width: int) -> list[list[Any]]:
-    return [found] if width == 1 else [list(map(itemgetter(j), found)) for j in range(width)]
+def columns(configs: Sequence[Mapping[str, Any]], keys: tuple[Any, ...]) -> list[list[Any]] | None:
+    """Each key's values, one list per key, or None unless every config is a dict holding
+    exactly ``keys``: a key fetch that succeeds on dicts of the same size proves the same key set.
+    The C version (``_columns.c``) reads each config once, a big flow's configs lying far apart."""
+    if native_columns is not None and type(configs) is list and type(keys) is tuple:
+        return native_columns(configs, keys)
+    return columns_py(configs, keys)
 
 
 def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
     """One yes/no check over configs of one type that all hold exactly ``keys`` (in any order);
-    ``found`` is their :func:`rows` when the caller already has them."""
+    ``found`` is their :func:`columns` when the caller already has them."""
     plan_key = (type_name, keys)
     plan = _PLANS.get(plan_key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -233,21 +248,23 @@ def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:
             _PLANS[plan_key] = plan
     rule = _TYPE_RULES.get(type_name)
 
-    def check(configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None) -> bool:
+    def check(configs: Sequence[Mapping[str, Any]], found: list[list[Any]] | None = None) -> bool:
         if plan is None:
             return False
         if found is None:
-            found = rows(configs, keys)
-        width = len(keys)
+            found = columns(configs, keys)
+            if found is None:  # not every config holds exactly these keys
+                return False
         for low in range(0, len(configs), CHUNK):
-            columns = _columns(found[low:low + CHUNK], width) if plan else []
-            if not all(column(columns[j]) for j, column in plan) or not (rule is None or rule(configs[low:low + CHUNK])):
+            if not all(column(found[j][low:low + CHUNK]) for j, column in plan):
+                return False
+            if rule is not None and not rule(configs[low:low + CHUNK]):
                 return False
         return True
     return check
 
 
-def all_fine(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None) -> bool:
+def all_fine(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[list[Any]] | None = None) -> bool:
     """``check`` with any surprise (an unhashable value, a str compared to an int) taken as a no."""
     try:
         return check(configs, found)
@@ -255,9 +272,9 @@ def all_fine(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[A
         return False
 
 
-def suspects(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[Any] | None = None, offset: int = 0) -> list[int]:
+def suspects(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[list[Any]] | None = None, offset: int = 0) -> list[int]:
     """Positions of the configs ``check`` cannot clear, found by halving (a few bad among many);
-    ``found``, when given, is their :func:`rows`."""
+    ``found``, when given, is their :func:`columns`."""
     if all_fine(check, configs, found):
         return []
     if len(configs) <= 8:
@@ -265,5 +282,5 @@ def suspects(check: Checker, configs: Sequence[Mapping[str, Any]], found: list[A
     half = len(configs) // 2
     low = high = None
     if found is not None:
-        low, high = found[:half], found[half:]
+        low, high = [c[:half] for c in found], [c[half:] for c in found]
     return suspects(check, configs[:half], low, offset) + suspects(check, configs[half:], high, offset + half)

@@ -21,7 +21,7 @@ from typing import Any, Hashable, Iterable, Sequence
 
 from ringflow.model.catalogue import CATALOGUE
 from ringflow.model.document import FlowDocument, Problem
-from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, rows, suspects
+from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, columns, suspects
 from ringflow.model.fieldcheck import check_config
 from ringflow.model.structure import scan
 
@@ -46,19 +46,8 @@ def _group(keys: Iterable[Hashable]) -> dict[Any, list[int]]:
     return groups
 
 
-Groups = dict[tuple[str, tuple[Any, ...]], tuple[list[int], list[Any], list[Any] | None]]
-"""(type, config keys) -> (positions, their configs, their rows): the unit a column checker clears."""
-
-
-def _uniform_rows(configs: list[Any], keys: tuple[Any, ...]) -> list[Any] | None:
-    """The checker's rows (see fastcheck.rows) when every config holds exactly ``keys``, else None:
-    a key fetch that succeeds on configs of the same size proves the same key set."""
-    if not set(map(len, configs)) <= {len(keys)}:
-        return None
-    try:
-        return rows(configs, keys)
-    except KeyError:
-        return None
+Groups = dict[tuple[str, tuple[Any, ...]], tuple[list[int], list[Any], list[list[Any]] | None]]
+"""(type, config keys) -> (positions, their configs, their columns): the unit a column checker clears."""
 
 
 def _key_groups(by_type: dict[str, list[int]], configs: list[Any]) -> Groups:
@@ -68,7 +57,7 @@ def _key_groups(by_type: dict[str, list[int]], configs: list[Any]) -> Groups:
     for name, positions in by_type.items():
         picked = list(map(configs.__getitem__, positions))
         keys = tuple(picked[0])
-        found = _uniform_rows(picked, keys)
+        found = columns(picked, keys)
         if found is not None:
             groups[name, keys] = positions, picked, found
             continue
@@ -80,11 +69,11 @@ def _key_groups(by_type: dict[str, list[int]], configs: list[Any]) -> Groups:
 def _config_problems(groups: Groups, ids: Sequence[str], configs: list[Any]) -> list[Problem]:
     """The exact checks, run only on the nodes a column checker could not clear."""
     found: list[tuple[int, list[Problem]]] = []
-    for (name, keys), (positions, picked, rows_known) in groups.items():
+    for (name, keys), (positions, picked, columns_known) in groups.items():
         if name in ALWAYS_REPORTED:
             doubtful = positions
         else:
-            doubtful = [positions[k] for k in suspects(checker(name, keys), picked, rows_known)]
+            doubtful = [positions[k] for k in suspects(checker(name, keys), picked, columns_known)]
         for i in doubtful:
             problems = list(check_config(CATALOGUE[name], configs[i], ids[i]))
             if problems:

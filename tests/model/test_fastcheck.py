@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ringflow.model.catalogue import CATALOGUE, SPLIT_OPS, WEEKDAYS, Field
 from ringflow.model.demo import MAIN_LINE, generate_flow
 from ringflow.model.document import normalize
-from ringflow.model.fastcheck import _TIMES, checker, rows, suspects
+from ringflow.model.fastcheck import _TIMES, checker, columns, columns_py, native_columns, suspects
 from ringflow.model.fastflow import validate_fast
 from ringflow.model.fieldcheck import SIMPLE_TEMPLATE_RE, TIME_RE
 from ringflow.model.validation import validate, validate_slow
@@ -267,11 +267,11 @@ def test_one_type_with_several_key_sets_gets_the_reference_problems(configs):
     assert validate_fast(doc) == expected
 
 
-def test_suspects_with_known_rows_finds_the_bad_config():
+def test_suspects_with_known_columns_finds_the_bad_config():
     configs = [{"to": "+1555", "timeout": 30} for _ in range(40)]
     configs[27]["timeout"] = 4
     keys = ("to", "timeout")
-    found = suspects(checker("transfer", keys), configs, rows(configs, keys))
+    found = suspects(checker("transfer", keys), configs, columns(configs, keys))
     assert 27 in found and len(found) <= 8  # halving stops at eight configs
     assert suspects(checker("transfer", keys), configs) == found
 
@@ -302,3 +302,19 @@ def test_a_bad_config_in_a_later_chunk_is_found(monkeypatch, type_name, fine, ba
 
 def test_every_time_the_schedule_column_accepts_is_one_time_re_accepts():
     assert len(_TIMES) == 24 * 60 and all(TIME_RE.match(t) for t in _TIMES)
+
+
+def test_the_columns_extension_is_built():
+    assert native_columns is not None, "ringflow.model._columns is missing: run `pip install -e .` with a C compiler"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c", 1]), st.sampled_from([None, 0, "x", [1]]), max_size=3)
+                | st.sampled_from([[], "x", None]), max_size=6),
+       st.lists(st.sampled_from(["a", "b", "c", 1]), max_size=3, unique=True).map(tuple))
+def test_c_and_python_columns_agree(configs, keys):
+    """Each key's values in config order, or None unless every config holds exactly those keys."""
+    expected = columns_py(configs, keys)
+    assert native_columns(configs, keys) == expected
+    if expected is not None:
+        assert expected == [[c[k] for c in configs] for k in keys]
