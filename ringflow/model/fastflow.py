@@ -25,18 +25,22 @@ from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, columns, suspects
 from ringflow.model.fieldcheck import check_config
 from ringflow.model.structure import scan
 
-_ID, _TYPE, _CONFIG = itemgetter("id"), itemgetter("type"), itemgetter("config")
+_ID, _TYPE = itemgetter("id"), itemgetter("type")
+_NODE_COLUMNS = ("id", "type", "config")
 _STATIC_OUTLETS = {name: nt.outlets for name, nt in CATALOGUE.items()}
 _EMPTY: dict[str, Any] = {}
 
 
-def _configs(nodes: list[Any]) -> list[Any]:
-    """Each node's config, ``{}`` for a missing or empty one (as the reference reads it)."""
-    try:
-        configs = list(map(_CONFIG, nodes))
-    except KeyError:
+def _node_columns(nodes: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """Each node's id, type and config (``{}`` for a missing or empty one, as the reference reads
+    it), in one read per node; a node without an id or type raises, as the reference walk would."""
+    found = columns(nodes, _NODE_COLUMNS, exact=False)
+    if found is None:
+        ids, types = list(map(_ID, nodes)), list(map(_TYPE, nodes))
         configs = [node.get("config") for node in nodes]
-    return configs if set(map(type, configs)) <= {dict} else [c or _EMPTY for c in configs]
+    else:
+        ids, types, configs = found
+    return ids, types, configs if set(map(type, configs)) <= {dict} else [c or _EMPTY for c in configs]
 
 
 def _group(keys: Iterable[Hashable]) -> dict[Any, list[int]]:
@@ -101,7 +105,7 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
     nodes, edges = doc.get("nodes", []), doc.get("edges", [])
     if type(nodes) is not list or type(edges) is not list:
         return None
-    ids, types, configs = list(map(_ID, nodes)), list(map(_TYPE, nodes)), _configs(nodes)
+    ids, types, configs = _node_columns(nodes)
     by_type = _group(types)
     if not CATALOGUE.keys() >= by_type.keys():
         return None
