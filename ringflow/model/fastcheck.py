@@ -19,10 +19,11 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import contains, eq, itemgetter, lt
 from typing import Any, Callable, Mapping, Sequence
 
-try:
+try:  # the C kernels; without a compiler at install time their Python twins below do the same
     from ringflow.model._columns import columns as native_columns
-except ImportError:  # no compiler at install time: columns_py does the same
-    native_columns = None
+    from ringflow.model._templates import unclear as native_unclear
+except ImportError:
+    native_columns = native_unclear = None
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
@@ -49,11 +50,18 @@ def _only(values: Any, *types: type) -> bool:
     return set(map(type, values)) <= set(types)
 
 
-def templates_ok(texts: list[str]) -> bool:
-    """Every text parses as Liquid: text with a brace goes through the simple-template regex,
-    and only what that cannot clear goes to the parser (each distinct text once)."""
+def unclear_py(texts: list[Any]) -> list[Any]:
+    """The texts with a brace that the simple-template regex cannot clear (``unclear`` in Python)."""
     braced = compress(texts, map(contains, texts, repeat("{")))
-    return all(template_error(t) is None for t in set(filterfalse(SIMPLE_TEMPLATE_RE.match, braced)))
+    return list(filterfalse(SIMPLE_TEMPLATE_RE.match, braced))
+
+
+def templates_ok(texts: list[str]) -> bool:
+    """Every text parses as Liquid: text with a brace must be plain text with outputs of dotted
+    paths (``_templates.c``, or the regex it stands in for), and only what that cannot clear goes
+    to the parser (each distinct text once)."""
+    unclear = native_unclear(texts) if native_unclear is not None and type(texts) is list else unclear_py(texts)
+    return all(template_error(t) is None for t in set(unclear))
 
 
 @lru_cache(maxsize=4096)
