@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from ringflow.model.document import DocumentError, FlowDocument, Problem, normalize
+from ringflow.model.gcpause import loads
 from ringflow.model.validation import has_errors, validate
 from ringflow.store.base import StoreError
 
@@ -89,7 +90,7 @@ def _read_json(path: Path) -> Any:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise CliError(f"{path}: {path.stat().st_size} bytes is over the limit of {MAX_FILE_BYTES}")
     try:
-        return orjson.loads(path.read_bytes())
+        return loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise CliError(f"{path} is not valid JSON: {exc}") from None
 

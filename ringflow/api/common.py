@@ -9,6 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from ringflow.api.errors import ApiError
+from ringflow.model.gcpause import loads
 from ringflow.store.base import Store
 
 MAX_ID_INT = 2**63 - 1
@@ -36,7 +37,7 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise ApiError(400, "invalid_json", "the request body is empty; send a JSON object")
     try:
-        return orjson.loads(raw)
+        return loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"the request body is not valid JSON: {exc}") from None
 

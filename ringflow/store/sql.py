@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ringflow.model.document import FlowDocument, NodeDict, normalize
-from ringflow.model.gcpause import gc_paused
+from ringflow.model.gcpause import gc_paused, loads
 from ringflow.store import bulk, reads, spatial
 from ringflow.store.bigwrite import big_write
 from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound, Page, PatchResult, Revision,
@@ -332,7 +332,7 @@ class SqlStore:
                 flow_revisions.c.number == number)).first()
         if row is None:
             raise NotFound(f"flow {flow_id} has no published revision {number}")
-        return Revision(flow_id, row.number, row.created_at, row.node_count, row.edge_count), orjson.loads(zlib.decompress(row.document))
+        return Revision(flow_id, row.number, row.created_at, row.node_count, row.edge_count), loads(zlib.decompress(row.document))
 
 
 def open_store(url: str, migrate_schema: bool = True) -> SqlStore:
