@@ -9,7 +9,8 @@ from setuptools import Extension, setup
 
 
 def kernel(name: str) -> Extension:
-    return Extension(f"ringflow.model.{name}", [f"ringflow/model/{name}.c"], optional=True, extra_compile_args=["-O2"])
+    return Extension(f"ringflow.model.{name}", [f"ringflow/model/{name}.c"], depends=["ringflow/model/_idtable.h"],
+                     optional=True, extra_compile_args=["-O2"])
 
 
 setup(ext_modules=[kernel("_structure"), kernel("_columns"), kernel("_templates")])

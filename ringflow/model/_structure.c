@@ -3,8 +3,8 @@
  *
  * Why C: for a 500,000-node flow the Python version spends most of its time on the 1.8
  * million edge-end lookups in a dict of node ids (a int object fetched and counted for each)
- * and on walking integer lists. Here node ids go into an open-addressing table of 8-byte
- * slots (position and hash), edges fill integer outlet slots, and reachability walks C
+ * and on walking integer lists. Here node ids go into an open-addressing table
+ * (_idtable.h), edges fill integer outlet slots, and reachability walks C
  * arrays. It reads the document and never changes it; it holds no reference after it returns.
  *
  * scan(ids, outlets, edges, start) returns
@@ -13,70 +13,18 @@
  *           not a node, an outlet connected twice);
  *   (bad_edges, open_slots, start_pos, reached) otherwise, as structure.scan_py documents.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <stdlib.h>
+#include "_idtable.h"
 
-typedef struct {
-    int32_t pos; /* -1: empty */
-    uint32_t hash;
-} Slot;
-
-typedef struct {
-    Slot *slots;
-    size_t mask;
-    PyObject *ids; /* the list the positions index */
-} Table;
-
-/* Position of str `key` in the table, or -1. */
-static int32_t table_find(const Table *t, PyObject *key) {
-    Py_hash_t h = PyObject_Hash(key); /* cached in the str after the first call */
-    size_t j = (size_t)h & t->mask;
-    uint32_t h32 = (uint32_t)h;
-    for (;;) {
-        Slot s = t->slots[j];
-        if (s.pos < 0)
-            return -1;
-        if (s.hash == h32) {
-            PyObject *other = PyList_GET_ITEM(t->ids, s.pos);
-            if (other == key || PyUnicode_Compare(other, key) == 0)
-                return s.pos;
-        }
-        j = (j + 1) & t->mask;
-    }
-}
-
-/* 1: built; 0: a duplicate id; -1: not exact str ids or out of memory (exception set only then). */
-static int table_build(Table *t, PyObject *ids) {
+/* 1: built; 0: a duplicate id; -1: not exact str ids (nothing set) or out of memory (set). */
+static int table_build(IdTable *t, PyObject *ids) {
     Py_ssize_t n = PyList_GET_SIZE(ids);
-    size_t cap = 16;
-    while (cap < (size_t)n * 2)
-        cap <<= 1;
-    t->slots = malloc(cap * sizeof(Slot));
-    if (t->slots == NULL) {
-        PyErr_NoMemory();
+    if (idtable_init(t, n, PySequence_Fast_ITEMS(ids)) < 0)
         return -1;
-    }
-    for (size_t j = 0; j < cap; j++)
-        t->slots[j].pos = -1;
-    t->mask = cap - 1;
-    t->ids = ids;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key = PyList_GET_ITEM(ids, i);
-        if (!PyUnicode_CheckExact(key))
+        if (!PyUnicode_CheckExact(PyList_GET_ITEM(ids, i)))
             return -1;
-        Py_hash_t h = PyObject_Hash(key);
-        size_t j = (size_t)h & t->mask;
-        for (; t->slots[j].pos >= 0; j = (j + 1) & t->mask) {
-            if (t->slots[j].hash == (uint32_t)h) {
-                PyObject *other = PyList_GET_ITEM(ids, t->slots[j].pos);
-                if (other == key || PyUnicode_Compare(other, key) == 0)
-                    return 0;
-            }
-        }
-        t->slots[j].pos = (int32_t)i;
-        t->slots[j].hash = (uint32_t)h;
+        if (!idtable_add(t, (int32_t)i))
+            return 0;
     }
     return 1;
 }
@@ -116,14 +64,14 @@ static void walk(int32_t start, const Py_ssize_t *first_slot, const int32_t *slo
 }
 
 typedef struct {
-    Table table;
+    IdTable table;
     Py_ssize_t *first_slot;
     int32_t *slot_target;
     int32_t *stack;
 } Work;
 
 static void work_free(Work *w) {
-    free(w->table.slots);
+    idtable_free(&w->table);
     free(w->first_slot);
     free(w->slot_target);
     free(w->stack);
@@ -182,7 +130,7 @@ static int fill(Work *w, PyObject *outlets, PyObject *edges, PyObject *bad_edges
             return 0; /* an edge without an end: the reference walk raises as Python would */
         if (!name || !PyUnicode_CheckExact(src) || !PyUnicode_CheckExact(dst) || !PyUnicode_CheckExact(name))
             return -1;
-        int32_t from = table_find(&w->table, src), to = table_find(&w->table, dst);
+        int32_t from = idtable_find(&w->table, src), to = idtable_find(&w->table, dst);
         if (from < 0 || to < 0)
             return 0;
         Py_ssize_t k = outlet_index(PyList_GET_ITEM(outlets, from), name);
@@ -252,7 +200,7 @@ static PyObject *scan(PyObject *module, PyObject *args) {
         state = open_slots(&w, outlets, n, found);
     int32_t start_pos = -1;
     if (state == 1 && start != Py_None && PyUnicode_GET_LENGTH(start) > 0)
-        start_pos = table_find(&w.table, start);
+        start_pos = idtable_find(&w.table, start);
     if (state == 1 && start_pos >= 0) {
         reached = PyByteArray_FromStringAndSize(NULL, n);
         w.stack = malloc((size_t)(n ? n : 1) * sizeof(int32_t));
