@@ -1,8 +1,9 @@
-"""Builds the C kernels of flow validation (ringflow/model/_structure.c, _columns.c, _templates.c).
+"""Builds the C kernels of the flow model: normalize's common case (ringflow/model/_document.c)
+and validation's (_structure.c, _columns.c, _templates.c).
 
-They are optional: without a compiler the install still succeeds, and validation runs their
-pure-Python twins (structure.scan_py, fastcheck.columns_py and unclear_py), the same checks,
-slower on big flows.
+They are optional: without a compiler the install still succeeds, and the model runs their
+pure-Python twins (document._nodes_and_edges, structure.scan_py, fastcheck.columns_py and
+unclear_py), the same checks, several times slower on big flows.
 """
 
 from setuptools import Extension, setup
@@ -13,4 +14,4 @@ def kernel(name: str) -> Extension:
                      optional=True, extra_compile_args=["-O2"])
 
 
-setup(ext_modules=[kernel("_structure"), kernel("_columns"), kernel("_templates")])
+setup(ext_modules=[kernel(name) for name in ("_document", "_structure", "_columns", "_templates")])

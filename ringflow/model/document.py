@@ -13,8 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from ringflow.model.gcpause import gc_paused
 from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
+from ringflow.model.gcpause import gc_paused
+
+try:
+    from ringflow.model import _document as native
+except ImportError:  # no compiler at install time: the node-by-node path does the same
+    native = None  # type: ignore[assignment]
 
 MAX_COORD = 10_000_000.0
 MAX_SIZE = 10_000.0
@@ -25,6 +30,11 @@ MAX_STRING = 65_536
 MAX_NODES = 1_000_000
 MAX_CONFIG_DEPTH = 8
 ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+MAX_CONFIG_ITEMS = 1000  # in one list or object of a config
+MAX_CONFIG_KEY = MAX_ID * 4
+_LIMITS = (MAX_COORD, MAX_SIZE, MAX_ID, MAX_LABEL, MAX_STRING, MAX_CONFIG_ITEMS, MAX_CONFIG_KEY, MAX_CONFIG_DEPTH,
+           float(NODE_WIDTH), float(NODE_HEIGHT))
+"""What the C kernel checks against: the same limits as the Python path, from here only."""
 
 
 class NodeDict(TypedDict, total=False):
@@ -98,17 +108,17 @@ def check_config_value(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else "numbers must be finite"
     if isinstance(value, list):
-        if len(value) > 1000:
-            return "lists hold at most 1000 items"
+        if len(value) > MAX_CONFIG_ITEMS:
+            return f"lists hold at most {MAX_CONFIG_ITEMS} items"
         for item in value:
             if (why := check_config_value(item, depth + 1)) is not None:
                 return why
         return None
     if isinstance(value, dict):
-        if len(value) > 1000:
-            return "objects hold at most 1000 keys"
+        if len(value) > MAX_CONFIG_ITEMS:
+            return f"objects hold at most {MAX_CONFIG_ITEMS} keys"
         for key, item in value.items():
-            if not isinstance(key, str) or len(key) > MAX_ID * 4:
+            if not isinstance(key, str) or len(key) > MAX_CONFIG_KEY:
                 return "keys must be short strings"
             if (why := check_config_value(item, depth + 1)) is not None:
                 return why
@@ -206,37 +216,9 @@ def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Prob
     return parts, []  # type: ignore[return-value]
 
 
-@gc_paused
-def normalize(raw: Any) -> FlowDocument:
-    """Return a canonical copy of ``raw`` or raise :class:`DocumentError` naming what is wrong.
-
-    Structural problems are the ones no store can hold: wrong shapes, non-finite or huge
-    coordinates, oversize strings, duplicate node ids, edges whose ends are not nodes, and
-    two edges on one outlet. Everything else is left to ``validate``.
-    """
-    if not isinstance(raw, dict):
-        raise DocumentError([_err("bad_document", "a flow document must be a JSON object")])
-    problems: list[Problem] = []
-    name = raw.get("name", "Untitled flow")
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        problems.append(_err("bad_name", f"name must be a non-empty string of at most {MAX_NAME} characters", field="name"))
-    start = raw.get("start")
-    if start is not None and not isinstance(start, str):
-        problems.append(_err("bad_start", "start must be a node id or null", field="start"))
-    nodes_raw = raw.get("nodes", [])
-    edges_raw = raw.get("edges", [])
-    if not isinstance(nodes_raw, list):
-        problems.append(_err("bad_nodes", "nodes must be a list", field="nodes"))
-        nodes_raw = []
-    if not isinstance(edges_raw, list):
-        problems.append(_err("bad_edges", "edges must be a list", field="edges"))
-        edges_raw = []
-    if len(nodes_raw) > MAX_NODES:
-        problems.append(_err("too_many_nodes", f"{len(nodes_raw)} nodes; the limit is {MAX_NODES}", field="nodes"))
-        nodes_raw = []
-    unknown = set(raw) - {"name", "start", "description", "nodes", "edges"}
-    if unknown:
-        problems.append(_err("unknown_field", f"unknown top-level field(s) {sorted(unknown)}", field=sorted(unknown)[0]))
+def _nodes_and_edges(nodes_raw: list[Any], edges_raw: list[Any], problems: list[Problem]) -> tuple[list[NodeDict], list[EdgeDict]]:
+    """The nodes and edges in canonical form, node by node and edge by edge; what is wrong goes
+    to ``problems``, each named precisely (the exact path, and the C kernel's twin)."""
     nodes: list[NodeDict] = []
     seen: set[str] = set()
     for i, raw_node in enumerate(nodes_raw):
@@ -282,6 +264,50 @@ def normalize(raw: Any) -> FlowDocument:
             edges.append({"source": src, "outlet": outlet, "target": dst})
         if len(problems) > 100:
             break
+    return nodes, edges
+
+
+def _fast_nodes_and_edges(nodes_raw: list[Any], edges_raw: list[Any]) -> tuple[list[NodeDict], list[EdgeDict]] | None:
+    """The nodes and edges in canonical form from the C kernel (``_document.c``), or None when
+    it is missing or not sure (any problem, or a shape the exact path treats specially)."""
+    if native is None or type(nodes_raw) is not list or type(edges_raw) is not list:
+        return None
+    return native.nodes_and_edges(nodes_raw, edges_raw, _LIMITS)
+
+
+@gc_paused
+def normalize(raw: Any) -> FlowDocument:
+    """Return a canonical copy of ``raw`` or raise :class:`DocumentError` naming what is wrong.
+
+    Structural problems are the ones no store can hold: wrong shapes, non-finite or huge
+    coordinates, oversize strings, duplicate node ids, edges whose ends are not nodes, and
+    two edges on one outlet. Everything else is left to ``validate``.
+    """
+    if not isinstance(raw, dict):
+        raise DocumentError([_err("bad_document", "a flow document must be a JSON object")])
+    problems: list[Problem] = []
+    name = raw.get("name", "Untitled flow")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        problems.append(_err("bad_name", f"name must be a non-empty string of at most {MAX_NAME} characters", field="name"))
+    start = raw.get("start")
+    if start is not None and not isinstance(start, str):
+        problems.append(_err("bad_start", "start must be a node id or null", field="start"))
+    nodes_raw = raw.get("nodes", [])
+    edges_raw = raw.get("edges", [])
+    if not isinstance(nodes_raw, list):
+        problems.append(_err("bad_nodes", "nodes must be a list", field="nodes"))
+        nodes_raw = []
+    if not isinstance(edges_raw, list):
+        problems.append(_err("bad_edges", "edges must be a list", field="edges"))
+        edges_raw = []
+    if len(nodes_raw) > MAX_NODES:
+        problems.append(_err("too_many_nodes", f"{len(nodes_raw)} nodes; the limit is {MAX_NODES}", field="nodes"))
+        nodes_raw = []
+    unknown = set(raw) - {"name", "start", "description", "nodes", "edges"}
+    if unknown:
+        problems.append(_err("unknown_field", f"unknown top-level field(s) {sorted(unknown)}", field=sorted(unknown)[0]))
+    found = _fast_nodes_and_edges(nodes_raw, edges_raw)
+    nodes, edges = found if found is not None else _nodes_and_edges(nodes_raw, edges_raw, problems)
     if problems:
         raise DocumentError(problems)
     doc: FlowDocument = {"name": name.strip(), "start": start, "nodes": nodes, "edges": edges}
