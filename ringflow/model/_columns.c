@@ -10,10 +10,9 @@
  * exact dict holding ``keys``: exactly those (as many entries, each key found) when ``exact``,
  * among others otherwise (validation reads a node's id, type and config that way).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_kernels.h"
 
-static PyObject *columns(PyObject *module, PyObject *args) {
+PyObject *rf_columns(PyObject *module, PyObject *args) {
     PyObject *configs, *keys;
     int exact = 1;
     if (!PyArg_ParseTuple(args, "O!O!|p:columns", &PyList_Type, &configs, &PyTuple_Type, &keys, &exact))
@@ -55,15 +54,4 @@ decline:
 error:
     Py_DECREF(out);
     return NULL;
-}
-
-static PyMethodDef methods[] = {
-    {"columns", columns, METH_VARARGS, "columns(dicts, keys, exact=True): each key's values, or None unless every dict holds (exactly) keys."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_columns", "Config values as columns, in C.", -1, methods};
-
-PyMODINIT_FUNC PyInit__columns(void) {
-    return PyModule_Create(&module);
 }

@@ -11,6 +11,7 @@
  * (max_coord, max_size, max_id, max_label, max_string, max_items, max_key, max_depth,
  *  default_w, default_h), all from document.py.
  */
+#include "_kernels.h"
 #include "_idtable.h"
 #include <math.h>
 
@@ -225,7 +226,7 @@ error:
     return NULL;
 }
 
-static PyObject *nodes_and_edges(PyObject *module, PyObject *args) {
+PyObject *rf_nodes_and_edges(PyObject *module, PyObject *args) {
     PyObject *nodes, *edges;
     Limits L;
     if (!PyArg_ParseTuple(args, "O!O!(ddnnnnnndd):nodes_and_edges", &PyList_Type, &nodes, &PyList_Type, &edges, &L.max_coord,
@@ -269,21 +270,14 @@ done:
     return result;
 }
 
-static PyMethodDef methods[] = {
-    {"nodes_and_edges", nodes_and_edges, METH_VARARGS, "nodes_and_edges(nodes, edges, limits): normalize's common case, or None."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_document", "normalize's common case, in C.", -1, methods};
-
-PyMODINIT_FUNC PyInit__document(void) {
+int rf_document_init(void) {
     for (int k = 0; k < ALL_KEYS; k++)
         if ((KEYS[k] = PyUnicode_InternFromString(KEY_NAMES[k])) == NULL)
-            return NULL;
+            return -1;
     if ((ZERO = PyFloat_FromDouble(0.0)) == NULL || (NODE_TEMPLATE = PyDict_New()) == NULL || (EDGE_TEMPLATE = PyDict_New()) == NULL)
-        return NULL;
+        return -1;
     for (int k = 0; k < ALL_KEYS; k++)
         if (PyDict_SetItem(k < NODE_KEYS ? NODE_TEMPLATE : EDGE_TEMPLATE, KEYS[k], Py_None) < 0)
-            return NULL;
-    return PyModule_Create(&module);
+            return -1;
+    return 0;
 }

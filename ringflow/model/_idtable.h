@@ -1,4 +1,4 @@
-/* A set of node ids for the C kernels (_structure.c, _document.c): positions in an
+/* A set of node ids for two C kernels (_structure.c, _document.c): positions in an
  * open-addressing table of 8-byte slots (position, hash), compared against the caller's
  * array of id strings. Ids are exact str; a str caches its hash, so each is hashed once. */
 #ifndef RINGFLOW_IDTABLE_H

@@ -13,6 +13,7 @@
  *           not a node, an outlet connected twice);
  *   (bad_edges, open_slots, start_pos, reached) otherwise, as structure.scan_py documents.
  */
+#include "_kernels.h"
 #include "_idtable.h"
 
 /* 1: built; 0: a duplicate id; -1: not exact str ids (nothing set) or out of memory (set). */
@@ -177,7 +178,7 @@ static int open_slots(Work *w, PyObject *outlets, Py_ssize_t n, PyObject *found)
     return 1;
 }
 
-static PyObject *scan(PyObject *module, PyObject *args) {
+PyObject *rf_scan(PyObject *module, PyObject *args) {
     PyObject *ids, *outlets, *edges, *start;
     if (!PyArg_ParseTuple(args, "O!O!O!O:scan", &PyList_Type, &ids, &PyList_Type, &outlets, &PyList_Type, &edges, &start))
         return NULL;
@@ -225,15 +226,4 @@ static PyObject *scan(PyObject *module, PyObject *args) {
     Py_XDECREF(found);
     Py_XDECREF(reached);
     return result;
-}
-
-static PyMethodDef methods[] = {
-    {"scan", scan, METH_VARARGS, "scan(ids, outlets, edges, start): the structural checks of a flow (see structure.py)."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_structure", "The structural checks of flow validation, in C.", -1, methods};
-
-PyMODINIT_FUNC PyInit__structure(void) {
-    return PyModule_Create(&module);
 }

@@ -10,8 +10,7 @@
  * unclear(texts) returns the items that contain "{" and are not plain text with outputs of
  * the form {{ name[.name...][[digits]][.word...] }}, and any item that is not a str.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_kernels.h"
 
 static int is_word(Py_UCS4 c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -66,7 +65,7 @@ static int surely_simple(PyObject *text) {
     return 1;
 }
 
-static PyObject *unclear(PyObject *module, PyObject *texts) {
+PyObject *rf_unclear(PyObject *module, PyObject *texts) {
     if (!PyList_Check(texts)) {
         PyErr_SetString(PyExc_TypeError, "unclear() takes a list");
         return NULL;
@@ -92,15 +91,4 @@ static PyObject *unclear(PyObject *module, PyObject *texts) {
 error:
     Py_DECREF(found);
     return NULL;
-}
-
-static PyMethodDef methods[] = {
-    {"unclear", unclear, METH_O, "unclear(texts): the texts that need the template regex or parser."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_templates", "Which texts need a real look as Liquid, in C.", -1, methods};
-
-PyMODINIT_FUNC PyInit__templates(void) {
-    return PyModule_Create(&module);
 }

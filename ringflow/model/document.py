@@ -17,7 +17,7 @@ from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
 from ringflow.model.gcpause import gc_paused
 
 try:
-    from ringflow.model import _document as native
+    from ringflow.model import _kernels as native
 except ImportError:  # no compiler at install time: the node-by-node path does the same
     native = None  # type: ignore[assignment]
 

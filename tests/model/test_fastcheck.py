@@ -304,10 +304,6 @@ def test_every_time_the_schedule_column_accepts_is_one_time_re_accepts():
     assert len(_TIMES) == 24 * 60 and all(TIME_RE.match(t) for t in _TIMES)
 
 
-def test_the_columns_extension_is_built():
-    assert native_columns is not None, "ringflow.model._columns is missing: run `pip install -e .` with a C compiler"
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c", 1]), st.sampled_from([None, 0, "x", [1]]), max_size=3)
                 | st.sampled_from([[], "x", None]), max_size=6),

@@ -9,10 +9,6 @@ from ringflow.model.fieldcheck import SIMPLE_TEMPLATE_RE
 PIECES = ["{{", "}}", "{", "}", "%", " ", ".", "[", "]", "0", "12", "a", "_x", "Z9", "é", "٣", "\n", "\x00", "hi ", "nodes.menu.digits"]
 
 
-def test_the_templates_extension_is_built():
-    assert native_unclear is not None, "ringflow.model._templates is missing: run `pip install -e .` with a C compiler"
-
-
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
 def test_what_c_clears_the_regex_clears(text):
