@@ -13,18 +13,26 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ringflow.model import document, fastcheck, structure  # noqa: E402
 from ringflow.model.demo import generate_flow  # noqa: E402
 from ringflow.model.document import normalize  # noqa: E402
+from ringflow.model.gcpause import loads  # noqa: E402
 from ringflow.model.validation import validate, validate_slow  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "model.md"
@@ -37,21 +45,64 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - w0, time.process_time() - c0
 
 
+@contextmanager
+def python_only() -> Iterator[None]:
+    """The model without its C kernels: what an install without a compiler runs."""
+    saved = document.native, structure.native, fastcheck.native_columns, fastcheck.native_unclear
+    document.native = structure.native = fastcheck.native_columns = fastcheck.native_unclear = None
+    try:
+        yield
+    finally:
+        document.native, structure.native, fastcheck.native_columns, fastcheck.native_unclear = saved
+
+
+def without_kernels(fn: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with python_only():
+            return fn()
+    return run
+
+
 def bench(size: int, repeats: int) -> dict[str, tuple[float, float]]:
     """Median (wall, CPU) per measure for one flow size; the runs of each measure interleave."""
     raw = generate_flow(size)
+    text = orjson.dumps(raw)
     doc = normalize(raw)
-    assert validate(doc) == validate_slow(doc) == [], "the demo flow must be valid on both paths"
+    assert validate(doc) == validate_slow(doc) == without_kernels(lambda: validate(doc))() == [], "the demo flow must be valid"
+    fresh: list[Any] = []
     measures: dict[str, Callable[[], Any]] = {
-        f"validate {size:,} (fast path)": lambda: validate(doc),
-        f"validate {size:,} (before: reference walk)": lambda: validate_slow(doc),
+        f"validate {size:,}": lambda: validate(doc),
+        f"validate {size:,}, first run on a document just parsed": lambda: validate(fresh.pop()),
+        f"validate {size:,}, Python only (no C kernels)": without_kernels(lambda: validate(doc)),
+        f"validate {size:,}, reference walk": lambda: validate_slow(doc),
         f"normalize {size:,}": lambda: normalize(raw),
+        f"normalize {size:,}, Python only": without_kernels(lambda: normalize(raw)),
+        f"parse {size:,} ({len(text) / 1e6:.0f} MB of JSON)": lambda: loads(text),
     }
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in measures}
     for _ in range(repeats):
         for name, fn in measures.items():
+            if "just parsed" in name:
+                fresh.append(normalize(loads(text)))  # untimed: new objects, no hashes cached yet
             runs[name].append(timed(fn))
     return {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
+
+
+def command_line(size: int, repeats: int) -> dict[str, tuple[float, float]]:
+    """`ringflow validate FILE` as a user runs it: start, read, parse, normalize, validate, exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "flow.json"
+        path.write_bytes(orjson.dumps(generate_flow(size)))
+        cli = [sys.executable, "-m", "ringflow.cli", "validate", str(path)]
+        runs = []
+        for _ in range(repeats):
+            w0 = time.perf_counter()
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(cli, check=True, capture_output=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs.append((time.perf_counter() - w0, after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime))
+    return {f"`ringflow validate` of a {size:,}-node file, whole command": (statistics.median(w for w, _ in runs),
+                                                                             statistics.median(c for _, c in runs))}
 
 
 def main() -> None:
@@ -65,6 +116,7 @@ def main() -> None:
     results: dict[str, tuple[float, float]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
         results.update(bench(size, args.repeats))
+        results.update(command_line(size, args.repeats))
         print(f"  {size:,} done", flush=True)
     lines = ["| measure | wall (s) | CPU (s) |", "|---|---|---|"]
     lines += [f"| {name} | {wall:.2f} | {cpu:.2f} |" for name, (wall, cpu) in results.items()]
@@ -80,10 +132,15 @@ def main() -> None:
   load average at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f}
 - Date: {started}
 - Command: `{command.strip()}`
-- Flows: `ringflow.model.demo.generate_flow(N)` (valid: no problems on either path). validate runs on the normalized
-  document. Median of {args.repeats} interleaved runs per measure.
-- "fast path" is `ringflow.model.validation.validate` (column checks, integer outlet slots); "before" is
-  `validate_slow`, the node-by-node reference walk that `validate` was, which the tests hold the fast path equal to.
+- Flows: `ringflow.model.demo.generate_flow(N)` (valid: no problems on any path). Median of {args.repeats} interleaved
+  runs per measure.
+- "validate" is `ringflow.model.validation.validate` on the normalized document, with the C kernels
+  (`ringflow/model/_kernels`); "first run on a document just parsed" gets a new document each time (parsed and
+  normalized untimed), so no string has its hash cached yet; "Python only" runs the kernels' pure-Python twins
+  (an install without a compiler); "reference walk" is `validate_slow`, node by node, which the tests hold the
+  others equal to.
+- "normalize" turns the parsed JSON into the canonical document (shape checks, defaults); "parse" is orjson
+  with the collector paused; the whole command adds the interpreter's start and exit.
 
 {table}
 """)
