@@ -83,7 +83,7 @@ def bench(size: int, repeats: int) -> dict[str, tuple[float, float]]:
     for _ in range(repeats):
         for name, fn in measures.items():
             if "just parsed" in name:
-                fresh.append(normalize(loads(text)))  # untimed: new objects, no hashes cached yet
+                fresh.append(normalize(loads(text)))  # untimed: new objects, nothing warm from the last run
             runs[name].append(timed(fn))
     return {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
 
@@ -136,7 +136,7 @@ def main() -> None:
   runs per measure.
 - "validate" is `ringflow.model.validation.validate` on the normalized document, with the C kernels
   (`ringflow/model/_kernels`); "first run on a document just parsed" gets a new document each time (parsed and
-  normalized untimed), so no string has its hash cached yet; "Python only" runs the kernels' pure-Python twins
+  normalized untimed), so nothing is left warm from an earlier run; "Python only" runs the kernels' pure-Python twins
   (an install without a compiler); "reference walk" is `validate_slow`, node by node, which the tests hold the
   others equal to.
 - "normalize" turns the parsed JSON into the canonical document (shape checks, defaults); "parse" is orjson
