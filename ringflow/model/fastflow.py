@@ -111,11 +111,11 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
         return None
     groups = _key_groups(by_type, configs)
     outlets = _outlets(groups, types)
-    found = scan(ids, outlets, edges, doc.get("start"))
+    start = doc.get("start")
+    found = scan(ids, outlets, edges, start)
     if found is None:
         return None
     problems = _config_problems(groups, ids, configs)
-    start = doc.get("start")
     if not start:
         problems.append(Problem("error", "no_start", "the flow has no start node", None, "start"))
     elif found.start_pos < 0:
