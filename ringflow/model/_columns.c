@@ -6,16 +6,14 @@
  * configs of a big flow; here each config is read once and its values go straight into
  * the columns. It only reads the configs and decides nothing about the values.
  *
- * columns(dicts, keys, exact=True) returns one list per key, or None unless every item is an
- * exact dict holding ``keys``: exactly those (as many entries, each key found) when ``exact``,
- * among others otherwise (validation reads a node's id, type and config that way).
+ * columns(configs, keys) returns one list per key, or None unless every config is an exact
+ * dict holding exactly ``keys`` (as many entries, each key found).
  */
 #include "_kernels.h"
 
 PyObject *rf_columns(PyObject *module, PyObject *args) {
     PyObject *configs, *keys;
-    int exact = 1;
-    if (!PyArg_ParseTuple(args, "O!O!|p:columns", &PyList_Type, &configs, &PyTuple_Type, &keys, &exact))
+    if (!PyArg_ParseTuple(args, "O!O!:columns", &PyList_Type, &configs, &PyTuple_Type, &keys))
         return NULL;
     Py_ssize_t width = PyTuple_GET_SIZE(keys), n = PyList_GET_SIZE(configs);
     PyObject *out = PyList_New(width);
@@ -31,7 +29,7 @@ PyObject *rf_columns(PyObject *module, PyObject *args) {
         if (i >= PyList_GET_SIZE(configs))
             goto decline; /* the list shrank: only a key's own __eq__ could have done that */
         PyObject *config = PyList_GET_ITEM(configs, i);
-        if (!PyDict_CheckExact(config) || (exact && PyDict_GET_SIZE(config) != width))
+        if (!PyDict_CheckExact(config) || PyDict_GET_SIZE(config) != width)
             goto decline;
         Py_INCREF(config);
         for (Py_ssize_t k = 0; k < width; k++) {

@@ -6,9 +6,9 @@ static PyMethodDef methods[] = {
     {"nodes_and_edges", rf_nodes_and_edges, METH_VARARGS,
      "nodes_and_edges(nodes, edges, limits): normalize's canonical nodes and edges, or None (see document.py)."},
     {"scan", rf_scan, METH_VARARGS, "scan(ids, outlets, edges, start): the structural checks of a flow (see structure.py)."},
-    {"columns", rf_columns, METH_VARARGS,
-     "columns(dicts, keys, exact=True): each key's values, or None unless every dict holds (exactly) keys."},
+    {"columns", rf_columns, METH_VARARGS, "columns(configs, keys): each key's values, or None unless every config holds exactly keys."},
     {"unclear", rf_unclear, METH_O, "unclear(texts): the texts that need the template regex or parser."},
+    {"group_nodes", rf_group_nodes, METH_O, "group_nodes(nodes): ids, types, configs, and the nodes by type (see fastflow.py)."},
     {NULL, NULL, 0, NULL},
 };
 

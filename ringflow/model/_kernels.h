@@ -11,5 +11,6 @@ int rf_document_init(void);
 PyObject *rf_scan(PyObject *module, PyObject *args);            /* _structure.c: edges, outlets, reachability */
 PyObject *rf_columns(PyObject *module, PyObject *args);         /* _columns.c: config values as columns */
 PyObject *rf_unclear(PyObject *module, PyObject *texts);        /* _templates.c: texts needing the Liquid parser */
+PyObject *rf_group_nodes(PyObject *module, PyObject *nodes);    /* _groups.c: nodes by type, configs as columns */
 
 #endif

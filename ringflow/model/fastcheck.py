@@ -224,25 +224,24 @@ _PLANS: dict[tuple[str, tuple[Any, ...]], list[tuple[int, Column]] | None] = {}
 _UNPLANNED: list[tuple[int, Column]] = []
 
 
-def columns_py(dicts: Sequence[Mapping[str, Any]], keys: tuple[Any, ...], exact: bool = True) -> list[list[Any]] | None:
-    """``columns`` in Python: a tuple per dict (one read each), then a pass per key."""
-    if not set(map(type, dicts)) <= {dict} or (exact and not set(map(len, dicts)) <= {len(keys)}):
+def columns_py(configs: Sequence[Mapping[str, Any]], keys: tuple[Any, ...]) -> list[list[Any]] | None:
+    """``columns`` in Python: a tuple per config (one read each), then a pass per key."""
+    if not set(map(type, configs)) <= {dict} or not set(map(len, configs)) <= {len(keys)}:
         return None
     try:
-        found = list(map(itemgetter(*keys), dicts)) if keys else []
+        found = list(map(itemgetter(*keys), configs)) if keys else []
     except KeyError:
         return None
     return [found] if len(keys) == 1 else [list(map(itemgetter(j), found)) for j in range(len(keys))]
 
 
-def columns(dicts: Sequence[Mapping[str, Any]], keys: tuple[Any, ...], exact: bool = True) -> list[list[Any]] | None:
-    """Each key's values, one list per key, or None unless every item is a dict holding ``keys``
-    (exactly those when ``exact``: a key fetch that succeeds on dicts of the same size proves the
-    same key set). The C version (``_columns.c``) reads each dict once, a big flow's configs lying
-    far apart in memory."""
-    if native_columns is not None and type(dicts) is list and type(keys) is tuple:
-        return native_columns(dicts, keys, exact)
-    return columns_py(dicts, keys, exact)
+def columns(configs: Sequence[Mapping[str, Any]], keys: tuple[Any, ...]) -> list[list[Any]] | None:
+    """Each key's values, one list per key, or None unless every config is a dict holding
+    exactly ``keys``: a key fetch that succeeds on dicts of the same size proves the same key set.
+    The C version (``_columns.c``) reads each config once, a big flow's configs lying far apart."""
+    if native_columns is not None and type(configs) is list and type(keys) is tuple:
+        return native_columns(configs, keys)
+    return columns_py(configs, keys)
 
 
 def checker(type_name: str, keys: tuple[Any, ...]) -> Checker:

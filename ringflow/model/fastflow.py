@@ -25,21 +25,21 @@ from ringflow.model.fastcheck import ALWAYS_REPORTED, checker, columns, suspects
 from ringflow.model.fieldcheck import check_config
 from ringflow.model.structure import scan
 
+try:
+    from ringflow.model._kernels import group_nodes as native_group_nodes
+except ImportError:  # no compiler at install time: _nodes_by_type_py does the same
+    native_group_nodes = None
+
 _ID, _TYPE = itemgetter("id"), itemgetter("type")
-_NODE_COLUMNS = ("id", "type", "config")
 _STATIC_OUTLETS = {name: nt.outlets for name, nt in CATALOGUE.items()}
 _EMPTY: dict[str, Any] = {}
 
 
 def _node_columns(nodes: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
     """Each node's id, type and config (``{}`` for a missing or empty one, as the reference reads
-    it), in one read per node; a node without an id or type raises, as the reference walk would."""
-    found = columns(nodes, _NODE_COLUMNS, exact=False)
-    if found is None:
-        ids, types = list(map(_ID, nodes)), list(map(_TYPE, nodes))
-        configs = [node.get("config") for node in nodes]
-    else:
-        ids, types, configs = found
+    it); a node without an id or type raises, as the reference walk would."""
+    ids, types = list(map(_ID, nodes)), list(map(_TYPE, nodes))
+    configs = [node.get("config") for node in nodes]
     return ids, types, configs if set(map(type, configs)) <= {dict} else [c or _EMPTY for c in configs]
 
 
@@ -50,18 +50,38 @@ def _group(keys: Iterable[Hashable]) -> dict[Any, list[int]]:
     return groups
 
 
+ByType = dict[Any, Sequence[Any]]
+"""type -> (positions, their configs, the first config's keys, each key's values or None):
+None when the type's configs do not all hold exactly those keys."""
+
+
+def _nodes_by_type_py(nodes: list[Any]) -> tuple[list[Any], list[Any], list[Any], ByType]:
+    """ids, types, configs and the nodes by type, in passes over the nodes (the kernel's twin)."""
+    ids, types, configs = _node_columns(nodes)
+    by_type: ByType = {}
+    for name, positions in _group(types).items():
+        picked = list(map(configs.__getitem__, positions))
+        keys = tuple(picked[0])
+        by_type[name] = positions, picked, keys, columns(picked, keys)
+    return ids, types, configs, by_type
+
+
+def _nodes_by_type(nodes: list[Any]) -> tuple[list[Any], list[Any], list[Any], ByType]:
+    """ids, types, configs and the nodes by type: the C kernel reads each node and its config
+    once (``_groups.c``); odd shapes (a missing config...) go to the Python twin."""
+    found = native_group_nodes(nodes) if native_group_nodes is not None else None
+    return found if found is not None else _nodes_by_type_py(nodes)
+
+
 Groups = dict[tuple[str, tuple[Any, ...]], tuple[list[int], list[Any], list[list[Any]] | None]]
 """(type, config keys) -> (positions, their configs, their columns): the unit a column checker clears."""
 
 
-def _key_groups(by_type: dict[str, list[int]], configs: list[Any]) -> Groups:
+def _key_groups(by_type: ByType) -> Groups:
     """Each type's nodes split by config keys. A type's configs nearly always share one key set,
     so that is tried first; a tuple of keys per config costs more than the rest of the grouping."""
     groups: Groups = {}
-    for name, positions in by_type.items():
-        picked = list(map(configs.__getitem__, positions))
-        keys = tuple(picked[0])
-        found = columns(picked, keys)
+    for name, (positions, picked, keys, found) in by_type.items():
         if found is not None:
             groups[name, keys] = positions, picked, found
             continue
@@ -105,11 +125,10 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
     nodes, edges = doc.get("nodes", []), doc.get("edges", [])
     if type(nodes) is not list or type(edges) is not list:
         return None
-    ids, types, configs = _node_columns(nodes)
-    by_type = _group(types)
+    ids, types, configs, by_type = _nodes_by_type(nodes)
     if not CATALOGUE.keys() >= by_type.keys():
         return None
-    groups = _key_groups(by_type, configs)
+    groups = _key_groups(by_type)
     outlets = _outlets(groups, types)
     start = doc.get("start")
     found = scan(ids, outlets, edges, start)
