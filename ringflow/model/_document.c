@@ -161,7 +161,7 @@ typedef struct {
     PyObject *outlet;
 } Used;
 
-/* 1 added, 0 that outlet of that node is already connected, -1 out of memory (not here). */
+/* 1 added, 0 when that outlet of that node is already connected. */
 static int use_outlet(Used *used, size_t mask, int32_t source, PyObject *outlet) {
     Py_hash_t h = PyObject_Hash(outlet) ^ ((Py_hash_t)source * 0x9E3779B1);
     for (size_t j = (size_t)h & mask;; j = (j + 1) & mask) {
