@@ -71,7 +71,7 @@ static int add_to_group(PyObject *group, Py_ssize_t i, PyObject *config) {
 
 PyObject *rf_group_nodes(PyObject *module, PyObject *nodes) {
     static PyObject *k_id, *k_type, *k_config;
-    if (k_id == NULL && ((k_id = PyUnicode_InternFromString("id")) == NULL || (k_type = PyUnicode_InternFromString("type")) == NULL ||
+    if (k_config == NULL && ((k_id = PyUnicode_InternFromString("id")) == NULL || (k_type = PyUnicode_InternFromString("type")) == NULL ||
                          (k_config = PyUnicode_InternFromString("config")) == NULL))
         return NULL;
     if (!PyList_Check(nodes)) {

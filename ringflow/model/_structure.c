@@ -111,7 +111,7 @@ static int slots_layout(Work *w, PyObject *outlets, Py_ssize_t n) {
 /* Fills the outlet slots from the edges: 1 done, 0 reference walk, -1 Python twin, -2 error. */
 static int fill(Work *w, PyObject *outlets, PyObject *edges, PyObject *bad_edges) {
     static PyObject *k_source, *k_outlet, *k_target;
-    if (k_source == NULL) {
+    if (k_target == NULL) { /* the last one made: a failure part-way is tried again next time */
         k_source = PyUnicode_InternFromString("source");
         k_outlet = PyUnicode_InternFromString("outlet");
         k_target = PyUnicode_InternFromString("target");
