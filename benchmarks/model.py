@@ -29,7 +29,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ringflow.model import document, fastcheck, structure  # noqa: E402
+from ringflow.model import document, fastcheck, fastflow, structure  # noqa: E402
 from ringflow.model.demo import generate_flow  # noqa: E402
 from ringflow.model.document import normalize  # noqa: E402
 from ringflow.model.gcpause import loads  # noqa: E402
@@ -48,12 +48,12 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float]:
 @contextmanager
 def python_only() -> Iterator[None]:
     """The model without its C kernels: what an install without a compiler runs."""
-    saved = document.native, structure.native, fastcheck.native_columns, fastcheck.native_unclear
-    document.native = structure.native = fastcheck.native_columns = fastcheck.native_unclear = None
+    saved = document.native, structure.native, fastflow.native_group_nodes, fastcheck.native_columns, fastcheck.native_unclear
+    document.native = structure.native = fastflow.native_group_nodes = fastcheck.native_columns = fastcheck.native_unclear = None
     try:
         yield
     finally:
-        document.native, structure.native, fastcheck.native_columns, fastcheck.native_unclear = saved
+        document.native, structure.native, fastflow.native_group_nodes, fastcheck.native_columns, fastcheck.native_unclear = saved
 
 
 def without_kernels(fn: Callable[[], Any]) -> Callable[[], Any]:
