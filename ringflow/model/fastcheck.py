@@ -26,7 +26,7 @@ except ImportError:
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
-                                       TIME_RE, VAR_RE, check_cases, template_error)
+                                       VAR_RE, check_cases, template_error)
 
 Column = Callable[[list[Any]], bool]
 """Says whether every value of one field (across the configs that set it) is fine."""
@@ -41,7 +41,7 @@ _DIGITS = itemgetter("digits")
 _OPERAND_TYPES = frozenset((str, int, float))
 _variable = VAR_RE.match
 _TIMES = frozenset(f"{h:02}:{m:02}" for h in range(24) for m in range(60))
-"""Every HH:MM that TIME_RE accepts, as plain text (it accepts a few odd forms too; those go to the exact check)."""
+"""Every HH:MM that fieldcheck.TIME_RE accepts, as plain text (it accepts a few odd forms too; those go to the exact check)."""
 
 
 def _only(values: Any, *types: type) -> bool:

@@ -70,7 +70,7 @@ def _config(type_name: str) -> st.SearchStrategy:
 def flows(draw: st.DrawFn) -> dict:
     types = draw(st.lists(st.sampled_from(sorted(CATALOGUE)), min_size=1, max_size=6))
     nodes = [{"id": f"n{i}", "type": t, "config": draw(_config(t))} for i, t in enumerate(types)]
-    edges, used = [], set()
+    edges = []
     for i, t in enumerate(types):
         for outlet in draw(st.lists(st.sampled_from([*CATALOGUE[t].outlets, "1", "2", "gold", "bogus"]), max_size=3, unique=True)):
             edges.append({"source": f"n{i}", "outlet": outlet, "target": f"n{draw(st.integers(0, len(types) - 1))}"})
