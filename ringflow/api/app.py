@@ -23,6 +23,7 @@ from ringflow.api.flows import ProblemCache
 from ringflow.api.metrics import Metrics
 from ringflow.api.middleware import Gatekeeper
 from ringflow.api.skeleton import SkeletonCache
+from ringflow.clock import Clock, system_clock
 from ringflow.config import Settings
 from ringflow.store.base import Store
 
@@ -95,19 +96,23 @@ def _pool_gauges(metrics: Metrics, store: Store) -> None:
                 metrics.gauges[f'ringflow_db_pool_{stat}{{pool="{role}"}}'] = reader
 
 
-def create_app(settings: Settings, store: Store, events: Hub | None = None) -> FastAPI:
+def create_app(settings: Settings, store: Store, events: Hub | None = None, clock: Clock = system_clock) -> FastAPI:
+    """The one app factory. ``clock`` is "now" for everything the app runs: sessions, rate limits,
+    calls, their state, history and live counts (the store keeps the clock it was opened with)."""
     app = FastAPI(title="Ringflow", version="1.0", description=DESCRIPTION, openapi_url="/openapi.json", docs_url="/docs",
                   redoc_url=None, lifespan=_lifespan)
     metrics = Metrics()
     hub = events or _default_hub(settings)
     app.state.settings = settings
+    app.state.clock = clock
     app.state.store = store
     app.state.events = hub
     app.state.stream_max_seconds = float(settings.stream_max_seconds)
     app.state.metrics = metrics
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
-    app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute)
+    app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
+                          clock=clock)
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 
@@ -119,5 +124,5 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     static.install(app)
 
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
-    app.add_middleware(Gatekeeper, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(Gatekeeper, metrics=metrics, max_body_bytes=settings.max_body_bytes, clock=clock)
     return app

@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from ringflow.api.errors import ApiError
+from ringflow.clock import Clock, system_clock
 from ringflow.config import Settings
 from ringflow.store.base import ApiKey, Store
 from ringflow.store.keys import hash_api_key, new_api_key
@@ -55,8 +56,8 @@ class Principal:
 class RateLimiter:
     """Fixed one-minute windows per key: cheap, process-local, generous by default."""
 
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
+    def __init__(self, per_minute: int, clock: Clock = system_clock):
+        self.per_minute, self.clock = per_minute, clock
         self._windows: dict[int, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
@@ -64,7 +65,7 @@ class RateLimiter:
         """None when allowed, else the seconds until the window resets."""
         if self.per_minute <= 0:
             return None
-        now = time.time()
+        now = self.clock()
         window = int(now // 60)
         with self._lock:
             start, count = self._windows.get(key_id, (window, 0))
@@ -82,11 +83,12 @@ class RateLimiter:
 class Auth:
     """Per-app auth state: the admin token's hash, the session signing key, a small key cache."""
 
-    def __init__(self, store: Store, admin_hash: str, session_secret: bytes, rate_limit: int, cache_ttl: float = 5.0):
-        self.store = store
+    def __init__(self, store: Store, admin_hash: str, session_secret: bytes, rate_limit: int, cache_ttl: float = 5.0,
+                 clock: Clock = system_clock):
+        self.store, self.clock = store, clock
         self.admin_hash = admin_hash
         self.session_secret = session_secret
-        self.limiter = RateLimiter(rate_limit)
+        self.limiter = RateLimiter(rate_limit, clock)
         self.cache_ttl = cache_ttl
         self._cache: dict[str, tuple[ApiKey, float]] = {}
         self._lock = threading.Lock()
@@ -135,7 +137,7 @@ class Auth:
         return base64.urlsafe_b64encode(hmac.new(self.session_secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
 
     def make_session(self, key_hash: str, now: float | None = None) -> str:
-        expires = int((now or time.time()) + SESSION_SECONDS)
+        expires = int((self.clock() if now is None else now) + SESSION_SECONDS)
         payload = f"{key_hash}:{expires}".encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
 
@@ -149,7 +151,7 @@ class Auth:
         if not hmac.compare_digest(mac, self._mac(payload)):
             return None
         key_hash, _, expires = payload.decode("ascii", "replace").partition(":")
-        if not expires.isdigit() or int(expires) < time.time():
+        if not expires.isdigit() or int(expires) < self.clock():
             return None
         return key_hash
 

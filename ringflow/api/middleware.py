@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ringflow.api.errors import ApiError, error_response
 from ringflow.api.metrics import Metrics
+from ringflow.clock import Clock, system_clock
 
 access_log = logging.getLogger("ringflow.access")
 
@@ -32,8 +33,8 @@ class BodyTooLarge(ApiError):
 
 
 class Gatekeeper:
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int):
-        self.app = app
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int, clock: Clock = system_clock):
+        self.app, self.clock = app, clock
         self.metrics = metrics
         self.max_body = max_body_bytes
 
@@ -99,7 +100,7 @@ class Gatekeeper:
             state: dict[str, Any] = scope.get("state") or {}
             client = scope.get("client")
             access_log.info(orjson.dumps({
-                "ts": round(time.time(), 3), "method": method, "path": scope.get("path"), "route": template,
+                "ts": round(self.clock(), 3), "method": method, "path": scope.get("path"), "route": template,
                 "status": status, "ms": round(elapsed * 1000, 2), "bytes": sent,
                 "customer": state.get("customer_id"), "client": client[0] if client else None,
             }).decode())

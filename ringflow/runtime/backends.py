@@ -7,13 +7,13 @@ server processes) can never advance one call twice.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, Protocol
 
 import orjson
 from redis.exceptions import ConnectionError as RConnectionError, TimeoutError as RTimeoutError
 
+from ringflow.clock import Clock, system_clock
 from ringflow.runtime.resp import Pipe
 from ringflow.runtime.state import CallState
 
@@ -38,7 +38,7 @@ class MemoryBackend:
     dropped. Touching a call only rewrites its deadline: O(1), no allocation.
     """
 
-    def __init__(self, tick: float = 1.0, slots: int = 512, clock: Callable[[], float] = time.time,
+    def __init__(self, tick: float = 1.0, slots: int = 512, clock: Clock = system_clock,
                  on_expire: Callable[[CallState], None] | None = None):
         self.on_expire = on_expire  # e.g. take an abandoned call off the live counts
         self.calls: dict[str, tuple[Any, ...]] = {}  # CallState.freeze(): invisible to the GC

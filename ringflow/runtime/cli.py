@@ -26,7 +26,7 @@ def simulate_command(
     url: Optional[str] = typer.Option(None, "--url", help="Base URL of a running server, for --via http."),
     auth_token: Optional[str] = typer.Option(None, "--auth-token", help="Provider auth token to sign webhooks with."),
     demo_nodes: int = typer.Option(20, "--demo-nodes", help="Size of the generated flow when FLOW_ID is 'demo'."),
-    at: Optional[str] = typer.Option(None, "--at", help="Pretend it is this ISO time (business hours), e.g. 2026-11-30T10:00:00+00:00."),
+    at: Optional[str] = typer.Option(None, "--at", help="Pretend it is this ISO time (business hours), e.g. 2026-11-30T10:00:00+00:00; without an offset, UTC."),
 ) -> None:
     """Place synthetic calls and print throughput, latency percentiles, outcomes and node visits."""
     console = Console()
@@ -35,10 +35,8 @@ def simulate_command(
         raise typer.Exit(2)
     clock = None
     if at is not None:
-        from datetime import datetime
-
         try:
-            fixed = datetime.fromisoformat(at).timestamp()
+            fixed = parse_instant(at)
         except ValueError:
             console.print(f"[red]--at must be an ISO date-time, not {at!r}[/red]")
             raise typer.Exit(2) from None
@@ -105,6 +103,17 @@ def print_report(console: Console, r: SimResult) -> None:
         console.print(visits)
     else:
         console.print("(node visits are counted in-process only; over HTTP see GET /api/v1/calls/{sid})")
+
+
+def parse_instant(text: str) -> float:
+    """An ISO date-time as epoch seconds; without an offset it is UTC, never the machine's zone,
+    so the same command means the same instant on every machine. ValueError when it is not one."""
+    from datetime import datetime, timezone
+
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.timestamp()
 
 
 def register(app: typer.Typer) -> None:

@@ -17,10 +17,10 @@ nothing per call. All keys of a flow share one hash tag: the script is atomic on
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from typing import Any, Callable
 
+from ringflow.clock import Clock, system_clock
 from ringflow.runtime.counts_lua import FLUSH
 
 BUCKET = 60  # seconds per deadline bucket: an abandoned call leaves its node within BUCKET + GRACE of its expiry
@@ -30,7 +30,7 @@ SWEEP_EVERY = 10.0  # seconds between sweeps of flows this process has no news f
 
 class LiveCounts:
     def __init__(self, publish: Callable[[Any, dict[str, Any]], Any] | None, redis: Any = None, prefix: str = "rf",
-                 clock: Callable[[], float] = time.time):
+                 clock: Clock = system_clock):
         self.publish, self.redis, self.prefix, self.clock = publish, redis, prefix, clock
         self._nodes: defaultdict[int, Counter[str]] = defaultdict(Counter)  # pending deltas
         self._outlets: defaultdict[int, Counter[str]] = defaultdict(Counter)

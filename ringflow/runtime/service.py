@@ -9,10 +9,10 @@ Everything here is I/O glue; the call semantics live in :mod:`ringflow.runtime.e
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ringflow.clock import Clock, system_clock
 from ringflow.runtime.backends import StateBackend
 from ringflow.runtime.compile import CompiledFlow
 from ringflow.runtime.counts import LiveCounts
@@ -59,7 +59,7 @@ class Fetcher:
 
 class Runtime:
     def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
-                 counts: LiveCounts | None = None, clock: Callable[[], float] = time.time, ttl: int = CALL_TTL,
+                 counts: LiveCounts | None = None, clock: Clock = system_clock, ttl: int = CALL_TTL,
                  background_history: bool = False):
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
         self.http = http or GuardedHttp()

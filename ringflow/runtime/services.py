@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 
+from ringflow.clock import system_clock
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.flows import StoreFlows
@@ -34,6 +35,7 @@ class Services:
     def __init__(self, app: Any):
         settings, store = app.state.settings, app.state.store
         self.settings, self.store = settings, store
+        clock = getattr(app.state, "clock", system_clock)  # one "now" for calls, their state, history and counts
         events = getattr(app.state, "events", None)
         publish = events.publish if events is not None else None
         http = GuardedHttp(allow_private=settings.allow_private_http)
@@ -45,13 +47,14 @@ class Services:
             redis_client = backend.client
             history: Any = RedisHistory(redis_client, prefix=prefix, pipe=backend.pipe)
         else:
-            backend = MemoryBackend(on_expire=self._expired)  # type: ignore[assignment]
+            backend = MemoryBackend(clock=clock, on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
-        self.counts = LiveCounts(publish, redis_client, prefix=prefix)
-        self.runtime = Runtime(self.flows, backend, history, http, self.counts, background_history=redis_client is not None)
+        self.counts = LiveCounts(publish, redis_client, prefix=prefix, clock=clock)
+        self.runtime = Runtime(self.flows, backend, history, http, self.counts, clock=clock,
+                               background_history=redis_client is not None)
         # test calls live where calls live, so any process can take the panel's next step
-        self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend()
-        self.tests = Runtime(self.flows, self.test_backend, history, http, None, ttl=1800)
+        self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend(clock=clock)
+        self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800)
         self._tokens: dict[int, tuple[float, str | None]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         loop = asyncio.get_running_loop()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urljoin
 
+from ringflow.clock import system_clock
 from ringflow.runtime.backends import MemoryBackend
 from ringflow.runtime.engine import waiting_for
 from ringflow.runtime.flows import FlowSource
@@ -217,7 +218,7 @@ async def simulate(flows: FlowSource | None, customer_id: int, flow_id: int, cal
         if await flows.published(customer_id, flow_id) is None:  # also warms the cache before the clock starts
             res.outcomes["flow_not_published"] = calls
             return res
-        rt = Runtime(flows, MemoryBackend(), MemoryHistory(max_calls=1000), StubHttp(seed), clock=clock or time.time)
+        rt = Runtime(flows, MemoryBackend(), MemoryHistory(max_calls=1000), StubHttp(seed), clock=clock or system_clock)
 
     async def worker() -> None:
         while True:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import zlib
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import orjson
 from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ringflow.clock import Clock, iso_utc, system_clock
 from ringflow.model.document import FlowDocument, NodeDict, normalize
 from ringflow.model.gcpause import gc_paused, loads
 from ringflow.store import bulk, reads, spatial
@@ -31,10 +31,6 @@ MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
 BIG_IMPORT = 10_000  # nodes: imports this big take the bulk write path (bigwrite.py)
 _FLOW_EXISTS = "SELECT 1 FROM flows WHERE customer_id = ? AND id = ?"
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _limit(limit: int) -> int:
@@ -56,11 +52,15 @@ def _like(q: str) -> str:
 class SqlStore:
     """A Store over SQLAlchemy engines; ``open_store`` is the way to get one."""
 
-    def __init__(self, engines: Engines):
+    def __init__(self, engines: Engines, clock: Clock = system_clock):
         self.engines = engines
+        self.clock = clock
         self.dialect = engines.dialect
 
     # --- plumbing
+    def _now(self) -> str:
+        return iso_utc(self.clock)
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self.engines.read.begin() as conn:
@@ -85,7 +85,7 @@ class SqlStore:
     def create_customer(self, name: str) -> Customer:
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise StoreError("a customer name must be 1-200 characters")
-        stamp = now()
+        stamp = self._now()
         with self._write() as conn:
             cid = conn.execute(insert(customers).values(name=name.strip(), created_at=stamp).returning(customers.c.id)).scalar_one()
         return Customer(cid, name.strip(), stamp)
@@ -107,7 +107,7 @@ class SqlStore:
         return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     def create_api_key(self, customer_id: int, key_hash: str, prefix: str) -> ApiKey:
-        stamp = now()
+        stamp = self._now()
         with self._write() as conn:
             if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
                 raise NotFound(f"customer {customer_id} does not exist")
@@ -122,7 +122,7 @@ class SqlStore:
 
     def revoke_api_key(self, key_id: int) -> bool:
         with self._write() as conn:
-            res = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now()))
+            res = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=self._now()))
         return res.rowcount > 0
 
     # --- settings and secrets
@@ -138,9 +138,9 @@ class SqlStore:
     def put_secret(self, customer_id: int, name: str, ciphertext: str) -> None:
         with self._write() as conn:
             match = and_(customer_secrets.c.customer_id == customer_id, customer_secrets.c.name == name)
-            if conn.execute(update(customer_secrets).where(match).values(ciphertext=ciphertext, updated_at=now())).rowcount == 0:
+            if conn.execute(update(customer_secrets).where(match).values(ciphertext=ciphertext, updated_at=self._now())).rowcount == 0:
                 try:
-                    conn.execute(insert(customer_secrets).values(customer_id=customer_id, name=name, ciphertext=ciphertext, updated_at=now()))
+                    conn.execute(insert(customer_secrets).values(customer_id=customer_id, name=name, ciphertext=ciphertext, updated_at=self._now()))
                 except IntegrityError:
                     raise NotFound(f"customer {customer_id} does not exist") from None
 
@@ -158,7 +158,7 @@ class SqlStore:
             doc = normalize(doc)
         bulk.check_storable(doc)
         nodes, edges = doc.get("nodes", []), doc.get("edges", [])
-        stamp = now()
+        stamp = self._now()
         with (big_write(self.engines) if len(nodes) >= BIG_IMPORT else self._write()) as conn:
             if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
                 raise NotFound(f"customer {customer_id} does not exist")
@@ -178,7 +178,7 @@ class SqlStore:
         take minutes. Returns (customer id, flow ids) per name."""
         for doc in docs:
             bulk.check_storable(doc)
-        stamp = now()
+        stamp = self._now()
         made: list[tuple[int, list[int]]] = []
         with self._write() as conn:
             for name in names:
@@ -267,7 +267,7 @@ class SqlStore:
 
     def apply_patch(self, customer_id: int, flow_id: int, base_revision: int, ops: list[dict[str, Any]]) -> PatchResult:
         with self._write() as conn:
-            return apply_ops(conn, self.dialect, customer_id, flow_id, base_revision, ops, now())
+            return apply_ops(conn, self.dialect, customer_id, flow_id, base_revision, ops, self._now())
 
     def viewport(self, customer_id: int, flow_id: int, x0: float, y0: float, x1: float, y1: float, limit: int) -> Viewport:
         limit = max(1, int(limit))
@@ -303,7 +303,7 @@ class SqlStore:
             if existing:
                 return Revision(flow_id, existing.number, existing.created_at, existing.node_count, existing.edge_count)
             doc = reads.document(conn, row)
-            stamp = now()
+            stamp = self._now()
             conn.execute(insert(flow_revisions).values(
                 customer_id=customer_id, flow_id=flow_id, number=row.revision, created_at=stamp,
                 node_count=row.node_count, edge_count=row.edge_count, document=zlib.compress(orjson.dumps(doc), 6)))
@@ -335,7 +335,7 @@ class SqlStore:
         return Revision(flow_id, row.number, row.created_at, row.node_count, row.edge_count), loads(zlib.decompress(row.document))
 
 
-def open_store(url: str, migrate_schema: bool = True) -> SqlStore:
+def open_store(url: str, migrate_schema: bool = True, clock: Clock = system_clock) -> SqlStore:
     """Open (and by default migrate) the database at ``url``: sqlite:///file.db or postgresql://..."""
     engines = open_engines(url)
     try:
@@ -344,4 +344,4 @@ def open_store(url: str, migrate_schema: bool = True) -> SqlStore:
     except BaseException:
         engines.dispose()
         raise
-    return SqlStore(engines)
+    return SqlStore(engines, clock)

@@ -108,19 +108,15 @@ def test_revoking_a_key_ends_its_sessions(app, client: TestClient) -> None:  # t
 
 
 def test_rate_limit_answers_429_with_retry_after(store: object, alice: Tenant) -> None:
-    app = create_app(make_settings(rate_limit_per_minute=3), store)  # type: ignore[arg-type]
-    import time
-
+    now = [1_900_000_030.0]  # 10 s into a one-minute window, whatever today is
+    app = create_app(make_settings(rate_limit_per_minute=3), store, clock=lambda: now[0])  # type: ignore[arg-type]
     with TestClient(app) as c:
-        for _ in range(2):  # one retry if a one-minute window boundary fell inside the burst
-            started = int(time.time() // 60)
-            codes = [c.get("/api/v1/flows", headers=alice.headers).status_code for _ in range(4)]
-            if int(time.time() // 60) == started:
-                break
-            app.state.auth.limiter = type(app.state.auth.limiter)(3)
+        codes = [c.get("/api/v1/flows", headers=alice.headers).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         r = c.get("/api/v1/flows", headers=alice.headers)
-        assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+        assert r.json()["error"]["code"] == "rate_limited" and r.headers["retry-after"] == "50"
+        now[0] += 50  # the next window: allowed again
+        assert c.get("/api/v1/flows", headers=alice.headers).status_code == 200
 
 
 def test_generated_admin_token_is_printed_once_and_stored_hashed(store: object, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -135,3 +131,17 @@ def test_generated_admin_token_is_printed_once_and_stored_hashed(store: object, 
     with TestClient(app2) as c:
         r = c.post("/api/v1/customers", json={"name": "via generated"}, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 201
+
+
+def test_a_session_ends_when_the_apps_clock_says_so(store: object, alice: Tenant) -> None:
+    """Sessions run on the app's injected clock, not the machine's: 12 hours later by that clock, out."""
+    from ringflow.api.auth import SESSION_SECONDS
+
+    now = [1_900_000_000.0]
+    app = create_app(make_settings(), store, clock=lambda: now[0])  # type: ignore[arg-type]
+    with TestClient(app) as browser:
+        assert browser.post("/api/v1/session", json={"api_key": alice.key}).status_code == 200
+        now[0] += SESSION_SECONDS - 5
+        assert browser.get("/api/v1/flows").status_code == 200
+        now[0] += 10
+        assert browser.get("/api/v1/flows").status_code == 401

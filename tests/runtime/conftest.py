@@ -16,12 +16,13 @@ from ringflow.store import open_store
 from tests.api.conftest import ADMIN, Tenant, new_tenant  # noqa: F401 - customers are made as the API suite makes them
 
 
-def make_client(**settings: Any) -> Iterator[tuple[TestClient, Any]]:
+def make_client(clock: Any = None, **settings: Any) -> Iterator[tuple[TestClient, Any]]:
+    """A real app on a fresh SQLite store; ``clock`` (if given) is "now" for both."""
     with tempfile.TemporaryDirectory(prefix="ringflow-rt-") as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'rt.db'}")
+        store = open_store(f"sqlite:///{Path(tmp) / 'rt.db'}", clock=clock)
         base = dict(admin_token=ADMIN, secret_key="runtime-test-secret", rate_limit_per_minute=0, allow_private_http=True)
         base.update(settings)
-        app = create_app(Settings(**base), store)  # type: ignore[arg-type]
+        app = create_app(Settings(**base), store, **({"clock": clock} if clock else {}))  # type: ignore[arg-type]
         try:
             with TestClient(app, raise_server_exceptions=False) as client:
                 yield client, app

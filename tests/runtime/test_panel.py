@@ -150,3 +150,27 @@ def test_live_counts_reach_the_event_hub():
         key, event = counts[-1]
         assert key == flow_id and event["type"] == "counts"
         assert event["nodes"] == {"m": 3} and event["outlets"] == {"w.next": 3}
+
+
+def test_a_test_call_and_its_history_run_on_the_apps_clock():
+    """Business hours are decided, and history stamped, by the app's injected clock, not the machine's."""
+    from .conftest import make_client, new_tenant
+
+    hours = {"timezone": "America/New_York", "schedule": {"mon": [["09:00", "17:00"]]}, "holidays": []}
+    doc = {"name": "Hours", "start": "b",
+           "nodes": [{"id": "b", "type": "business_hours", "config": hours},
+                     {"id": "o", "type": "say", "config": {"text": "We are open"}},
+                     {"id": "c", "type": "say", "config": {"text": "We are closed"}}],
+           "edges": [{"source": "b", "outlet": "open", "target": "o"}, {"source": "b", "outlet": "closed", "target": "c"}]}
+    now = [1796058000.0]  # Monday 2026-11-30 12:00 in New York
+    for client, _ in make_client(clock=lambda: now[0]):
+        t = new_tenant(client, "Hours Co")
+        flow_id = publish(client, t, doc)
+        opened = client.post(f"/api/v1/flows/{flow_id}/test-calls", json={}, headers=t.headers).json()
+        assert opened["said"] == ["We are open"]
+        call = client.get(f"/api/v1/calls/{opened['call_sid']}", headers=t.headers).json()
+        assert call["started_at"] == now[0]
+        now[0] += 6 * 3600  # 18:00 in New York
+        assert client.post(f"/api/v1/flows/{flow_id}/test-calls", json={}, headers=t.headers).json()["said"] == ["We are closed"]
+        listed = client.get("/api/v1/flows", headers=t.headers).json()["flows"]
+        assert listed[0]["created_at"].startswith("2026-11-30T17:00:00")  # the store's stamps come from the same clock

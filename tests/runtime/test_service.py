@@ -125,7 +125,8 @@ async def test_retries_and_stale_steps_never_advance_twice(parts):
 
 async def test_history_and_counts(parts):
     published = []
-    counts = LiveCounts(lambda flow_id, ev: published.append((flow_id, ev)), parts[2], prefix=f"rfc{uuid.uuid4().hex[:8]}")
+    counts = LiveCounts(lambda flow_id, ev: published.append((flow_id, ev)), parts[2], prefix=f"rfc{uuid.uuid4().hex[:8]}",
+                        clock=lambda: NOW)  # the runtime's clock: a call is swept by the counts only once *its* time passes
     flows = StaticFlows({(1, 1): doc([("w", "say", {"text": "Hi"}), ("m", "menu", {"prompt": "Menu", "digits": ["1"]}),
                                       ("bye", "hangup", {})], [("w", "next", "m"), ("m", "1", "bye")])})
     rt = make_runtime(parts, flows, counts=counts)

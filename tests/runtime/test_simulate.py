@@ -55,6 +55,21 @@ def test_cli_demo_run_prints_the_report():
     assert bad_at.exit_code == 2 and "ISO" in bad_at.output
 
 
+def test_at_without_an_offset_is_utc_whatever_the_machines_zone(monkeypatch):
+    import time as _time
+
+    from ringflow.runtime.cli import parse_instant
+
+    try:
+        for zone in ("America/New_York", "Asia/Kolkata", "UTC"):
+            monkeypatch.setenv("TZ", zone)
+            _time.tzset()
+            assert parse_instant("2026-11-30T17:00:00") == MONDAY_NOON_NY == parse_instant("2026-11-30T12:00:00-05:00")
+    finally:
+        monkeypatch.undo()  # the process's own zone back, for the tests after this one
+        _time.tzset()
+
+
 def _serve(app):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
