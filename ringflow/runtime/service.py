@@ -25,7 +25,7 @@ from ringflow.runtime.state import ENDED, CallState
 CALL_TTL = 4 * 3600  # an idle call is dropped after this (a real call updates it every webhook)
 ENDED_TTL = 300  # an ended call is kept a little, so a retried last webhook still gets its answer
 MAX_HTTP_PER_ANSWER = 5  # more HTTP nodes in one answer fail fast instead of stalling the provider
-_INTERNAL = frozenset({"http", "subflow", "return"})
+_INTERNAL = frozenset({"http", "subflow", "return", "error"})
 
 
 class NotPublished(LookupError):
@@ -40,6 +40,7 @@ class Outcome:
     path: list[str] = field(default_factory=list)  # node ids run during this answer
     replay: bool = False  # a retried webhook answered from the stored answer
     trail: list[tuple[str, str]] = field(default_factory=list)  # (node id, outlet) traversals
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (node id, message): a field over a limit
 
     @property
     def ended(self) -> bool:
@@ -176,7 +177,9 @@ class Runtime:
 
     @staticmethod
     def _entries(out: Outcome, event: str) -> list[tuple[str, str, str]]:
-        return [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
+        entries = [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
+        # an error is an entry of its own: its outlet says "error", its event the message
+        return entries + [(node_id, "error", message) for node_id, message in out.errors] if out.errors else entries
 
     def _inline_call(self, sid: str, begin: Any, out: Outcome, event: str, now: float) -> Any:
         return self._inline_log(sid, begin, self._entries(out, event), out.node_id, out.ended, now)  # type: ignore[misc]
@@ -195,6 +198,7 @@ class Runtime:
         packed: list[Any] = []
         trail: list[tuple[str, str]] = []
         http_budget = MAX_HTTP_PER_ANSWER
+        errors: list[tuple[str, str]] = []
         path: list[str] = []
         waited = False
         step = advance(cf, st, event, now)
@@ -208,6 +212,7 @@ class Runtime:
                 path.append(cf.ids[step.state.node])  # entered and now waiting (caller, HTTP or subflow)
             waited = step.state.node != ENDED
             visible = [a for a in step.actions if a[0] not in _INTERNAL]
+            errors.extend((a[1], a[2]) for a in step.actions if a[0] == "error")
             answer.extend(visible)
             packed.append((cf, visible))
             last = step.actions[-1] if step.actions else ("hangup", "")
@@ -242,7 +247,7 @@ class Runtime:
                 break
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
-        return Outcome(state, cf, answer, path, trail=trail)
+        return Outcome(state, cf, answer, path, trail=trail, errors=errors)
 
     async def _subflow(self, customer_id: int, flow_ref: str) -> CompiledFlow | None:
         try:
