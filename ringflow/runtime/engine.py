@@ -165,9 +165,8 @@ class _Run:
             if st.same > MAX_SAME:
                 return self.end("loop_limit")
             kind = cf.kinds[node]
-            self.at = node
+            self.at, self.failed = node, False
             if kind in WAITING:
-                self.failed = False
                 action = self.wait_action(node)
                 if not (self.failed and kind in _FAILS):
                     st.node = node
@@ -182,10 +181,11 @@ class _Run:
                 static = cf.static[node]
                 if static is not None:
                     self.actions.append(static)
-                elif kind == SAY:
-                    self.actions.append(("say", self.text(c[0]), c[1], c[2], c[3]))
                 else:
-                    self.actions.append(("play", self.text(c[0]), c[1], self.text(c[2])))
+                    action = ("say", self.text(c[0]), c[1], c[2], c[3]) if kind == SAY else \
+                        ("play", self.text(c[0]), c[1], self.text(c[2]))
+                    if not self.failed:  # a text over a limit is not spoken at all
+                        self.actions.append(action)
                 outlet = "next"
             elif kind == SPLIT:
                 outlet = self.split(c)
@@ -218,7 +218,6 @@ class _Run:
     def split(self, c: tuple[Any, ...]) -> str:
         """The first case that matches; ``no_match`` also when a render or the answer's CPU
         budget runs out (each case is bounded: RE2 regexes, texts of at most 16 KB)."""
-        self.failed = False
         value = self.text(c[0])
         fold = c[2]  # Studio's conditions: trimmed and case-insensitive
         if fold:
