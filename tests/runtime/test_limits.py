@@ -140,3 +140,15 @@ def test_catastrophic_regexes_from_the_caller_and_from_speech_answer_at_once(cli
     step, cpu, _ = measured(lambda: client.post(f"/api/v1/test-calls/{body['call_sid']}/steps", json={"speech": "a" * 26 + "!"},
                                                 headers=alice.headers).json())
     assert cpu < CPU_MARGIN * 4 and step["said"] == ["no"] and step["errors"] == [], (cpu, step)
+
+
+def test_the_compiled_flow_cache_is_bounded_by_bytes_not_by_flows():
+    from ringflow.runtime.flows import COMPILED_BYTES_PER_NODE, _Cache
+
+    big = flow([(f"n{i}", "say", {"text": "hi"}) for i in range(1000)], [], key=(1, 1, 1))
+    small = flow([("a", "say", {"text": "hi"})], [], key=(1, 2, 1))
+    cache = _Cache(max_bytes=1000 * COMPILED_BYTES_PER_NODE)  # not enough for the big flow and its overhead
+    cache.put(small)
+    cache.put(big)
+    assert cache.get((1, 1, 1)) is None and cache.get((1, 2, 1)) is small  # the big one is compiled, used, not kept
+    assert cache.items.size < 1000 * COMPILED_BYTES_PER_NODE
