@@ -17,6 +17,7 @@ from ringflow.runtime.backends import StateBackend
 from ringflow.runtime.compile import CompiledFlow
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.engine import advance, enter_subflow, leave_subflow, new_call
+from ringflow.runtime.fairness import LoopShare
 from ringflow.runtime.flows import FlowSource
 from ringflow.runtime.history import History
 from ringflow.runtime.httpclient import GuardedHttp, HttpResult
@@ -61,8 +62,9 @@ class Fetcher:
 class Runtime:
     def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
                  counts: LiveCounts | None = None, clock: Callable[[], float] = time.time, ttl: int = CALL_TTL,
-                 background_history: bool = False):
+                 background_history: bool = False, share: LoopShare | None = None):
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
+        self.share = share or LoopShare()  # each customer's share of the loop for heavy answers
         self.http = http or GuardedHttp()
         self.clock, self.ttl = clock, ttl
         self._deadlines: dict[int, int] = {}
@@ -194,6 +196,9 @@ class Runtime:
 
     async def _drive(self, cf: CompiledFlow, st: CallState, event: tuple[Any, ...], now: float) -> Outcome:
         """Run the engine until the call waits for the caller or ends, doing HTTP and subflows inline."""
+        customer_id = cf.key[0]  # type: ignore[index]
+        await self.share.turn(customer_id)  # a customer whose answers were heavy lately waits, off the loop
+        started = time.perf_counter()
         answer: list[tuple[Any, ...]] = []
         packed: list[Any] = []
         trail: list[tuple[str, str]] = []
@@ -221,10 +226,11 @@ class Runtime:
                 if http_budget < 0:
                     res = HttpResult(0, None, None, "too many HTTP requests in one answer")
                 else:
+                    self.share.charge(customer_id, time.perf_counter() - started)  # the wait is not loop time
                     res = await self.http.fetch(last[1], last[2], last[3], last[4], last[5])
+                    started = time.perf_counter()
                 step = advance(cf, step.state, ("http", res.status, res.parsed, res.body), now)
             elif last[0] == "subflow":
-                customer_id = cf.key[0]  # type: ignore[index]
                 sub = await self._subflow(customer_id, last[1])
                 data = last[2] if len(last) > 2 else None
                 entered = enter_subflow(step.state, sub, data) if sub is not None else None
@@ -245,6 +251,7 @@ class Runtime:
                 step = advance(cf, back, ("subflow_done",), now)
             else:
                 break
+        self.share.charge(customer_id, time.perf_counter() - started)
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
         return Outcome(state, cf, answer, path, trail=trail, errors=errors)
