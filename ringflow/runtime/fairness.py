@@ -15,8 +15,8 @@ import time
 from typing import Awaitable, Callable
 
 FREE_SECONDS = 0.002  # an answer faster than this costs its customer nothing
-SHARE = 0.1  # loop seconds per second a customer's heavy answers may take, on average
-BURST = 0.1  # loop seconds a customer may spend at once before waiting
+SHARE = 0.05  # loop seconds per second a customer's heavy answers may take, on average
+BURST = 0.05  # loop seconds a customer may spend at once before waiting
 MAX_WAIT = 2.0  # never hold one answer longer (the provider's webhook timeout is 15 s)
 MAX_CUSTOMERS = 10_000  # buckets kept; the oldest full ones go first
 
