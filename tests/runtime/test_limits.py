@@ -171,5 +171,5 @@ async def test_a_customer_whose_answers_are_heavy_waits_its_turn_and_others_do_n
     share.charge(1, BURST)  # the greedy one's burst is spent...
     assert await share.turn(1) == 0
     share.charge(1, 0.02)  # ...and one more heavy answer makes it wait until that has drained
-    assert await share.turn(1) == pytest.approx(0.02 / SHARE) and slept == [pytest.approx(0.2)]
+    assert await share.turn(1) == pytest.approx(0.02 / SHARE) and slept == [pytest.approx(0.02 / SHARE)]
     assert await share.turn(1) == 0 and await share.turn(2) == 0
