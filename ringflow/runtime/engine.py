@@ -71,7 +71,7 @@ class _Run:
         self._trigger: dict[str, Any] | None = None
         self.at = -1  # the node whose fields are being rendered (an error names it)
         self.failed = False  # a render or condition of that node went over a limit
-        self._deadline = 0.0  # this advance's CPU deadline, taken at its first Liquid render
+        self._deadline = 0.0  # this advance's loop-time deadline, taken at its first Liquid render or regex
 
     def text(self, value: str | Template) -> str:
         if isinstance(value, str):
@@ -216,7 +216,7 @@ class _Run:
             node = target
 
     def split(self, c: tuple[Any, ...]) -> str:
-        """The first case that matches; ``no_match`` also when a render or the answer's CPU
+        """The first case that matches; ``no_match`` also when a render or the answer's time
         budget runs out (each case is bounded: RE2 regexes, texts of at most 16 KB)."""
         value = self.text(c[0])
         fold = c[2]  # Studio's conditions: trimmed and case-insensitive
