@@ -7,6 +7,11 @@ Sections (``--only``, comma-separated):
   Reports server memory per open stream (RSS difference), delivery latency p50/p99 (patch sent
   -> event read by the client), events lost, and the viewport p99 on a 50,000-node flow with
   no streams open and under that load, side by side. Median of ``--rounds`` rounds.
+- ``noisy``: noisy neighbour (issue 14). One server; customer A's flow hits every resource limit
+  (the replace chain, a ten-million range, ``^(a+)+$`` on the caller id, ``^(\w+\s?)+$`` on speech,
+  forty CPU-hungry renders in one answer, a 30,000-node flow's problems) in a loop from
+  ``--attackers`` client processes, through test calls and signed webhooks; customer B's signed
+  webhooks (start + a digit) are timed alone and then under that load, for ``--seconds`` each.
 - ``suite``: the reliability tests with long settings: schemathesis with ``--fuzz-examples`` per
   route, the CLI fuzz, kill -9 during a ``--crash-nodes`` (500,000) import and under patch load,
   races, isolation, Redis outage. Each test records its figures (tests/reliability/conftest.py).
@@ -14,6 +19,7 @@ Sections (``--only``, comma-separated):
 Loopback only; bounded in count and time. Usage:
     .venv/bin/python benchmarks/reliability.py                  # everything
     .venv/bin/python benchmarks/reliability.py --only sse --clients 2000 --seconds 5
+    .venv/bin/python benchmarks/reliability.py --only noisy --seconds 20
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ import httpx  # noqa: E402
 from ringflow.model.demo import generate_flow  # noqa: E402
 from ringflow.store import open_store  # noqa: E402
 from ringflow.store.keys import new_api_key  # noqa: E402
-from tests.reliability.conftest import ChildServer  # noqa: E402
+from tests.reliability.conftest import ADMIN_HEADERS, ChildServer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 ERRORS: list[str] = []  # requests that failed or timed out during the load (reported, and diagnosed)
@@ -317,6 +323,170 @@ def run_sse(args: argparse.Namespace) -> dict[str, Any]:
     return res
 
 
+# --- noisy neighbour (issue 14): one customer hits every limit, another's webhooks are timed ---------
+
+NOISY_TOKEN = "noisy-neighbour-token-0123456789"
+REPLACE_CHAIN = "{{ 'aaaaaaaaaa' " + "| replace: '', 'aaaaaaaaaa' " * 8 + "| size }}"
+BURN = ("{% assign s = 'aaaaaaaa' %}" + "{% assign s = s | append: s %}" * 10 +
+        "{% for i in (1..1000) %}{% assign t = s | replace: 'a', 'b' %}{% endfor %}{{ t | size }}")
+
+
+def _greedy_flow() -> dict[str, Any]:
+    """Customer A: every node goes over a limit, and the call goes on down its error paths."""
+    nodes = [("chain", "say", {"text": REPLACE_CHAIN}),
+             ("range", "say", {"text": "{% assign n = 10000000 %}{{ (1..n) | join: ',' }}"}),
+             ("rx", "split", {"input": "{{trigger.call.From}}", "cases": [{"name": "hit", "op": "regex", "value": "^(a+)+$"}]}),
+             ("ask", "gather", {"prompt": "Say something", "input": "speech"}),
+             ("rx2", "split", {"input": "{{nodes.ask.speech}}", "cases": [{"name": "hit", "op": "regex", "value": "^(\\w+\\s?)+$"}]})]
+    nodes += [(f"burn{i}", "set", {"variables": {"v": BURN}}) for i in range(40)]
+    edges = [("chain", "next", "range"), ("range", "next", "rx"), ("rx", "no_match", "ask"), ("rx", "hit", "ask"),
+             ("ask", "speech", "rx2"), ("ask", "timeout", "rx2"), ("rx2", "no_match", "burn0"), ("rx2", "hit", "burn0")]
+    edges += [(f"burn{i}", "next", f"burn{i + 1}") for i in range(39)]
+    return {"name": "greedy", "start": "chain",
+            "nodes": [{"id": i, "type": t, "x": 0, "y": 200 * k, "config": c} for k, (i, t, c) in enumerate(nodes)],
+            "edges": [{"source": a, "outlet": o, "target": b} for a, o, b in edges]}
+
+
+def _victim_flow() -> dict[str, Any]:
+    return {"name": "quiet", "start": "w",
+            "nodes": [{"id": "w", "type": "say", "x": 0, "y": 0, "config": {"text": "Welcome {{trigger.call.From}}"}},
+                      {"id": "m", "type": "menu", "x": 0, "y": 200, "config": {"prompt": "Press 1", "digits": ["1"]}},
+                      {"id": "ok", "type": "say", "x": 0, "y": 400, "config": {"text": "Thanks"}}],
+            "edges": [{"source": "w", "outlet": "next", "target": "m"}, {"source": "m", "outlet": "1", "target": "ok"}]}
+
+
+def _scattered(n: int) -> dict[str, Any]:
+    return {"name": "scattered", "start": "n0", "edges": [],
+            "nodes": [{"id": f"n{i}", "type": "say", "x": (i % 200) * 300, "y": (i // 200) * 200, "config": {}} for i in range(n)]}
+
+
+def _signed_post(http: httpx.Client, base: str, path: str, form: dict[str, str]) -> httpx.Response:
+    from ringflow.runtime.secrets import twilio_signature
+
+    sig = twilio_signature(NOISY_TOKEN, base + path, list(form.items()))
+    return http.post(path, data=form, headers={"X-Twilio-Signature": sig})
+
+
+def _attacker(base: str, key: str, flow_id: int, big_id: int, seconds: float, out_path: str, seed_: int) -> None:
+    """One client process of customer A: test calls, webhooks and big problem lists, in a loop."""
+    rng = random.Random(seed_)
+    stop = time.monotonic() + seconds
+    done = {"test_calls": 0, "webhooks": 0, "problem_reads": 0, "errors_seen": 0, "failed": 0, "lat": []}
+    h = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        while time.monotonic() < stop:
+            t = time.perf_counter()
+            try:
+                r = http.post(f"/api/v1/flows/{flow_id}/test-calls", json={"from": "a" * 30 + "!"}, headers=h)
+                body = r.json()
+                done["errors_seen"] += len(body.get("errors", []))
+                r2 = http.post(f"/api/v1/test-calls/{body['call_sid']}/steps", json={"speech": "a" * 26 + "!"}, headers=h)
+                done["errors_seen"] += len(r2.json().get("errors", []))
+                done["test_calls"] += 1
+                sid = f"CA{rng.getrandbits(128):032x}"
+                form = {"CallSid": sid, "AccountSid": "AC" + "1" * 32, "From": "a" * 30 + "!", "To": "+15550000002",
+                        "CallStatus": "ringing", "Direction": "inbound"}
+                _signed_post(http, base, f"/voice/{flow_id}", form)
+                _signed_post(http, base, f"/voice/{flow_id}/step?n=1", {**form, "CallStatus": "in-progress", "SpeechResult": "a" * 26 + "!",
+                                                                        "Confidence": "0.9"})
+                done["webhooks"] += 2
+                http.get(f"/api/v1/flows/{big_id}", headers=h)
+                done["problem_reads"] += 1
+            except (httpx.HTTPError, KeyError, ValueError):
+                done["failed"] += 1
+            done["lat"].append((time.perf_counter() - t) * 1000)
+    Path(out_path).write_text(json.dumps(done))
+
+
+def _victim(base: str, flow_id: int, seconds: float, gap: float) -> tuple[list[float], int]:
+    """Customer B: signed webhooks (a call starts, the caller presses 1), each timed."""
+    lat: list[float] = []
+    bad = 0
+    rng = random.Random(11)
+    stop = time.monotonic() + seconds
+    with httpx.Client(base_url=base, timeout=30) as http:
+        while time.monotonic() < stop:
+            sid = f"CA{rng.getrandbits(128):032x}"
+            form = {"CallSid": sid, "AccountSid": "AC" + "2" * 32, "From": "+15551234567", "To": "+15550000003",
+                    "CallStatus": "ringing", "Direction": "inbound"}
+            for path, extra in ((f"/voice/{flow_id}", {}), (f"/voice/{flow_id}/step?n=1", {"Digits": "1", "CallStatus": "in-progress"})):
+                t = time.perf_counter()
+                try:
+                    r = _signed_post(http, base, path, {**form, **extra})
+                    ok = r.status_code == 200 and "<Response>" in r.text
+                except httpx.HTTPError:
+                    ok = False
+                lat.append((time.perf_counter() - t) * 1000)
+                bad += not ok
+            time.sleep(gap)
+    return lat, bad
+
+
+def run_noisy(args: argparse.Namespace) -> dict[str, Any]:
+    import multiprocessing
+
+    tmp = tempfile.mkdtemp(prefix="ringflow-noisy-")
+    server = ChildServer(f"sqlite:///{tmp}/noisy.db")
+    base = server.start()
+    try:
+        with httpx.Client(base_url=base, timeout=120) as http:
+            keys = []
+            for name in ("Greedy Co", "Quiet Co"):
+                c = http.post("/api/v1/customers", json={"name": name}, headers=ADMIN_HEADERS).json()
+                h = {"Authorization": f"Bearer {c['api_key']}"}
+                assert http.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": NOISY_TOKEN}, headers=h).status_code == 200
+                keys.append(c["api_key"])
+            ids = []
+            for key, doc in ((keys[0], _greedy_flow()), (keys[1], _victim_flow())):
+                h = {"Authorization": f"Bearer {key}"}
+                f = http.post("/api/v1/flows", json=doc, headers=h).json()
+                r = http.post(f"/api/v1/flows/{f['id']}/publish", headers=h)
+                assert r.status_code in (200, 201), r.text[:500]
+                ids.append(f["id"])
+            big = http.post("/api/v1/flows", json=_scattered(args.noisy_nodes), headers={"Authorization": f"Bearer {keys[0]}"})
+            big_body = big.json()
+            big_id, big_bytes = big_body["id"], len(big.content)
+        rounds: list[dict[str, Any]] = []
+        attack: list[dict[str, Any]] = []
+        alone_all: list[float] = []
+        loaded_all: list[float] = []
+        alone_bad = loaded_bad = 0
+        rss0 = rss_kb(server.proc.pid)  # type: ignore[union-attr]
+        for r in range(args.rounds):  # alternate, so the machine's own noise falls on both sides alike
+            print(f"round {r + 1}: victim alone...", flush=True)
+            alone, bad = _victim(base, ids[1], args.seconds, 0.01)
+            alone_bad += bad
+            print(f"round {r + 1}: victim with {args.attackers} attacker process(es)...", flush=True)
+            outs = [str(Path(tmp) / f"attacker{r}-{i}.json") for i in range(args.attackers)]
+            procs = [multiprocessing.Process(target=_attacker, args=(base, keys[0], ids[0], big_id, args.seconds + 2, outs[i], r * 10 + i))
+                     for i in range(args.attackers)]
+            for p in procs:
+                p.start()
+            time.sleep(1.0)  # the attack is under way before the victim's clock starts
+            loaded, bad = _victim(base, ids[1], args.seconds, 0.01)
+            loaded_bad += bad
+            for p in procs:
+                p.join(timeout=args.seconds + 60)
+            attack += [json.loads(Path(o).read_text()) for o in outs if Path(o).exists()]
+            rounds.append({"alone_p99": pct(alone, 99), "loaded_p99": pct(loaded, 99), "alone_n": len(alone), "loaded_n": len(loaded),
+                           "load": os.getloadavg()[0]})
+            alone_all += alone
+            loaded_all += loaded
+        rss1 = rss_kb(server.proc.pid)  # type: ignore[union-attr]
+    finally:
+        server.stop()
+    alone, loaded = alone_all, loaded_all
+    alat = [x for a in attack for x in a.pop("lat")]
+    totals = {k: sum(a[k] for a in attack) for k in ("test_calls", "webhooks", "problem_reads", "errors_seen", "failed")}
+    return {"alone_p50": pct(alone, 50), "alone_p99": pct(alone, 99), "alone_max": max(alone or [0]), "alone_n": len(alone),
+            "alone_bad": alone_bad, "load_avg": os.getloadavg()[0],
+            "loaded_p50": pct(loaded, 50), "loaded_p99": pct(loaded, 99), "loaded_max": max(loaded or [0]), "loaded_n": len(loaded),
+            "loaded_bad": loaded_bad, "attack_p50": pct(alat, 50), "attack_p99": pct(alat, 99), "rss_mb": (rss0 / 1024, rss1 / 1024),
+            "big_nodes": args.noisy_nodes, "big_bytes": big_bytes, "big_total": big_body.get("problems_total"), "rounds": rounds,
+            "median_alone_p99": statistics.median(r["alone_p99"] for r in rounds),
+            "median_loaded_p99": statistics.median(r["loaded_p99"] for r in rounds), **totals}
+
+
 # --- the suite with long settings --------------------------------------------------------------------
 
 def run_suite(args: argparse.Namespace) -> dict[str, Any]:
@@ -370,6 +540,35 @@ def write_report(res: dict[str, Any], args: argparse.Namespace, command: str) ->
         for i, r in enumerate(s["rounds"], 1):
             lines.append(f"| {i} | {r['patches']} | {r['delivered']} | {r['p50']:.0f} | {r['p99']:.0f} | {r['vp_p50']:.1f} | {r['vp_p99']:.1f} | {r['vp_n']} |")
         lines += ["", "Delivery includes the stream's deliberate 100 ms batching window (at most 10 messages a second per client).", ""]
+    if "noisy" in res:
+        n = res["noisy"]
+        verdict = "met" if n["median_loaded_p99"] <= 25 else "NOT met"
+        lines += ["## Noisy neighbour (issue 14)", "",
+                  f"One uvicorn process (SQLite store). Customer A's published flow goes over every limit of issue 14 on each call "
+                  f"(the eight-replace chain, `(1..n) | join` with n = 10,000,000, `^(a+)+$` on a 31-character caller id, "
+                  f"`^(\\w+\\s?)+$` on 27 spoken characters, forty renders of about 30 ms of CPU each in one answer); "
+                  f"{args.attackers} client process(es) loop over a test call with a speech step, two signed webhooks of that flow, and a "
+                  f"read of A's {n['big_nodes']:,}-node unconnected flow (its problems). Customer B's signed webhooks (call start + "
+                  f"digit 1) are timed from one client, {args.seconds:g} s alone and then {args.seconds:g} s under the attack, "
+                  f"alternating for {args.rounds} rounds (the machine's own noise changes by the minute).", "",
+                  "| figure | value |", "|---|---|",
+                  f"| B's webhooks alone: p50 / p99 / max (n) | {n['alone_p50']:.1f} / {n['alone_p99']:.1f} / {n['alone_max']:.1f} ms "
+                  f"({n['alone_n']:,}) |",
+                  f"| **B's webhooks under A's attack: p50 / p99 / max (n)** | **{n['loaded_p50']:.1f} / {n['loaded_p99']:.1f}** / "
+                  f"{n['loaded_max']:.1f} ms ({n['loaded_n']:,}) |",
+                  f"| **median of the rounds' p99: alone / under attack** | **{n['median_alone_p99']:.1f} / {n['median_loaded_p99']:.1f} ms** |",
+                  f"| target p99 ≤ 25 ms under attack | {verdict} |",
+                  f"| B's failed webhooks alone / under attack | {n['alone_bad']} / {n['loaded_bad']} |",
+                  f"| A's rounds: test calls / webhooks / problem reads | {n['test_calls']:,} / {n['webhooks']:,} / {n['problem_reads']:,} |",
+                  f"| A's round p50 / p99 (4 requests and a read) | {n['attack_p50']:.1f} / {n['attack_p99']:.1f} ms |",
+                  f"| limit errors A's test calls showed | {n['errors_seen']:,} |",
+                  f"| A's failed rounds | {n['failed']} |",
+                  f"| A's {n['big_nodes']:,}-node flow: problems / create answer | {n['big_total']:,} / {n['big_bytes'] / 1024:.0f} KB |",
+                  f"| server RSS before / after the attack | {n['rss_mb'][0]:.0f} / {n['rss_mb'][1]:.0f} MB |", "",
+                  "| round | B alone p99 ms (n) | B under attack p99 ms (n) | load average after |", "|---|---|---|---|"]
+        for i, r in enumerate(n["rounds"], 1):
+            lines.append(f"| {i} | {r['alone_p99']:.1f} ({r['alone_n']:,}) | {r['loaded_p99']:.1f} ({r['loaded_n']:,}) | {r['load']:.1f} |")
+        lines.append("")
     if "suite" in res:
         s = res["suite"]
         lines += ["## Reliability suite with long settings", "",
@@ -391,7 +590,7 @@ def main() -> None:
         asyncio.run(_clients_main(sys.argv[2], sys.argv[3]))
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", default="sse,suite")
+    ap.add_argument("--only", default="sse,noisy,suite")
     ap.add_argument("--clients", type=int, default=10_000)
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--rounds", type=int, default=3)
@@ -402,12 +601,16 @@ def main() -> None:
     ap.add_argument("--crash-nodes", type=int, default=500_000)
     ap.add_argument("--crash-points", default="0.5")
     ap.add_argument("--suite-filter", default="")
+    ap.add_argument("--attackers", type=int, default=2, help="noisy: client processes of the greedy customer")
+    ap.add_argument("--noisy-nodes", type=int, default=30_000, help="noisy: nodes of the greedy customer's unconnected flow")
     ap.add_argument("--out", default=str(RESULTS / "reliability.md"))
     args = ap.parse_args()
     only = set(args.only.split(","))
     res: dict[str, Any] = {}
     if "sse" in only:
         res["sse"] = run_sse(args)
+    if "noisy" in only:
+        res["noisy"] = run_noisy(args)
     if "suite" in only:
         res["suite"] = run_suite(args)
     command = "python benchmarks/reliability.py " + " ".join(sys.argv[1:])

@@ -7,7 +7,6 @@ not found, and answers exactly like a missing one.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,6 +16,8 @@ from starlette.responses import Response, StreamingResponse
 from ringflow.api.auth import Principal, current_customer
 from ringflow.api.common import MAX_ID_INT, FastJSON, json_body, parse_if_match, store_of
 from ringflow.api.errors import ApiError, not_found
+from ringflow.api.problems import cost, has_error, summarize
+from ringflow.bytelru import ByteLRU
 from ringflow.interop import InteropError, to_ringflow, to_studio
 from ringflow.interop.studio_export import MAX_STATES
 from ringflow.model.document import DocumentError, FlowDocument
@@ -33,23 +34,19 @@ CLIENT_HEADER = "x-ringflow-client"
 
 
 class ProblemCache:
-    """Validation results per (flow, revision): GET /flows/{id} on a big flow must not re-validate each time."""
+    """Validation summaries (:mod:`ringflow.api.problems`) per (flow, revision), bounded by bytes:
+    GET /flows/{id} on a big flow must not re-validate each time, nor keep a million problems."""
 
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._items: OrderedDict[tuple[int, int], list[dict[str, Any]]] = OrderedDict()
+    def __init__(self, max_bytes: int = 16 * 1024 * 1024):
+        self._items: ByteLRU[dict[str, Any]] = ByteLRU(max_bytes)
         self._pending: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
 
-    def put(self, key: tuple[int, int], value: list[dict[str, Any]]) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+    def put(self, key: tuple[int, int], value: dict[str, Any]) -> None:
+        self._items.put(key, value, cost(value))
 
-    def peek(self, key: tuple[int, int]) -> list[dict[str, Any]] | None:
-        with self._lock:
-            return self._items.get(key)
+    def peek(self, key: tuple[int, int]) -> dict[str, Any] | None:
+        return self._items.get(key, touch=False)
 
     def make_in_background(self, key: tuple[int, int], make: Any) -> None:
         """Start validating once per key off the request path; a later GET (or /validate) gets the answer."""
@@ -60,7 +57,7 @@ class ProblemCache:
 
         def run() -> None:
             try:
-                self.put(key, [p.to_dict() for p in make()])
+                self.put(key, summarize(make()))
             except Exception:  # flow deleted meanwhile, or the store hiccuped: a later request retries
                 pass
             finally:
@@ -69,13 +66,11 @@ class ProblemCache:
 
         threading.Thread(target=run, name="ringflow-validate", daemon=True).start()
 
-    def get_or_make(self, key: tuple[int, int], make: Any) -> list[dict[str, Any]]:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
-        value = [p.to_dict() for p in make()]
+    def get_or_make(self, key: tuple[int, int], make: Any) -> dict[str, Any]:
+        hit = self._items.get(key)
+        if hit is not None:
+            return hit
+        value = summarize(make())
         self.put(key, value)
         return value
 
@@ -87,7 +82,7 @@ def _meta(request: Request, principal: Principal, flow_id: int) -> FlowMeta:
     return meta
 
 
-def _problems(request: Request, principal: Principal, meta: FlowMeta) -> list[dict[str, Any]]:
+def _problems(request: Request, principal: Principal, meta: FlowMeta) -> dict[str, Any]:
     cache: ProblemCache = request.app.state.problem_cache
     store = store_of(request)
     return cache.get_or_make((meta.id, meta.revision), lambda: validate(store.get_document(principal.customer_id, meta.id)))
@@ -122,14 +117,14 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
     try:
         doc = await run_in_threadpool(to_ringflow, raw)  # Ringflow, Twilio Studio or Amazon Connect (detected)
     except DocumentError as exc:
-        raise ApiError(422, "invalid_document", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+        raise ApiError(422, "invalid_document", str(exc), summarize(exc.problems)) from None
     except InteropError as exc:
         raise ApiError(422, "invalid_document", str(exc), exc.to_dict()) from None
     store = store_of(request)
     meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
-    problems = [p.to_dict() for p in await run_in_threadpool(validate, doc)]
+    problems = summarize(await run_in_threadpool(validate, doc))
     request.app.state.problem_cache.put((meta.id, meta.revision), problems)
-    return FastJSON({**meta.to_dict(), "problems": problems}, status_code=201,
+    return FastJSON({**meta.to_dict(), **problems}, status_code=201,
                     headers={"Location": f"/api/v1/flows/{meta.id}", "ETag": f'"{meta.revision}"'})
 
 
@@ -144,13 +139,13 @@ def get_flow(request: Request, flow_id: int = FlowId, principal: Principal = Dep
         # opening a huge flow must not wait seconds for validation: answer now, validate behind
         store = store_of(request)
         cache.make_in_background(key, lambda: validate(store.get_document(principal.customer_id, meta.id)))
-        problems, pending = [], True
+        problems, pending = summarize([]), True
     elif problems is None:
         try:
             problems = _problems(request, principal, meta)
         except NotFound:
             raise not_found() from None
-    return FastJSON({**meta.to_dict(), "problems": problems, "problems_pending": pending}, headers={"ETag": f'"{meta.revision}"'})
+    return FastJSON({**meta.to_dict(), **problems, "problems_pending": pending}, headers={"ETag": f'"{meta.revision}"'})
 
 
 @router.get("/flows/{flow_id}/document", summary="The whole flow document (streamed in chunks for big flows)")
@@ -213,7 +208,7 @@ async def patch_flow(request: Request, flow_id: int = FlowId, principal: Princip
         raise ApiError(412, "stale_revision", str(exc), {"current_revision": exc.current},
                        headers={"ETag": f'"{exc.current}"'}) from None
     except PatchError as exc:
-        raise ApiError(422, "invalid_patch", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+        raise ApiError(422, "invalid_patch", str(exc), summarize(exc.problems)) from None
     changes = changes_dict(result)
     client = (request.headers.get(CLIENT_HEADER) or "")[:64] or None
     request.app.state.events.publish(flow_id, {"type": "patch", "revision": result.revision, "client": client, "changes": changes})
@@ -227,8 +222,7 @@ def validate_flow(request: Request, flow_id: int = FlowId, principal: Principal 
         problems = _problems(request, principal, meta)
     except NotFound:
         raise not_found() from None
-    valid = not any(p["severity"] == "error" for p in problems)
-    return FastJSON({"revision": meta.revision, "valid": valid, "problems": problems})
+    return FastJSON({"revision": meta.revision, "valid": not has_error(problems), **problems})
 
 
 @router.post("/flows/{flow_id}/publish", summary="Publish the draft as an immutable revision (refused while it has errors)")
@@ -240,14 +234,14 @@ def publish_flow(request: Request, flow_id: int = FlowId, principal: Principal =
         problems = validate(doc)
         if has_errors(problems):
             raise ApiError(422, "flow_has_errors", "fix the errors before publishing",
-                           {"problems": [p.to_dict() for p in problems], "revision": meta.revision})
+                           {**summarize(problems), "revision": meta.revision})
         rev = store.publish(principal.customer_id, flow_id)
     except NotFound:
         raise not_found() from None
     request.app.state.events.publish(flow_id, {"type": "published", "number": rev.number})
     return FastJSON({"flow_id": rev.flow_id, "number": rev.number, "created_at": rev.created_at,
                      "node_count": rev.node_count, "edge_count": rev.edge_count,
-                     "problems": [p.to_dict() for p in problems]}, status_code=201)
+                     **summarize(problems)}, status_code=201)
 
 
 @router.get("/flows/{flow_id}/revisions", summary="Published revisions of a flow (keyset pages)")

@@ -16,6 +16,8 @@ from liquid.exceptions import LiquidError
 
 from ringflow.model.catalogue import DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.document import Problem
+from ringflow.model.saferegex import PatternError, compile_pattern
+from ringflow.runtime.limits import static_template_limit
 
 _ENV = Environment()
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -32,7 +34,7 @@ LIST_ITEM_CHARS = 256
 CASE_NAME_CHARS = 64
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4096)  # texts are at most 4 KB: at most ~17 MB however many distinct texts customers send
 def template_error(source: str) -> str | None:
     """Why ``source`` is not a valid Liquid template, or None. Memoized: flows repeat texts."""
     if "{" not in source or SIMPLE_TEMPLATE_RE.match(source):
@@ -41,7 +43,7 @@ def template_error(source: str) -> str | None:
         _ENV.from_string(source)
     except LiquidError as exc:
         return str(exc).splitlines()[0]
-    return None
+    return static_template_limit(source)
 
 
 def is_int(v: Any) -> bool:
@@ -134,8 +136,8 @@ def check_cases(value: Any) -> str | None:
             return f"case {name!r}: value must be text or a number"
         if op == "regex":
             try:
-                re.compile(str(operand))
-            except re.error as exc:
+                compile_pattern(str(operand))
+            except PatternError as exc:
                 return f"case {name!r}: bad regular expression ({exc})"
         if op in ("less_than", "greater_than"):
             try:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ringflow.model.catalogue import CATALOGUE, WEEKDAYS, default_config
 from ringflow.model.document import FlowDocument
+from ringflow.model.saferegex import PatternError, compile_pattern
 from ringflow.runtime.templates import Template, TemplateError, compile_text
 
 # Node kinds as small ints: the engine dispatches on these, not on strings.
@@ -119,9 +120,9 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
             rx = None
             if op == "regex":
                 try:
-                    rx = re.compile(str(case.get("value", "")), re.IGNORECASE if cfg.get("ignore_case") else 0)
-                except re.error:
-                    w.append(f"node {nid}: case {case['name']!r} has a bad regex; it never matches")
+                    rx = compile_pattern(str(case.get("value", "")), bool(cfg.get("ignore_case")))
+                except PatternError as exc:
+                    w.append(f"node {nid}: case {case['name']!r} has a regex that cannot run ({exc}); it never matches")
             cases.append((case["name"], op, _text(case.get("value", ""), nid, w), rx))
         return (t("input"), tuple(cases), bool(cfg.get("ignore_case")))
     if kind == SET:

@@ -19,8 +19,10 @@ import sys
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from ringflow.model.saferegex import search as rx_search
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
                                       TRANSFER, ENQUEUE, WAITING, CompiledFlow, prompt_action)
+from ringflow.runtime.limits import LimitError, answer_deadline, check_answer
 from ringflow.runtime.state import ENDED, CallState
 from ringflow.runtime.templates import NodesView, Template, build_context
 
@@ -32,6 +34,7 @@ _JUNK = re.compile(r"[^0-9*#]")
 _DIAL = {"completed": "completed", "answered": "completed", "busy": "busy", "no-answer": "no_answer",
          "no_answer": "no_answer", "failed": "failed", "canceled": "failed"}
 _QUEUE_OK = frozenset({"bridged", "bridging-in-process", "redirected", "leave", "completed"})
+_FAILS = frozenset({HTTP, TRANSFER, SUBFLOW})  # waits that have a "failed" outlet for a field over a limit
 
 
 class Step(NamedTuple):
@@ -58,7 +61,7 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
 class _Run:
     """One advance: the copied state, the actions so far, and a lazily built template context."""
 
-    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx", "_trigger")
+    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx", "_trigger", "at", "failed", "_deadline")
 
     def __init__(self, cf: CompiledFlow, st: CallState, now: float):
         self.cf, self.st, self.now = cf, st, now
@@ -66,11 +69,26 @@ class _Run:
         self.trail: list[tuple[int, str]] = []
         self._ctx: dict[str, Any] | None = None
         self._trigger: dict[str, Any] | None = None
+        self.at = -1  # the node whose fields are being rendered (an error names it)
+        self.failed = False  # a render or condition of that node went over a limit
+        self._deadline = 0.0  # this advance's loop-time deadline, taken at its first Liquid render or regex
 
     def text(self, value: str | Template) -> str:
         if isinstance(value, str):
             return value
-        return value.render_with(self._root, self._context)
+        if not self._deadline:
+            self._deadline = answer_deadline()
+        try:
+            return value.render_with(self._root, self._context, self._deadline)
+        except LimitError as exc:
+            self.fail(str(exc))
+            return ""
+
+    def fail(self, message: str) -> None:
+        """A field over a limit: noted as an ("error", node id, message) action for the test
+        panel and the history (never sent to the provider); the node takes its error path."""
+        self.failed = True
+        self.actions.append(("error", self.cf.ids[self.at] if self.at >= 0 else "", message))
 
     def _root(self, name: str) -> Any:
         """Top-level template names, built only when a template asks for them."""
@@ -117,6 +135,7 @@ class _Run:
 
     def wait_action(self, node: int) -> tuple[Any, ...]:
         cf, kind, c = self.cf, self.cf.kinds[node], self.cf.conf[node]
+        self.at = node
         static = cf.static[node]
         if static is not None:
             return static
@@ -146,20 +165,27 @@ class _Run:
             if st.same > MAX_SAME:
                 return self.end("loop_limit")
             kind = cf.kinds[node]
+            self.at, self.failed = node, False
             if kind in WAITING:
-                st.node = node
-                st.retry = 0
-                self.actions.append(self.wait_action(node))
-                return Step(st, self.actions, self.trail)
+                action = self.wait_action(node)
+                if not (self.failed and kind in _FAILS):
+                    st.node = node
+                    st.retry = 0
+                    self.actions.append(action)
+                    return Step(st, self.actions, self.trail)
+                kind = -1  # a field over a limit: leave by "failed" below, nothing is sent
             c = cf.conf[node]
-            if kind == SAY or kind == PLAY or kind == PAUSE:
+            if kind == -1:
+                outlet = "failed"
+            elif kind == SAY or kind == PLAY or kind == PAUSE:
                 static = cf.static[node]
                 if static is not None:
                     self.actions.append(static)
-                elif kind == SAY:
-                    self.actions.append(("say", self.text(c[0]), c[1], c[2], c[3]))
                 else:
-                    self.actions.append(("play", self.text(c[0]), c[1], self.text(c[2])))
+                    action = ("say", self.text(c[0]), c[1], c[2], c[3]) if kind == SAY else \
+                        ("play", self.text(c[0]), c[1], self.text(c[2]))
+                    if not self.failed:  # a text over a limit is not spoken at all
+                        self.actions.append(action)
                 outlet = "next"
             elif kind == SPLIT:
                 outlet = self.split(c)
@@ -190,15 +216,27 @@ class _Run:
             node = target
 
     def split(self, c: tuple[Any, ...]) -> str:
+        """The first case that matches; ``no_match`` also when a render or the answer's time
+        budget runs out (each case is bounded: RE2 regexes, texts of at most 16 KB)."""
         value = self.text(c[0])
         fold = c[2]  # Studio's conditions: trimmed and case-insensitive
         if fold:
             value = value.strip().casefold()
         for name, op, raw, rx in c[1]:
             expected = self.text(raw)
+            if self.failed:
+                return "no_match"
             if fold:
                 expected = ",".join(x.strip() for x in expected.split(",")) if "any_of" in op else expected.strip()
                 expected = expected.casefold()
+            if rx is not None:
+                if not self._deadline:
+                    self._deadline = answer_deadline()
+                try:
+                    check_answer(self._deadline)
+                except LimitError as exc:
+                    self.fail(str(exc))
+                    return "no_match"
             if _matches(op, value, expected, rx):
                 return name
         return "no_match"
@@ -230,7 +268,7 @@ def _ordered(parse: Any, value: str, expected: str, before: bool) -> bool:
     return a < b if before else a > b
 
 
-def _matches(op: str, value: str, expected: str, rx: re.Pattern[str] | None) -> bool:
+def _matches(op: str, value: str, expected: str, rx: Any) -> bool:
     if op == "equals":
         return value == expected
     if op == "not_equals":
@@ -240,7 +278,7 @@ def _matches(op: str, value: str, expected: str, rx: re.Pattern[str] | None) -> 
     if op == "starts_with":
         return value.startswith(expected)
     if op == "regex":
-        return rx is not None and rx.search(value[:4096]) is not None
+        return rx is not None and rx_search(rx, value)
     if op in ("less_than", "greater_than"):
         a, b = _number(value), _number(expected)
         if a is None or b is None:

@@ -70,11 +70,15 @@ def _verbs(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return verbs
 
 
-def _panel(out: Outcome, extra_said: list[str] | None = None, extra_path: list[str] | None = None) -> dict[str, Any]:
+def _panel(out: Outcome, extra_said: list[str] | None = None, extra_path: list[str] | None = None,
+           before: Outcome | None = None) -> dict[str, Any]:
+    """The test panel's view of an answer; ``errors`` lists fields that went over a limit
+    (``before``: the answer the digits were pressed at, whose errors come first)."""
     return {
         "call_sid": out.state.call[0], "said": (extra_said or []) + _said(out.actions), "actions": _verbs(out.actions),
         "waiting_for": waiting_for(out.flow, out.state), "node_id": out.node_id, "path": (extra_path or []) + out.path,
         "variables": dict(out.state.vars or {}), "ended": out.ended, "step": out.state.step,
+        "errors": [{"node_id": n, "message": m} for n, m in (before.errors if before else []) + out.errors],
     }
 
 
@@ -115,7 +119,7 @@ async def start_test_call(flow_id: int, request: Request, principal: Principal =
         first = out
         nxt = await svc.tests.step_call(sid, out.state.step, ("digits", digits))
         if nxt is not None:
-            return _json(_panel(nxt, _said(first.actions), first.path[:-1]), 201)
+            return _json(_panel(nxt, _said(first.actions), first.path[:-1], first), 201)
     return _json(_panel(out), 201)
 
 
@@ -158,7 +162,7 @@ async def step_test_call(call_sid: str, request: Request, principal: Principal =
         await svc.tests.end_call(call_sid)
         got2 = await svc.tests.get_state(call_sid)
         return _json({"call_sid": call_sid, "said": [], "actions": [], "waiting_for": None, "node_id": None, "path": [],
-                      "variables": dict(st.vars or {}), "ended": True, "step": st.step} if got2 is None else {})
+                      "variables": dict(st.vars or {}), "ended": True, "step": st.step, "errors": []} if got2 is None else {})
     out = await svc.tests.step_call(call_sid, st.step, event)
     if out is None:
         raise not_found("test call")

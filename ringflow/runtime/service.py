@@ -9,6 +9,7 @@ Everything here is I/O glue; the call semantics live in :mod:`ringflow.runtime.e
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -17,6 +18,7 @@ from ringflow.runtime.backends import StateBackend
 from ringflow.runtime.compile import CompiledFlow
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.engine import advance, enter_subflow, leave_subflow, new_call
+from ringflow.runtime.fairness import LoopShare
 from ringflow.runtime.flows import FlowSource
 from ringflow.runtime.history import History
 from ringflow.runtime.httpclient import GuardedHttp, HttpResult
@@ -25,7 +27,7 @@ from ringflow.runtime.state import ENDED, CallState
 CALL_TTL = 4 * 3600  # an idle call is dropped after this (a real call updates it every webhook)
 ENDED_TTL = 300  # an ended call is kept a little, so a retried last webhook still gets its answer
 MAX_HTTP_PER_ANSWER = 5  # more HTTP nodes in one answer fail fast instead of stalling the provider
-_INTERNAL = frozenset({"http", "subflow", "return"})
+_INTERNAL = frozenset({"http", "subflow", "return", "error"})
 
 
 class NotPublished(LookupError):
@@ -40,6 +42,7 @@ class Outcome:
     path: list[str] = field(default_factory=list)  # node ids run during this answer
     replay: bool = False  # a retried webhook answered from the stored answer
     trail: list[tuple[str, str]] = field(default_factory=list)  # (node id, outlet) traversals
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (node id, message): a field over a limit
 
     @property
     def ended(self) -> bool:
@@ -60,8 +63,9 @@ class Fetcher:
 class Runtime:
     def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
                  counts: LiveCounts | None = None, clock: Clock = system_clock, ttl: int = CALL_TTL,
-                 background_history: bool = False):
+                 background_history: bool = False, share: LoopShare | None = None):
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
+        self.share = share or LoopShare()  # each customer's share of the loop for heavy answers
         self.http = http or GuardedHttp()
         self.clock, self.ttl = clock, ttl
         self._deadlines: dict[int, int] = {}
@@ -176,7 +180,9 @@ class Runtime:
 
     @staticmethod
     def _entries(out: Outcome, event: str) -> list[tuple[str, str, str]]:
-        return [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
+        entries = [(node_id, outlet, event if i == 0 else "") for i, (node_id, outlet) in enumerate(out.trail)]
+        # an error is an entry of its own: its outlet says "error", its event the message
+        return entries + [(node_id, "error", message) for node_id, message in out.errors] if out.errors else entries
 
     def _inline_call(self, sid: str, begin: Any, out: Outcome, event: str, now: float) -> Any:
         return self._inline_log(sid, begin, self._entries(out, event), out.node_id, out.ended, now)  # type: ignore[misc]
@@ -191,10 +197,14 @@ class Runtime:
 
     async def _drive(self, cf: CompiledFlow, st: CallState, event: tuple[Any, ...], now: float) -> Outcome:
         """Run the engine until the call waits for the caller or ends, doing HTTP and subflows inline."""
+        customer_id = cf.key[0]  # type: ignore[index]
+        await self.share.turn(customer_id)  # a customer whose answers were heavy lately waits, off the loop
+        started = time.perf_counter()
         answer: list[tuple[Any, ...]] = []
         packed: list[Any] = []
         trail: list[tuple[str, str]] = []
         http_budget = MAX_HTTP_PER_ANSWER
+        errors: list[tuple[str, str]] = []
         path: list[str] = []
         waited = False
         step = advance(cf, st, event, now)
@@ -208,6 +218,7 @@ class Runtime:
                 path.append(cf.ids[step.state.node])  # entered and now waiting (caller, HTTP or subflow)
             waited = step.state.node != ENDED
             visible = [a for a in step.actions if a[0] not in _INTERNAL]
+            errors.extend((a[1], a[2]) for a in step.actions if a[0] == "error")
             answer.extend(visible)
             packed.append((cf, visible))
             last = step.actions[-1] if step.actions else ("hangup", "")
@@ -216,10 +227,11 @@ class Runtime:
                 if http_budget < 0:
                     res = HttpResult(0, None, None, "too many HTTP requests in one answer")
                 else:
+                    self.share.charge(customer_id, time.perf_counter() - started)  # the wait is not loop time
                     res = await self.http.fetch(last[1], last[2], last[3], last[4], last[5])
+                    started = time.perf_counter()
                 step = advance(cf, step.state, ("http", res.status, res.parsed, res.body), now)
             elif last[0] == "subflow":
-                customer_id = cf.key[0]  # type: ignore[index]
                 sub = await self._subflow(customer_id, last[1])
                 data = last[2] if len(last) > 2 else None
                 entered = enter_subflow(step.state, sub, data) if sub is not None else None
@@ -240,9 +252,10 @@ class Runtime:
                 step = advance(cf, back, ("subflow_done",), now)
             else:
                 break
+        self.share.charge(customer_id, time.perf_counter() - started)
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
-        return Outcome(state, cf, answer, path, trail=trail)
+        return Outcome(state, cf, answer, path, trail=trail, errors=errors)
 
     async def _subflow(self, customer_id: int, flow_ref: str) -> CompiledFlow | None:
         try:

@@ -17,6 +17,7 @@ from fastapi import Request
 from ringflow.clock import system_clock
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
+from ringflow.runtime.fairness import LoopShare
 from ringflow.runtime.flows import StoreFlows
 from ringflow.runtime.history import MemoryHistory, RedisHistory
 from ringflow.runtime.httpclient import GuardedHttp
@@ -50,11 +51,12 @@ class Services:
             backend = MemoryBackend(clock=clock, on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
         self.counts = LiveCounts(publish, redis_client, prefix=prefix, clock=clock)
+        share = LoopShare()  # one share of the loop per customer, for its calls and its test calls together
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, clock=clock,
-                               background_history=redis_client is not None)
+                               background_history=redis_client is not None, share=share)
         # test calls live where calls live, so any process can take the panel's next step
         self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend(clock=clock)
-        self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800)
+        self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800, share=share)
         self._tokens: dict[int, tuple[float, str | None]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         loop = asyncio.get_running_loop()

@@ -12,7 +12,9 @@ import re
 from typing import Any, Callable, Iterator, Mapping
 
 from liquid import Environment
-from liquid.exceptions import LiquidError
+from liquid.exceptions import LiquidError, ResourceLimitError
+
+from ringflow.runtime.limits import LimitError, guard_filters, render_budget
 
 MAX_OUTPUT = 16 * 1024
 _ALIASES = {"Digits": "digits", "SpeechResult": "speech", "StatusCode": "status_code", "Parsed": "parsed"}
@@ -29,6 +31,7 @@ def _make_env() -> Environment:
     env = _SandboxEnv(strict_filters=False)
     for tag in ("include", "render"):  # nothing to include, and no file system either way
         env.tags.pop(tag, None)
+    guard_filters(env.filters)  # values between filters and the render's CPU time (ringflow.runtime.limits)
     return env
 
 
@@ -44,7 +47,7 @@ _SCALARS = (str, int, float)
 
 
 class Template:
-    """A parsed template; ``render`` never raises (a broken render yields an empty string).
+    """A parsed template; ``render`` raises only LimitError (anything else broken renders empty).
 
     Most call-flow templates are plain ``{{ a.b.c }}`` substitutions. Those are resolved
     directly (about 50x faster than a full Liquid render); anything else, or a value that
@@ -64,9 +67,10 @@ class Template:
     def render(self, context: Mapping[str, Any]) -> str:
         return self.render_with(context.get, lambda: context)
 
-    def render_with(self, root: Callable[[str], Any], context: Callable[[], Mapping[str, Any]]) -> str:
+    def render_with(self, root: Callable[[str], Any], context: Callable[[], Mapping[str, Any]], deadline: float = 0.0) -> str:
         """Render resolving top-level names through ``root``; ``context`` builds the full
-        context only when Liquid itself is needed (tags, filters, lists, booleans)."""
+        context only when Liquid itself is needed (tags, filters, lists, booleans).
+        ``deadline``: the answer's CPU deadline (see :mod:`ringflow.runtime.limits`), if any."""
         if self._parts is not None:
             out = []
             for part in self._parts:
@@ -85,8 +89,15 @@ class Template:
             else:
                 return "".join(out)[:MAX_OUTPUT]
         try:
-            return self._bound.render(**context())
-        except (LiquidError, RecursionError, ValueError, TypeError):
+            with render_budget(deadline):
+                return self._bound.render(**context())
+        except LimitError:
+            raise
+        except ResourceLimitError as exc:  # Liquid's own loop, output and namespace limits
+            raise LimitError(f"the template went over a limit: {str(exc).splitlines()[0]}") from None
+        except RecursionError:
+            raise LimitError("the template nests too deeply") from None
+        except (LiquidError, ValueError, TypeError):
             return ""
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from ringflow.runtime.limits import LimitError
 from ringflow.runtime.templates import MAX_OUTPUT, Template, TemplateError, build_context, compile_text
 
 CTX = build_context(("CA1", "+15551234567", "+15550000000", "inbound", "AC1"), {"name": "Ann", "n": "3"},
@@ -31,9 +32,10 @@ def test_sandbox_has_no_includes_and_bounded_loops_and_output():
         Template('{% include "/etc/passwd" %}')
     with pytest.raises(TemplateError):
         Template('{% render "x" %}')
-    assert Template("{% for i in (1..100000) %}x{% endfor %}").render(CTX) == ""  # loop limit: renders empty, never hangs
-    big = Template("{% for i in (1..900) %}" + "y" * 100 + "{% endfor %}").render(CTX)
-    assert big == ""  # 90 KB asked for, over the output cap: nothing, rather than a megabyte of speech
+    with pytest.raises(LimitError, match="loop iteration limit"):  # never hangs; the author is told why
+        Template("{% for i in (1..100000) %}x{% endfor %}").render(CTX)
+    with pytest.raises(LimitError, match="output stream limit"):  # 90 KB asked for, over the output cap
+        Template("{% for i in (1..900) %}" + "y" * 100 + "{% endfor %}").render(CTX)
     fits = Template("{% for i in (1..100) %}" + "y" * 100 + "{% endfor %}").render(CTX)
     assert len(fits) == 10_000 <= MAX_OUTPUT
     with pytest.raises(TemplateError):

@@ -11,7 +11,7 @@ import { createSearch } from "./ui/search.js";
 import { createHistory } from "./ui/history.js";
 import { createOutline } from "./ui/outline.js";
 import { createTestCall } from "./ui/testcall.js";
-import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
+import { validateFlow, publishFlow, problemItem, paintProblemsBar, countProblems } from "./ui/problems.js";
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
@@ -201,9 +201,11 @@ function focusCard(i, tries = 10) {
 
 function openProblems(title, problems, extra) {
   const body = $("#publish-body");
+  const { total } = countProblems(problems);
   body.replaceChildren(extra || h("span"), problems.length
     ? h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); })))
-    : h("p", {}, "No problems found."));
+    : h("p", {}, "No problems found."),
+  total > problems.length ? h("p", { class: "muted problems-more" }, `Showing the first ${problems.length} of ${total.toLocaleString("en-US")} problems.`) : "");
   $("#publish-title").textContent = title;
   $("#publish-dialog").showModal();
 }

@@ -3,7 +3,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { readCall } from "../../../ringflow/web/js/ui/testcall.js";
-import { problemsOf } from "../../../ringflow/web/js/ui/problems.js";
+import { problemsOf, countProblems } from "../../../ringflow/web/js/ui/problems.js";
 
 test("readCall reads the documented test-call answer", () => {
   const c = readCall({
@@ -34,4 +34,20 @@ test("problemsOf finds problems in validate answers and error details", () => {
   assert.deepEqual(problemsOf([p]), [p]);
   assert.deepEqual(problemsOf(undefined), []);
   assert.deepEqual(problemsOf({ message: "no list here" }), []);
+});
+
+test("readCall reads the errors of fields that went over a limit", () => {
+  const c = readCall({ call_sid: "TC3", said: ["Bye"], ended: true,
+    errors: [{ node_id: "big", message: "filter replace: the result would be over 65,536 characters" }] });
+  assert.deepEqual(c.errors, [{ node: "big", message: "filter replace: the result would be over 65,536 characters" }]);
+  assert.deepEqual(readCall({ call_sid: "TC4" }).errors, []);
+});
+
+test("a capped problems list counts every problem, not only the ones listed", () => {
+  const p = { severity: "error", node_id: "n1", code: "missing_config", message: "text is required" };
+  const list = problemsOf({ valid: false, problems: [p], problems_total: 30000,
+    problem_counts: { missing_config: 15000, unreachable: 15000 }, severity_counts: { error: 15000, warning: 15000 } });
+  assert.deepEqual([...list], [p]);
+  assert.deepEqual(countProblems(list), { errors: 15000, warnings: 15000, total: 30000 });
+  assert.deepEqual(countProblems(problemsOf({ details: { problems: [p, { ...p, severity: "warning" }] } })), { errors: 1, warnings: 1, total: 2 });
 });

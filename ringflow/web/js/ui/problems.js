@@ -3,13 +3,28 @@
 import { api } from "./api.js";
 import { h, icon, clear } from "./dom.js";
 
-/** The problems list out of a validate answer or an error's details, whatever its exact shape. */
+/** The problems list out of a validate answer or an error's details, whatever its exact shape.
+ * The server lists only the first problems of a big flow; the list then carries `counts`
+ * ({errors, warnings, total}) for all of them, which the bar and the dialog show. */
 export function problemsOf(data) {
   if (!data) return [];
   if (Array.isArray(data)) return data;
-  if (Array.isArray(data.problems)) return data.problems;
+  if (Array.isArray(data.problems)) {
+    const sev = data.severity_counts;
+    if (!sev || typeof data.problems_total !== "number") return data.problems;
+    const list = data.problems.slice();
+    list.counts = { errors: sev.error || 0, warnings: sev.warning || 0, total: data.problems_total };
+    return list;
+  }
   if (data.details) return problemsOf(data.details);
   return [];
+}
+
+/** Errors, warnings and the total of a problems list: the server's counts when it sent them. */
+export function countProblems(problems) {
+  if (problems.counts) return problems.counts;
+  const errors = problems.filter((p) => p.severity !== "warning").length;
+  return { errors, warnings: problems.length - errors, total: problems.length };
 }
 
 export function problemItem(p, onJump) {
@@ -38,9 +53,8 @@ export async function publishFlow(flowId) {
 
 /** Fill the problems bar under the canvas: counts with icons; click opens the list. */
 export function paintProblemsBar(bar, problems, onOpen) {
-  const errors = problems.filter((p) => p.severity !== "warning").length;
-  const warnings = problems.length - errors;
-  bar.hidden = problems.length === 0;
+  const { errors, warnings, total } = countProblems(problems);
+  bar.hidden = total === 0;
   clear(bar, h("button", { class: "btn btn-sm", type: "button", onclick: onOpen },
     errors ? [icon("error"), ` ${errors} error${errors === 1 ? "" : "s"}`] : null,
     warnings ? [" ", icon("warning"), ` ${warnings} warning${warnings === 1 ? "" : "s"}`] : null));

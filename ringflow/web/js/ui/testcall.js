@@ -15,7 +15,9 @@ export function readCall(data) {
   const path = (d.path ?? d.history ?? d.steps ?? []).map((p) => (typeof p === "string" ? p : p?.node ?? p?.node_id)).filter(Boolean);
   const ended = Boolean(d.ended ?? d.done ?? d.finished ?? (d.status && ["completed", "ended", "hangup", "done"].includes(d.status)));
   return { id: d.call_sid ?? d.id ?? d.call_id ?? null, lines, node: typeof node === "object" && node ? node.id : node,
-    path, variables: d.variables ?? d.flow?.variables ?? {}, ended, waiting: d.waiting_for ?? d.waiting ?? null };
+    path, variables: d.variables ?? d.flow?.variables ?? {}, ended, waiting: d.waiting_for ?? d.waiting ?? null,
+    // fields that went over a limit (a template too big or too slow): the node took its error path
+    errors: (Array.isArray(d.errors) ? d.errors : []).map((e) => ({ node: e?.node_id ?? null, message: String(e?.message ?? e) })) };
 }
 
 /** deps: {flowId, onHighlight({current, path}), onClear(), labelOf(id)?} */
@@ -62,6 +64,10 @@ export function createTestCall(root, deps) {
     const c = readCall(data);
     if (c.id) call = c.id;
     if (you) transcript.appendChild(h("li", { class: "you" }, h("span", { class: "who" }, "Caller: "), you));
+    for (const e of c.errors) {
+      transcript.appendChild(h("li", { class: "flow-error", role: "alert" }, icon("error", "Error"),
+        h("span", { class: "who" }, ` ${e.node ? deps.labelOf?.(e.node) || `node ${e.node}` : "Flow"}: `), e.message));
+    }
     for (const line of c.lines) transcript.appendChild(h("li", { class: "heard" }, h("span", { class: "who" }, "Flow: "), line));
     const name = c.node ? (deps.labelOf?.(c.node) || `node ${c.node}`) : "";
     where.textContent = c.ended ? "The call has ended." : c.node ? `Now at ${name}${c.waiting ? ` (waiting for ${String(c.waiting).replace(/_/g, " ")})` : ""}.` : "";

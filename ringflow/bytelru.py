@@ -1,0 +1,71 @@
+"""A thread-safe LRU bounded by bytes, not by entries.
+
+Caches keyed by flow hold answers whose size depends on the customer (a 10-node flow or a
+1,000,000-node one), so a count of entries bounds nothing: three big imports once held
+1.6 GB. Each entry is put with its cost in bytes (measured or estimated by the caller);
+the oldest entries go once the total passes the budget, and an entry bigger than the
+whole budget is simply not kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Generic, Hashable, TypeVar
+
+V = TypeVar("V")
+
+
+class ByteLRU(Generic[V]):
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """Bytes held now (the sum of the costs given to ``put``)."""
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
+
+    def get(self, key: Hashable, touch: bool = True) -> V | None:
+        """The value, or None; ``touch`` marks it as the most recently used."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            if touch:
+                self._items.move_to_end(key)
+            return hit[0]
+
+    def put(self, key: Hashable, value: V, cost: int) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= old[1]
+            if cost > self.max_bytes:
+                return
+            self._items[key] = (value, cost)
+            self._size += cost
+            while self._size > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._size -= dropped
+
+    def pop(self, key: Hashable) -> V | None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is None:
+                return None
+            self._size -= old[1]
+            return old[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
