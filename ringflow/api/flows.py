@@ -32,26 +32,35 @@ PATCH_OPS = ("add_node", "move_node", "update_node", "delete_node", "add_edge", 
 CLIENT_HEADER = "x-ringflow-client"
 
 
+ProblemKey = tuple[int, int, int]  # (customer_id, flow_id, revision): never answers for another tenant or draft
+
+
 class ProblemCache:
-    """Validation results per (flow, revision): GET /flows/{id} on a big flow must not re-validate each time."""
+    """Validation results per (customer, flow, revision): GET /flows/{id} on a big flow must not
+    re-validate each time. A deleted flow's entries are dropped (``drop_flow``)."""
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._items: OrderedDict[tuple[int, int], list[dict[str, Any]]] = OrderedDict()
-        self._pending: set[tuple[int, int]] = set()
+        self._items: OrderedDict[ProblemKey, list[dict[str, Any]]] = OrderedDict()
+        self._pending: set[ProblemKey] = set()
         self._lock = threading.Lock()
 
-    def put(self, key: tuple[int, int], value: list[dict[str, Any]]) -> None:
+    def drop_flow(self, customer_id: int, flow_id: int) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[:2] == (customer_id, flow_id)]:
+                del self._items[key]
+
+    def put(self, key: ProblemKey, value: list[dict[str, Any]]) -> None:
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def peek(self, key: tuple[int, int]) -> list[dict[str, Any]] | None:
+    def peek(self, key: ProblemKey) -> list[dict[str, Any]] | None:
         with self._lock:
             return self._items.get(key)
 
-    def make_in_background(self, key: tuple[int, int], make: Any) -> None:
+    def make_in_background(self, key: ProblemKey, make: Any) -> None:
         """Start validating once per key off the request path; a later GET (or /validate) gets the answer."""
         with self._lock:
             if key in self._pending or key in self._items:
@@ -69,7 +78,7 @@ class ProblemCache:
 
         threading.Thread(target=run, name="ringflow-validate", daemon=True).start()
 
-    def get_or_make(self, key: tuple[int, int], make: Any) -> list[dict[str, Any]]:
+    def get_or_make(self, key: ProblemKey, make: Any) -> list[dict[str, Any]]:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
@@ -78,6 +87,16 @@ class ProblemCache:
         value = [p.to_dict() for p in make()]
         self.put(key, value)
         return value
+
+
+def forget_flow(app: Any, customer_id: int, flow_id: int) -> None:
+    """A deleted flow leaves this process's caches at once (its id is never handed out again, so
+    other processes' entries can only go unused until they age out)."""
+    app.state.problem_cache.drop_flow(customer_id, flow_id)
+    app.state.skeletons.drop_flow(customer_id, flow_id)
+    runtime = getattr(app.state, "runtime_services", None)
+    if runtime is not None:
+        runtime.flows.forget(customer_id, flow_id)
 
 
 def _meta(request: Request, principal: Principal, flow_id: int) -> FlowMeta:
@@ -90,7 +109,7 @@ def _meta(request: Request, principal: Principal, flow_id: int) -> FlowMeta:
 def _problems(request: Request, principal: Principal, meta: FlowMeta) -> list[dict[str, Any]]:
     cache: ProblemCache = request.app.state.problem_cache
     store = store_of(request)
-    return cache.get_or_make((meta.id, meta.revision), lambda: validate(store.get_document(principal.customer_id, meta.id)))
+    return cache.get_or_make((meta.customer_id, meta.id, meta.revision), lambda: validate(store.get_document(principal.customer_id, meta.id)))
 
 
 def _bad_cursor(exc: Exception) -> ApiError:
@@ -128,7 +147,7 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
     store = store_of(request)
     meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
     problems = [p.to_dict() for p in await run_in_threadpool(validate, doc)]
-    request.app.state.problem_cache.put((meta.id, meta.revision), problems)
+    request.app.state.problem_cache.put((meta.customer_id, meta.id, meta.revision), problems)
     return FastJSON({**meta.to_dict(), "problems": problems}, status_code=201,
                     headers={"Location": f"/api/v1/flows/{meta.id}", "ETag": f'"{meta.revision}"'})
 
@@ -137,7 +156,7 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
 def get_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     meta = _meta(request, principal, flow_id)
     cache: ProblemCache = request.app.state.problem_cache
-    key = (meta.id, meta.revision)
+    key = (meta.customer_id, meta.id, meta.revision)
     problems = cache.peek(key)
     pending = False
     if problems is None and meta.node_count > PROBLEMS_INLINE_MAX_NODES:
@@ -173,6 +192,7 @@ def get_document(request: Request, flow_id: int = FlowId, principal: Principal =
 def delete_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     if not store_of(request).delete_flow(principal.customer_id, flow_id):
         raise not_found()
+    forget_flow(request.app, principal.customer_id, flow_id)
     request.app.state.events.publish(flow_id, {"type": "deleted"})  # open editors can say so
     return Response(status_code=204)
 
