@@ -25,7 +25,7 @@ from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound,
 from ringflow.store.cursors import decode_cursor, encode_cursor
 from ringflow.store.engine import Engines, migrate, open_engines
 from ringflow.store.patch import apply_ops
-from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, settings
+from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, revoked_sessions, settings
 
 MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
@@ -93,7 +93,7 @@ class SqlStore:
     def get_customer(self, customer_id: int) -> Customer | None:
         with self._read() as conn:
             row = conn.execute(select(customers).where(customers.c.id == customer_id)).first()
-        return Customer(row.id, row.name, row.created_at) if row else None
+        return Customer(row.id, row.name, row.created_at, bool(row.allow_unsigned_webhooks)) if row else None
 
     def list_customers(self, limit: int = 50, cursor: str | None = None) -> Page:
         limit = _limit(limit)
@@ -103,7 +103,7 @@ class SqlStore:
             query = query.where(customers.c.id > after[0])
         with self._read() as conn:
             rows = conn.execute(query).all()
-        items = [Customer(r.id, r.name, r.created_at) for r in rows[:limit]]
+        items = [Customer(r.id, r.name, r.created_at, bool(r.allow_unsigned_webhooks)) for r in rows[:limit]]
         return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     def create_api_key(self, customer_id: int, key_hash: str, prefix: str) -> ApiKey:
@@ -124,6 +124,24 @@ class SqlStore:
         with self._write() as conn:
             res = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now()))
         return res.rowcount > 0
+
+    def set_unsigned_webhooks(self, customer_id: int, allowed: bool) -> bool:
+        with self._write() as conn:
+            res = conn.execute(update(customers).where(customers.c.id == customer_id).values(allow_unsigned_webhooks=bool(allowed)))
+        return res.rowcount > 0
+
+    # --- sessions ended by sign-out
+    def revoke_session(self, session_id: str, expires_at: int) -> None:
+        """Remember an ended session until it would have expired anyway; expired rows are pruned here."""
+        stamp = int(datetime.now(timezone.utc).timestamp())
+        with self._write() as conn:
+            conn.execute(delete(revoked_sessions).where(revoked_sessions.c.expires_at < stamp))
+            if conn.execute(select(revoked_sessions.c.session_id).where(revoked_sessions.c.session_id == session_id)).first() is None:
+                conn.execute(insert(revoked_sessions).values(session_id=session_id, expires_at=expires_at))
+
+    def session_revoked(self, session_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute(select(revoked_sessions.c.session_id).where(revoked_sessions.c.session_id == session_id)).first() is not None
 
     # --- settings and secrets
     def get_setting(self, name: str) -> str | None:
