@@ -145,7 +145,11 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
     except InteropError as exc:
         raise ApiError(422, "invalid_document", str(exc), exc.to_dict()) from None
     store = store_of(request)
-    meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
+    try:
+        meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
+    except DocumentError as exc:  # text the store cannot hold (a NUL): the same 422 as any other bad document
+        raise ApiError(422, "invalid_document", str(exc), {"field": exc.problems[0].field,
+                                                           "problems": [p.to_dict() for p in exc.problems]}) from None
     problems = [p.to_dict() for p in await run_in_threadpool(validate, doc)]
     request.app.state.problem_cache.put((meta.customer_id, meta.id, meta.revision), problems)
     return FastJSON({**meta.to_dict(), "problems": problems}, status_code=201,

@@ -85,6 +85,8 @@ class SqlStore:
     def create_customer(self, name: str) -> Customer:
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise StoreError("a customer name must be 1-200 characters")
+        if "\x00" in name:
+            raise StoreError("a customer name must not contain a NUL character")
         stamp = now()
         with self._write() as conn:
             cid = conn.execute(insert(customers).values(name=name.strip(), created_at=stamp).returning(customers.c.id)).scalar_one()

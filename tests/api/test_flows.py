@@ -212,3 +212,15 @@ def test_a_cursor_beyond_64_bits_is_bad_cursor_not_a_500(client: TestClient, ali
     for path in ("/api/v1/flows", f"/api/v1/flows/{flow['id']}/revisions"):
         r = client.get(path, params={"cursor": cursor}, headers=alice.headers)
         assert r.status_code == 400 and r.json()["error"]["code"] == "bad_cursor", (path, r.text)
+
+
+def test_a_nul_in_a_name_or_label_is_422_naming_the_field(client: TestClient, alice: Tenant) -> None:
+    """Issue 14, L2: the store's DocumentError escaped as a 500 (both backends)."""
+    for doc, field in (({**small_flow(), "name": "bad\x00name"}, "name"),
+                       ({**small_flow(), "nodes": [{**small_flow()["nodes"][0], "label": "x\x00"}, small_flow()["nodes"][1]]}, "label")):
+        r = client.post("/api/v1/flows", json=doc, headers=alice.headers)
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["code"] == "invalid_document" and err["details"]["field"] == field and field in err["message"]
+    r = client.post("/api/v1/customers", json={"name": "Evil\x00Corp"}, headers={"Authorization": "Bearer test-admin-token"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["errors"][0]["field"] == "name" and "NUL" in r.text
