@@ -191,7 +191,7 @@ async def _guarded(answer: Any) -> Response:
 
 # --- fast path ---------------------------------------------------------------------------------
 
-_VOICE = re.compile(r"^/voice/(?:(status)|([^/]+)(/step)?)$")
+_VOICE = re.compile(r"^/voice/(?:(status)|([^/]+)(/step)?)\Z")
 
 
 def fast_path(app: Any) -> Any:

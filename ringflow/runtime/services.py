@@ -23,7 +23,7 @@ from ringflow.runtime.secrets import SECRET_NAME, decrypt
 from ringflow.runtime.service import Runtime, run_forever
 
 MAX_FORM = 32 * 1024
-SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}\Z")  # \Z: "CA1\n" is not a CallSid
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 TOKEN_TTL = 10.0
 

@@ -78,3 +78,11 @@ def test_the_setting_is_in_the_openapi_document(client) -> None:  # type: ignore
     ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     field = spec["components"]["schemas"][ref]["properties"]["allow_unsigned_webhooks"]
     assert field["type"] == "boolean" and "local development" in field["description"]
+
+
+def test_a_call_sid_with_a_trailing_newline_is_malformed(client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14, L5: ``^...$`` with re.match let "CA...\\n" through as a CallSid."""
+    t = new_tenant(client, "Newline")
+    flow = publish(client, t, MENU2)
+    r = client.post(f"/voice/{flow}", data={"CallSid": sid() + "\n", "From": "+1555"})
+    assert r.status_code == 400 and r.json()["error"]["details"]["field"] == "CallSid"
