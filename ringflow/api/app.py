@@ -107,7 +107,8 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app.state.metrics = metrics
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
-    app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute)
+    app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
+                          failures_per_minute=settings.auth_failures_per_minute)
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 
