@@ -138,6 +138,8 @@ def setup_flow(port: int) -> int:
     admin = {"Authorization": "Bearer bench-admin"}
     cust = httpx.post(f"{base}/api/v1/customers", json={"name": "Bench"}, headers=admin).json()
     headers = {"Authorization": f"Bearer {cust['api_key']}"}
+    # the benchmark's webhooks are unsigned: opt in, as local development does
+    httpx.patch(f"{base}/api/v1/telephony", json={"allow_unsigned_webhooks": True}, headers=headers).raise_for_status()
     doc = {"name": "Bench menu", "start": "w", "nodes": [
         {"id": "w", "type": "say", "x": 0, "y": 0, "config": {"text": "Welcome, caller {{trigger.call.From}}."}},
         {"id": "m", "type": "menu", "x": 0, "y": 100, "config": {"prompt": "For sales press 1, support 2.", "digits": ["1", "2"]}},

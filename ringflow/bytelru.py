@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import Callable, Generic, Hashable, TypeVar
 
 V = TypeVar("V")
 
@@ -64,6 +64,14 @@ class ByteLRU(Generic[V]):
                 return None
             self._size -= old[1]
             return old[0]
+
+    def drop_where(self, match: Callable[[Hashable], bool]) -> int:
+        """Drop every entry whose key ``match`` accepts (e.g. all revisions of a deleted flow)."""
+        with self._lock:
+            gone = [k for k in self._items if match(k)]
+            for k in gone:
+                self._size -= self._items.pop(k)[1]
+        return len(gone)
 
     def clear(self) -> None:
         with self._lock:

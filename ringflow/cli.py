@@ -141,7 +141,11 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     out.print(f"Serving {escape(settings.database_url)} on http://{host}:{port}/")
     # Provider webhooks are answered ahead of the API's router and middleware (a third of the CPU).
     # A deep accept queue: after a restart every open editor reconnects its event stream at once.
-    uvicorn.run(fast_path(create_app(settings, store)), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG)
+    from ringflow.api.httpserver import server_options
+
+    # header size and header-read limits as production servers set them (431 / 408)
+    uvicorn.run(fast_path(create_app(settings, store)), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
+                **server_options(settings))
 
 
 @db_app.command("upgrade")

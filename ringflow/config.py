@@ -51,6 +51,9 @@ class Settings:
     allow_private_http: bool = False
     rate_limit_per_minute: int = 12_000  # API requests per key per minute; 0 turns the limit off
     stream_max_seconds: int = 300  # an event stream ends after this and the browser resumes it (re-checks the key)
+    auth_failures_per_minute: int = 60  # failed authentications per client address; then 429 (0: no limit)
+    max_header_bytes: int = 16 * 1024  # request line + headers; more is 431 (ringflow/api/httpserver.py)
+    header_timeout_seconds: int = 10  # a request head must arrive within this; slower is 408
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
@@ -60,6 +63,8 @@ def load_settings() -> Settings:
     mode = env.get("RINGFLOW_PERFORMANCE_MODE", "auto").strip() or "auto"
     if mode not in PERFORMANCE_MODES:
         raise SystemExit(f"RINGFLOW_PERFORMANCE_MODE must be one of {', '.join(PERFORMANCE_MODES)}, not {mode!r}")
+    if _int("RINGFLOW_MAX_HEADER_BYTES", 16 * 1024) < 1024 or _int("RINGFLOW_HEADER_TIMEOUT_SECONDS", 10) < 1:
+        raise SystemExit("RINGFLOW_MAX_HEADER_BYTES must be at least 1024 and RINGFLOW_HEADER_TIMEOUT_SECONDS at least 1")
     if _int("RINGFLOW_STREAM_MAX_SECONDS", 300) < 1:
         raise SystemExit("RINGFLOW_STREAM_MAX_SECONDS must be at least 1 (seconds an event stream lasts before it resumes)")
     editor = EditorSettings(
@@ -79,5 +84,8 @@ def load_settings() -> Settings:
         allow_private_http=env.get("RINGFLOW_ALLOW_PRIVATE_HTTP", "").lower() in ("1", "true", "yes"),
         rate_limit_per_minute=_int("RINGFLOW_RATE_LIMIT", 12_000),
         stream_max_seconds=_int("RINGFLOW_STREAM_MAX_SECONDS", 300),
+        auth_failures_per_minute=_int("RINGFLOW_AUTH_FAILURES_PER_MINUTE", 60),
+        max_header_bytes=_int("RINGFLOW_MAX_HEADER_BYTES", 16 * 1024),
+        header_timeout_seconds=_int("RINGFLOW_HEADER_TIMEOUT_SECONDS", 10),
         editor=editor,
     )

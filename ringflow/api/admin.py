@@ -6,7 +6,7 @@ A clear API key exists only in the response that creates it; the store keeps its
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
 from ringflow.api.auth import Auth, issue_key, require_admin
@@ -19,6 +19,13 @@ router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Depends(requi
 class NewCustomer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL (it was a 500 there)
+            raise ValueError("the name must not contain a NUL character")
+        return value
 
 
 @router.post("/customers", status_code=201, summary="Create a customer and its first API key (admin)")

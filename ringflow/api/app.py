@@ -112,7 +112,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
-                          clock=clock)
+                          failures_per_minute=settings.auth_failures_per_minute, clock=clock)
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 

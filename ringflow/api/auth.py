@@ -12,10 +12,12 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -80,15 +82,60 @@ class RateLimiter:
         return None
 
 
+class FailureLimiter:
+    """Failed authentications per client address in fixed one-minute windows (``clock`` injected).
+
+    Over the limit, the address is told to wait (429, Retry-After) before its credentials are even
+    looked up: guessing keys costs the guesser time and the database nothing. Keys this process
+    already knows (cached) still pass, so a customer behind the same address is not locked out."""
+
+    def __init__(self, per_minute: int, clock: Clock = system_clock, max_addresses: int = 100_000):
+        self.per_minute, self.clock, self.max_addresses = per_minute, clock, max_addresses
+        self._windows: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str) -> int | None:
+        """None while ``address`` may still try, else the seconds until its window ends."""
+        if self.per_minute <= 0:
+            return None
+        now = self.clock()
+        with self._lock:
+            start, count = self._windows.get(address, (-1, 0))
+        if start != int(now // 60) or count < self.per_minute:
+            return None
+        return max(1, math.ceil(60 - now % 60))
+
+    def failed(self, address: str) -> None:
+        if self.per_minute <= 0:
+            return
+        window = int(self.clock() // 60)
+        with self._lock:
+            start, count = self._windows.get(address, (window, 0))
+            self._windows[address] = (window, count + 1 if start == window else 1)
+            if len(self._windows) > self.max_addresses:  # bound memory under a flood of addresses
+                self._windows = {a: v for a, v in self._windows.items() if v[0] == window}
+
+
+class Session(NamedTuple):
+    """What a valid session cookie carries."""
+
+    key_hash: str
+    expires: int
+    session_id: str  # random; sign-out stores it as revoked (every process checks the database)
+
+
 class Auth:
-    """Per-app auth state: the admin token's hash, the session signing key, a small key cache."""
+    """Per-app auth state: the admin token's hash, the session signing key, a small key cache,
+    the limit on failed authentications per client address."""
 
     def __init__(self, store: Store, admin_hash: str, session_secret: bytes, rate_limit: int, cache_ttl: float = 5.0,
-                 clock: Clock = system_clock):
-        self.store, self.clock = store, clock
+                 failures_per_minute: int = 60, clock: Clock = system_clock):
+        self.store = store
         self.admin_hash = admin_hash
         self.session_secret = session_secret
         self.limiter = RateLimiter(rate_limit, clock)
+        self.failures = FailureLimiter(failures_per_minute, clock)
+        self.clock = clock
         self.cache_ttl = cache_ttl
         self._cache: dict[str, tuple[ApiKey, float]] = {}
         self._lock = threading.Lock()
@@ -132,17 +179,18 @@ class Auth:
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
         return hmac.compare_digest(digest, self.admin_hash)
 
-    # --- sessions: "<payload>.<mac>", payload = key hash and expiry; nothing stored server-side
+    # --- sessions: "<payload>.<mac>", payload = key hash, expiry and a random session id. Only
+    # sessions ended early (sign-out) are stored server-side, in the database, so every process refuses them.
     def _mac(self, payload: bytes) -> str:
         return base64.urlsafe_b64encode(hmac.new(self.session_secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
 
     def make_session(self, key_hash: str, now: float | None = None) -> str:
         expires = int((self.clock() if now is None else now) + SESSION_SECONDS)
-        payload = f"{key_hash}:{expires}".encode()
+        payload = f"{key_hash}:{expires}:{secrets.token_urlsafe(18)}".encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
 
-    def session_hash(self, value: str) -> str | None:
-        """The key hash inside a valid, unexpired session cookie, else None."""
+    def read_cookie(self, value: str) -> Session | None:
+        """The session in a validly signed, unexpired cookie (revocation not checked), else None."""
         try:
             body, mac = value.split(".", 1)
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
@@ -150,14 +198,29 @@ class Auth:
             return None
         if not hmac.compare_digest(mac, self._mac(payload)):
             return None
-        key_hash, _, expires = payload.decode("ascii", "replace").partition(":")
-        if not expires.isdigit() or int(expires) < self.clock():
+        parts = payload.decode("ascii", "replace").split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < self.clock() or not 16 <= len(parts[2]) <= 64:
+            return None  # also cookies from before server-side sign-out (no session id): sign in again
+        return Session(parts[0], int(parts[1]), parts[2])
+
+    def session_hash(self, value: str) -> str | None:
+        """The key hash inside a valid, unexpired session cookie that was not signed out, else None."""
+        session = self.read_cookie(value)
+        if session is None or self.store.session_revoked(session.session_id):
             return None
-        return key_hash
+        return session.key_hash
 
     def read_session(self, value: str) -> ApiKey | None:
         key_hash = self.session_hash(value)
         return self.key_for_hash(key_hash) if key_hash else None
+
+    def end_session(self, value: str) -> bool:
+        """Sign-out: the cookie's session is refused from now on, by every process (stored until it expires)."""
+        session = self.read_cookie(value)
+        if session is None:
+            return False
+        self.store.revoke_session(session.session_id, session.expires)
+        return True
 
 
 def bootstrap_admin(store: Store, settings: Settings) -> str:
@@ -203,10 +266,31 @@ def _check_origin(request: Request) -> None:
                        {"origin": origin})
 
 
-async def _lookup(auth: Auth, key_hash: str) -> ApiKey | None:
-    """Cache hit: no thread hop. Miss: the store is asked off the event loop."""
+def client_address(request: Request) -> str:
+    """The peer address (uvicorn rewrites it from X-Forwarded-For only for trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def check_failures(auth: Auth, request: Request) -> None:
+    """429 with Retry-After while this address has failed to authenticate too often."""
+    retry = auth.failures.retry_after(client_address(request))
+    if retry is not None:
+        raise ApiError(429, "too_many_failures", "too many failed sign-ins or unknown keys from this address; wait and try again",
+                       {"retry_after": retry}, headers={"Retry-After": str(retry)})
+
+
+def refuse(auth: Auth, request: Request, message: str) -> ApiError:
+    """A 401 for presented but wrong credentials, counted against the client's address."""
+    auth.failures.failed(client_address(request))
+    return ApiError(401, "unauthorized", message)
+
+
+async def _lookup(auth: Auth, request: Request, key_hash: str) -> ApiKey | None:
+    """Cache hit: no thread hop and no limit. Miss: refused while the address is over its failure
+    limit (no database trip), else the store is asked off the event loop."""
     key = auth.cached(key_hash)
     if key is None:
+        check_failures(auth, request)
         key = await run_in_threadpool(auth.key_for_hash, key_hash)
     return key
 
@@ -216,16 +300,20 @@ async def current_customer(request: Request) -> Principal:
     auth: Auth = request.app.state.auth
     token = _bearer(request)
     if token is not None:
-        key = await _lookup(auth, hash_key(token)) if len(token) <= 256 else None
+        key = await _lookup(auth, request, hash_key(token)) if len(token) <= 256 else None
         if key is None:
-            raise ApiError(401, "unauthorized", "unknown or revoked API key")
+            raise refuse(auth, request, "unknown or revoked API key")
         principal = Principal(key.customer_id, key.id, False)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        key_hash = auth.session_hash(cookie) if cookie else None
-        key = await _lookup(auth, key_hash) if key_hash else None
-        if key is None:
+        if not cookie:
             raise ApiError(401, "unauthorized", "sign in, or send 'Authorization: Bearer <api key>'")
+        check_failures(auth, request)
+        session = auth.read_cookie(cookie)
+        revoked = session is not None and await run_in_threadpool(auth.store.session_revoked, session.session_id)
+        key = await _lookup(auth, request, session.key_hash) if session is not None and not revoked else None
+        if key is None:
+            raise refuse(auth, request, "your session has ended or is not valid; sign in again")
         principal = Principal(key.customer_id, key.id, True)
         _check_origin(request)
     retry = auth.limiter.hit(principal.key_id)
@@ -241,5 +329,8 @@ async def require_admin(request: Request) -> None:
     auth: Auth = request.app.state.auth
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or not auth.is_admin(token.strip()):
+    if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "this needs the admin token: 'Authorization: Bearer <admin token>'")
+    check_failures(auth, request)
+    if not auth.is_admin(token.strip()):
+        raise refuse(auth, request, "this needs the admin token: 'Authorization: Bearer <admin token>'")

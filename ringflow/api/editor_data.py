@@ -62,17 +62,17 @@ def skeleton(request: Request, flow_id: int = FlowId, principal: Principal = Dep
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if etag_matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
-    packed = cache.get((flow_id, meta.revision))
+    packed = cache.get((principal.customer_id, flow_id, meta.revision))
     if packed is None:
-        with cache.build_lock(flow_id):
-            packed = cache.get((flow_id, meta.revision))  # built by another request meanwhile?
+        with cache.build_lock((principal.customer_id, flow_id)):
+            packed = cache.get((principal.customer_id, flow_id, meta.revision))  # built by another request meanwhile?
             if packed is None:
                 try:
                     geo = store.geometry(principal.customer_id, flow_id)
                 except NotFound:
                     raise not_found() from None
                 revision = geo.revision if geo.revision >= 0 else meta.revision
-                packed = cache.put((flow_id, revision), build_skeleton(geo, revision), revision)
+                packed = cache.put((principal.customer_id, flow_id, revision), build_skeleton(geo, revision), revision)
         headers["ETag"] = f'"{packed.revision}"'
     if "gzip" in request.headers.get("accept-encoding", "").lower():
         headers["Content-Encoding"] = "gzip"

@@ -6,6 +6,7 @@ not found, and answers exactly like a missing one.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -25,6 +26,7 @@ from ringflow.model.schema import flow_schema
 from ringflow.model.validation import has_errors, validate
 from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, StaleRevision, StoreError
 
+log = logging.getLogger("ringflow.api")
 router = APIRouter(prefix="/api/v1", tags=["flows"])
 
 FlowId = Path(ge=1, le=MAX_ID_INT, description="the flow's id")
@@ -33,22 +35,29 @@ PATCH_OPS = ("add_node", "move_node", "update_node", "delete_node", "add_edge", 
 CLIENT_HEADER = "x-ringflow-client"
 
 
+ProblemKey = tuple[int, int, int]  # (customer_id, flow_id, revision): never answers for another tenant or draft
+
+
 class ProblemCache:
-    """Validation summaries (:mod:`ringflow.api.problems`) per (flow, revision), bounded by bytes:
-    GET /flows/{id} on a big flow must not re-validate each time, nor keep a million problems."""
+    """Validation summaries (:mod:`ringflow.api.problems`) per (customer, flow, revision), bounded
+    by bytes: GET /flows/{id} on a big flow must not re-validate each time, nor keep a million
+    problems. A deleted flow's entries are dropped (``drop_flow``)."""
 
     def __init__(self, max_bytes: int = 16 * 1024 * 1024):
         self._items: ByteLRU[dict[str, Any]] = ByteLRU(max_bytes)
-        self._pending: set[tuple[int, int]] = set()
+        self._pending: set[ProblemKey] = set()
         self._lock = threading.Lock()
 
-    def put(self, key: tuple[int, int], value: dict[str, Any]) -> None:
+    def drop_flow(self, customer_id: int, flow_id: int) -> None:
+        self._items.drop_where(lambda k: k[:2] == (customer_id, flow_id))  # type: ignore[index]
+
+    def put(self, key: ProblemKey, value: dict[str, Any]) -> None:
         self._items.put(key, value, cost(value))
 
-    def peek(self, key: tuple[int, int]) -> dict[str, Any] | None:
+    def peek(self, key: ProblemKey) -> dict[str, Any] | None:
         return self._items.get(key, touch=False)
 
-    def make_in_background(self, key: tuple[int, int], make: Any) -> None:
+    def make_in_background(self, key: ProblemKey, make: Any) -> None:
         """Start validating once per key off the request path; a later GET (or /validate) gets the answer."""
         with self._lock:
             if key in self._pending or key in self._items:
@@ -58,21 +67,33 @@ class ProblemCache:
         def run() -> None:
             try:
                 self.put(key, summarize(make()))
-            except Exception:  # flow deleted meanwhile, or the store hiccuped: a later request retries
+            except NotFound:  # the flow was deleted meanwhile: nothing to validate
                 pass
+            except Exception:  # the store hiccuped: a later request retries, and the operator hears of it
+                log.exception("background validation of flow %s revision %s failed", key[1], key[2])
             finally:
                 with self._lock:
                     self._pending.discard(key)
 
         threading.Thread(target=run, name="ringflow-validate", daemon=True).start()
 
-    def get_or_make(self, key: tuple[int, int], make: Any) -> dict[str, Any]:
+    def get_or_make(self, key: ProblemKey, make: Any) -> dict[str, Any]:
         hit = self._items.get(key)
         if hit is not None:
             return hit
         value = summarize(make())
         self.put(key, value)
         return value
+
+
+def forget_flow(app: Any, customer_id: int, flow_id: int) -> None:
+    """A deleted flow leaves this process's caches at once (its id is never handed out again, so
+    other processes' entries can only go unused until they age out)."""
+    app.state.problem_cache.drop_flow(customer_id, flow_id)
+    app.state.skeletons.drop_flow(customer_id, flow_id)
+    runtime = getattr(app.state, "runtime_services", None)
+    if runtime is not None:
+        runtime.flows.forget(customer_id, flow_id)
 
 
 def _meta(request: Request, principal: Principal, flow_id: int) -> FlowMeta:
@@ -85,7 +106,7 @@ def _meta(request: Request, principal: Principal, flow_id: int) -> FlowMeta:
 def _problems(request: Request, principal: Principal, meta: FlowMeta) -> dict[str, Any]:
     cache: ProblemCache = request.app.state.problem_cache
     store = store_of(request)
-    return cache.get_or_make((meta.id, meta.revision), lambda: validate(store.get_document(principal.customer_id, meta.id)))
+    return cache.get_or_make((meta.customer_id, meta.id, meta.revision), lambda: validate(store.get_document(principal.customer_id, meta.id)))
 
 
 def _bad_cursor(exc: Exception) -> ApiError:
@@ -121,9 +142,13 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
     except InteropError as exc:
         raise ApiError(422, "invalid_document", str(exc), exc.to_dict()) from None
     store = store_of(request)
-    meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
+    try:
+        meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
+    except DocumentError as exc:  # text the store cannot hold (a NUL): the same 422 as any other bad document
+        raise ApiError(422, "invalid_document", str(exc), {"field": exc.problems[0].field,
+                                                           "problems": [p.to_dict() for p in exc.problems]}) from None
     problems = summarize(await run_in_threadpool(validate, doc))
-    request.app.state.problem_cache.put((meta.id, meta.revision), problems)
+    request.app.state.problem_cache.put((meta.customer_id, meta.id, meta.revision), problems)
     return FastJSON({**meta.to_dict(), **problems}, status_code=201,
                     headers={"Location": f"/api/v1/flows/{meta.id}", "ETag": f'"{meta.revision}"'})
 
@@ -132,7 +157,7 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
 def get_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     meta = _meta(request, principal, flow_id)
     cache: ProblemCache = request.app.state.problem_cache
-    key = (meta.id, meta.revision)
+    key = (meta.customer_id, meta.id, meta.revision)
     problems = cache.peek(key)
     pending = False
     if problems is None and meta.node_count > PROBLEMS_INLINE_MAX_NODES:
@@ -168,6 +193,7 @@ def get_document(request: Request, flow_id: int = FlowId, principal: Principal =
 def delete_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     if not store_of(request).delete_flow(principal.customer_id, flow_id):
         raise not_found()
+    forget_flow(request.app, principal.customer_id, flow_id)
     request.app.state.events.publish(flow_id, {"type": "deleted"})  # open editors can say so
     return Response(status_code=204)
 

@@ -23,7 +23,7 @@ import redis
 from ringflow.api.events import RING_SIZE, Batch, Subscription
 
 log = logging.getLogger("ringflow.api")
-STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}\Z")
 
 
 def _sid(value: str) -> tuple[int, int]:

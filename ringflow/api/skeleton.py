@@ -88,7 +88,8 @@ class Packed:
 
 
 class SkeletonCache:
-    """LRU of packed skeletons bounded by total bytes (raw + gzip), keyed by (flow id, revision)."""
+    """LRU of packed skeletons bounded by total bytes (raw + gzip), keyed by (customer id, flow id,
+    revision): an entry can never answer for another tenant's flow or another revision."""
 
     def __init__(self, max_bytes: int = 256 * 1024 * 1024):
         self.max_bytes = max_bytes
@@ -113,6 +114,13 @@ class SkeletonCache:
             if item is not None:
                 self._items.move_to_end(key)
             return item
+
+    def drop_flow(self, customer_id: int, flow_id: int) -> None:
+        """A deleted flow's skeletons go at once (keys are (customer id, flow id, revision))."""
+        with self._lock:
+            for key in [k for k in self._items if isinstance(k, tuple) and k[:2] == (customer_id, flow_id)]:
+                old = self._items.pop(key)
+                self._size -= len(old.raw) + len(old.gz)
 
     def put(self, key: Hashable, raw: bytes, revision: int) -> Packed:
         item = Packed(raw, gzip.compress(raw, compresslevel=5, mtime=0), revision)

@@ -67,17 +67,20 @@ class WebAssets:
         return html
 
     def file(self, rel: str) -> Path | None:
-        """The file for ``rel`` if it is inside the web directory, else None (no traversal)."""
-        if not rel or "\0" in rel:
+        """The file for ``rel`` if it is inside the web directory and ``rel`` is its one canonical
+        spelling, else None: no traversal, and no ``a/./b``, ``a//b`` or ``a/x/../b`` aliases."""
+        if not rel or "\0" in rel or len(rel) > 512:
             return None
         path = (self.root / rel).resolve()
-        if not path.is_file() or self.root not in path.parents:
+        if not path.is_file() or self.root not in path.parents or path.relative_to(self.root).as_posix() != rel:
             return None
         return path
 
     def asset(self, rel: str) -> Asset | None:
         """The file for ``rel`` read and compressed once: the editor page asks for ~45 small ES
-        modules on every cold open, and serving them from memory keeps that waterfall short."""
+        modules on every cold open, and serving them from memory keeps that waterfall short.
+        Only canonical paths of real files are cached, so the cache holds at most one entry per
+        file in the web directory whatever paths strangers ask for."""
         cached = self._files.get(rel)
         if cached is not None:
             return cached

@@ -18,7 +18,7 @@ from ringflow.interop.names import name_to_id
 from ringflow.model.document import FlowDocument, normalize
 
 _PATH_RE = re.compile(r"\$\.(Attributes|CustomerEndpoint\.Address|SystemEndpoint\.Address|StoredCustomerInput|Name)(?:\.([A-Za-z_][\w]*))?")
-_DIGIT_RE = re.compile(r"^[0-9*#]$")
+_DIGIT_RE = re.compile(r"^[0-9*#]\Z")
 _SPEAK_RE = re.compile(r"<speak>(.*)</speak>", re.S)
 COMPARE_OPS = {"Equals": "equals", "NumberGreaterThan": "greater_than", "NumberLessThan": "less_than",
                "TextContains": "contains", "TextStartsWith": "starts_with"}

@@ -22,8 +22,8 @@ from ringflow.interop.studio_widgets import (
 )
 from ringflow.model.document import MAX_NAME, FlowDocument, normalize
 
-_US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_SHORT_TIME_RE = re.compile(r"^(\d):([0-5]\d)$")
+_US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\Z")
+_SHORT_TIME_RE = re.compile(r"^(\d):([0-5]\d)\Z")
 DEFAULT_NAME = "Imported Studio flow"
 
 

@@ -26,7 +26,7 @@ except ImportError:
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
-                                       VAR_RE, check_cases, template_error)
+                                       VAR_RE, check_cases, known_timezone, template_error)
 
 Column = Callable[[list[Any]], bool]
 """Says whether every value of one field (across the configs that set it) is fine."""
@@ -206,7 +206,12 @@ def _play_source(configs: Sequence[Mapping[str, Any]]) -> bool:
     return all((c.get("url") or "").strip() or (c.get("digits") or "").strip() for c in configs)
 
 
-_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source}
+def _timezones(configs: Sequence[Mapping[str, Any]]) -> bool:
+    """fieldcheck's business-hours rule: a time zone the runtime knows (few distinct ones per flow)."""
+    return all(map(known_timezone, {c.get("timezone") for c in configs}))
+
+
+_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source, "business_hours": _timezones}
 
 
 def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[int, Column]] | None:

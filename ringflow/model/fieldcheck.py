@@ -10,6 +10,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liquid import Environment
 from liquid.exceptions import LiquidError
@@ -20,14 +21,15 @@ from ringflow.model.saferegex import PatternError, compile_pattern
 from ringflow.runtime.limits import static_template_limit
 
 _ENV = Environment()
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-DIGIT_RE = re.compile(r"^[0-9*#]$")
-VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+# \Z, never $: $ also matches before a final newline, so "09:00\n" passed (issue 14, L5)
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
+DIGIT_RE = re.compile(r"^[0-9*#]\Z")
+VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 # Text whose only Liquid is plain output of a dotted path (``{{nodes.menu.digits}}``) is
 # valid by construction; recognising it skips the parser for almost every real template.
 # Written as runs of plain text between outputs, which the regex engine scans far faster than
 # one alternation per character (tests/model/test_fastcheck.py checks it against that form).
-SIMPLE_TEMPLATE_RE = re.compile(r"^[^{}%]*(?:\{\{ ?[A-Za-z_][\w.]*(?:\[\d+\])?(?:\.[\w]+)* ?\}\}[^{}%]*)*$")
+SIMPLE_TEMPLATE_RE = re.compile(r"^[^{}%]*(?:\{\{ ?[A-Za-z_][\w.]*(?:\[\d+\])?(?:\.[\w]+)* ?\}\}[^{}%]*)*\Z")
 MAX_TEXT_LONG = 4096  # one value of a template_map / string_map
 LIST_ITEMS = 64  # entries of a string_list
 LIST_ITEM_CHARS = 256
@@ -154,6 +156,22 @@ def check_cases(value: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not even a zone key ("../x", "/abs")
+        return False
+    return True
+
+
+def known_timezone(value: Any) -> bool:
+    """An IANA zone the runtime can load, or empty (UTC): an unknown one ran as "always closed"."""
+    if value is None or value == "":
+        return True
+    return isinstance(value, str) and len(value) <= 64 and "\x00" not in value and _zone_exists(value)
+
+
 def check_schedule(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must map weekdays to [[open, close], ...]"
@@ -195,6 +213,9 @@ def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Itera
                 yield Problem("error", "bad_config", f"digit {d!r} must be one of 0-9, * or #", node_id, "config.digits")
         if len(set(config["digits"])) != len(config["digits"]):
             yield Problem("error", "bad_config", "a digit is listed twice", node_id, "config.digits")
+    if nt.name == "business_hours" and not known_timezone(config.get("timezone", "UTC")):
+        yield Problem("error", "bad_config", f"timezone {config.get('timezone')!r} is not a known IANA time zone "
+                      "(e.g. Europe/Paris, America/New_York)", node_id, "config.timezone")
     if nt.name == "play" and not str(config.get("url") or "").strip() and not str(config.get("digits") or "").strip():
         yield Problem("error", "missing_config", "play needs a url or digits", node_id, "config.url")
     if nt.name == "unsupported":

@@ -44,7 +44,7 @@ def field_schema(f: Field) -> dict[str, Any]:
             "properties": {"name": {"type": "string", "maxLength": 64}, "op": {"enum": list(SPLIT_OPS)},
                            "value": {"type": ["string", "number"]}}})
     elif kind == "schedule":
-        span = {"type": "array", "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}, "minItems": 2, "maxItems": 2}
+        span = {"type": "array", "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$(?!\\n)"}, "minItems": 2, "maxItems": 2}
         base.update(type="object", properties={d: {"type": "array", "items": span} for d in WEEKDAYS}, additionalProperties=False)
     elif kind == "date_list":
         base.update(type="array", items={"type": "string", "format": "date"})
@@ -81,7 +81,9 @@ def flow_schema() -> dict[str, Any]:
          "then": {"properties": {"config": config_schema(nt)}}}
         for nt in CATALOGUE.values()
     ]
-    node_id = {"type": "string", "pattern": "^[A-Za-z0-9_.:\\-]{1,64}$"}
+    # "$(?!\\n)": the end of the text in ECMA-262 and in Python's re.search alike (a bare "$" also
+    # matches before a final newline in Python, so "a\\n" passed as an id; issue 14, L5)
+    node_id = {"type": "string", "pattern": "^[A-Za-z0-9_.:\\-]{1,64}$(?!\\n)"}
     coord = {"type": "number", "minimum": -MAX_COORD, "maximum": MAX_COORD}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -1,7 +1,7 @@
 """The HTTP node's client: a flow author's URL must not reach into our own network.
 
-Every request resolves the host first and refuses loopback, private, link-local,
-multicast and reserved addresses (each resolved address, and again for every redirect),
+Every request resolves the host first and refuses every address that is not globally
+routable unicast (each resolved address, and again for every redirect),
 then connects to the checked address itself (Host header and TLS SNI keep the name), so
 a DNS answer cannot change between the check and the connection. Timeouts are at most
 10 s and bodies are read up to 64 KB.
@@ -36,10 +36,26 @@ class Refused(Exception):
     pass
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # well-known NAT64 prefix: the last 32 bits are the IPv4 reached
+# is_global misses these on the Pythons we run: site-local (deprecated, still routed inside some
+# networks), local-use NAT64, and IPv4-compatible addresses (deprecated; some stacks still map them)
+_NOT_GLOBAL = (ipaddress.IPv6Network("fec0::/10"), ipaddress.IPv6Network("64:ff9b:1::/48"), ipaddress.IPv6Network("::/96"))
+
+
 def _blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+    """Anything but a globally routable unicast address: an allow-list (``is_global``) rather than a
+    list of private ranges, so shared address space (100.64.0.0/10, where cloud metadata services
+    such as 100.100.100.200 live), benchmarking and documentation ranges are refused too. IPv6
+    forms that carry an IPv4 address (mapped, 6to4, NAT64) are judged by the IPv4 address inside."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            return _blocked(inner)
+        if ip.teredo is not None or any(ip in net for net in _NOT_GLOBAL):
+            return True
+    return not ip.is_global or ip.is_multicast
 
 
 async def resolve_checked(host: str, port: int, allow_private: bool) -> str:

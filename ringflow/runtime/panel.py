@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.responses import Response
 
 from ringflow.api.auth import Principal, current_customer
@@ -219,8 +220,32 @@ async def put_telephony(request: Request, principal: Principal = Depends(current
     return _json({"provider": "twilio", "configured": True})
 
 
-@router.get("/api/v1/telephony", tags=["runtime"])
+class TelephonyOptions(BaseModel):
+    """What ``PATCH /api/v1/telephony`` may change."""
+
+    model_config = ConfigDict(extra="forbid")
+    allow_unsigned_webhooks: StrictBool = Field(
+        description="Accept provider webhooks without a signature while no auth token is set. For local development "
+                    "only: anyone who can reach the server can then start and drive calls on your flows. Off by default; "
+                    "a stored auth token always wins (webhooks must then be signed).")
+
+
+async def _telephony(svc: Any, customer_id: int) -> dict[str, Any]:
+    cipher = await asyncio.to_thread(svc.store.get_secret, customer_id, SECRET_NAME)
+    customer = await asyncio.to_thread(svc.store.get_customer, customer_id)
+    return {"provider": "twilio", "configured": cipher is not None,
+            "allow_unsigned_webhooks": bool(customer is not None and customer.allow_unsigned_webhooks)}
+
+
+@router.get("/api/v1/telephony", tags=["runtime"], summary="Whether a provider token is set and unsigned webhooks are allowed")
 async def get_telephony(request: Request, principal: Principal = Depends(current_customer)) -> Response:
+    return _json(await _telephony(services(request), principal.customer_id))
+
+
+@router.patch("/api/v1/telephony", tags=["runtime"], summary="Allow or refuse unsigned webhooks (local development)")
+async def patch_telephony(options: TelephonyOptions, request: Request, principal: Principal = Depends(current_customer)) -> Response:
     svc = services(request)
-    cipher = await asyncio.to_thread(svc.store.get_secret, principal.customer_id, SECRET_NAME)
-    return _json({"provider": "twilio", "configured": cipher is not None})
+    if not await asyncio.to_thread(svc.store.set_unsigned_webhooks, principal.customer_id, options.allow_unsigned_webhooks):
+        raise not_found("customer")
+    svc.forget_token(principal.customer_id)
+    return _json(await _telephony(svc, principal.customer_id))

@@ -51,9 +51,11 @@ async def _form(request: Request) -> list[tuple[str, str]] | None:
 
 
 async def _verified(svc: Services, request: Request, customer_id: int, params: list[tuple[str, str]]) -> bool:
-    token = await svc.auth_token(customer_id)
+    """Signed with the customer's provider token; without a token, refused unless the customer
+    explicitly allowed unsigned webhooks (local development: PATCH /api/v1/telephony)."""
+    token, unsigned_ok = await svc.webhook_policy(customer_id)
     if token is None:
-        return True  # the customer has not configured a provider token: nothing to check against
+        return unsigned_ok
     given = request.headers.get("x-twilio-signature")
     return any(signature_ok(token, url, params, given) for url in _public_urls(request))
 
@@ -155,8 +157,10 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
         else:
             n_raw = request.query_params.get("n", "")
             n = int(n_raw) if n_raw.isdigit() and len(n_raw) < 9 else -1
-            got = await svc.runtime.step_call(sid, n, _event(form, request.query_params.get("ev")))
-            if got is None or got.flow.key[0] != owner:  # type: ignore[index]
+            # the call must belong to the URL's flow (and so to the customer whose signature was
+            # checked) before its state is read further or written: step_call checks, then moves
+            got = await svc.runtime.step_call(sid, n, _event(form, request.query_params.get("ev")), expect=(owner, flow_id))
+            if got is None:
                 return _twiml(twiml.CALL_GONE)
             out = got
     except BackendUnavailable:
@@ -187,7 +191,7 @@ async def _guarded(answer: Any) -> Response:
 
 # --- fast path ---------------------------------------------------------------------------------
 
-_VOICE = re.compile(r"^/voice/(?:(status)|([^/]+)(/step)?)$")
+_VOICE = re.compile(r"^/voice/(?:(status)|([^/]+)(/step)?)\Z")
 
 
 def fast_path(app: Any) -> Any:

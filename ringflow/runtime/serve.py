@@ -1,7 +1,8 @@
 """An app factory that reads everything from the environment, for multi-process serving.
 
-``uvicorn ringflow.runtime.serve:app_from_env --factory --workers 2`` gives each worker
-its own store connection and runtime; with RINGFLOW_REDIS_URL set they share calls.
+``uvicorn ringflow.runtime.serve:app_from_env --factory --workers 2 --http
+ringflow.api.httpserver:LimitedHttpTools`` gives each worker its own store connection and
+runtime (and the request-head limits of ``ringflow serve``); with RINGFLOW_REDIS_URL set they share calls.
 """
 
 from __future__ import annotations

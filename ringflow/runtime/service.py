@@ -30,6 +30,11 @@ MAX_HTTP_PER_ANSWER = 5  # more HTTP nodes in one answer fail fast instead of st
 _INTERNAL = frozenset({"http", "subflow", "return", "error"})
 
 
+def root_flow(st: CallState) -> Any:
+    """The key of the flow the call was started on (its webhook URLs name it), under any subflows."""
+    return st.stack[0][0] if st.stack else st.flow
+
+
 class NotPublished(LookupError):
     """No such flow for this customer, or it has no published revision."""
 
@@ -97,10 +102,14 @@ class Runtime:
             await self._later(self.history.begin(call[0], customer_id, flow_id, rev, test, now), self._record(out, "start", now))
         return out
 
-    async def step_call(self, sid: str, n: int, event: tuple[Any, ...]) -> Outcome | None:
-        """Advance a call; None when the call is unknown (expired, ended and freed, or made up)."""
+    async def step_call(self, sid: str, n: int, event: tuple[Any, ...], expect: tuple[int, int] | None = None) -> Outcome | None:
+        """Advance a call; None when the call is unknown (expired, ended and freed, or made up) or,
+        given ``expect`` = (customer id, flow id) from a webhook URL, belongs to another flow: such
+        a call is neither answered nor moved."""
         st = await self.backend.get(sid, n)
         if st is None:
+            return None
+        if expect is not None and root_flow(st)[:2] != expect:  # type: ignore[index]
             return None
         cf = await self.flows.by_key(st.flow)
         if cf is None:

@@ -25,7 +25,7 @@ from ringflow.runtime.secrets import SECRET_NAME, decrypt
 from ringflow.runtime.service import Runtime, run_forever
 
 MAX_FORM = 32 * 1024
-SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}\Z")  # \Z: "CA1\n" is not a CallSid
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 TOKEN_TTL = 10.0
 
@@ -57,7 +57,7 @@ class Services:
         # test calls live where calls live, so any process can take the panel's next step
         self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend(clock=clock)
         self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800, share=share)
-        self._tokens: dict[int, tuple[float, str | None]] = {}
+        self._tokens: dict[int, tuple[float, str | None, bool]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         loop = asyncio.get_running_loop()
         if isinstance(backend, MemoryBackend):
@@ -73,16 +73,26 @@ class Services:
             self.counts.record(cf.key[1], cf.ids[st.node], None, [])
 
     async def auth_token(self, customer_id: int) -> str | None:
+        return (await self.webhook_policy(customer_id))[0]
+
+    async def webhook_policy(self, customer_id: int) -> tuple[str | None, bool]:
+        """(provider token, unsigned webhooks allowed) for a customer, re-read every TOKEN_TTL seconds."""
         hit = self._tokens.get(customer_id)
         now = time.monotonic()
         if hit and now - hit[0] < TOKEN_TTL:
-            return hit[1]
+            return hit[1], hit[2]
         cipher = await asyncio.to_thread(self.store.get_secret, customer_id, SECRET_NAME)
         token = decrypt(self.settings.secret_key, cipher) if cipher else None
         if cipher and token is None:
             token = "\x00unusable"  # stored but undecryptable: refuse every webhook rather than skip the check
-        self._tokens[customer_id] = (now, token)
-        return token
+        unsigned = False
+        if token is None:
+            customer = await asyncio.to_thread(self.store.get_customer, customer_id)
+            unsigned = bool(customer is not None and customer.allow_unsigned_webhooks)
+        if len(self._tokens) > 100_000:
+            self._tokens.clear()
+        self._tokens[customer_id] = (now, token, unsigned)
+        return token, unsigned
 
     def forget_token(self, customer_id: int) -> None:
         self._tokens.pop(customer_id, None)

@@ -125,7 +125,7 @@ async def _one_call_inproc(rt: Runtime, customer_id: int, flow_id: int, n: int, 
     await rt.end_call(sid)
 
 
-_DIGITS = re.compile(r"^[0-9*#]$")
+_DIGITS = re.compile(r"^[0-9*#]\Z")
 
 
 async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None, n: int, rng: random.Random, res: SimResult) -> None:

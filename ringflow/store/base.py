@@ -46,6 +46,7 @@ class Customer:
     id: int
     name: str
     created_at: str
+    allow_unsigned_webhooks: bool = False  # local development only: webhooks without a provider token are accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,11 @@ class Store(Protocol):
     def create_api_key(self, customer_id: int, key_hash: str, prefix: str) -> ApiKey: ...
     def find_api_key(self, key_hash: str) -> ApiKey | None: ...  # None when unknown or revoked
     def revoke_api_key(self, key_id: int) -> bool: ...
+    def set_unsigned_webhooks(self, customer_id: int, allowed: bool) -> bool: ...  # False when no such customer
+
+    # --- browser sessions ended early (sign-out), shared by every process
+    def revoke_session(self, session_id: str, expires_at: int) -> None: ...
+    def session_revoked(self, session_id: str) -> bool: ...
 
     # --- small named values (the admin token's hash) and per-customer secrets (encrypted by the caller)
     def get_setting(self, name: str) -> str | None: ...

@@ -32,4 +32,6 @@ def decode_cursor(cursor: str | None, *types: type) -> tuple[Any, ...] | None:
     for value, kind in zip(key, types):
         if not isinstance(value, kind) or isinstance(value, bool):
             raise BadCursor("the cursor is not one this server gave out")
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:  # the database's BIGINT would overflow (a 500)
+            raise BadCursor("the cursor is not one this server gave out")
     return tuple(key)

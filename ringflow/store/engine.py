@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -122,7 +124,7 @@ def migrate(engines: Engines) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engines.write_lock, engines.write.begin() as conn:
+    with engines.write_lock, migration_transaction(engines) as conn:
         if engines.dialect == "postgresql":  # two processes migrating at once take turns
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7245001)")
             available = conn.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gist'").first()
@@ -130,3 +132,20 @@ def migrate(engines: Engines) -> None:
                 raise StoreError("PostgreSQL lacks the btree_gist extension (package postgresql-contrib), needed by the spatial index")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def migration_transaction(engines: Engines) -> Iterator[Connection]:
+    """The writer in one transaction, as migrations need it. SQLite can only rebuild a table that
+    others reference (0005) with foreign keys off, and that switch is ignored inside a transaction:
+    it is set before BEGIN and restored after (each migration that rebuilds checks the keys itself)."""
+    with engines.write.connect() as conn:
+        raw = conn.connection.dbapi_connection if engines.dialect == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")

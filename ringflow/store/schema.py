@@ -14,8 +14,8 @@ Timestamps are ISO-8601 UTC text, identical on both backends.
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Float, ForeignKeyConstraint, Index, Integer, LargeBinary, MetaData,
-                        PrimaryKeyConstraint, String, Table, Text, UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKeyConstraint, Index, Integer, LargeBinary, MetaData,
+                        PrimaryKeyConstraint, String, Table, Text, UniqueConstraint, false)
 
 metadata = MetaData()
 
@@ -27,6 +27,8 @@ customers = Table(
     Column("id", Id, primary_key=True, autoincrement=True),  # this table's customer_id
     Column("name", String(200), nullable=False),
     Column("created_at", String(40), nullable=False),
+    # webhooks of a customer without a provider token are refused unless this is on (local development; 0005)
+    Column("allow_unsigned_webhooks", Boolean(create_constraint=False), nullable=False, server_default=false()),
 )
 
 api_keys = Table(
@@ -46,6 +48,14 @@ settings = Table(
     "settings", metadata,
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# browser sessions ended by sign-out before their expiry (0005): every worker process checks here
+revoked_sessions = Table(
+    "revoked_sessions", metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("expires_at", BigInteger, nullable=False),  # epoch seconds; a row is useless (and pruned) after it
+    Index("ix_revoked_sessions_expires", "expires_at"),
 )
 
 customer_secrets = Table(
@@ -73,6 +83,9 @@ flows = Table(
     Column("updated_at", String(40), nullable=False),
     ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE", name="fk_flows_customer"),
     Index("ix_flows_customer_id", "customer_id", "id", unique=True),
+    # a deleted flow's id is never handed out again (0005): caches, event rings and webhook URLs
+    # that still name it can never answer for another flow. PostgreSQL's sequence never goes back.
+    sqlite_autoincrement=True,
 )
 
 flow_revisions = Table(

@@ -25,12 +25,13 @@ from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound,
 from ringflow.store.cursors import decode_cursor, encode_cursor
 from ringflow.store.engine import Engines, migrate, open_engines
 from ringflow.store.patch import apply_ops
-from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, settings
+from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, revoked_sessions, settings
 
 MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
 BIG_IMPORT = 10_000  # nodes: imports this big take the bulk write path (bigwrite.py)
 _FLOW_EXISTS = "SELECT 1 FROM flows WHERE customer_id = ? AND id = ?"
+_SESSION_ENDED = "SELECT 1 FROM revoked_sessions WHERE session_id = ?"
 
 
 def _limit(limit: int) -> int:
@@ -85,6 +86,8 @@ class SqlStore:
     def create_customer(self, name: str) -> Customer:
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise StoreError("a customer name must be 1-200 characters")
+        if "\x00" in name:
+            raise StoreError("a customer name must not contain a NUL character")
         stamp = self._now()
         with self._write() as conn:
             cid = conn.execute(insert(customers).values(name=name.strip(), created_at=stamp).returning(customers.c.id)).scalar_one()
@@ -93,7 +96,7 @@ class SqlStore:
     def get_customer(self, customer_id: int) -> Customer | None:
         with self._read() as conn:
             row = conn.execute(select(customers).where(customers.c.id == customer_id)).first()
-        return Customer(row.id, row.name, row.created_at) if row else None
+        return Customer(row.id, row.name, row.created_at, bool(row.allow_unsigned_webhooks)) if row else None
 
     def list_customers(self, limit: int = 50, cursor: str | None = None) -> Page:
         limit = _limit(limit)
@@ -103,7 +106,7 @@ class SqlStore:
             query = query.where(customers.c.id > after[0])
         with self._read() as conn:
             rows = conn.execute(query).all()
-        items = [Customer(r.id, r.name, r.created_at) for r in rows[:limit]]
+        items = [Customer(r.id, r.name, r.created_at, bool(r.allow_unsigned_webhooks)) for r in rows[:limit]]
         return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     def create_api_key(self, customer_id: int, key_hash: str, prefix: str) -> ApiKey:
@@ -124,6 +127,25 @@ class SqlStore:
         with self._write() as conn:
             res = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=self._now()))
         return res.rowcount > 0
+
+    def set_unsigned_webhooks(self, customer_id: int, allowed: bool) -> bool:
+        with self._write() as conn:
+            res = conn.execute(update(customers).where(customers.c.id == customer_id).values(allow_unsigned_webhooks=bool(allowed)))
+        return res.rowcount > 0
+
+    # --- sessions ended by sign-out
+    def revoke_session(self, session_id: str, expires_at: int) -> None:
+        """Remember an ended session until it would have expired anyway; expired rows are pruned here."""
+        stamp = int(self.clock())
+        with self._write() as conn:
+            conn.execute(delete(revoked_sessions).where(revoked_sessions.c.expires_at < stamp))
+            if conn.execute(select(revoked_sessions.c.session_id).where(revoked_sessions.c.session_id == session_id)).first() is None:
+                conn.execute(insert(revoked_sessions).values(session_id=session_id, expires_at=expires_at))
+
+    def session_revoked(self, session_id: str) -> bool:
+        """Asked on every cookie request: the driver's cursor, not a SQLAlchemy statement (~5x cheaper)."""
+        with self._read() as conn:
+            return bool(reads.raw_query(conn, _SESSION_ENDED, (session_id,)))
 
     # --- settings and secrets
     def get_setting(self, name: str) -> str | None:

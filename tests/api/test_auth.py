@@ -145,3 +145,64 @@ def test_a_session_ends_when_the_apps_clock_says_so(store: object, alice: Tenant
         assert browser.get("/api/v1/flows").status_code == 200
         now[0] += 10
         assert browser.get("/api/v1/flows").status_code == 401
+
+
+def test_sign_out_ends_the_session_on_the_server_for_every_process(store: object, alice: Tenant) -> None:
+    """Issue 14, L3: a copied cookie kept working for 12 hours after sign-out. Two apps over one
+    database stand for two worker processes: each has its own memory, only the database is shared."""
+    one, two = create_app(make_settings(), store), create_app(make_settings(), store)  # type: ignore[arg-type]
+    with TestClient(one) as browser, TestClient(two) as other_worker:
+        assert browser.post("/api/v1/session", json={"api_key": alice.key}).status_code == 200
+        copied = browser.cookies[SESSION_COOKIE]
+        other_worker.cookies.set(SESSION_COOKIE, copied)
+        assert other_worker.get("/api/v1/flows").status_code == 200
+        assert browser.delete("/api/v1/session").status_code == 204
+        for c in (other_worker, TestClient(one)):
+            c.cookies.set(SESSION_COOKIE, copied)
+            r = c.get("/api/v1/flows")
+            assert r.status_code == 401 and "sign in again" in r.json()["error"]["message"]
+        assert browser.post("/api/v1/session", json={"api_key": alice.key}).status_code == 200  # signing in again works
+        assert browser.get("/api/v1/flows").status_code == 200
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_failed_authentication_is_limited_per_address_with_retry_after(store: object, alice: Tenant) -> None:
+    """Issue 14, L4: unlimited guessing, each unknown key a database lookup. Over the limit an
+    address waits (429, Retry-After) and its guesses cost no lookup; known keys keep working."""
+    app = create_app(make_settings(auth_failures_per_minute=5), store)  # type: ignore[arg-type]
+    clock = _Clock(1_000_039.5)  # 19.5 s into a minute: 40.5 s left, said as 41
+    app.state.auth.failures.clock = clock
+    app.state.auth.clock = clock
+    lookups = []
+    real_find = store.find_api_key  # type: ignore[attr-defined]
+
+    class CountingStore:  # the real store, counting one method's calls
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(store, name)
+
+        def find_api_key(self, key_hash: str):  # type: ignore[no-untyped-def]
+            lookups.append(key_hash)
+            return real_find(key_hash)
+
+    app.state.auth.store = CountingStore()
+    with TestClient(app) as c:
+        assert c.get("/api/v1/flows", headers=alice.headers).status_code == 200  # known (and now cached)
+        codes = [c.get("/api/v1/flows", headers={"Authorization": f"Bearer rf_guess{i}"}).status_code for i in range(5)]
+        assert codes == [401] * 5 and len(lookups) == 6
+        for i in range(100):
+            r = c.get("/api/v1/flows", headers={"Authorization": f"Bearer rf_more{i}"})
+            assert r.status_code == 429
+        assert len(lookups) == 6  # no lookup beyond the limit
+        assert r.json()["error"]["code"] == "too_many_failures" and r.headers["retry-after"] == "41"
+        assert c.post("/api/v1/session", json={"api_key": "rf_nope"}).status_code == 429
+        assert c.post("/api/v1/customers", json={"name": "X"}, headers={"Authorization": "Bearer not-admin"}).status_code == 429
+        assert c.get("/api/v1/flows", headers=alice.headers).status_code == 200  # a known key still passes
+        clock.now += 60  # the next window
+        assert c.get("/api/v1/flows", headers={"Authorization": "Bearer rf_again"}).status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Tenant, create, new_tenant, small_flow
@@ -199,3 +200,27 @@ def test_huge_flows_answer_metadata_at_once_and_validate_behind(client: TestClie
             break
         time.sleep(0.05)
     assert later["problems_pending"] is False and any(p["node_id"] == "hello" for p in later["problems"])
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64 - 1, -(2**63) - 1])
+def test_a_cursor_beyond_64_bits_is_bad_cursor_not_a_500(client: TestClient, alice: Tenant, value: int) -> None:
+    """Issue 14, L1: the database's BIGINT overflowed (OverflowError, a 500) on these."""
+    import base64
+
+    cursor = base64.urlsafe_b64encode(f"[{value}]".encode()).decode().rstrip("=")
+    flow = create(client, alice)
+    for path in ("/api/v1/flows", f"/api/v1/flows/{flow['id']}/revisions"):
+        r = client.get(path, params={"cursor": cursor}, headers=alice.headers)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_cursor", (path, r.text)
+
+
+def test_a_nul_in_a_name_or_label_is_422_naming_the_field(client: TestClient, alice: Tenant) -> None:
+    """Issue 14, L2: the store's DocumentError escaped as a 500 (both backends)."""
+    for doc, field in (({**small_flow(), "name": "bad\x00name"}, "name"),
+                       ({**small_flow(), "nodes": [{**small_flow()["nodes"][0], "label": "x\x00"}, small_flow()["nodes"][1]]}, "label")):
+        r = client.post("/api/v1/flows", json=doc, headers=alice.headers)
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["code"] == "invalid_document" and err["details"]["field"] == field and field in err["message"]
+    r = client.post("/api/v1/customers", json={"name": "Evil\x00Corp"}, headers={"Authorization": "Bearer test-admin-token"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["errors"][0]["field"] == "name" and "NUL" in r.text

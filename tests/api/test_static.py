@@ -73,3 +73,22 @@ def test_editor_page_names_its_flow_for_the_early_requests(tmp_path: Path) -> No
         for odd in ("abc", "0", "4%3Cscript%3E", "1" * 30):
             page = c.get(f"/flows/{odd}").text
             assert "preload" not in page and "__FLOW__" not in page and "<p>editor</p>" in page
+
+
+def test_five_thousand_spellings_of_one_file_do_not_grow_the_cache() -> None:
+    """Issue 14, M4: the cache was keyed by the raw path, so every alias of engine.js (unauthenticated)
+    added a copy: 5,000 of them held 131 MB. Only the canonical path is served and cached now."""
+    app = FastAPI()
+    assets = static.install(app, static.WebAssets())
+    with TestClient(app) as c:
+        assert c.get(f"/static/{assets.hash}/js/engine/engine.js").status_code == 200
+        assert len(assets._files) == 1
+        for k in range(1, 2501):
+            for path in ("js/" + "./" * k + "engine/engine.js", "js/" + "/" * k + "engine/engine.js"):
+                assert assets.asset(path) is None
+        for k in range(1, 101):  # and over HTTP (the client itself folds "./"; "//" reaches the app)
+            for path in ("js/" + "./" * k + "engine/engine.js", "js/" + "/" * k + "engine/engine.js"):
+                assert c.get(f"/static/0/{path}", follow_redirects=False).status_code in (307, 404)
+        assert len(assets._files) == 1  # the one canonical entry, nothing per spelling
+        assert c.get(f"/static/{assets.hash}/js/engine/../engine/engine.js").status_code in (200, 404)
+        assert len(assets._files) == 1

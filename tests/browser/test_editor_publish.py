@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -50,3 +52,20 @@ def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, 
     expect(history).to_contain_text("5 nodes, 7 edges")
     expect(history).to_contain_text("1 → Sales")
     shot(page, "editor-history")
+
+
+def test_the_editor_warns_while_unsigned_webhooks_are_allowed(page: Page, server: Server, api_key: str) -> None:
+    """Issue 14, M1: the opt-in that lets anyone drive the account's calls is never silent."""
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    expect(page.locator("#unsigned-webhooks")).to_be_hidden()  # the default: refused, nothing to warn about
+    status, body = server.call("PATCH", "/api/v1/telephony", {"allow_unsigned_webhooks": True}, token=api_key)
+    assert status == 200 and body["allow_unsigned_webhooks"] is True
+    page.reload()
+    page.locator("html[data-ready='1']").wait_for(state="attached", timeout=15_000)
+    badge = page.locator("#unsigned-webhooks")
+    expect(badge).to_be_visible()
+    expect(badge).to_have_text("Unsigned webhooks allowed")
+    expect(badge).to_have_attribute("title", re.compile("without a signature"))
+    shot(page, "editor-unsigned-webhooks")
+    server.call("PATCH", "/api/v1/telephony", {"allow_unsigned_webhooks": False}, token=api_key)

@@ -76,7 +76,8 @@ class ChildServer:
                "RINGFLOW_SECRET_KEY": "reliability-secret", "RINGFLOW_RATE_LIMIT": "0", **self.extra_env}
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "ringflow.runtime.serve:app_from_env", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log", "--backlog", "4096"],
+             "--port", str(port), "--log-level", "warning", "--no-access-log", "--backlog", "4096",
+             "--http", "ringflow.api.httpserver:LimitedHttpTools"],  # as production runs it (header limits)
             cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout

@@ -135,6 +135,7 @@ def test_redis_stopped_and_restarted_under_call_load(tmp_path: Path) -> None:
         base = server.start()
         try:
             t = tenant(base, "Caller Co")
+            assert httpx.patch(f"{base}/api/v1/telephony", json={"allow_unsigned_webhooks": True}, headers=t.headers).status_code == 200
             flow_id = httpx.post(f"{base}/api/v1/flows", json=MENU, headers=t.headers).json()["id"]
             assert httpx.post(f"{base}/api/v1/flows/{flow_id}/publish", headers=t.headers).status_code == 201
             tally, stop = Tally(), threading.Event()

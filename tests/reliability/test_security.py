@@ -176,7 +176,11 @@ def test_webhooks_need_a_valid_twilio_signature_once_configured(client: TestClie
     flow_id = client.post("/api/v1/flows", json=flow_doc("signed", 3), headers=t.headers).json()["id"]
     assert client.post(f"/api/v1/flows/{flow_id}/publish", headers=t.headers).status_code == 201
     params = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC1", "From": "+1555", "To": "+1666", "CallStatus": "ringing"}
-    assert client.post(f"/voice/{flow_id}", data=params).status_code == 200  # no token configured: open
+    refused = client.post(f"/voice/{flow_id}", data=params)  # no token, no opt-in: refused (issue 14, M1)
+    assert refused.status_code == 403 and "<Say" not in refused.text
+    opt_in = client.patch("/api/v1/telephony", json={"allow_unsigned_webhooks": True}, headers=t.headers)
+    assert opt_in.status_code == 200 and opt_in.json()["allow_unsigned_webhooks"] is True
+    assert client.post(f"/voice/{flow_id}", data=params).status_code == 200  # explicitly allowed (local development)
     token = "secret-" + uuid.uuid4().hex
     assert client.put("/api/v1/telephony", json={"provider": "twilio", "auth_token": token}, headers=t.headers).status_code == 200
     params["CallSid"] = "CA" + uuid.uuid4().hex

@@ -13,7 +13,18 @@ from ringflow.api.app import create_app
 from ringflow.config import Settings
 from ringflow.store import open_store
 
-from tests.api.conftest import ADMIN, Tenant, new_tenant  # noqa: F401 - customers are made as the API suite makes them
+from tests.api.conftest import ADMIN, Tenant  # noqa: F401
+from tests.api.conftest import new_tenant as api_tenant
+
+
+def new_tenant(client: TestClient, name: str = "Acme", unsigned: bool = True) -> Tenant:
+    """A customer made as the API suite makes them; ``unsigned`` turns on unsigned webhooks (refused by
+    default since issue 14), which these suites send unless a test sets a provider token."""
+    t = api_tenant(client, name)
+    if unsigned:
+        r = client.patch("/api/v1/telephony", json={"allow_unsigned_webhooks": True}, headers=t.headers)
+        assert r.status_code == 200 and r.json()["allow_unsigned_webhooks"] is True, r.text
+    return t
 
 
 def make_client(clock: Any = None, **settings: Any) -> Iterator[tuple[TestClient, Any]]:

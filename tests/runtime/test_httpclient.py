@@ -77,6 +77,28 @@ async def test_private_and_odd_addresses_are_refused(url):
     await http.close()
 
 
+# issue 14, M3: shared address space (cloud metadata at 100.100.100.200), private IPv4 wrapped in
+# 6to4, NAT64 or IPv4-compatible IPv6, site-local IPv6: all passed the old private-range checks
+@pytest.mark.parametrize("url", ["http://100.64.0.1/", "http://100.100.100.200/latest/meta-data/", "http://100.127.255.254/",
+                                 "http://[2002:c0a8:101::1]/", "http://[2002:a9fe:a9fe::]/", "http://[2002:7f00:1::]/",
+                                 "http://[fec0::1]/", "http://[fed0::5]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b:1::1]/",
+                                 "http://[::a00:1]/", "http://[::ffff:100.100.100.200]/", "http://198.18.0.1/", "http://192.0.2.1/"])
+async def test_addresses_that_are_not_globally_routable_are_refused(url):
+    http = GuardedHttp(allow_private=False)
+    res = await http.fetch("GET", url)
+    assert res.status == 0 and res.error and "private or local" in res.error, res
+    await http.close()
+
+
+@pytest.mark.parametrize("addr", ["8.8.8.8", "1.1.1.1", "2606:4700::1111", "2002:808:808::1", "64:ff9b::808:808", "::ffff:8.8.8.8"])
+def test_global_addresses_stay_allowed(addr):
+    import ipaddress
+
+    from ringflow.runtime.httpclient import _blocked
+
+    assert not _blocked(ipaddress.ip_address(addr))
+
+
 async def test_body_cap_and_timeout(server):
     http = GuardedHttp(allow_private=True)
     big = await http.fetch("GET", server + "/big")

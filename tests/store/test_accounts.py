@@ -72,3 +72,25 @@ def test_many_small_tenants_in_one_go(store) -> None:
         assert len(store.viewport(cid, fids[0], -1e7, -1e7, 1e7, 1e7, 100).nodes) == 10
     # each customer sees only its own copies
     assert store.get_flow(made[0][0], made[1][1][0]) is None
+
+
+def test_ended_sessions_are_remembered_until_they_expire(store) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14, L3: sign-out is stored in the database (every worker process reads it), and rows
+    of sessions that would have expired anyway are pruned."""
+    import secrets
+    import time
+
+    live, old = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+    assert not store.session_revoked(live)
+    store.revoke_session(old, int(time.time()) - 10)  # already expired: pruned by the next sign-out
+    store.revoke_session(live, int(time.time()) + 3600)
+    store.revoke_session(live, int(time.time()) + 3600)  # signing out twice is harmless
+    assert store.session_revoked(live) and not store.session_revoked(old)
+
+
+def test_unsigned_webhooks_setting_is_stored_per_customer(store, customer) -> None:  # type: ignore[no-untyped-def]
+    assert store.get_customer(customer.id).allow_unsigned_webhooks is False
+    assert store.set_unsigned_webhooks(customer.id, True)
+    assert store.get_customer(customer.id).allow_unsigned_webhooks is True
+    assert store.set_unsigned_webhooks(customer.id, False) and not store.get_customer(customer.id).allow_unsigned_webhooks
+    assert store.set_unsigned_webhooks(2**62, True) is False

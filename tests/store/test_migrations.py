@@ -55,7 +55,7 @@ def test_reopening_a_migrated_database_keeps_the_data(store_url: str) -> None:
     try:
         assert store.get_customer(cust.id).name == "Kept"
         with store.engines.read.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0005"
     finally:
         store.close()
 
@@ -148,7 +148,7 @@ def test_upgrading_an_old_database_keeps_its_flows_findable(store_url: str) -> N
     from alembic import command
     from alembic.config import Config
 
-    from ringflow.store.engine import MIGRATIONS, open_engines
+    from ringflow.store.engine import MIGRATIONS, migration_transaction, open_engines
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -168,7 +168,7 @@ def test_upgrading_an_old_database_keeps_its_flows_findable(store_url: str) -> N
         edges = old_edges + [{"source": "b", "outlet": "next", "target": "wide"}]
         assert store.get_document(cid, fid)["edges"] == edges  # numbered after the kept ones
         if store.dialect == "sqlite":
-            with store.engines.write.begin() as conn:
+            with migration_transaction(store.engines) as conn:
                 assert conn.exec_driver_sql("SELECT count(*) FROM flow_cells").scalar() == 3
                 cfg.attributes["connection"] = conn
                 command.downgrade(cfg, "0003")
@@ -180,5 +180,53 @@ def test_upgrading_an_old_database_keeps_its_flows_findable(store_url: str) -> N
                 assert {"ix_nodes_cell", "ix_nodes_big"} <= names and not names & {"flow_cells", "cell_rtree", "ix_nodes_grid"}
                 command.downgrade(cfg, "0001")
                 assert conn.exec_driver_sql("SELECT count(*) FROM node_rtree WHERE minx <= -690 AND maxx >= -690 AND miny > 1000").scalar() == 1
+    finally:
+        store.close()
+
+
+def test_a_deleted_flows_id_is_never_handed_out_again(store, customer) -> None:
+    """Issue 14, High 1: SQLite's rowid went back to the deleted maximum; AUTOINCREMENT (0005) does not."""
+    from ringflow.model.document import normalize
+
+    doc = normalize({"name": "Top", "nodes": [], "edges": []})
+    top = store.create_flow(customer.id, doc)
+    assert store.delete_flow(customer.id, top.id)
+    other = store.create_customer("Next tenant")
+    again = store.create_flow(other.id, doc)
+    assert again.id > top.id
+    assert store.flow_owner(top.id) is None
+
+
+def test_upgrading_keeps_flow_ids_and_starts_the_sequence_above_them(tmp_path) -> None:
+    """0005 rebuilds SQLite's flows keeping every id and row (nodes, revisions) attached."""
+    from alembic import command
+    from alembic.config import Config
+
+    from ringflow.model.document import normalize
+    from ringflow.store.engine import MIGRATIONS, migration_transaction, open_engines
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = open_store(url)
+    cust = store.create_customer("Old")
+    flows = [store.create_flow(cust.id, normalize({"name": f"F{i}", "start": "a", "nodes": [{"id": "a", "type": "hangup"}],
+                                                   "edges": []})) for i in range(3)]
+    store.publish(cust.id, flows[1].id)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with migration_transaction(store.engines) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+        assert "AUTOINCREMENT" not in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'flows'").scalar()
+    store.close()
+    store = open_store(url)  # upgrades to 0005 again
+    try:
+        assert [store.get_flow(cust.id, f.id).name for f in flows] == ["F0", "F1", "F2"]
+        assert store.get_document(cust.id, flows[1].id)["nodes"][0]["id"] == "a"
+        assert store.get_revision(cust.id, flows[1].id, 1)[0].number == 1
+        store.delete_flow(cust.id, flows[2].id)
+        assert store.create_flow(cust.id, normalize({"name": "N", "nodes": [], "edges": []})).id == flows[2].id + 1
+        with store.engines.read.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         store.close()

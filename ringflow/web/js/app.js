@@ -48,6 +48,16 @@ function setPublished(rev) {
   el.textContent = rev ? `Published r${rev}` : "Not published";
 }
 
+/** The account's webhook policy: a warning badge while unsigned webhooks are allowed (local development). */
+async function showWebhookPolicy() {
+  try {
+    const t = await api("/telephony");
+    $("#unsigned-webhooks").hidden = !(t && t.allow_unsigned_webhooks && !t.configured);
+  } catch (err) {
+    console.warn("could not read the telephony settings", err);
+  }
+}
+
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
 
 async function boot() {
@@ -67,6 +77,7 @@ async function boot() {
   $("#flow-name").value = ui.meta.name;
   setRevision(ui.meta.revision);
   setPublished(ui.meta.published_revision);
+  showWebhookPolicy();
   setStatus("Loading flow…");
 
   const props = createProperties($("#inspector"), {

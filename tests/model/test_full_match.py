@@ -1,0 +1,72 @@
+"""Issue 14, L5 and the time-zone hole: every value check is a full match, with and without the
+C kernels, and a business-hours node's time zone must exist."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from ringflow.model import document, fastcheck, fastflow, structure
+from ringflow.model.document import DocumentError, normalize
+from ringflow.model.schema import flow_schema
+from ringflow.model.validation import validate, validate_slow
+
+SWITCHES = [(document, "native"), (structure, "native"), (fastflow, "native_group_nodes"), (fastcheck, "native_columns"),
+            (fastcheck, "native_unclear")]
+
+
+def _hours(schedule: dict, timezone: str | None = "Europe/Paris") -> dict:
+    config = {"schedule": schedule, **({"timezone": timezone} if timezone is not None else {})}
+    return {"name": "Hours", "start": "h", "nodes": [
+        {"id": "h", "type": "business_hours", "config": config}, {"id": "o", "type": "hangup"}, {"id": "c", "type": "hangup"}],
+        "edges": [{"source": "h", "outlet": "open", "target": "o"}, {"source": "h", "outlet": "closed", "target": "c"}]}
+
+
+def _menu(digits: list[str]) -> dict:
+    return {"name": "Menu", "start": "m", "nodes": [{"id": "m", "type": "menu", "config": {"prompt": "Pick", "digits": digits}}],
+            "edges": []}
+
+
+def _errors(raw: dict) -> set[tuple[str, str | None]]:
+    doc = normalize(raw)
+    fast, slow = validate(doc), validate_slow(doc)
+    assert fast == slow
+    return {(p.code, p.field) for p in fast if p.severity == "error"}
+
+
+@pytest.fixture(params=["kernels", "python"])
+def kernels(request, monkeypatch):  # type: ignore[no-untyped-def]
+    if request.param == "python":
+        for module, name in SWITCHES:
+            monkeypatch.setattr(module, name, None)
+    return request.param
+
+
+def test_a_node_id_with_a_trailing_newline_is_refused(kernels: str) -> None:
+    for bad in ("a\n", "a\nb", "\na"):
+        with pytest.raises(DocumentError):
+            normalize({"name": "x", "nodes": [{"id": bad, "type": "hangup"}], "edges": []})
+    assert normalize({"name": "x", "nodes": [{"id": "a", "type": "hangup"}], "edges": []})["nodes"][0]["id"] == "a"
+
+
+def test_menu_digits_and_schedule_times_must_match_whole(kernels: str) -> None:
+    assert ("bad_config", "config.digits") in _errors(_menu(["1\n", "1"]))
+    assert not _errors(_menu(["1", "2"])) - {("unconnected_outlet", None)}
+    assert ("bad_config", "config.schedule") in _errors(_hours({"mon": [["09:00\n", "17:00"]]}))
+    assert not _errors(_hours({"mon": [["09:00", "17:00"]]}))
+
+
+def test_an_unknown_time_zone_is_an_error(kernels: str) -> None:
+    for zone in ("Mars/Olympus", "../../etc/passwd", "Europe/Paris\n", "/etc/localtime"):
+        assert ("bad_config", "config.timezone") in _errors(_hours({"mon": [["09:00", "17:00"]]}, zone)), zone
+    for zone in ("Europe/Paris", "America/New_York", "UTC", None):
+        assert not _errors(_hours({"mon": [["09:00", "17:00"]]}, zone)), zone
+
+
+def test_the_json_schema_patterns_match_whole_values_too() -> None:
+    validator = jsonschema.Draft202012Validator(flow_schema())
+    good = _hours({"mon": [["09:00", "17:00"]]})
+    assert not list(validator.iter_errors(good))
+    bad_id = {**good, "nodes": [{**good["nodes"][0], "id": "h\n"}] + good["nodes"][1:]}
+    bad_time = _hours({"mon": [["09:00\n", "17:00"]]})
+    assert list(validator.iter_errors(bad_id)) and list(validator.iter_errors(bad_time))
