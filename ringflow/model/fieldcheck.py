@@ -115,6 +115,10 @@ def check_field(f: Field, value: Any) -> str | None:
 
 
 
+_TYPED_OPS = frozenset(("less_than", "greater_than", *TIME_OPS, *DATE_OPS))
+"""Ops whose operand must parse (number, time, date) unless it is a template rendered at call time."""
+
+
 def check_cases(value: Any) -> str | None:
     if not isinstance(value, list):
         return "must be a list of cases"
@@ -132,6 +136,12 @@ def check_cases(value: Any) -> str | None:
             return f"case {name!r}: op must be one of {', '.join(SPLIT_OPS)}"
         if not isinstance(operand, (str, int, float)) or isinstance(operand, bool):
             return f"case {name!r}: value must be text or a number"
+        if op in _TYPED_OPS and isinstance(operand, str) and ("{{" in operand or "{%" in operand):
+            # a template operand (``{{flow.variables.max}}``) is only known at call time: the
+            # engine renders it then (a value that is not a number, time or date never matches)
+            if why := template_error(operand):
+                return f"case {name!r}: {why}"
+            continue
         if op == "regex":
             try:
                 re.compile(str(operand))
