@@ -14,7 +14,8 @@ from urllib.parse import quote_plus
 
 from ringflow.interop.errors import InteropError
 from ringflow.interop.studio_widgets import PROPERTY_KINDS
-from ringflow.model.catalogue import LANGUAGES, VOICES
+from ringflow.model.catalogue import LANGUAGE_RE, SPEECH_MODEL_RE, SPEECH_TIMEOUT_RE, VOICE_RE
+from ringflow.model.fieldcheck import pattern
 
 Config = dict[str, Any]
 Props = dict[str, Any]
@@ -99,11 +100,7 @@ def _say_play_in(p: Props) -> tuple[str, Config]:
     loop = _in_range(p.get("loop"), 1, 10)
     extra = {"loop": loop} if loop is not None else {}
     if isinstance(p.get("say"), str) and (p["say"] or not (p.get("play") or p.get("digits"))):
-        cfg: Config = {"text": p["say"]}
-        if p.get("voice") in VOICES:
-            cfg["voice"] = p["voice"]
-        if p.get("language") in LANGUAGES:
-            cfg["language"] = p["language"]
+        cfg: Config = {"text": p["say"], **_voice_in(p)}
         return "say", {**cfg, **extra}
     if p.get("play"):
         return "play", {"url": p["play"], **extra}
@@ -112,8 +109,30 @@ def _say_play_in(p: Props) -> tuple[str, Config]:
     return "say", {"text": "", **extra}
 
 
+def accepted(value: Any, rx: str) -> bool:
+    """Is ``value`` one Twilio takes for a field of this pattern (a voice, a language...)?"""
+    return isinstance(value, str) and bool(pattern(rx).fullmatch(value))
+
+
+def _voice_in(p: Props) -> Config:
+    """Studio's voice and language, kept when Twilio accepts them (others: see interop.warnings)."""
+    cfg: Config = {}
+    if accepted(p.get("voice"), VOICE_RE):
+        cfg["voice"] = p["voice"]
+    if accepted(p.get("language"), LANGUAGE_RE):
+        cfg["language"] = p["language"]
+    return cfg
+
+
 def _gather_in(p: Props) -> tuple[str, Config]:
-    cfg: Config = {"input": "dtmf"}
+    cfg: Config = {"input": "dtmf", **_voice_in(p)}
+    if accepted(p.get("gather_language"), LANGUAGE_RE):
+        cfg["speech_language"] = p["gather_language"]
+    if accepted(p.get("speech_model"), SPEECH_MODEL_RE):
+        cfg["speech_model"] = p["speech_model"]
+    timeout_s = str(p.get("speech_timeout")) if isinstance(p.get("speech_timeout"), (str, int)) else None
+    if timeout_s is not None and accepted(timeout_s, SPEECH_TIMEOUT_RE):
+        cfg["speech_timeout"] = timeout_s
     if isinstance(p.get("say"), str) and p["say"]:
         cfg["prompt"] = p["say"]
     elif isinstance(p.get("play"), str) and p["play"]:
@@ -273,6 +292,10 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
         hints = [h for h in c.get("hints") or [] if isinstance(h, str)] if isinstance(c.get("hints"), list) else []
         if hints:
             props["hints"] = ", ".join(hints)
+        for key, prop in (("voice", "voice"), ("language", "language"), ("speech_language", "gather_language"),
+                          ("speech_model", "speech_model"), ("speech_timeout", "speech_timeout")):
+            if c.get(key):
+                props[prop] = c[key]
         return "gather-input-on-call", props
     if ntype == "split":
         return "split-based-on", {"input": _t(c, "input")}

@@ -58,7 +58,8 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = MAX_TEXT
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # enum: the allowed values; string: suggestions the editor may offer
+    pattern: str = ""  # string: a regular expression every value must match (e.g. voices Twilio accepts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +112,38 @@ def _t(name: str, description: str, default: str = "", required: bool = False, m
     return Field(name, "template", description, default=default, required=required, max_length=max_length)
 
 
-VOICES = ("alice", "man", "woman", "Polly.Joanna", "Polly.Matthew", "Polly.Amy", "Polly.Brian", "Google.en-US-Standard-C")
-LANGUAGES = ("en-US", "en-GB", "en-AU", "es-ES", "es-MX", "fr-FR", "de-DE", "it-IT", "pt-BR", "ja-JP", "nl-NL")
+VOICES = ("alice", "man", "woman", "Polly.Joanna", "Polly.Matthew", "Polly.Amy", "Polly.Brian", "Polly.Joanna-Neural",
+          "Google.en-US-Standard-C", "Google.en-US-Neural2-A")
+"""Suggestions; any voice Twilio's <Say> takes is accepted (VOICE_RE)."""
+VOICE_RE = (r"^(man|woman|alice|Polly\.[A-Z][A-Za-z]{1,31}(-Neural|-Generative|-LongForm)?"
+            r"|Google\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]{1,16}(-[A-Za-z0-9]{1,16}){1,2})$")
+"""Twilio's <Say> voices: man, woman, alice, Amazon Polly (Polly.Amy, Polly.Joanna-Neural) and Google
+(Google.en-GB-Standard-A, Google.en-US-Chirp3-HD-Aoede)."""
+LANGUAGES = ("en-US", "en-GB", "en-AU", "es-ES", "es-MX", "es-US", "fr-FR", "de-DE", "it-IT", "pt-BR", "ja-JP", "nl-NL")
+"""Suggestions; any BCP-47 language tag is accepted (LANGUAGE_RE)."""
+LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z]{4})?(-([A-Z]{2}|[0-9]{3}))?$"
+"""A BCP-47 language[-Script][-REGION] tag as Twilio takes them: en-US, cmn-CN, arb, zh-Hant-TW, es-419."""
+SPEECH_MODEL_RE = r"^[A-Za-z0-9_.-]{1,64}$"
+SPEECH_MODELS = ("default", "numbers_and_commands", "phone_call", "experimental_conversations", "experimental_utterances",
+                 "googlev2_long", "googlev2_short", "googlev2_telephony", "deepgram_nova-2", "deepgram_nova-3")
+SPEECH_TIMEOUT_RE = r"^(auto|[0-9]{1,2})$"
+
+
+def _voice(description: str) -> Field:
+    return Field("voice", "string", description, default="alice", max_length=64, choices=VOICES, pattern=VOICE_RE)
+
+
+def _language(name: str, description: str) -> Field:
+    return Field(name, "string", description, default="en-US" if name == "language" else "", max_length=16,
+                 choices=LANGUAGES, pattern=LANGUAGE_RE)
 
 _NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "say", "Say", "Speaks text to the caller with text-to-speech.", "voice", "#2f80ed",
         (
             _t("text", "What to say; Liquid templates allowed.", required=True),
-            Field("voice", "enum", "Text-to-speech voice.", default="alice", choices=VOICES),
-            Field("language", "enum", "Language of the text.", default="en-US", choices=LANGUAGES),
+            _voice("Text-to-speech voice: man, woman, alice, Polly.NAME[-Neural], Google.LANG-MODEL-X."),
+            _language("language", "Language of the text (BCP-47, e.g. en-US, es-US)."),
             Field("loop", "integer", "How many times to say it.", default=1, minimum=1, maximum=10),
         ),
         outlets=("next",),
@@ -149,6 +172,14 @@ _NODE_TYPES: tuple[NodeType, ...] = (
             Field("timeout", "integer", "Seconds to wait for input.", default=5, minimum=1, maximum=60),
             Field("finish_on_key", "string", "Key that ends input.", default="#", max_length=1),
             Field("hints", "string_list", "Words or phrases to help speech recognition.", default=[]),
+            _voice("Voice of the spoken prompt."),
+            _language("language", "Language of the spoken prompt (BCP-47)."),
+            _language("speech_language", "Language the caller speaks, for recognition (<Gather language>); "
+                      "empty = the prompt's language."),
+            Field("speech_model", "string", "Speech recognition model (<Gather speechModel>); empty = the provider's default.",
+                  max_length=64, choices=SPEECH_MODELS, pattern=SPEECH_MODEL_RE),
+            Field("speech_timeout", "string", "Seconds of silence that end speech, or auto.", default="auto", max_length=4,
+                  choices=("auto",), pattern=SPEECH_TIMEOUT_RE),
         ),
         outlets=("keypress", "speech", "timeout"),
         waits=True,

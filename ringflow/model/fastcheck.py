@@ -25,7 +25,7 @@ except ImportError:
     native_columns = native_unclear = None
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
-from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
+from ringflow.model.fieldcheck import (pattern, CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
                                        VAR_RE, check_cases, template_error)
 
 Column = Callable[[list[Any]], bool]
@@ -74,11 +74,14 @@ def _is_date(text: str) -> bool:
 
 def _text(f: Field) -> Column:
     limit, required, template = f.max_length, f.required, f.kind == "template"
+    match = pattern(f.pattern).fullmatch if f.pattern else None
 
     def check(values: list[Any]) -> bool:
         if not _only(values, str) or max(map(len, values)) > limit:
             return False
         if required and not all(map(str.strip, values)):
+            return False
+        if match is not None and not all(map(match, filter(None, set(values)))):
             return False
         return not template or templates_ok(values)
     return check

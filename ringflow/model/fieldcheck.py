@@ -44,6 +44,12 @@ def template_error(source: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def pattern(source: str) -> re.Pattern[str]:
+    """A field's compiled ``pattern`` (the catalogue holds a handful)."""
+    return re.compile(source)
+
+
 def is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -64,6 +70,9 @@ def check_field(f: Field, value: Any) -> str | None:
             return "must not be empty"
         if kind == "template":
             return template_error(value)
+        if f.pattern and value and not pattern(f.pattern).fullmatch(value):
+            hint = f" (e.g. {', '.join(f.choices[:4])})" if f.choices else ""
+            return f"{value[:64]!r} is not a value Twilio accepts{hint}"
         return None
     if kind in ("integer", "number"):
         if not (is_int(value) if kind == "integer" else is_num(value)):

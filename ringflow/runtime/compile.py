@@ -105,8 +105,10 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
         return (_int(cfg.get("seconds"), 1),)
     if kind == GATHER:
         hints = tuple(h for h in cfg.get("hints") or [] if isinstance(h, str))
+        listen = (str(cfg.get("speech_language") or ""), str(cfg.get("speech_model") or ""), str(cfg.get("speech_timeout") or "auto"))
         return (t("prompt"), str(cfg.get("input") or "dtmf"), _int(cfg.get("num_digits"), 1), _int(cfg.get("timeout"), 5),
-                str(cfg.get("finish_on_key") or ""), hints, t("prompt_url"))
+                str(cfg.get("finish_on_key") or ""), hints, t("prompt_url"), str(cfg.get("voice") or "alice"),
+                str(cfg.get("language") or "en-US"), listen)
     if kind == MENU:
         digits = tuple(d for d in cfg.get("digits") or [] if isinstance(d, str))
         return (t("prompt"), frozenset(digits), _int(cfg.get("timeout"), 5), _int(cfg.get("retries"), 2))
@@ -150,11 +152,19 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     return ()
 
 
-def prompt_action(text: str, url: str) -> tuple[Any, ...] | None:
+def prompt_action(text: str, url: str, voice: str = "alice", language: str = "en-US") -> tuple[Any, ...] | None:
     """What a gather or menu plays while it listens: an audio file if given, else speech."""
     if url:
         return ("play", url, 1, "")
-    return ("say", text, "alice", "en-US", 1) if text else None
+    return ("say", text, voice, language, 1) if text else None
+
+
+def gather_action(conf: tuple[Any, ...], prompt: str, url: str) -> tuple[Any, ...]:
+    """A gather's action; the last item (recognition language, model, speech timeout) only when
+    one differs from the defaults, so plain gathers keep their short form."""
+    listen = conf[9]
+    action = ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt_action(prompt, url, conf[7], conf[8]))
+    return action + (listen,) if listen != ("", "", "auto") else action
 
 
 def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -168,8 +178,7 @@ def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
     if kind == PAUSE:
         return ("pause",) + conf
     if kind == GATHER:
-        prompt = prompt_action(conf[0], conf[6])
-        return ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt)
+        return gather_action(conf, conf[0], conf[6])
     if kind == MENU:
         prompt = prompt_action(conf[0], "")
         return ("gather", "dtmf", 1, conf[2], "", (), prompt)

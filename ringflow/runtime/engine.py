@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
-                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow, prompt_action)
+                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow, gather_action, prompt_action)
 from ringflow.runtime.state import ENDED, CallState
 from ringflow.runtime.templates import NodesView, Template, build_context
 
@@ -123,7 +123,7 @@ class _Run:
         if kind == MENU:
             return ("gather", "dtmf", 1, c[2], "", (), prompt_action(self.text(c[0]), ""))
         if kind == GATHER:
-            return ("gather", c[1], c[2], c[3], c[4], c[5], prompt_action(self.text(c[0]), self.text(c[6])))
+            return gather_action(c, self.text(c[0]), self.text(c[6]))
         if kind == HTTP:
             return ("http", c[0], self.text(c[1]), c[2], self.text(c[3]), c[4])
         if kind == TRANSFER:

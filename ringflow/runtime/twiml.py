@@ -44,7 +44,8 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
         if kind in ("say", "play", "pause"):
             parts.append(_verb(a))
         elif kind == "gather":
-            _, inp, num, timeout, finish, hints, prompt = a
+            _, inp, num, timeout, finish, hints, prompt = a[:7]
+            language, model, speech_timeout = a[7] if len(a) > 7 else ("", "", "auto")
             attrs = [f"input={quoteattr({'both': 'dtmf speech'}.get(inp, inp))}", f'timeout="{timeout}"']
             if num:
                 attrs.append(f'numDigits="{num}"')
@@ -53,7 +54,11 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
             if hints:
                 attrs.append(f"hints={quoteattr(', '.join(hints))}")
             if inp != "dtmf":
-                attrs.append('speechTimeout="auto"')
+                attrs.append(f"speechTimeout={quoteattr(speech_timeout)}")
+                if language:  # the caller's language for recognition (a Spanish caller is heard in Spanish)
+                    attrs.append(f"language={quoteattr(language)}")
+                if model:
+                    attrs.append(f"speechModel={quoteattr(model)}")
             inner = _verb(prompt) if prompt else ""
             parts.append(f'<Gather {" ".join(attrs)} action={url} method="POST">{inner}</Gather>')
             parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")

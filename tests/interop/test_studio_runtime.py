@@ -183,7 +183,7 @@ def test_older_export_shapes_run_audio_prompts_digit_strings_and_repeated_names(
     call = Call(to_ringflow(load("studio/legacy_shapes.json")))
     assert call.actions[-1] == ("gather", "dtmf", 5, 8, "", (), ("play", "https://example.com/ask-zip.mp3", 1, ""))
     east = copy.copy(call).send("digits", "10001")
-    assert east.actions == [("say", "East coast.", "alice", "en-US", 2), ("hangup", "")]  # Neural voice: Ringflow's default
+    assert east.actions == [("say", "East coast.", "Polly.Joanna-Neural", "en-IN", 2), ("hangup", "")]  # D3: kept as Twilio takes it
     assert copy.copy(call).send("digits", "94103").ended  # the regex branch has no next: the call ends
 
 
