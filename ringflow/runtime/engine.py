@@ -19,6 +19,7 @@ import sys
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from ringflow.runtime import callinfo
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
                                       TRANSFER, ENQUEUE, WAITING, CompiledFlow, gather_action, prompt_action)
 from ringflow.runtime.state import ENDED, CallState
@@ -76,12 +77,12 @@ class _Run:
         """Top-level template names, built only when a template asks for them."""
         if name == "trigger":
             if self._trigger is None:
-                c = self.st.call
-                self._trigger = {"call": {"CallSid": c[0], "From": c[1] if len(c) > 1 else "", "To": c[2] if len(c) > 2 else "",
-                                          "Direction": c[3] if len(c) > 3 else "", "AccountSid": c[4] if len(c) > 4 else ""}}
+                self._trigger = callinfo.trigger(self.st.call)
             return self._trigger
         if name == "flow":
-            return {"variables": self.st.vars or {}, "data": flow_data(self.st)}
+            return {"variables": self.st.vars or {}, "data": flow_data(self.st), "channel": callinfo.flow_channel(self.st.call)}
+        if name == "contact":
+            return callinfo.contact(self.st.call)
         if name == "nodes" or name == "widgets":
             return NodesView(self.st.outs)
         return None
@@ -290,8 +291,9 @@ def _is_open(conf: tuple[Any, ...], now: float) -> bool:
 
 def new_call(cf: CompiledFlow, call: tuple[str, ...], deadline: int = 0) -> CallState:
     """A fresh call; the fields every call of a number repeats (To, direction, account) are interned."""
-    if len(call) > 2:
-        call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) else x for x in call[2:])
+    if len(call) > 2:  # the extra parameters' names are interned, their values (cities, names) not
+        call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) and (i < 5 or i % 2) else x
+                                for i, x in enumerate(call[2:], 2))
     return CallState(cf.key, call, deadline)
 
 

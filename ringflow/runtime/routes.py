@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from ringflow.runtime import panel, twiml
 from ringflow.runtime.backends import BackendUnavailable
+from ringflow.runtime.callinfo import call_from_form
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
@@ -146,8 +147,7 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
         return _forbidden()
     try:
         if first:
-            call = (sid, form.get("From", "")[:64], form.get("To", "")[:64], form.get("Direction", "inbound")[:32],
-                    form.get("AccountSid", "")[:64])
+            call = call_from_form(sid, form)  # every parameter of the voice request: trigger.call.*
             try:
                 out = await svc.runtime.start_call(owner, flow_id, call)
             except NotPublished:

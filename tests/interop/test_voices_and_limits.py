@@ -66,3 +66,17 @@ def test_export_writes_voice_and_recognition_back():
     gather["config"]["speech_language"] = "es-MX"
     state = next(s for s in to_studio(doc)["states"] if s["name"] == "ask_es")
     assert state["properties"]["gather_language"] == "es-MX" and state["properties"]["voice"] == "Polly.Penelope"
+
+
+def test_import_warns_about_rejected_voices_and_variables_it_cannot_provide():
+    from ringflow.interop.notes import import_warnings
+
+    studio = load("studio/voices_languages.json")
+    state = next(s for s in studio["states"] if s["name"] == "few")
+    state["properties"]["say"] = "Pocos, {{trigger.conversation.Author}} {{contact.channel.address}} {{trigger.call.FromCity}}"
+    notes = {(n["state"], n["property"], n["message"]) for n in import_warnings(to_ringflow(studio))}
+    assert notes == {
+        ("too_many", "voice", "'Robot.Bender' is not a voice Twilio accepts; Ringflow's default is used"),
+        ("too_many", "language", "'klingon' is not a language Twilio accepts; Ringflow's default is used"),
+        ("few", "text", "{{trigger.conversation.Author}} is not a variable Ringflow provides; it renders empty"),
+    }
