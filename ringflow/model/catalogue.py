@@ -250,8 +250,13 @@ _NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "enqueue", "Enqueue", "Puts the caller in a queue for an agent.", "connect", "#56ccf2",
         (
-            _t("queue", "Queue name.", required=True, max_length=128),
-            Field("priority", "integer", "Higher is served first.", default=0, minimum=0, maximum=100),
+            _t("queue", "Queue name (a plain <Enqueue> queue); leave empty with a TaskRouter workflow.", max_length=128),
+            Field("priority", "integer", "Higher is served first (TaskRouter task priority).", default=0, minimum=0, maximum=100),
+            Field("workflow_sid", "string", "TaskRouter workflow (WW...), e.g. Flex's: <Enqueue workflowSid>.", max_length=64,
+                  pattern=r"^WW[0-9a-fA-F]{32}$"),
+            _t("attributes", "Task attributes as JSON (a template), sent as the <Task>.", max_length=4096),
+            Field("task_timeout", "integer", "Seconds the task may wait for an agent (0 = the workflow's own).", default=0,
+                  minimum=0, maximum=86400),
         ),
         outlets=("completed", "failed"),
         waits=True,
@@ -286,6 +291,86 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         dynamic_outlets=_unsupported_outlets,
         dynamic_outlets_doc="one outlet per entry of config.outlets",
+    ),
+)
+
+# Added for Twilio Studio widgets (issue 17); appended so the earlier types keep their codes.
+_NODE_TYPES += (
+    NodeType(
+        "function", "Run function", "POSTs its parameters (form-encoded) to a function's URL, as Studio's run-function does; "
+        "the answer is nodes.NAME.parsed (JSON) or .body, and .status_code.", "integration", "#219653",
+        (
+            _t("url", "The function's address (https; Twilio Functions or any service).", required=True, max_length=2048),
+            Field("parameters", "template_map", "Name to template, sent as form fields.", default={}),
+        ),
+        outlets=("success", "fail"),
+        waits=True,
+    ),
+    NodeType(
+        "pay", "Capture payment", "Collects a card or bank payment with the provider's <Pay> and branches on its result.",
+        "connect", "#6fcf97",
+        (
+            _t("charge_amount", "Amount to charge (e.g. 10.50); empty or 0 only tokenizes.", max_length=32),
+            Field("currency", "string", "Currency (ISO 4217, e.g. usd).", default="usd", max_length=3, pattern=r"^[A-Za-z]{3}$"),
+            Field("payment_connector", "string", "The provider's Pay connector name.", default="Default", max_length=64),
+            Field("payment_method", "enum", "What to collect.", default="credit-card", choices=("credit-card", "ach-debit")),
+            Field("token_type", "enum", "Token to create.", default="reusable", choices=("one-time", "reusable", "payment-method")),
+            _t("description", "Description of the payment.", max_length=256),
+            Field("timeout", "integer", "Seconds to wait for each input.", default=5, minimum=1, maximum=600),
+            Field("max_attempts", "integer", "Attempts for each input.", default=1, minimum=1, maximum=3),
+            Field("security_code", "boolean", "Ask for the card's security code.", default=True),
+            Field("postal_code", "boolean", "Ask for the postal code.", default=True),
+            Field("valid_card_types", "string_list", "Accepted cards (visa, mastercard, amex, ...); empty = the connector's.",
+                  default=[]),
+            _language("language", "Language of the prompts (BCP-47)."),
+        ),
+        outlets=("success", "max_failed_attempts", "provider_error", "pay_interrupted", "hangup", "validation_error"),
+        waits=True,
+    ),
+    NodeType(
+        "redirect", "TwiML redirect", "Hands the call to another TwiML application (<Redirect>); when it redirects back to "
+        "the flow's webhook with FlowEvent=return the flow continues.", "connect", "#828282",
+        (
+            _t("url", "The TwiML application's address.", required=True, max_length=2048),
+            Field("method", "enum", "HTTP method of the redirect.", default="POST", choices=("POST", "GET")),
+        ),
+        outlets=("return", "timeout", "fail"),
+        waits=True,
+    ),
+    NodeType(
+        "message", "Send message", "Sends a text message: the reply of a messaging conversation (<Message>), or an SMS "
+        "through the provider's API during a call.", "messaging", "#2f80ed",
+        (
+            _t("body", "Message text.", required=True, max_length=1600),
+            _t("to", "Recipient; empty = the contact (contact.channel.address).", max_length=256),
+            _t("from", "Sender; empty = the flow's number (flow.channel.address).", max_length=256),
+            _t("media_url", "Address of a picture or file to attach (MMS).", max_length=2048),
+        ),
+        outlets=("sent", "failed"),
+        waits=True,
+    ),
+    NodeType(
+        "message_reply", "Send and wait for reply", "Sends a message, then waits for the contact's answer "
+        "(nodes.NAME.inbound.Body).", "messaging", "#56ccf2",
+        (
+            _t("body", "Message text.", required=True, max_length=1600),
+            _t("from", "Sender; empty = the flow's number.", max_length=256),
+            _t("media_url", "Address of a picture or file to attach (MMS).", max_length=2048),
+            Field("timeout", "integer", "Seconds to wait for the answer.", default=3600, minimum=1, maximum=7 * 86400),
+        ),
+        outlets=("incoming_message", "timeout", "delivery_failure"),
+        waits=True,
+    ),
+    NodeType(
+        "outbound_call", "Make outgoing call", "The call a REST execution places (Studio's make-outgoing-call-v2): "
+        "the flow runs on once the called party answers.", "connect", "#eb5757",
+        (
+            _t("to", "Number to call; empty = the contact (contact.channel.address).", max_length=256),
+            _t("from", "Caller ID; empty = the flow's number.", max_length=256),
+            Field("timeout", "integer", "Seconds to let it ring.", default=60, minimum=5, maximum=600),
+            Field("record", "boolean", "Record the call.", default=False),
+        ),
+        outlets=("answered", "busy", "no_answer", "failed"),
     ),
 )
 

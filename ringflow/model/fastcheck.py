@@ -209,7 +209,12 @@ def _play_source(configs: Sequence[Mapping[str, Any]]) -> bool:
     return all((c.get("url") or "").strip() or (c.get("digits") or "").strip() for c in configs)
 
 
-_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source}
+def _enqueue_target(configs: Sequence[Mapping[str, Any]]) -> bool:
+    """fieldcheck's enqueue rule: a queue or a workflow_sid (both already known to be text when set)."""
+    return all((c.get("queue") or "").strip() or (c.get("workflow_sid") or "").strip() for c in configs)
+
+
+_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source, "enqueue": _enqueue_target}
 
 
 def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[int, Column]] | None:

@@ -214,6 +214,8 @@ def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Itera
             yield Problem("error", "bad_config", "a digit is listed twice", node_id, "config.digits")
     if nt.name == "play" and not str(config.get("url") or "").strip() and not str(config.get("digits") or "").strip():
         yield Problem("error", "missing_config", "play needs a url or digits", node_id, "config.url")
+    if nt.name == "enqueue" and not str(config.get("queue") or "").strip() and not str(config.get("workflow_sid") or "").strip():
+        yield Problem("error", "missing_config", "enqueue needs a queue or a workflow_sid", node_id, "config.queue")
     if nt.name == "unsupported":
         platform = "Amazon Connect action" if config.get("platform") == "connect" else "Studio widget"
         yield Problem("error", "unsupported_node", f"Ringflow cannot execute {platform} {config.get('original_type')!s}", node_id, "type")

@@ -18,10 +18,12 @@ from ringflow.runtime.templates import Template, TemplateError, compile_text
 
 # Node kinds as small ints: the engine dispatches on these, not on strings.
 SAY, PLAY, PAUSE, GATHER, MENU, SPLIT, SET, HTTP, TRANSFER, RECORD, ENQUEUE, HOURS, SUBFLOW, HANGUP, UNKNOWN = range(15)
+FUNCTION, PAY, REDIRECT, MESSAGE, REPLY, OUTCALL = range(15, 21)  # Studio's widgets (issue 17)
 KINDS = {"say": SAY, "play": PLAY, "pause": PAUSE, "gather": GATHER, "menu": MENU, "split": SPLIT, "set": SET,
          "http": HTTP, "transfer": TRANSFER, "record": RECORD, "enqueue": ENQUEUE, "business_hours": HOURS,
-         "subflow": SUBFLOW, "hangup": HANGUP}
-WAITING = frozenset({GATHER, MENU, HTTP, TRANSFER, RECORD, ENQUEUE, SUBFLOW})
+         "subflow": SUBFLOW, "hangup": HANGUP, "function": FUNCTION, "pay": PAY, "redirect": REDIRECT, "message": MESSAGE,
+         "message_reply": REPLY, "outbound_call": OUTCALL}
+WAITING = frozenset({GATHER, MENU, HTTP, TRANSFER, RECORD, ENQUEUE, SUBFLOW, FUNCTION, PAY, REDIRECT, MESSAGE, REPLY})
 """Kinds that stop a run: the caller, the provider or the network has to answer first."""
 
 
@@ -137,7 +139,12 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     if kind == RECORD:
         return (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
     if kind == ENQUEUE:
-        return (t("queue"), _int(cfg.get("priority"), 0))
+        return (t("queue"), _int(cfg.get("priority"), 0), str(cfg.get("workflow_sid") or ""), t("attributes"),
+                _int(cfg.get("task_timeout"), 0))
+    if kind in (FUNCTION, PAY, REDIRECT, MESSAGE, REPLY, OUTCALL):
+        from ringflow.runtime.widgets import widget_conf  # Studio's widgets live in their own module
+
+        return widget_conf(kind, cfg, t, nid, w)
     if kind == HOURS:
         try:
             tz = ZoneInfo(str(cfg.get("timezone") or "UTC"))

@@ -19,9 +19,9 @@ import sys
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from ringflow.runtime import callinfo
+from ringflow.runtime import callinfo, widgets
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
-                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow, gather_action, prompt_action)
+                                      TRANSFER, ENQUEUE, WAITING, OUTCALL, CompiledFlow, gather_action, prompt_action)
 from ringflow.runtime.state import ENDED, CallState
 from ringflow.runtime.templates import NodesView, Template, build_context
 
@@ -53,7 +53,8 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
     kind = cf.kinds[state.node]
     if kind == GATHER:
         return {"dtmf": "digits", "speech": "speech"}.get(cf.conf[state.node][1], "digits_or_speech")
-    return {MENU: "digits", HTTP: "http", TRANSFER: "dial", RECORD: "recording", ENQUEUE: "queue", SUBFLOW: "subflow"}.get(kind)
+    return {MENU: "digits", HTTP: "http", TRANSFER: "dial", RECORD: "recording", ENQUEUE: "queue", SUBFLOW: "subflow",
+            **widgets.WAITS}.get(kind)
 
 
 class _Run:
@@ -130,7 +131,11 @@ class _Run:
         if kind == TRANSFER:
             return ("dial", self.text(c[0]), self.text(c[1]), c[2], c[3])
         if kind == ENQUEUE:
+            if c[2]:  # a TaskRouter workflow (Flex): the task's attributes and timeout go with it
+                return ("enqueue", self.text(c[0]), c[1], c[2], self.text(c[3]), c[4])
             return ("enqueue", self.text(c[0]), c[1])
+        if kind in widgets.WAITS:
+            return widgets.wait_action(kind, c, self.text, self.st.call)
         if kind == SUBFLOW:
             if not c[1]:
                 return ("subflow", c[0])
@@ -176,6 +181,10 @@ class _Run:
             elif kind == HANGUP:
                 self.trail.append((node, ""))
                 return self.end()
+            elif kind == OUTCALL:
+                # the call a REST execution placed reaches the flow's webhook only once answered
+                # (busy, no-answer and failed end it at the provider and come back as its status)
+                outlet = "answered"
             else:
                 self.trail.append((node, ""))
                 return self.end("unsupported_node")
@@ -358,6 +367,13 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
         return r.follow(node, "failed")
     elif nk == SUBFLOW and kind == "subflow_done":
         return r.follow(node, "completed")
+    elif nk in widgets.WAITS and (got := widgets.on_event(nk, event)) is not None:
+        results, outlet = got
+        if results:
+            r.put_out(node, {**(st.outs or {}).get(cf.ids[node], {}), **results})
+        if not outlet:
+            return Step(st, r.actions, r.trail)
+        return r.follow(node, outlet)
     # an event this node does not wait for: answer the same wait again, never advance
     r.actions.append(r.wait_action(node))
     return Step(st, r.actions, r.trail)

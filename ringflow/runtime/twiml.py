@@ -35,6 +35,38 @@ def _verb(a: tuple[Any, ...]) -> str:
     return ""
 
 
+def dial_nouns(to: str) -> str:
+    """<Dial>'s nouns: sip: -> <Sip>, client:NAME -> <Client>, a comma list -> one <Number> each
+    (Studio's number-multi: the first to answer takes the call)."""
+    if to.startswith("sip:"):
+        return f"<Sip>{escape(to)}</Sip>"
+    if to.startswith("client:"):
+        return f"<Client>{escape(to[len('client:'):])}</Client>"
+    numbers = [n.strip() for n in to.split(",") if n.strip()] or [to]
+    return "".join(f"<Number>{escape(n)}</Number>" for n in numbers[:10])
+
+
+def pay_verb(a: tuple[Any, ...], url: str) -> str:
+    """<Pay> with the widget's settings; no chargeAmount (or 0) only tokenizes the card."""
+    _, amount, currency, connector, method, token_type, description, timeout, attempts, security, postal, cards, language = a
+    attrs = [f"action={url}", 'method="POST"', f"paymentConnector={quoteattr(connector)}", f"paymentMethod={quoteattr(method)}",
+             f'timeout="{timeout}"', f'maxAttempts="{attempts}"', f'securityCode="{str(security).lower()}"',
+             f'postalCode="{str(postal).lower()}"', f"language={quoteattr(language)}"]
+    try:
+        charge = float(amount) > 0
+    except ValueError:
+        charge = False
+    if charge:
+        attrs += [f"chargeAmount={quoteattr(amount.strip())}", f"currency={quoteattr(currency)}"]
+    else:
+        attrs.append(f"tokenType={quoteattr(token_type)}")
+    if description:
+        attrs.append(f"description={quoteattr(description)}")
+    if cards:
+        attrs.append(f"validCardTypes={quoteattr(' '.join(cards))}")
+    return f"<Pay {' '.join(attrs)}/>"
+
+
 def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
     """TwiML for one answer; ``action_url`` already names the flow and the step counter."""
     parts = [HEAD]
@@ -69,15 +101,26 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
                 attrs += f" callerId={quoteattr(caller_id)}"
             if record:
                 attrs += ' record="record-from-answer"'
-            noun = f"<Sip>{escape(to)}</Sip>" if to.startswith("sip:") else f"<Number>{escape(to)}</Number>"
-            parts.append(f"<Dial {attrs}>{noun}</Dial>")
+            parts.append(f"<Dial {attrs}>{dial_nouns(to)}</Dial>")
         elif kind == "record":
             _, max_length, beep, transcribe = a
             extra = ' transcribe="true"' if transcribe else ""
             parts.append(f'<Record action={url} method="POST" maxLength="{max_length}" playBeep="{str(beep).lower()}"{extra}/>')
             parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
         elif kind == "enqueue":
-            parts.append(f'<Enqueue action={url} method="POST">{escape(a[1])}</Enqueue>')
+            if len(a) > 3 and a[3]:  # TaskRouter (Flex): <Enqueue workflowSid><Task priority timeout>{attributes}</Task>
+                task = ("" if not a[2] else f' priority="{a[2]}"') + ("" if not a[5] else f' timeout="{a[5]}"')
+                parts.append(f'<Enqueue action={url} method="POST" workflowSid={quoteattr(a[3])}>'
+                             f"<Task{task}>{escape(a[4] or '{}')}</Task></Enqueue>")
+            else:
+                parts.append(f'<Enqueue action={url} method="POST">{escape(a[1])}</Enqueue>')
+        elif kind == "pay":
+            parts.append(pay_verb(a, url))
+        elif kind == "redirect":
+            parts.append(f"<Redirect method={quoteattr(a[2])}>{escape(a[1])}</Redirect>")
+        elif kind == "message":
+            media = f"<Media>{escape(a[4])}</Media>" if len(a) > 4 and a[4] else ""
+            parts.append(f"<Message><Body>{escape(a[1])}</Body>{media}</Message>")
         elif kind == "hangup":
             parts.append("<Hangup/>")
     parts.append("</Response>")

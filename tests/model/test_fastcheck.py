@@ -247,6 +247,20 @@ TRICKY = [
     ("subflow", {"flow_id": "7", "parameters": {"a-b": "x"}}),
     ("transfer", {"to": "+1555", "timeout": 4}),
     ("unsupported", {"original_type": "send-to-flex"}),
+    ("enqueue", {}),
+    ("enqueue", {"queue": "  "}),
+    ("enqueue", {"workflow_sid": "WW" + "a" * 32, "attributes": '{"type": "{{flow.variables.t}}"}'}),
+    ("enqueue", {"workflow_sid": "WX1"}),
+    ("function", {"url": "https://f.example/x", "parameters": {"a": "{{trigger.call.From}}"}}),
+    ("function", {"url": "https://f.example/x", "parameters": {"a b": "x"}}),
+    ("pay", {"charge_amount": "{{flow.variables.amount}}", "currency": "eur", "valid_card_types": ["visa"]}),
+    ("pay", {"currency": "euro"}),
+    ("redirect", {"url": "https://t.example/twiml", "method": "GET"}),
+    ("redirect", {}),
+    ("message", {"body": "Hi {{contact.channel.address}}"}),
+    ("message", {"body": "x" * 1601}),
+    ("message_reply", {"body": "Your zip?", "timeout": 60}),
+    ("outbound_call", {"to": "+15550001111", "timeout": 4}),
 ]
 
 
