@@ -51,6 +51,7 @@ class Settings:
     allow_private_http: bool = False
     rate_limit_per_minute: int = 12_000  # API requests per key per minute; 0 turns the limit off
     stream_max_seconds: int = 300  # an event stream ends after this and the browser resumes it (re-checks the key)
+    provider_api_url: str = "https://api.twilio.com"  # the provider's REST API (Calls, Messages); tests point it at their own
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
@@ -79,5 +80,6 @@ def load_settings() -> Settings:
         allow_private_http=env.get("RINGFLOW_ALLOW_PRIVATE_HTTP", "").lower() in ("1", "true", "yes"),
         rate_limit_per_minute=_int("RINGFLOW_RATE_LIMIT", 12_000),
         stream_max_seconds=_int("RINGFLOW_STREAM_MAX_SECONDS", 300),
+        provider_api_url=env.get("RINGFLOW_PROVIDER_API_URL", "").strip() or "https://api.twilio.com",
         editor=editor,
     )

@@ -42,6 +42,7 @@ class CompiledFlow:
     index: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     static_pos: dict[int, int] = field(default_factory=dict)  # id(static action) -> node index
+    entries: dict[str, int] = field(default_factory=dict)  # "message" / "request" -> where such a start begins (Studio's trigger)
 
     def __post_init__(self) -> None:
         self.static_pos = {id(a): i for i, a in enumerate(self.static) if a is not None}
@@ -219,4 +220,25 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
         if src is not None and dst is not None:
             exits[src][edge["outlet"]] = dst
     start = index.get(doc.get("start") or "", -1)
-    return CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf = CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf.entries = _entries(nodes[start] if start >= 0 else None, index)
+    return cf
+
+
+_TRIGGER_ENTRIES = {"incomingMessage": "message", "incomingRequest": "request"}
+
+
+def _entries(start_node: dict[str, Any] | None, index: dict[str, int]) -> dict[str, int]:
+    """Where a messaging conversation or a REST execution starts in an imported Studio flow: its
+    trigger's incomingMessage / incomingRequest target, kept with the start node by the import
+    (``config.studio.trigger``). Flows without one start every kind of execution at ``start``."""
+    from ringflow.interop.names import name_to_id
+
+    stash = ((start_node or {}).get("config") or {}).get("studio")
+    trigger = stash.get("trigger") if isinstance(stash, dict) else None
+    out: dict[str, int] = {}
+    for t in (trigger.get("transitions") if isinstance(trigger, dict) else None) or []:
+        entry = _TRIGGER_ENTRIES.get(t.get("event")) if isinstance(t, dict) else None
+        if entry and isinstance(t.get("next"), str) and name_to_id(t["next"]) in index:
+            out[entry] = index[name_to_id(t["next"])]
+    return out

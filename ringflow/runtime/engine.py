@@ -311,11 +311,12 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     st = state.copy()
     r = _Run(cf, st, now)
     kind = event[0]
-    if kind == "start":
-        if cf.start < 0:
+    if kind == "start":  # ("start",) or ("start", "message" | "request"): Studio's other triggers
+        begin = cf.entries.get(event[1], cf.start) if len(event) > 1 else cf.start
+        if begin < 0:
             return r.end("no_start")
         st.same = 1
-        return r.run(cf.start)
+        return r.run(begin)
     if st.node == ENDED:
         return Step(st, [("hangup", "")], [])
     if kind == "hangup":

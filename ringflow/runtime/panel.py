@@ -7,6 +7,7 @@ or test call is a 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets as pysecrets
 from typing import Any
 
@@ -18,11 +19,12 @@ from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.engine import waiting_for
-from ringflow.runtime.secrets import SECRET_NAME, encrypt
+from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, encrypt
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import SID_RE, services
 
 router = APIRouter()
+ACCOUNT_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
 
 # --- test calls ------------------------------------------------------------------------------
@@ -209,10 +211,16 @@ async def put_telephony(request: Request, principal: Principal = Depends(current
         raise ApiError(400, "bad_request", "auth_token must be the provider's auth token (8 to 256 characters)", {"field": "auth_token"})
     if not svc.settings.secret_key:
         raise ApiError(503, "unavailable", "RINGFLOW_SECRET_KEY is not set on the server, so the token cannot be stored encrypted")
+    account = body.get("account_sid")
+    if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
+        raise ApiError(400, "bad_request", "account_sid must be the provider's account SID (AC followed by 32 hex digits)",
+                       {"field": "account_sid"})
     cipher = encrypt(svc.settings.secret_key, token.strip())
     await asyncio.to_thread(svc.store.put_secret, principal.customer_id, SECRET_NAME, cipher)
+    if account:
+        await asyncio.to_thread(svc.store.put_secret, principal.customer_id, ACCOUNT_NAME, encrypt(svc.settings.secret_key, account))
     svc.forget_token(principal.customer_id)
-    return _json({"provider": "twilio", "configured": True})
+    return _json({"provider": "twilio", "configured": True, "account_sid": account or None})
 
 
 @router.get("/api/v1/telephony", tags=["runtime"])

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from ringflow.runtime import panel, twiml
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import call_from_form
+from ringflow.runtime.webhook_events import flow_event, widget_event
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
@@ -82,7 +83,9 @@ def _answer(out: Outcome, flow_id: int) -> Response:
     return _twiml(twiml.render(out.actions, f"/voice/{flow_id}/step?n={out.state.step}"))
 
 
-def _event(form: dict[str, str], ev: str | None) -> tuple[Any, ...]:
+def _event(form: dict[str, str], ev: str | None, query: Any = None) -> tuple[Any, ...]:
+    if (widget := widget_event(form, query or {})) is not None:  # <Pay> results, a redirect's return
+        return widget
     if "DialCallStatus" in form:
         return ("dial", form["DialCallStatus"])
     if "QueueResult" in form:
@@ -146,6 +149,10 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
     if not await _verified(svc, request, owner, params):
         return _forbidden()
     try:
+        if first and flow_event(request.query_params, form):  # a <Redirect>ed call handed back (Studio's FlowEvent=return)
+            first, n_given = False, "current"
+        else:
+            n_given = None
         if first:
             call = call_from_form(sid, form)  # every parameter of the voice request: trigger.call.*
             try:
@@ -155,7 +162,9 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
         else:
             n_raw = request.query_params.get("n", "")
             n = int(n_raw) if n_raw.isdigit() and len(n_raw) < 9 else -1
-            got = await svc.runtime.step_call(sid, n, _event(form, request.query_params.get("ev")))
+            if n_given == "current":
+                n = await svc.runtime.current_step(sid)
+            got = await svc.runtime.step_call(sid, n, _event(form, request.query_params.get("ev"), request.query_params))
             if got is None or got.flow.key[0] != owner:  # type: ignore[index]
                 return _twiml(twiml.CALL_GONE)
             out = got

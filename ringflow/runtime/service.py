@@ -85,13 +85,15 @@ class Runtime:
     # --- the three webhook entry points ------------------------------------------------------
 
     async def start_call(self, customer_id: int, flow_id: int, call: tuple[str, ...], *, draft: bool = False,
-                         test: bool = False) -> Outcome:
+                         test: bool = False, entry: str = "") -> Outcome:
+        """``entry``: "message" (a messaging conversation) or "request" (a REST execution's call)
+        start where Studio's trigger sends them; "" at the flow's start."""
         cf = await (self.flows.draft(customer_id, flow_id) if draft else self.flows.published(customer_id, flow_id))
         if cf is None:
             raise NotPublished(flow_id)
         now = self.clock()
         st = new_call(cf, call, int(now) + self.ttl)
-        out = await self._drive(cf, st, ("start",), now)
+        out = await self._drive(cf, st, ("start", entry) if entry else ("start",), now)
         out.state.step = 1
         self._finish(out, now)
         rev = cf.key[2]  # type: ignore[index]
@@ -127,6 +129,12 @@ class Runtime:
         if log is None:
             await self._later(self._record(out, event[0], now))
         return out
+
+    async def current_step(self, sid: str) -> int:
+        """The call's step counter now (-1 when unknown): for a webhook that carries none, e.g.
+        a <Redirect>ed call handed back with FlowEvent=return."""
+        st = await self.backend.get(sid)
+        return st.step if st is not None else -1
 
     async def end_call(self, sid: str, known: CallState | None = None) -> bool:
         """Free a call (status callback); ``known`` is its state when the caller just read it."""
