@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import orjson
+
 BASE_FIELDS = ("CallSid", "From", "To", "Direction", "AccountSid")
 VOICE_FIELDS = (
     "CallStatus", "ApiVersion", "ForwardedFrom", "CallerName", "ParentCallSid", "StirVerstat",
@@ -43,8 +45,25 @@ def call_from_form(sid: str, form: Mapping[str, str], direction: str | None = No
     return tuple(out)
 
 
+DATA = "flow.data"
+"""The entry holding a REST execution's parameters as JSON (no provider parameter has a dot)."""
+
+
 def extras(call: tuple[str, ...]) -> dict[str, str]:
-    return dict(zip(call[5::2], call[6::2]))
+    """The provider's parameters beyond the first five (entries of our own, with a dot, left out)."""
+    return {k: v for k, v in zip(call[5::2], call[6::2]) if "." not in k}
+
+
+def call_data(call: tuple[str, ...]) -> dict[str, Any]:
+    """``flow.data`` of a REST execution: its parameters; {} for other calls."""
+    for k, v in zip(call[5::2], call[6::2]):
+        if k == DATA:
+            try:
+                value = orjson.loads(v)
+            except orjson.JSONDecodeError:
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
 
 
 def _base(call: tuple[str, ...]) -> tuple[str, str, str, str, str]:

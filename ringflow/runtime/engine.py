@@ -386,9 +386,9 @@ def flow_data(state: CallState) -> dict[str, str]:
     Kept as an optional third item of the return point, so a call outside subflows (or in a
     subflow without parameters) carries no extra field at all."""
     stack = state.stack
-    if stack and len(stack[-1]) > 2:
-        return stack[-1][2]  # type: ignore[misc]
-    return {}
+    if stack:
+        return stack[-1][2] if len(stack[-1]) > 2 else {}  # type: ignore[misc]
+    return callinfo.call_data(state.call) if len(state.call) > 5 else {}  # a REST execution's parameters
 
 
 def enter_subflow(state: CallState, sub: CompiledFlow, data: dict[str, str] | None = None) -> CallState | None:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from ringflow.runtime import panel, twiml
 from ringflow.runtime.backends import BackendUnavailable
-from ringflow.runtime.callinfo import call_from_form
+from ringflow.runtime.callinfo import DATA, call_from_form
 from ringflow.runtime.webhook_events import flow_event, widget_event
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
@@ -28,6 +28,13 @@ from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services
 log = logging.getLogger("ringflow.runtime")
 router = APIRouter()
 router.include_router(panel.router)
+
+
+def _include_messaging() -> None:
+    from ringflow.runtime import executions, messaging  # their own modules; mounted with the voice webhooks
+
+    router.include_router(messaging.router)
+    router.include_router(executions.router)
 
 
 def _twiml(body: str, status: int = 200) -> Response:
@@ -131,6 +138,8 @@ async def _status(request: Request) -> Response:
 
 
 async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
+    from ringflow.runtime.executions import execution_data
+
     svc = services(request)
     params = await _form(request)
     if params is None:
@@ -155,8 +164,13 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
             n_given = None
         if first:
             call = call_from_form(sid, form)  # every parameter of the voice request: trigger.call.*
+            entry = ""
+            if ex_id := request.query_params.get("execution"):  # the call a REST execution placed
+                data = await execution_data(svc, ex_id, owner, flow_id)
+                if data is not None:
+                    call, entry = call + (DATA, data), "request"
             try:
-                out = await svc.runtime.start_call(owner, flow_id, call)
+                out = await svc.runtime.start_call(owner, flow_id, call, entry=entry)
             except NotPublished:
                 return _twiml(twiml.NOT_CONFIGURED)
         else:
@@ -223,3 +237,6 @@ def fast_path(app: Any) -> Any:
 
     asgi.state = app.state  # type: ignore[attr-defined]
     return asgi
+
+
+_include_messaging()

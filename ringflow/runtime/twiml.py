@@ -35,6 +35,18 @@ def _verb(a: tuple[Any, ...]) -> str:
     return ""
 
 
+def message_verb(a: tuple[Any, ...]) -> str:
+    """<Message to from><Body/><Media/></Message> for ("message", body, to, from, media_url)."""
+    attrs = "".join(f" {name}={quoteattr(value)}" for name, value in (("to", a[2]), ("from", a[3])) if value)
+    media = f"<Media>{escape(a[4])}</Media>" if len(a) > 4 and a[4] else ""
+    return f"<Message{attrs}><Body>{escape(a[1])}</Body>{media}</Message>"
+
+
+def messages(actions: list[tuple[Any, ...]]) -> str:
+    """A messaging webhook's answer: only its <Message> verbs (a conversation has no voice verbs)."""
+    return HEAD + "".join(message_verb(a) for a in actions if a[0] == "message") + "</Response>"
+
+
 def dial_nouns(to: str) -> str:
     """<Dial>'s nouns: sip: -> <Sip>, client:NAME -> <Client>, a comma list -> one <Number> each
     (Studio's number-multi: the first to answer takes the call)."""
@@ -119,8 +131,7 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
         elif kind == "redirect":
             parts.append(f"<Redirect method={quoteattr(a[2])}>{escape(a[1])}</Redirect>")
         elif kind == "message":
-            media = f"<Media>{escape(a[4])}</Media>" if len(a) > 4 and a[4] else ""
-            parts.append(f"<Message><Body>{escape(a[1])}</Body>{media}</Message>")
+            parts.append(message_verb(a))
         elif kind == "hangup":
             parts.append("<Hangup/>")
     parts.append("</Response>")
