@@ -66,9 +66,13 @@ def _texts(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _texts(v, f"{where}[{i}]")
 
 
+_RESULT_RE = re.compile(r"\b(?:widgets|nodes)\.([A-Za-z0-9_:.-]+?)\.(?:parsed|body|status_code|StatusCode)\b")
+
+
 def import_warnings(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """One ``{state, property, message}`` per thing the import could not carry over exactly."""
     out: list[dict[str, Any]] = []
+    unsupported = {n["id"]: (n.get("config") or {}).get("original_type") for n in doc.get("nodes") or [] if n.get("type") == "unsupported"}
     for node in doc.get("nodes") or []:
         config = node.get("config") or {}
         native = {k: v for k, v in config.items() if k not in ("studio", "connect")}
@@ -76,6 +80,11 @@ def import_warnings(doc: dict[str, Any]) -> list[dict[str, Any]]:
             for path in unknown_variables(text):
                 out.append({"state": node["id"], "property": where,
                             "message": f"{{{{{path}}}}} is not a variable Ringflow provides; it renders empty"})
+            for ref in dict.fromkeys(_RESULT_RE.findall(text)) if node.get("type") != "unsupported" else ():
+                if ref in unsupported:
+                    out.append({"state": node["id"], "property": where,
+                                "message": f"reads the answer of {ref}, a {unsupported[ref]} Ringflow cannot run; replace that "
+                                           "node with an HTTP request or function node of the same id"})
             if node.get("type") != "unsupported" and (m := _CONNECT_RE.search(text)):
                 out.append({"state": node["id"], "property": where,
                             "message": f"Amazon Connect reference {m.group(0)} has no Ringflow equivalent; it stays literal text"})

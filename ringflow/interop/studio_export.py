@@ -204,7 +204,9 @@ class _Exporter:
             outlets = outlets_of(ntype, config)
             if config.get("platform", "studio") == "studio":
                 return [self.transition(nid, o, [o]) for o in outlets]
-            return [self.transition(nid, "success", outlets[:1]), {"event": "fail"}]
+            # D6: a Connect action Studio has no widget for: NextAction (else a condition) is success, its errors fail
+            success = [o for o in outlets if not o.startswith("Error ")]
+            return [self.transition(nid, "success", success), self.transition(nid, "fail", [o for o in outlets if o.startswith("Error ")])]
         return [self.transition(nid, event, outlets) for event, outlets in EXPORT_EVENTS.get(wtype, ())]
 
     def menu_states(self, node: Any) -> list[Props]:
