@@ -126,3 +126,30 @@ def test_a_used_or_unknown_execution_gives_no_flow_data(client, standin, alice, 
     root = twiml(signed(client, f"/voice/{flow_id}?execution=FN{'0' * 32}", form))
     assert [s.text for s in root.iter("Say")] == []  # an unknown execution: an ordinary call from the start (lookup -> pay)
     assert root.find("Pay") is not None
+
+
+def test_with_redis_an_execution_and_a_conversation_live_in_redis(standin, monkeypatch):
+    """Several processes share Redis: the execution's parameters and the conversation are kept there."""
+    import redis
+
+    prefix = f"rfi{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("RINGFLOW_REDIS_PREFIX", prefix)
+    try:
+        for client, _ in make_client(provider_api_url=standin.url, redis_url="redis://127.0.0.1:6379/0"):
+            tenant = new_tenant(client, "Redis Co")
+            configure(client, tenant)
+            fid = publish(client, tenant, studio("studio/widgets_voice.json", standin.url))
+            ex = client.post(f"/api/v1/flows/{fid}/executions", json={"to": "+15558880002", "from": OUR_NUMBER,
+                                                                      "parameters": {"order": "R-7"}}, headers=tenant.headers).json()
+            url = urlsplit(standin.of("Calls")[-1]["Url"])
+            form = voice_form(ex["call_sid"], From=OUR_NUMBER, To="+15558880002", Direction="outbound-api")
+            root = twiml(signed(client, f"{url.path}?{url.query}", form))
+            assert [s.text for s in root.iter("Say")][0] == "This is a reminder about order R-7."
+            sender = "+15557770009"
+            assert bodies(twiml(signed(client, f"/messaging/{fid}", sms(sender, "5"))))[0][0].endswith("order 5.")
+            assert bodies(twiml(signed(client, f"/messaging/{fid}", sms(sender, "yes")))) == [("Confirmed, thanks!", sender)]
+    finally:
+        r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        for key in r.scan_iter(match=f"{prefix}*"):
+            r.delete(key)
+        r.close()

@@ -58,3 +58,15 @@ def test_fixed_answers_are_valid_twiml():
         assert root.tag == "Response"
         if len(root):
             assert root[-1].tag == "Hangup"
+
+
+def test_dial_nouns_follow_studio_connect_call_to():
+    """connect-call-to: sip -> <Sip>, client -> <Client>, number-multi (a comma list) -> one <Number> each."""
+    from ringflow.runtime.twiml import render
+
+    def dial(to):
+        return render([("dial", to, "", 30, False)], "/voice/1/step?n=1")
+
+    assert "<Client>agent_7</Client>" in dial("client:agent_7")
+    assert "<Sip>sip:desk@pbx.example.com</Sip>" in dial("sip:desk@pbx.example.com")
+    assert "<Number>+15550001111</Number><Number>+15550002222</Number>" in dial("+15550001111, +15550002222")
