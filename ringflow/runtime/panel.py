@@ -152,8 +152,15 @@ async def step_test_call(call_sid: str, request: Request, principal: Principal =
             event = ("record", _text_field(body, "recording_url", 2048) or "https://example.invalid/recording", duration)
         elif name == "queue":
             event = ("queue", _text_field(body, "result", 32) or "bridged")
+        elif name == "pay":  # <Pay>'s Result: success, too-many-failed-attempts, payment-connector-error, ...
+            event = ("pay", _text_field(body, "result", 64) or "success", {})
+        elif name in ("return", "fail"):  # a redirected call handed back (FlowEvent)
+            event = ("flow_event", name)
+        elif name == "message":  # the contact's reply to a send-and-wait-for-reply
+            event = ("message", {"Body": _text_field(body, "body", 1600) or ""})
         else:
-            raise ApiError(400, "bad_request", "event must be one of timeout, hangup, dial, record, queue", {"field": "event"})
+            raise ApiError(400, "bad_request", "event must be one of timeout, hangup, dial, record, queue, pay, return, fail, message",
+                           {"field": "event"})
     if st.node == -1:
         raise ApiError(409, "call_ended", "this test call has ended; start a new one")
     if event[0] == "hangup":

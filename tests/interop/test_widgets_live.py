@@ -106,3 +106,18 @@ def test_redirect_hands_the_call_over_and_the_flow_continues_on_return(client, f
 def test_unsigned_or_badly_signed_webhooks_are_refused(client, flow_id):
     assert client.post(f"/voice/{flow_id}", data=voice_form(call_sid())).status_code == 403
     assert signed(client, f"/voice/{flow_id}", voice_form(call_sid()), token="wrong-token-000000").status_code == 403
+
+
+def test_the_editor_test_panel_walks_the_new_widgets_without_texting_anyone(client, standin, flow_id):
+    owner = new_tenant(client, "Panel")
+    configure(client, owner)
+    flow = publish(client, owner, studio("studio/widgets_voice.json", standin.url))
+    before = len(standin.of("Messages"))
+    r = client.post(f"/api/v1/flows/{flow}/test-calls", json={"from": "+15551112222"}, headers=owner.headers)
+    assert r.status_code == 201, r.text
+    call = r.json()
+    assert call["waiting_for"] == "payment" and call["path"][-1] == "take_payment"
+    assert len(standin.of("Messages")) == before  # a test call never sends a real SMS
+    nxt = client.post(f"/api/v1/test-calls/{call['call_sid']}/steps", json={"event": "pay", "result": "validation-error"},
+                      headers=owner.headers).json()
+    assert nxt["said"] == ["Payment failed: validation-error."] and nxt["ended"] is True
