@@ -199,6 +199,14 @@ def _record_in(p: Props) -> tuple[str, Config]:
         cfg["beep"] = _bool(p.get("play_beep"))
     if _bool(p.get("transcribe")) is not None:
         cfg["transcribe"] = _bool(p.get("transcribe"))
+    key = p.get("finish_on_key")
+    if isinstance(key, str) and accepted(key, r"^[0-9*#]{0,12}$"):
+        cfg["finish_on_key"] = key
+    timeout = _in_range(p.get("timeout"), 1, 600)
+    if timeout is not None:
+        cfg["silence_timeout"] = timeout
+    if p.get("trim") in ("trim-silence", "do-not-trim"):
+        cfg["trim"] = p["trim"] == "trim-silence"
     return "record", cfg
 
 
@@ -452,6 +460,12 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
             props["play_beep"] = "true" if c["beep"] else "false"
         if "transcribe" in c:
             props["transcribe"] = c["transcribe"]
+        if "finish_on_key" in c:
+            props["finish_on_key"] = c["finish_on_key"]
+        if "silence_timeout" in c:
+            props["timeout"] = c["silence_timeout"]
+        if "trim" in c:
+            props["trim"] = "trim-silence" if c["trim"] else "do-not-trim"
         return "record-voicemail", props
     if ntype == "http":
         props = {"method": c.get("method", "GET"), "url": _t(c, "url")}

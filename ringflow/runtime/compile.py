@@ -138,7 +138,9 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     if kind == TRANSFER:
         return (t("to"), t("caller_id"), _int(cfg.get("timeout"), 30), bool(cfg.get("record")))
     if kind == RECORD:
-        return (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
+        base = (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
+        extra = (str(cfg.get("finish_on_key", "#")), _int(cfg.get("silence_timeout"), 5), bool(cfg.get("trim", True)))
+        return base + extra if extra != ("#", 5, True) else base  # Twilio's defaults: the short form
     if kind == ENQUEUE:
         return (t("queue"), _int(cfg.get("priority"), 0), str(cfg.get("workflow_sid") or ""), t("attributes"),
                 _int(cfg.get("task_timeout"), 0))

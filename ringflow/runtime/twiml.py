@@ -115,8 +115,11 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
                 attrs += ' record="record-from-answer"'
             parts.append(f"<Dial {attrs}>{dial_nouns(to)}</Dial>")
         elif kind == "record":
-            _, max_length, beep, transcribe = a
+            _, max_length, beep, transcribe = a[:4]
             extra = ' transcribe="true"' if transcribe else ""
+            if len(a) > 4:  # Studio's record-voicemail finish_on_key, timeout and trim
+                extra += (f" finishOnKey={quoteattr(a[4])} timeout=\"{a[5]}\""
+                          f" trim=\"{'trim-silence' if a[6] else 'do-not-trim'}\"")
             parts.append(f'<Record action={url} method="POST" maxLength="{max_length}" playBeep="{str(beep).lower()}"{extra}/>')
             parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
         elif kind == "enqueue":

@@ -247,6 +247,8 @@ TRICKY = [
     ("subflow", {"flow_id": "7", "parameters": {"a-b": "x"}}),
     ("transfer", {"to": "+1555", "timeout": 4}),
     ("unsupported", {"original_type": "send-to-flex"}),
+    ("record", {"finish_on_key": "*#", "silence_timeout": 10, "trim": False}),
+    ("record", {"finish_on_key": "x"}),
     ("enqueue", {}),
     ("enqueue", {"queue": "  "}),
     ("enqueue", {"workflow_sid": "WW" + "a" * 32, "attributes": '{"type": "{{flow.variables.t}}"}'}),
