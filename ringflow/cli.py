@@ -208,8 +208,15 @@ def import_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
             db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Import a flow in one transaction: it lands whole or not at all."""
     with _friendly():
-        doc = _to_document(_read_json(file), fmt)
+        raw = _read_json(file)
+        doc = _to_document(raw, fmt)
         problems = validate(doc)
+        if isinstance(raw, dict) and "nodes" not in raw:  # Studio or Connect: say what could not be carried over
+            from ringflow.interop.notes import import_warnings
+
+            for note in import_warnings(doc):
+                err.print(f"[yellow]warning[/yellow] {escape(str(note['state']))} {escape(str(note['property']))}: "
+                          f"{escape(note['message'])}")
         if has_errors(problems) and not draft:
             _print_problems(problems)
             raise CliError(f"{file} has {sum(p.severity == 'error' for p in problems)} error(s); fix them or import with --draft. "

@@ -54,6 +54,7 @@ class Settings:
     auth_failures_per_minute: int = 60  # failed authentications per client address; then 429 (0: no limit)
     max_header_bytes: int = 16 * 1024  # request line + headers; more is 431 (ringflow/api/httpserver.py)
     header_timeout_seconds: int = 10  # a request head must arrive within this; slower is 408
+    provider_api_url: str = "https://api.twilio.com"  # the provider's REST API (Calls, Messages); tests point it at their own
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
@@ -87,5 +88,6 @@ def load_settings() -> Settings:
         auth_failures_per_minute=_int("RINGFLOW_AUTH_FAILURES_PER_MINUTE", 60),
         max_header_bytes=_int("RINGFLOW_MAX_HEADER_BYTES", 16 * 1024),
         header_timeout_seconds=_int("RINGFLOW_HEADER_TIMEOUT_SECONDS", 10),
+        provider_api_url=env.get("RINGFLOW_PROVIDER_API_URL", "").strip() or "https://api.twilio.com",
         editor=editor,
     )

@@ -20,6 +20,7 @@ from ringflow.api.errors import ApiError, not_found
 from ringflow.api.problems import cost, has_error, summarize
 from ringflow.bytelru import ByteLRU
 from ringflow.interop import InteropError, to_ringflow, to_studio
+from ringflow.interop.notes import import_warnings
 from ringflow.interop.studio_export import MAX_STATES
 from ringflow.model.document import DocumentError, FlowDocument
 from ringflow.model.schema import flow_schema
@@ -149,7 +150,10 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
                                                            "problems": [p.to_dict() for p in exc.problems]}) from None
     problems = summarize(await run_in_threadpool(validate, doc))
     request.app.state.problem_cache.put((meta.customer_id, meta.id, meta.revision), problems)
-    return FastJSON({**meta.to_dict(), **problems}, status_code=201,
+    extra = {}
+    if isinstance(raw, dict) and "nodes" not in raw:  # a Studio or Connect import: what it could not carry over
+        extra["import_warnings"] = await run_in_threadpool(import_warnings, doc)
+    return FastJSON({**meta.to_dict(), **problems, **extra}, status_code=201,
                     headers={"Location": f"/api/v1/flows/{meta.id}", "ETag": f'"{meta.revision}"'})
 
 

@@ -17,20 +17,32 @@ from ringflow.interop.errors import InteropError
 from ringflow.interop.names import name_to_id
 from ringflow.model.document import FlowDocument, normalize
 
-_PATH_RE = re.compile(r"\$\.(Attributes|CustomerEndpoint\.Address|SystemEndpoint\.Address|StoredCustomerInput|Name)(?:\.([A-Za-z_][\w]*))?")
+_PATH_RE = re.compile(r"\$\.(Attributes|External|CustomerEndpoint\.Address|SystemEndpoint\.Address|StoredCustomerInput|Name)(?:\.([A-Za-z_][\w]*))?")
 _DIGIT_RE = re.compile(r"^[0-9*#]\Z")
 _SPEAK_RE = re.compile(r"<speak>(.*)</speak>", re.S)
 COMPARE_OPS = {"Equals": "equals", "NumberGreaterThan": "greater_than", "NumberLessThan": "less_than",
                "TextContains": "contains", "TextStartsWith": "starts_with"}
 NATIVE_ACTIONS = ("MessageParticipant", "GetParticipantInput", "Compare", "UpdateContactAttributes", "CheckHoursOfOperation",
                   "TransferParticipantToThirdParty", "TransferContactToQueue", "UpdateContactTargetQueue",
-                  "DisconnectParticipant", "EndFlowExecution")
+                  "UpdateContactData", "UpdateContactRecordingBehavior", "DisconnectParticipant", "EndFlowExecution")
+UNSUPPORTED_WHY = {
+    "InvokeLambdaFunction": "Lambda functions run in the customer's AWS account; replace the node with an HTTP request "
+                            "or function node of the same id ($.External.x then reads its parsed answer)",
+    "GetCustomerProfile": "Customer Profiles is an Amazon Connect data store Ringflow cannot reach",
+}
+"""Connect actions kept as unsupported nodes (error branches kept), and why."""
 QUEUE_VARIABLE = "connect_queue"
 
 
+MAX_QUEUE_NAME = 64  # Twilio's <Enqueue> queue names
+RECORDING_VARIABLE = "connect_recording"
+
+
 class _Ctx:
-    def __init__(self, stored_input_id: str | None):
+    def __init__(self, stored_input_id: str | None, external_id: str | None = None, meta: dict[str, Any] | None = None):
         self.stored_input_id = stored_input_id
+        self.external_id = external_id  # the InvokeLambdaFunction whose answer $.External reads (replace it, same id)
+        self.meta = meta or {}
 
     def liquid(self, text: Any) -> str:
         """Connect's ``$.`` references in a text, as Liquid."""
@@ -41,6 +53,8 @@ class _Ctx:
             root, key = m.group(1), m.group(2)
             if root == "Attributes":
                 return f"{{{{flow.variables.{key}}}}}" if key else m.group(0)
+            if root == "External" and key and self.external_id:
+                return f"{{{{widgets.{self.external_id}.parsed.{key}}}}}"
             if root == "StoredCustomerInput" and self.stored_input_id:
                 return f"{{{{widgets.{self.stored_input_id}.Digits}}}}"
             return {"CustomerEndpoint.Address": "{{trigger.call.From}}", "SystemEndpoint.Address": "{{trigger.call.To}}"}.get(root, m.group(0))
@@ -106,10 +120,13 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
             cfg = {"prompt": prompt, "input": "dtmf", "num_digits": _seconds(p.get("MaxDigits", 0), 0, 32) or 0, "timeout": timeout,
                    "finish_on_key": str(dtmf.get("InputTerminationSequence", "#"))[:1] if isinstance(dtmf, dict) else "#"}
             return "gather", cfg, [("keypress", nxt), ("timeout", errors.get("InputTimeLimitExceeded"))]
+        if not conds and prompt:  # D2: no conditions: the prompt, one key, and NextAction kept as where input goes
+            return "gather", {"prompt": prompt, "input": "dtmf", "num_digits": 1, "timeout": timeout}, \
+                [("keypress", nxt), ("timeout", errors.get("InputTimeLimitExceeded") or nxt)]
         digits = [_operand(c) for c, _ in conds]
         if all(_DIGIT_RE.match(d) for d in digits) and len(set(digits)) == len(digits) and prompt:
             outs = [(d, n) for d, (_, n) in zip(digits, conds)]
-            invalid = errors.get("NoMatchingCondition") or errors.get("NoMatchingError")
+            invalid = errors.get("NoMatchingCondition") or nxt or errors.get("NoMatchingError")
             return "menu", {"prompt": prompt, "digits": digits, "timeout": timeout, "retries": 0}, \
                 [*outs, ("invalid", invalid), ("timeout", errors.get("InputTimeLimitExceeded"))]
     if atype == "Compare":
@@ -133,8 +150,16 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
         if not isinstance(attrs, dict):
             raise InteropError("must be an object of attribute: value", aid, "Parameters.Attributes", noun="action")
         return "set", {"variables": {str(k): ctx.liquid(v) for k, v in attrs.items()}}, [("next", nxt)]
-    if atype == "UpdateContactTargetQueue":
-        return "set", {"variables": {QUEUE_VARIABLE: ctx.liquid(p.get("QueueId", ""))}}, [("next", nxt)]
+    if atype == "UpdateContactTargetQueue":  # D7: the queue's name (the ARN stays in config.connect for export)
+        return "set", {"variables": {QUEUE_VARIABLE: queue_name(p.get("QueueId", ""), ctx.meta.get(aid), ctx)}}, [("next", nxt)]
+    if atype == "UpdateContactData":
+        fields = {"Name": "contact_name", "Description": "contact_description", "LanguageCode": "contact_language"}
+        variables = {var: ctx.liquid(p[key]) for key, var in fields.items() if isinstance(p.get(key), str)}
+        return "set", {"variables": variables}, [("next", nxt)]
+    if atype == "UpdateContactRecordingBehavior":
+        behavior = p.get("RecordingBehavior") if isinstance(p.get("RecordingBehavior"), dict) else {}
+        who = behavior.get("RecordedParticipants") if isinstance(behavior.get("RecordedParticipants"), list) else []
+        return "set", {"variables": {RECORDING_VARIABLE: ",".join(str(w) for w in who)}}, [("next", nxt)]
     if atype == "CheckHoursOfOperation":
         outs = [("open" if _operand(c).lower() == "true" else "closed", n) for c, n in conds]
         return "business_hours", {"timezone": "UTC"}, outs
@@ -157,6 +182,18 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
     outs = [("NextAction", nxt), *((f"Condition {i + 1}", n) for i, (_, n) in enumerate(conds)), *((f"Error {k}"[:64], n) for k, n in errors.items())]
     outlets = [o for o, _ in outs]
     return "unsupported", {"platform": "connect", "original_type": str(atype), "properties": copy.deepcopy(p), "outlets": outlets}, outs
+
+
+def queue_name(queue_id: Any, meta: Any, ctx: _Ctx) -> str:
+    """A queue's name for <Enqueue>: the name Connect's metadata shows for the action, else the
+    last part of the queue ARN; at most 64 characters (Twilio's limit)."""
+    if isinstance(queue_id, str) and queue_id.startswith("$."):
+        return ctx.liquid(queue_id)
+    queue = meta.get("queue") if isinstance(meta, dict) else None
+    if isinstance(queue, dict) and isinstance(queue.get("text"), str) and queue["text"].strip():
+        return queue["text"].strip()[:MAX_QUEUE_NAME]
+    text = str(queue_id or "")
+    return text.rsplit("/", 1)[-1][:MAX_QUEUE_NAME]
 
 
 def connect_to_ringflow(obj: Any) -> FlowDocument:
@@ -182,7 +219,8 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
     meta = meta.get("ActionMetadata") if isinstance(meta.get("ActionMetadata"), dict) else {}
     stored = next((ids[a["Identifier"]] for a in actions if a["Type"] == "GetParticipantInput" and isinstance(a.get("Parameters"), dict)
                    and str(a["Parameters"].get("StoreInput", "")).lower() == "true"), None)
-    ctx = _Ctx(stored)
+    lambdas = [ids[a["Identifier"]] for a in actions if a["Type"] == "InvokeLambdaFunction"]
+    ctx = _Ctx(stored, lambdas[-1] if len(lambdas) == 1 else None, meta if isinstance(meta, dict) else {})
     nodes, edges = [], []
     for a in actions:
         aid = a["Identifier"]

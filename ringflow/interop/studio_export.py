@@ -15,7 +15,7 @@ from ringflow.interop.errors import InteropError
 from ringflow.interop.names import id_to_name
 from ringflow.interop.studio_import import DEFAULT_NAME, condition_value
 from ringflow.interop.studio_native import export_native, import_native, to_studio_text
-from ringflow.interop.studio_widgets import COND_TYPES, EXPORT_EVENTS, TRIGGER_EVENTS
+from ringflow.interop.studio_widgets import COND_TYPES, EXPORT_EVENTS, TRIGGER_EVENTS, WIDGET_ALIASES
 from ringflow.model.catalogue import RESERVED_CONFIG_KEYS, outlets_of
 from ringflow.model.document import MAX_NAME, FlowDocument
 
@@ -86,8 +86,9 @@ class _Exporter:
         if ntype == "menu":
             return self.menu_states(node)
         plain = {k: v for k, v in config.items() if k not in RESERVED_CONFIG_KEYS}
-        wtype, current = export_native(ntype, plain)
         stash = config.get("studio") if isinstance(config.get("studio"), dict) else None
+        like = stash.get("type") if stash and WIDGET_ALIASES.get(stash.get("type")) == ntype else None
+        wtype, current = export_native(ntype, plain, like)
         if stash and not (isinstance(stash.get("properties", {}), dict) and isinstance(stash.get("transitions", []), list)):
             stash = None  # not what an import wrote: export the node as it is now
         if stash and stash.get("type") == wtype:
@@ -110,7 +111,7 @@ class _Exporter:
         native = import_native(wtype, original)
         if native is None or native[0] != ntype:
             return current, None
-        base = export_native(*native)[1]
+        base = export_native(*native, like=wtype)[1]
         return merge_properties(original, base, current), native[1].get("input")
 
     def stashed_transitions(self, node: Any, stash: Props, config: Props, base_input: str | None) -> list[Props]:
@@ -203,7 +204,9 @@ class _Exporter:
             outlets = outlets_of(ntype, config)
             if config.get("platform", "studio") == "studio":
                 return [self.transition(nid, o, [o]) for o in outlets]
-            return [self.transition(nid, "success", outlets[:1]), {"event": "fail"}]
+            # D6: a Connect action Studio has no widget for: NextAction (else a condition) is success, its errors fail
+            success = [o for o in outlets if not o.startswith("Error ")]
+            return [self.transition(nid, "success", success), self.transition(nid, "fail", [o for o in outlets if o.startswith("Error ")])]
         return [self.transition(nid, event, outlets) for event, outlets in EXPORT_EVENTS.get(wtype, ())]
 
     def menu_states(self, node: Any) -> list[Props]:

@@ -14,7 +14,8 @@ from urllib.parse import quote_plus
 
 from ringflow.interop.errors import InteropError
 from ringflow.interop.studio_widgets import PROPERTY_KINDS
-from ringflow.model.catalogue import LANGUAGES, VOICES
+from ringflow.model.catalogue import LANGUAGE_RE, SPEECH_MODEL_RE, SPEECH_TIMEOUT_RE, VOICE_RE
+from ringflow.model.fieldcheck import VAR_RE, pattern
 
 Config = dict[str, Any]
 Props = dict[str, Any]
@@ -36,10 +37,11 @@ def check_properties(wtype: str, props: Props, state: str) -> None:
             "bool": lambda v: isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in ("true", "false")),
             "list": lambda v: isinstance(v, list),
             "str_or_list": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)),
+            "str_or_num": lambda v: isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool)),
         }[kind](value)
         if not ok:
             want = {"str": "text", "int": "a whole number", "bool": "true or false", "list": "a list",
-                    "str_or_list": "text or a list of texts"}[kind]
+                    "str_or_list": "text or a list of texts", "str_or_num": "text or a number"}[kind]
             raise InteropError(f"must be {want}, not {json.dumps(value)[:60]}", state, key)
 
 
@@ -99,11 +101,7 @@ def _say_play_in(p: Props) -> tuple[str, Config]:
     loop = _in_range(p.get("loop"), 1, 10)
     extra = {"loop": loop} if loop is not None else {}
     if isinstance(p.get("say"), str) and (p["say"] or not (p.get("play") or p.get("digits"))):
-        cfg: Config = {"text": p["say"]}
-        if p.get("voice") in VOICES:
-            cfg["voice"] = p["voice"]
-        if p.get("language") in LANGUAGES:
-            cfg["language"] = p["language"]
+        cfg: Config = {"text": p["say"], **_voice_in(p)}
         return "say", {**cfg, **extra}
     if p.get("play"):
         return "play", {"url": p["play"], **extra}
@@ -112,8 +110,30 @@ def _say_play_in(p: Props) -> tuple[str, Config]:
     return "say", {"text": "", **extra}
 
 
+def accepted(value: Any, rx: str) -> bool:
+    """Is ``value`` one Twilio takes for a field of this pattern (a voice, a language...)?"""
+    return isinstance(value, str) and bool(pattern(rx).fullmatch(value))
+
+
+def _voice_in(p: Props) -> Config:
+    """Studio's voice and language, kept when Twilio accepts them (others: see interop.warnings)."""
+    cfg: Config = {}
+    if accepted(p.get("voice"), VOICE_RE):
+        cfg["voice"] = p["voice"]
+    if accepted(p.get("language"), LANGUAGE_RE):
+        cfg["language"] = p["language"]
+    return cfg
+
+
 def _gather_in(p: Props) -> tuple[str, Config]:
-    cfg: Config = {"input": "dtmf"}
+    cfg: Config = {"input": "dtmf", **_voice_in(p)}
+    if accepted(p.get("gather_language"), LANGUAGE_RE):
+        cfg["speech_language"] = p["gather_language"]
+    if accepted(p.get("speech_model"), SPEECH_MODEL_RE):
+        cfg["speech_model"] = p["speech_model"]
+    timeout_s = str(p.get("speech_timeout")) if isinstance(p.get("speech_timeout"), (str, int)) else None
+    if timeout_s is not None and accepted(timeout_s, SPEECH_TIMEOUT_RE):
+        cfg["speech_timeout"] = timeout_s
     if isinstance(p.get("say"), str) and p["say"]:
         cfg["prompt"] = p["say"]
     elif isinstance(p.get("play"), str) and p["play"]:
@@ -179,6 +199,14 @@ def _record_in(p: Props) -> tuple[str, Config]:
         cfg["beep"] = _bool(p.get("play_beep"))
     if _bool(p.get("transcribe")) is not None:
         cfg["transcribe"] = _bool(p.get("transcribe"))
+    key = p.get("finish_on_key")
+    if isinstance(key, str) and accepted(key, r"^[0-9*#]{0,12}$"):
+        cfg["finish_on_key"] = key
+    timeout = _in_range(p.get("timeout"), 1, 600)
+    if timeout is not None:
+        cfg["silence_timeout"] = timeout
+    if p.get("trim") in ("trim-silence", "do-not-trim"):
+        cfg["trim"] = p["trim"] == "trim-silence"
     return "record", cfg
 
 
@@ -213,17 +241,116 @@ def _subflow_in(p: Props) -> tuple[str, Config]:
 
 
 def _enqueue_in(p: Props) -> tuple[str, Config]:
-    cfg: Config = {"queue": p.get("queue_name") or p.get("workflow_sid") or ""}
+    if p.get("workflow_sid") and not p.get("queue_name"):  # a TaskRouter workflow: <Enqueue workflowSid>
+        cfg: Config = {"workflow_sid": p["workflow_sid"]}
+    else:
+        cfg = {"queue": p.get("queue_name") or ""}
     priority = _in_range(p.get("priority"), 0, 100)
     if priority is not None:
         cfg["priority"] = priority
     return "enqueue", cfg
 
 
+def _pairs(items: Any) -> dict[str, str]:
+    """Studio's [{key, value}] lists as {key: text}."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            value = item.get("value", "")
+            out[item["key"]] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def _function_in(p: Props) -> tuple[str, Config] | None:
+    params = _pairs(p.get("parameters"))
+    if not all(VAR_RE.match(k) for k in params):
+        return None  # a parameter name no template_map can hold: kept as an unsupported node
+    cfg: Config = {"url": p.get("url") or ""}
+    if params:
+        cfg["parameters"] = params
+    return "function", cfg
+
+
+def _pay_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = {}
+    amount = p.get("payment_amount")
+    if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+        amount = f"{amount:g}"
+    if isinstance(amount, str) and amount:
+        cfg["charge_amount"] = amount
+    for prop, key in (("currency", "currency"), ("payment_connector", "payment_connector"), ("description", "description")):
+        if isinstance(p.get(prop), str) and p[prop]:
+            cfg[key] = p[prop]
+    if p.get("payment_method") in ("credit-card", "ach-debit"):
+        cfg["payment_method"] = p["payment_method"]
+    if p.get("payment_token_type") in ("one-time", "reusable", "payment-method"):
+        cfg["token_type"] = p["payment_token_type"]
+    for prop, low, high in (("timeout", 1, 600), ("max_attempts", 1, 3)):
+        n = _in_range(p.get(prop), low, high)
+        if n is not None:
+            cfg[prop] = n
+    for prop in ("security_code", "postal_code"):
+        if _bool(p.get(prop)) is not None:
+            cfg[prop] = _bool(p.get(prop))
+    cards = p.get("valid_card_types")
+    if isinstance(cards, list) and all(isinstance(c, str) for c in cards):
+        cfg["valid_card_types"] = list(cards)
+    if accepted(p.get("language"), LANGUAGE_RE):
+        cfg["language"] = p["language"]
+    return "pay", cfg
+
+
+def _flex_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = {"workflow_sid": p.get("workflow") or ""}
+    if isinstance(p.get("attributes"), str) and p["attributes"]:
+        cfg["attributes"] = p["attributes"]
+    priority = _in_range(p.get("priority"), 0, 100)
+    if priority is not None:
+        cfg["priority"] = priority
+    timeout = _in_range(p.get("timeout"), 0, 86400)
+    if timeout is not None:
+        cfg["task_timeout"] = timeout
+    return "enqueue", cfg
+
+
+def _redirect_in(p: Props) -> tuple[str, Config]:
+    method = str(p.get("method") or "POST").upper()
+    return "redirect", {"url": p.get("url") or "", "method": method if method in ("GET", "POST") else "POST"}
+
+
+def _texts_in(p: Props, keys: tuple[str, ...]) -> Config:
+    return {k: p[k] for k in keys if isinstance(p.get(k), str) and p[k]}
+
+
+def _message_in(p: Props) -> tuple[str, Config]:
+    return "message", {"body": p.get("body") or "", **_texts_in(p, ("to", "from", "media_url"))}
+
+
+def _reply_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = {"body": p.get("body") or "", **_texts_in(p, ("from", "media_url"))}
+    timeout = _in_range(p.get("timeout"), 1, 7 * 86400)
+    if timeout is not None:
+        cfg["timeout"] = timeout
+    return "message_reply", cfg
+
+
+def _outcall_in(p: Props) -> tuple[str, Config]:
+    cfg: Config = _texts_in(p, ("to", "from"))
+    timeout = _in_range(p.get("timeout"), 5, 600)
+    if timeout is not None:
+        cfg["timeout"] = timeout
+    if _bool(p.get("record")) is not None:
+        cfg["record"] = _bool(p.get("record"))
+    return "outbound_call", cfg
+
+
 IMPORTERS: dict[str, Callable[[Props], tuple[str, Config] | None]] = {
     "say-play": _say_play_in, "gather-input-on-call": _gather_in, "split-based-on": _split_in,
     "set-variables": _set_in, "connect-call-to": _connect_in, "record-voicemail": _record_in,
     "make-http-request": _http_in, "run-subflow": _subflow_in, "enqueue-call": _enqueue_in,
+    "run-function": _function_in, "capture-payments": _pay_in, "send-to-flex": _flex_in,
+    "add-twiml-redirect": _redirect_in, "send-message": _message_in, "send-and-wait-for-reply": _reply_in,
+    "make-outgoing-call-v2": _outcall_in,
 }
 
 
@@ -240,9 +367,38 @@ def _t(config: Config, key: str) -> str:
     return to_studio_text(value) if isinstance(value, str) else ""
 
 
-def export_native(ntype: str, config: Config) -> tuple[str, Props]:
-    """The widget a Ringflow node becomes (menus and hangups are handled by the exporter)."""
+def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[str, Props]:
+    """The widget a Ringflow node becomes (menus and hangups are handled by the exporter);
+    ``like``: the widget an imported node came from, when several import as this type."""
     c = config
+    if ntype == "enqueue" and (like == "send-to-flex" or (like is None and c.get("workflow_sid") and not c.get("queue"))):
+        props = {"workflow": c.get("workflow_sid", "")}
+        if c.get("attributes"):
+            props["attributes"] = _t(c, "attributes")
+        if "priority" in c:
+            props["priority"] = c["priority"]
+        if "task_timeout" in c:
+            props["timeout"] = c["task_timeout"]
+        return "send-to-flex", props
+    if ntype == "function":
+        params = c.get("parameters") if isinstance(c.get("parameters"), dict) else {}
+        return "run-function", {"url": _t(c, "url"), "parameters": [{"key": k, "value": to_studio_text(str(v))} for k, v in params.items()]}
+    if ntype == "pay":
+        props = {}
+        for key, prop in (("charge_amount", "payment_amount"), ("currency", "currency"), ("payment_connector", "payment_connector"),
+                          ("payment_method", "payment_method"), ("token_type", "payment_token_type"), ("description", "description"),
+                          ("timeout", "timeout"), ("max_attempts", "max_attempts"), ("security_code", "security_code"),
+                          ("postal_code", "postal_code"), ("valid_card_types", "valid_card_types"), ("language", "language")):
+            if key in c:
+                props[prop] = _t(c, key) if isinstance(c[key], str) else c[key]
+        return "capture-payments", props
+    if ntype == "redirect":
+        return "add-twiml-redirect", {"url": _t(c, "url"), "method": c.get("method", "POST")}
+    if ntype in ("message", "message_reply", "outbound_call"):
+        wtype = {"message": "send-message", "message_reply": "send-and-wait-for-reply", "outbound_call": "make-outgoing-call-v2"}[ntype]
+        props = {k: _t(c, k) for k in ("body", "to", "from", "media_url") if isinstance(c.get(k), str) and c[k]}
+        props.update({k: c[k] for k in ("timeout", "record") if k in c})
+        return wtype, props
     if ntype == "say":
         props: Props = {"say": _t(c, "text")}
         props.update({k: c[k] for k in ("voice", "language", "loop") if k in c})
@@ -273,6 +429,10 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
         hints = [h for h in c.get("hints") or [] if isinstance(h, str)] if isinstance(c.get("hints"), list) else []
         if hints:
             props["hints"] = ", ".join(hints)
+        for key, prop in (("voice", "voice"), ("language", "language"), ("speech_language", "gather_language"),
+                          ("speech_model", "speech_model"), ("speech_timeout", "speech_timeout")):
+            if c.get(key):
+                props[prop] = c[key]
         return "gather-input-on-call", props
     if ntype == "split":
         return "split-based-on", {"input": _t(c, "input")}
@@ -300,6 +460,12 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
             props["play_beep"] = "true" if c["beep"] else "false"
         if "transcribe" in c:
             props["transcribe"] = c["transcribe"]
+        if "finish_on_key" in c:
+            props["finish_on_key"] = c["finish_on_key"]
+        if "silence_timeout" in c:
+            props["timeout"] = c["silence_timeout"]
+        if "trim" in c:
+            props["trim"] = "trim-silence" if c["trim"] else "do-not-trim"
         return "record-voicemail", props
     if ntype == "http":
         props = {"method": c.get("method", "GET"), "url": _t(c, "url")}
@@ -316,7 +482,7 @@ def export_native(ntype: str, config: Config) -> tuple[str, Props]:
                                "parameters": [{"key": k, "value": to_studio_text(v if isinstance(v, str) else json.dumps(v))}
                                               for k, v in params.items()]}
     if ntype == "enqueue":
-        props = {"queue_name": _t(c, "queue")}
+        props = {"workflow_sid": c["workflow_sid"]} if c.get("workflow_sid") and not c.get("queue") else {"queue_name": _t(c, "queue")}
         if "priority" in c:
             props["priority"] = c["priority"]
         return "enqueue-call", props

@@ -19,7 +19,16 @@ NATIVE_EVENTS: dict[str, dict[str, tuple[str, ...]]] = {
     "make-http-request": {"success": ("success",), "failed": ("failed",)},
     "run-subflow": {"completed": ("completed",), "failed": ("failed",)},
     "enqueue-call": {"callComplete": ("completed",), "failedToEnqueue": ("failed",)},  # callFailure: kept, not run
-    "run-function": {"success": ("open",), "fail": ("closed",)},  # only for exported business_hours
+    "run-function": {"success": ("success",), "fail": ("fail",)},
+    "capture-payments": {"success": ("success",), "maxFailedAttempts": ("max_failed_attempts",),
+                         "providerError": ("provider_error",), "payInterrupted": ("pay_interrupted",), "hangup": ("hangup",),
+                         "validationError": ("validation_error",)},
+    "send-to-flex": {"callComplete": ("completed",), "failedToEnqueue": ("failed",)},  # callFailure: kept, not run
+    "add-twiml-redirect": {"return": ("return",), "timeout": ("timeout",), "fail": ("fail",)},
+    "send-message": {"sent": ("sent",), "failed": ("failed",)},
+    "send-and-wait-for-reply": {"incomingMessage": ("incoming_message",), "timeout": ("timeout",),
+                                "deliveryFailure": ("delivery_failure",)},
+    "make-outgoing-call-v2": {"answered": ("answered",), "busy": ("busy",), "noAnswer": ("no_answer",), "failed": ("failed",)},
 }
 
 # The transitions a widget lists, in Studio's order, when exporting a node that has no
@@ -33,18 +42,31 @@ EXPORT_EVENTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "make-http-request": (("success", ("success",)), ("failed", ("failed",))),
     "run-subflow": (("completed", ("completed",)), ("failed", ("failed",))),
     "enqueue-call": (("callComplete", ("completed",)), ("failedToEnqueue", ("failed",)), ("callFailure", ())),
-    "run-function": (("success", ("open",)), ("fail", ("closed",))),
+    "run-function": (("success", ("success", "open")), ("fail", ("fail", "closed"))),  # business_hours exports as one too
+    "capture-payments": tuple((e, o) for e, o in NATIVE_EVENTS["capture-payments"].items()),
+    "send-to-flex": (("callComplete", ("completed",)), ("failedToEnqueue", ("failed",)), ("callFailure", ())),
+    "add-twiml-redirect": (("return", ("return",)), ("timeout", ("timeout",)), ("fail", ("fail",))),
+    "send-message": (("sent", ("sent",)), ("failed", ("failed",))),
+    "send-and-wait-for-reply": tuple((e, o) for e, o in NATIVE_EVENTS["send-and-wait-for-reply"].items()),
+    "make-outgoing-call-v2": tuple((e, o) for e, o in NATIVE_EVENTS["make-outgoing-call-v2"].items()),
 }
 
 # Studio widgets Ringflow knows but cannot execute: imported as `unsupported` nodes.
 UNSUPPORTED_WIDGETS = frozenset({
-    "send-to-flex", "capture-payments", "fork-stream", "make-outgoing-call-v2", "add-twiml-redirect",
-    "run-function", "record-call", "send-message", "send-and-wait-for-reply", "connect-virtual-agent",
-    "send-to-autopilot", "send-to-auto-pilot",
+    "fork-stream", "record-call", "connect-virtual-agent", "send-to-autopilot", "send-to-auto-pilot",
 })
+UNSUPPORTED_WHY = {
+    "fork-stream": "media streams (<Stream>) need a WebSocket consumer Ringflow does not run",
+    "record-call": "Ringflow has no switch to record the whole call (use transfer's record)",
+    "connect-virtual-agent": "Dialogflow virtual agents are a Twilio-hosted connector",
+    "send-to-autopilot": "Autopilot was retired by Twilio", "send-to-auto-pilot": "Autopilot was retired by Twilio",
+}
+"""Why each widget Ringflow keeps but does not run is refused (docs/interop.md lists them)."""
 
 TRIGGER = "trigger"
-KNOWN_WIDGETS = frozenset(NATIVE_EVENTS) - {"run-function"} | UNSUPPORTED_WIDGETS | {TRIGGER}
+KNOWN_WIDGETS = frozenset(NATIVE_EVENTS) | UNSUPPORTED_WIDGETS | {TRIGGER}
+WIDGET_ALIASES = {"enqueue-call": "enqueue", "send-to-flex": "enqueue"}
+"""Widgets that import as the same node type; the export writes the one the stash names."""
 TRIGGER_EVENTS = ("incomingMessage", "incomingCall", "incomingConversationMessage", "incomingRequest", "incomingParent")
 
 # Studio split condition type -> Ringflow split op (the reverse is COND_TYPES).
@@ -69,10 +91,19 @@ PROPERTY_KINDS: dict[str, dict[str, str]] = {
     "split-based-on": {"input": "str"},
     "set-variables": {"variables": "list"},
     "connect-call-to": {"noun": "str", "to": "str", "sip_endpoint": "str", "caller_id": "str", "timeout": "int", "record": "bool"},
-    "record-voicemail": {"max_length": "int", "play_beep": "bool", "transcribe": "bool"},
+    "record-voicemail": {"max_length": "int", "play_beep": "bool", "transcribe": "bool", "finish_on_key": "str", "timeout": "int",
+                         "trim": "str"},
     "make-http-request": {"method": "str", "url": "str", "content_type": "str", "body": "str", "parameters": "list"},
     "run-subflow": {"flow_sid": "str", "parameters": "list"},
     "enqueue-call": {"queue_name": "str", "workflow_sid": "str", "priority": "int"},
+    "run-function": {"url": "str", "parameters": "list"},
+    "capture-payments": {"payment_amount": "str_or_num", "currency": "str", "payment_connector": "str", "timeout": "int",
+                         "max_attempts": "int", "security_code": "bool", "postal_code": "bool", "language": "str"},
+    "send-to-flex": {"workflow": "str", "attributes": "str", "priority": "int", "timeout": "int"},
+    "add-twiml-redirect": {"url": "str", "method": "str"},
+    "send-message": {"body": "str", "to": "str", "from": "str", "media_url": "str"},
+    "send-and-wait-for-reply": {"body": "str", "from": "str", "media_url": "str", "timeout": "int"},
+    "make-outgoing-call-v2": {"to": "str", "from": "str", "timeout": "int", "record": "bool"},
 }
 
 SECRET_PROPERTIES = ("sip_password",)

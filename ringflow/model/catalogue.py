@@ -58,7 +58,8 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = MAX_TEXT
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # enum: the allowed values; string: suggestions the editor may offer
+    pattern: str = ""  # string: a regular expression every value must match (e.g. voices Twilio accepts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +112,38 @@ def _t(name: str, description: str, default: str = "", required: bool = False, m
     return Field(name, "template", description, default=default, required=required, max_length=max_length)
 
 
-VOICES = ("alice", "man", "woman", "Polly.Joanna", "Polly.Matthew", "Polly.Amy", "Polly.Brian", "Google.en-US-Standard-C")
-LANGUAGES = ("en-US", "en-GB", "en-AU", "es-ES", "es-MX", "fr-FR", "de-DE", "it-IT", "pt-BR", "ja-JP", "nl-NL")
+VOICES = ("alice", "man", "woman", "Polly.Joanna", "Polly.Matthew", "Polly.Amy", "Polly.Brian", "Polly.Joanna-Neural",
+          "Google.en-US-Standard-C", "Google.en-US-Neural2-A")
+"""Suggestions; any voice Twilio's <Say> takes is accepted (VOICE_RE)."""
+VOICE_RE = (r"^(man|woman|alice|Polly\.[A-Z][A-Za-z]{1,31}(-Neural|-Generative|-LongForm)?"
+            r"|Google\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]{1,16}(-[A-Za-z0-9]{1,16}){1,2})$")
+"""Twilio's <Say> voices: man, woman, alice, Amazon Polly (Polly.Amy, Polly.Joanna-Neural) and Google
+(Google.en-GB-Standard-A, Google.en-US-Chirp3-HD-Aoede)."""
+LANGUAGES = ("en-US", "en-GB", "en-AU", "es-ES", "es-MX", "es-US", "fr-FR", "de-DE", "it-IT", "pt-BR", "ja-JP", "nl-NL")
+"""Suggestions; any BCP-47 language tag is accepted (LANGUAGE_RE)."""
+LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z]{4})?(-([A-Z]{2}|[0-9]{3}))?$"
+"""A BCP-47 language[-Script][-REGION] tag as Twilio takes them: en-US, cmn-CN, arb, zh-Hant-TW, es-419."""
+SPEECH_MODEL_RE = r"^[A-Za-z0-9_.-]{1,64}$"
+SPEECH_MODELS = ("default", "numbers_and_commands", "phone_call", "experimental_conversations", "experimental_utterances",
+                 "googlev2_long", "googlev2_short", "googlev2_telephony", "deepgram_nova-2", "deepgram_nova-3")
+SPEECH_TIMEOUT_RE = r"^(auto|[0-9]{1,2})$"
+
+
+def _voice(description: str) -> Field:
+    return Field("voice", "string", description, default="alice", max_length=64, choices=VOICES, pattern=VOICE_RE)
+
+
+def _language(name: str, description: str) -> Field:
+    return Field(name, "string", description, default="en-US" if name == "language" else "", max_length=16,
+                 choices=LANGUAGES, pattern=LANGUAGE_RE)
 
 _NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "say", "Say", "Speaks text to the caller with text-to-speech.", "voice", "#2f80ed",
         (
             _t("text", "What to say; Liquid templates allowed.", required=True),
-            Field("voice", "enum", "Text-to-speech voice.", default="alice", choices=VOICES),
-            Field("language", "enum", "Language of the text.", default="en-US", choices=LANGUAGES),
+            _voice("Text-to-speech voice: man, woman, alice, Polly.NAME[-Neural], Google.LANG-MODEL-X."),
+            _language("language", "Language of the text (BCP-47, e.g. en-US, es-US)."),
             Field("loop", "integer", "How many times to say it.", default=1, minimum=1, maximum=10),
         ),
         outlets=("next",),
@@ -149,6 +172,14 @@ _NODE_TYPES: tuple[NodeType, ...] = (
             Field("timeout", "integer", "Seconds to wait for input.", default=5, minimum=1, maximum=60),
             Field("finish_on_key", "string", "Key that ends input.", default="#", max_length=1),
             Field("hints", "string_list", "Words or phrases to help speech recognition.", default=[]),
+            _voice("Voice of the spoken prompt."),
+            _language("language", "Language of the spoken prompt (BCP-47)."),
+            _language("speech_language", "Language the caller speaks, for recognition (<Gather language>); "
+                      "empty = the prompt's language."),
+            Field("speech_model", "string", "Speech recognition model (<Gather speechModel>); empty = the provider's default.",
+                  max_length=64, choices=SPEECH_MODELS, pattern=SPEECH_MODEL_RE),
+            Field("speech_timeout", "string", "Seconds of silence that end speech, or auto.", default="auto", max_length=4,
+                  choices=("auto",), pattern=SPEECH_TIMEOUT_RE),
         ),
         outlets=("keypress", "speech", "timeout"),
         waits=True,
@@ -212,6 +243,10 @@ _NODE_TYPES: tuple[NodeType, ...] = (
             Field("max_length", "integer", "Longest recording in seconds.", default=120, minimum=1, maximum=3600),
             Field("beep", "boolean", "Play a beep before recording.", default=True),
             Field("transcribe", "boolean", "Transcribe the recording.", default=False),
+            Field("finish_on_key", "string", "Keys that end the recording (any of 0-9, *, #); empty = none.", default="#",
+                  max_length=12, pattern=r"^[0-9*#]{0,12}$"),
+            Field("silence_timeout", "integer", "Seconds of silence that end the recording.", default=5, minimum=1, maximum=600),
+            Field("trim", "boolean", "Trim silence from the start and end.", default=True),
         ),
         outlets=("recorded", "no_audio", "hangup"),
         waits=True,
@@ -219,8 +254,13 @@ _NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "enqueue", "Enqueue", "Puts the caller in a queue for an agent.", "connect", "#56ccf2",
         (
-            _t("queue", "Queue name.", required=True, max_length=128),
-            Field("priority", "integer", "Higher is served first.", default=0, minimum=0, maximum=100),
+            _t("queue", "Queue name (a plain <Enqueue> queue); leave empty with a TaskRouter workflow.", max_length=128),
+            Field("priority", "integer", "Higher is served first (TaskRouter task priority).", default=0, minimum=0, maximum=100),
+            Field("workflow_sid", "string", "TaskRouter workflow (WW...), e.g. Flex's: <Enqueue workflowSid>.", max_length=64,
+                  pattern=r"^WW[0-9a-fA-F]{32}$"),
+            _t("attributes", "Task attributes as JSON (a template), sent as the <Task>.", max_length=4096),
+            Field("task_timeout", "integer", "Seconds the task may wait for an agent (0 = the workflow's own).", default=0,
+                  minimum=0, maximum=86400),
         ),
         outlets=("completed", "failed"),
         waits=True,
@@ -255,6 +295,86 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         dynamic_outlets=_unsupported_outlets,
         dynamic_outlets_doc="one outlet per entry of config.outlets",
+    ),
+)
+
+# Added for Twilio Studio widgets (issue 17); appended so the earlier types keep their codes.
+_NODE_TYPES += (
+    NodeType(
+        "function", "Run function", "POSTs its parameters (form-encoded) to a function's URL, as Studio's run-function does; "
+        "the answer is nodes.NAME.parsed (JSON) or .body, and .status_code.", "integration", "#219653",
+        (
+            _t("url", "The function's address (https; Twilio Functions or any service).", required=True, max_length=2048),
+            Field("parameters", "template_map", "Name to template, sent as form fields.", default={}),
+        ),
+        outlets=("success", "fail"),
+        waits=True,
+    ),
+    NodeType(
+        "pay", "Capture payment", "Collects a card or bank payment with the provider's <Pay> and branches on its result.",
+        "connect", "#6fcf97",
+        (
+            _t("charge_amount", "Amount to charge (e.g. 10.50); empty or 0 only tokenizes.", max_length=32),
+            Field("currency", "string", "Currency (ISO 4217, e.g. usd).", default="usd", max_length=3, pattern=r"^[A-Za-z]{3}$"),
+            Field("payment_connector", "string", "The provider's Pay connector name.", default="Default", max_length=64),
+            Field("payment_method", "enum", "What to collect.", default="credit-card", choices=("credit-card", "ach-debit")),
+            Field("token_type", "enum", "Token to create.", default="reusable", choices=("one-time", "reusable", "payment-method")),
+            _t("description", "Description of the payment.", max_length=256),
+            Field("timeout", "integer", "Seconds to wait for each input.", default=5, minimum=1, maximum=600),
+            Field("max_attempts", "integer", "Attempts for each input.", default=1, minimum=1, maximum=3),
+            Field("security_code", "boolean", "Ask for the card's security code.", default=True),
+            Field("postal_code", "boolean", "Ask for the postal code.", default=True),
+            Field("valid_card_types", "string_list", "Accepted cards (visa, mastercard, amex, ...); empty = the connector's.",
+                  default=[]),
+            _language("language", "Language of the prompts (BCP-47)."),
+        ),
+        outlets=("success", "max_failed_attempts", "provider_error", "pay_interrupted", "hangup", "validation_error"),
+        waits=True,
+    ),
+    NodeType(
+        "redirect", "TwiML redirect", "Hands the call to another TwiML application (<Redirect>); when it redirects back to "
+        "the flow's webhook with FlowEvent=return the flow continues.", "connect", "#828282",
+        (
+            _t("url", "The TwiML application's address.", required=True, max_length=2048),
+            Field("method", "enum", "HTTP method of the redirect.", default="POST", choices=("POST", "GET")),
+        ),
+        outlets=("return", "timeout", "fail"),
+        waits=True,
+    ),
+    NodeType(
+        "message", "Send message", "Sends a text message: the reply of a messaging conversation (<Message>), or an SMS "
+        "through the provider's API during a call.", "messaging", "#2f80ed",
+        (
+            _t("body", "Message text.", required=True, max_length=1600),
+            _t("to", "Recipient; empty = the contact (contact.channel.address).", max_length=256),
+            _t("from", "Sender; empty = the flow's number (flow.channel.address).", max_length=256),
+            _t("media_url", "Address of a picture or file to attach (MMS).", max_length=2048),
+        ),
+        outlets=("sent", "failed"),
+        waits=True,
+    ),
+    NodeType(
+        "message_reply", "Send and wait for reply", "Sends a message, then waits for the contact's answer "
+        "(nodes.NAME.inbound.Body).", "messaging", "#56ccf2",
+        (
+            _t("body", "Message text.", required=True, max_length=1600),
+            _t("from", "Sender; empty = the flow's number.", max_length=256),
+            _t("media_url", "Address of a picture or file to attach (MMS).", max_length=2048),
+            Field("timeout", "integer", "Seconds to wait for the answer.", default=3600, minimum=1, maximum=7 * 86400),
+        ),
+        outlets=("incoming_message", "timeout", "delivery_failure"),
+        waits=True,
+    ),
+    NodeType(
+        "outbound_call", "Make outgoing call", "The call a REST execution places (Studio's make-outgoing-call-v2): "
+        "the flow runs on once the called party answers.", "connect", "#eb5757",
+        (
+            _t("to", "Number to call; empty = the contact (contact.channel.address).", max_length=256),
+            _t("from", "Caller ID; empty = the flow's number.", max_length=256),
+            Field("timeout", "integer", "Seconds to let it ring.", default=60, minimum=5, maximum=600),
+            Field("record", "boolean", "Record the call.", default=False),
+        ),
+        outlets=("answered", "busy", "no_answer", "failed"),
     ),
 )
 

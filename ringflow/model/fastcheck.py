@@ -26,7 +26,7 @@ except ImportError:
 
 from ringflow.model.catalogue import CATALOGUE, DATE_OPS, RESERVED_CONFIG_KEYS, SPLIT_OPS, TIME_OPS, WEEKDAYS, Field, NodeType
 from ringflow.model.fieldcheck import (CASE_NAME_CHARS, DIGIT_RE, LIST_ITEM_CHARS, LIST_ITEMS, MAX_TEXT_LONG, SIMPLE_TEMPLATE_RE,
-                                       VAR_RE, check_cases, known_timezone, template_error)
+                                       VAR_RE, check_cases, known_timezone, pattern, template_error)
 
 Column = Callable[[list[Any]], bool]
 """Says whether every value of one field (across the configs that set it) is fine."""
@@ -74,11 +74,14 @@ def _is_date(text: str) -> bool:
 
 def _text(f: Field) -> Column:
     limit, required, template = f.max_length, f.required, f.kind == "template"
+    match = pattern(f.pattern).fullmatch if f.pattern else None
 
     def check(values: list[Any]) -> bool:
         if not _only(values, str) or max(map(len, values)) > limit:
             return False
         if required and not all(map(str.strip, values)):
+            return False
+        if match is not None and not all(map(match, filter(None, set(values)))):
             return False
         return not template or templates_ok(values)
     return check
@@ -211,7 +214,13 @@ def _timezones(configs: Sequence[Mapping[str, Any]]) -> bool:
     return all(map(known_timezone, {c.get("timezone") for c in configs}))
 
 
-_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source, "business_hours": _timezones}
+def _enqueue_target(configs: Sequence[Mapping[str, Any]]) -> bool:
+    """fieldcheck's enqueue rule: a queue or a workflow_sid (both already known to be text when set)."""
+    return all((c.get("queue") or "").strip() or (c.get("workflow_sid") or "").strip() for c in configs)
+
+
+_TYPE_RULES: dict[str, Checker] = {"menu": _menu_digits, "play": _play_source, "business_hours": _timezones,
+                                   "enqueue": _enqueue_target}
 
 
 def _plan(nt: NodeType, keys: tuple[Any, ...]) -> list[tuple[int, Column]] | None:

@@ -48,6 +48,12 @@ def template_error(source: str) -> str | None:
     return static_template_limit(source)
 
 
+@lru_cache(maxsize=64)
+def pattern(source: str) -> re.Pattern[str]:
+    """A field's compiled ``pattern`` (the catalogue holds a handful)."""
+    return re.compile(source)
+
+
 def is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -68,6 +74,9 @@ def check_field(f: Field, value: Any) -> str | None:
             return "must not be empty"
         if kind == "template":
             return template_error(value)
+        if f.pattern and value and not pattern(f.pattern).fullmatch(value):
+            hint = f" (e.g. {', '.join(f.choices[:4])})" if f.choices else ""
+            return f"{value[:64]!r} is not a value Twilio accepts{hint}"
         return None
     if kind in ("integer", "number"):
         if not (is_int(value) if kind == "integer" else is_num(value)):
@@ -119,6 +128,10 @@ def check_field(f: Field, value: Any) -> str | None:
 
 
 
+_TYPED_OPS = frozenset(("less_than", "greater_than", *TIME_OPS, *DATE_OPS))
+"""Ops whose operand must parse (number, time, date) unless it is a template rendered at call time."""
+
+
 def check_cases(value: Any) -> str | None:
     if not isinstance(value, list):
         return "must be a list of cases"
@@ -136,6 +149,12 @@ def check_cases(value: Any) -> str | None:
             return f"case {name!r}: op must be one of {', '.join(SPLIT_OPS)}"
         if not isinstance(operand, (str, int, float)) or isinstance(operand, bool):
             return f"case {name!r}: value must be text or a number"
+        if op in _TYPED_OPS and isinstance(operand, str) and ("{{" in operand or "{%" in operand):
+            # a template operand (``{{flow.variables.max}}``) is only known at call time: the
+            # engine renders it then (a value that is not a number, time or date never matches)
+            if why := template_error(operand):
+                return f"case {name!r}: {why}"
+            continue
         if op == "regex":
             try:
                 compile_pattern(str(operand))
@@ -218,6 +237,8 @@ def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> Itera
                       "(e.g. Europe/Paris, America/New_York)", node_id, "config.timezone")
     if nt.name == "play" and not str(config.get("url") or "").strip() and not str(config.get("digits") or "").strip():
         yield Problem("error", "missing_config", "play needs a url or digits", node_id, "config.url")
+    if nt.name == "enqueue" and not str(config.get("queue") or "").strip() and not str(config.get("workflow_sid") or "").strip():
+        yield Problem("error", "missing_config", "enqueue needs a queue or a workflow_sid", node_id, "config.queue")
     if nt.name == "unsupported":
         platform = "Amazon Connect action" if config.get("platform") == "connect" else "Studio widget"
         yield Problem("error", "unsupported_node", f"Ringflow cannot execute {platform} {config.get('original_type')!s}", node_id, "type")

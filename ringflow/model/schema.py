@@ -22,6 +22,10 @@ def field_schema(f: Field) -> dict[str, Any]:
     kind = f.kind
     if kind in ("string", "template"):
         base.update(type="string", maxLength=f.max_length)
+        if f.pattern:
+            base["pattern"] = f.pattern if f.required else f"^$|{f.pattern}"
+        if f.choices:
+            base["examples"] = list(f.choices)
         if kind == "template":
             base["x-template"] = "liquid"
     elif kind in ("integer", "number"):
@@ -70,7 +74,8 @@ def node_type_info(nt: NodeType) -> dict[str, Any]:
         "waits": nt.waits, "config_schema": config_schema(nt),
         "fields": [{"name": f.name, "kind": f.kind, "description": f.description, "default": f.default,
                     "required": f.required, "minimum": f.minimum, "maximum": f.maximum,
-                    "max_length": f.max_length, "choices": list(f.choices)} for f in nt.fields],
+                    "max_length": f.max_length, "choices": list(f.choices),
+                    "pattern": f.pattern or None} for f in nt.fields],
     }
 
 

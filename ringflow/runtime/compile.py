@@ -19,10 +19,12 @@ from ringflow.runtime.templates import Template, TemplateError, compile_text
 
 # Node kinds as small ints: the engine dispatches on these, not on strings.
 SAY, PLAY, PAUSE, GATHER, MENU, SPLIT, SET, HTTP, TRANSFER, RECORD, ENQUEUE, HOURS, SUBFLOW, HANGUP, UNKNOWN = range(15)
+FUNCTION, PAY, REDIRECT, MESSAGE, REPLY, OUTCALL = range(15, 21)  # Studio's widgets (issue 17)
 KINDS = {"say": SAY, "play": PLAY, "pause": PAUSE, "gather": GATHER, "menu": MENU, "split": SPLIT, "set": SET,
          "http": HTTP, "transfer": TRANSFER, "record": RECORD, "enqueue": ENQUEUE, "business_hours": HOURS,
-         "subflow": SUBFLOW, "hangup": HANGUP}
-WAITING = frozenset({GATHER, MENU, HTTP, TRANSFER, RECORD, ENQUEUE, SUBFLOW})
+         "subflow": SUBFLOW, "hangup": HANGUP, "function": FUNCTION, "pay": PAY, "redirect": REDIRECT, "message": MESSAGE,
+         "message_reply": REPLY, "outbound_call": OUTCALL}
+WAITING = frozenset({GATHER, MENU, HTTP, TRANSFER, RECORD, ENQUEUE, SUBFLOW, FUNCTION, PAY, REDIRECT, MESSAGE, REPLY})
 """Kinds that stop a run: the caller, the provider or the network has to answer first."""
 
 
@@ -41,6 +43,7 @@ class CompiledFlow:
     index: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     static_pos: dict[int, int] = field(default_factory=dict)  # id(static action) -> node index
+    entries: dict[str, int] = field(default_factory=dict)  # "message" / "request" -> where such a start begins (Studio's trigger)
 
     def __post_init__(self) -> None:
         self.static_pos = {id(a): i for i, a in enumerate(self.static) if a is not None}
@@ -106,8 +109,10 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
         return (_int(cfg.get("seconds"), 1),)
     if kind == GATHER:
         hints = tuple(h for h in cfg.get("hints") or [] if isinstance(h, str))
+        listen = (str(cfg.get("speech_language") or ""), str(cfg.get("speech_model") or ""), str(cfg.get("speech_timeout") or "auto"))
         return (t("prompt"), str(cfg.get("input") or "dtmf"), _int(cfg.get("num_digits"), 1), _int(cfg.get("timeout"), 5),
-                str(cfg.get("finish_on_key") or ""), hints, t("prompt_url"))
+                str(cfg.get("finish_on_key") or ""), hints, t("prompt_url"), str(cfg.get("voice") or "alice"),
+                str(cfg.get("language") or "en-US"), listen)
     if kind == MENU:
         digits = tuple(d for d in cfg.get("digits") or [] if isinstance(d, str))
         return (t("prompt"), frozenset(digits), _int(cfg.get("timeout"), 5), _int(cfg.get("retries"), 2))
@@ -134,9 +139,16 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     if kind == TRANSFER:
         return (t("to"), t("caller_id"), _int(cfg.get("timeout"), 30), bool(cfg.get("record")))
     if kind == RECORD:
-        return (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
+        base = (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
+        extra = (str(cfg.get("finish_on_key", "#")), _int(cfg.get("silence_timeout"), 5), bool(cfg.get("trim", True)))
+        return base + extra if extra != ("#", 5, True) else base  # Twilio's defaults: the short form
     if kind == ENQUEUE:
-        return (t("queue"), _int(cfg.get("priority"), 0))
+        return (t("queue"), _int(cfg.get("priority"), 0), str(cfg.get("workflow_sid") or ""), t("attributes"),
+                _int(cfg.get("task_timeout"), 0))
+    if kind in (FUNCTION, PAY, REDIRECT, MESSAGE, REPLY, OUTCALL):
+        from ringflow.runtime.widgets import widget_conf  # Studio's widgets live in their own module
+
+        return widget_conf(kind, cfg, t, nid, w)
     if kind == HOURS:
         try:
             tz = ZoneInfo(str(cfg.get("timezone") or "UTC"))
@@ -151,11 +163,19 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
     return ()
 
 
-def prompt_action(text: str, url: str) -> tuple[Any, ...] | None:
+def prompt_action(text: str, url: str, voice: str = "alice", language: str = "en-US") -> tuple[Any, ...] | None:
     """What a gather or menu plays while it listens: an audio file if given, else speech."""
     if url:
         return ("play", url, 1, "")
-    return ("say", text, "alice", "en-US", 1) if text else None
+    return ("say", text, voice, language, 1) if text else None
+
+
+def gather_action(conf: tuple[Any, ...], prompt: str, url: str) -> tuple[Any, ...]:
+    """A gather's action; the last item (recognition language, model, speech timeout) only when
+    one differs from the defaults, so plain gathers keep their short form."""
+    listen = conf[9]
+    action = ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt_action(prompt, url, conf[7], conf[8]))
+    return action + (listen,) if listen != ("", "", "auto") else action
 
 
 def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -169,8 +189,7 @@ def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
     if kind == PAUSE:
         return ("pause",) + conf
     if kind == GATHER:
-        prompt = prompt_action(conf[0], conf[6])
-        return ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt)
+        return gather_action(conf, conf[0], conf[6])
     if kind == MENU:
         prompt = prompt_action(conf[0], "")
         return ("gather", "dtmf", 1, conf[2], "", (), prompt)
@@ -204,4 +223,25 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
         if src is not None and dst is not None:
             exits[src][edge["outlet"]] = dst
     start = index.get(doc.get("start") or "", -1)
-    return CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf = CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf.entries = _entries(nodes[start] if start >= 0 else None, index)
+    return cf
+
+
+_TRIGGER_ENTRIES = {"incomingMessage": "message", "incomingRequest": "request"}
+
+
+def _entries(start_node: dict[str, Any] | None, index: dict[str, int]) -> dict[str, int]:
+    """Where a messaging conversation or a REST execution starts in an imported Studio flow: its
+    trigger's incomingMessage / incomingRequest target, kept with the start node by the import
+    (``config.studio.trigger``). Flows without one start every kind of execution at ``start``."""
+    from ringflow.interop.names import name_to_id
+
+    stash = ((start_node or {}).get("config") or {}).get("studio")
+    trigger = stash.get("trigger") if isinstance(stash, dict) else None
+    out: dict[str, int] = {}
+    for t in (trigger.get("transitions") if isinstance(trigger, dict) else None) or []:
+        entry = _TRIGGER_ENTRIES.get(t.get("event")) if isinstance(t, dict) else None
+        if entry and isinstance(t.get("next"), str) and name_to_id(t["next"]) in index:
+            out[entry] = index[name_to_id(t["next"])]
+    return out

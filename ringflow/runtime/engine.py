@@ -20,8 +20,9 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ringflow.model.saferegex import search as rx_search
+from ringflow.runtime import callinfo, widgets
 from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
-                                      TRANSFER, ENQUEUE, WAITING, CompiledFlow, prompt_action)
+                                      TRANSFER, ENQUEUE, WAITING, OUTCALL, CompiledFlow, gather_action, prompt_action)
 from ringflow.runtime.limits import LimitError, answer_deadline, check_answer
 from ringflow.runtime.state import ENDED, CallState
 from ringflow.runtime.templates import NodesView, Template, build_context
@@ -55,7 +56,8 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
     kind = cf.kinds[state.node]
     if kind == GATHER:
         return {"dtmf": "digits", "speech": "speech"}.get(cf.conf[state.node][1], "digits_or_speech")
-    return {MENU: "digits", HTTP: "http", TRANSFER: "dial", RECORD: "recording", ENQUEUE: "queue", SUBFLOW: "subflow"}.get(kind)
+    return {MENU: "digits", HTTP: "http", TRANSFER: "dial", RECORD: "recording", ENQUEUE: "queue", SUBFLOW: "subflow",
+            **widgets.WAITS}.get(kind)
 
 
 class _Run:
@@ -94,12 +96,12 @@ class _Run:
         """Top-level template names, built only when a template asks for them."""
         if name == "trigger":
             if self._trigger is None:
-                c = self.st.call
-                self._trigger = {"call": {"CallSid": c[0], "From": c[1] if len(c) > 1 else "", "To": c[2] if len(c) > 2 else "",
-                                          "Direction": c[3] if len(c) > 3 else "", "AccountSid": c[4] if len(c) > 4 else ""}}
+                self._trigger = callinfo.trigger(self.st.call)
             return self._trigger
         if name == "flow":
-            return {"variables": self.st.vars or {}, "data": flow_data(self.st)}
+            return {"variables": self.st.vars or {}, "data": flow_data(self.st), "channel": callinfo.flow_channel(self.st.call)}
+        if name == "contact":
+            return callinfo.contact(self.st.call)
         if name == "nodes" or name == "widgets":
             return NodesView(self.st.outs)
         return None
@@ -142,13 +144,17 @@ class _Run:
         if kind == MENU:
             return ("gather", "dtmf", 1, c[2], "", (), prompt_action(self.text(c[0]), ""))
         if kind == GATHER:
-            return ("gather", c[1], c[2], c[3], c[4], c[5], prompt_action(self.text(c[0]), self.text(c[6])))
+            return gather_action(c, self.text(c[0]), self.text(c[6]))
         if kind == HTTP:
             return ("http", c[0], self.text(c[1]), c[2], self.text(c[3]), c[4])
         if kind == TRANSFER:
             return ("dial", self.text(c[0]), self.text(c[1]), c[2], c[3])
         if kind == ENQUEUE:
+            if c[2]:  # a TaskRouter workflow (Flex): the task's attributes and timeout go with it
+                return ("enqueue", self.text(c[0]), c[1], c[2], self.text(c[3]), c[4])
             return ("enqueue", self.text(c[0]), c[1])
+        if kind in widgets.WAITS:
+            return widgets.wait_action(kind, c, self.text, self.st.call)
         if kind == SUBFLOW:
             if not c[1]:
                 return ("subflow", c[0])
@@ -201,6 +207,10 @@ class _Run:
             elif kind == HANGUP:
                 self.trail.append((node, ""))
                 return self.end()
+            elif kind == OUTCALL:
+                # the call a REST execution placed reaches the flow's webhook only once answered
+                # (busy, no-answer and failed end it at the provider and come back as its status)
+                outlet = "answered"
             else:
                 self.trail.append((node, ""))
                 return self.end("unsupported_node")
@@ -328,8 +338,9 @@ def _is_open(conf: tuple[Any, ...], now: float) -> bool:
 
 def new_call(cf: CompiledFlow, call: tuple[str, ...], deadline: int = 0) -> CallState:
     """A fresh call; the fields every call of a number repeats (To, direction, account) are interned."""
-    if len(call) > 2:
-        call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) else x for x in call[2:])
+    if len(call) > 2:  # the extra parameters' names are interned, their values (cities, names) not
+        call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) and (i < 5 or i % 2) else x
+                                for i, x in enumerate(call[2:], 2))
     return CallState(cf.key, call, deadline)
 
 
@@ -338,11 +349,12 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     st = state.copy()
     r = _Run(cf, st, now)
     kind = event[0]
-    if kind == "start":
-        if cf.start < 0:
+    if kind == "start":  # ("start",) or ("start", "message" | "request"): Studio's other triggers
+        begin = cf.entries.get(event[1], cf.start) if len(event) > 1 else cf.start
+        if begin < 0:
             return r.end("no_start")
         st.same = 1
-        return r.run(cf.start)
+        return r.run(begin)
     if st.node == ENDED:
         return Step(st, [("hangup", "")], [])
     if kind == "hangup":
@@ -394,6 +406,13 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
         return r.follow(node, "failed")
     elif nk == SUBFLOW and kind == "subflow_done":
         return r.follow(node, "completed")
+    elif nk in widgets.WAITS and (got := widgets.on_event(nk, event)) is not None:
+        results, outlet = got
+        if results:
+            r.put_out(node, {**(st.outs or {}).get(cf.ids[node], {}), **results})
+        if not outlet:
+            return Step(st, r.actions, r.trail)
+        return r.follow(node, outlet)
     # an event this node does not wait for: answer the same wait again, never advance
     r.actions.append(r.wait_action(node))
     return Step(st, r.actions, r.trail)
@@ -405,9 +424,9 @@ def flow_data(state: CallState) -> dict[str, str]:
     Kept as an optional third item of the return point, so a call outside subflows (or in a
     subflow without parameters) carries no extra field at all."""
     stack = state.stack
-    if stack and len(stack[-1]) > 2:
-        return stack[-1][2]  # type: ignore[misc]
-    return {}
+    if stack:
+        return stack[-1][2] if len(stack[-1]) > 2 else {}  # type: ignore[misc]
+    return callinfo.call_data(state.call) if len(state.call) > 5 else {}  # a REST execution's parameters
 
 
 def enter_subflow(state: CallState, sub: CompiledFlow, data: dict[str, str] | None = None) -> CallState | None:

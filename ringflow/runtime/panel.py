@@ -7,6 +7,7 @@ or test call is a 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets as pysecrets
 from typing import Any
 
@@ -19,11 +20,12 @@ from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.engine import waiting_for
-from ringflow.runtime.secrets import SECRET_NAME, encrypt
+from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, encrypt
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import SID_RE, services
 
 router = APIRouter()
+ACCOUNT_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
 
 
 # --- test calls ------------------------------------------------------------------------------
@@ -155,8 +157,15 @@ async def step_test_call(call_sid: str, request: Request, principal: Principal =
             event = ("record", _text_field(body, "recording_url", 2048) or "https://example.invalid/recording", duration)
         elif name == "queue":
             event = ("queue", _text_field(body, "result", 32) or "bridged")
+        elif name == "pay":  # <Pay>'s Result: success, too-many-failed-attempts, payment-connector-error, ...
+            event = ("pay", _text_field(body, "result", 64) or "success", {})
+        elif name in ("return", "fail"):  # a redirected call handed back (FlowEvent)
+            event = ("flow_event", name)
+        elif name == "message":  # the contact's reply to a send-and-wait-for-reply
+            event = ("message", {"Body": _text_field(body, "body", 1600) or ""})
         else:
-            raise ApiError(400, "bad_request", "event must be one of timeout, hangup, dial, record, queue", {"field": "event"})
+            raise ApiError(400, "bad_request", "event must be one of timeout, hangup, dial, record, queue, pay, return, fail, message",
+                           {"field": "event"})
     if st.node == -1:
         raise ApiError(409, "call_ended", "this test call has ended; start a new one")
     if event[0] == "hangup":
@@ -214,10 +223,16 @@ async def put_telephony(request: Request, principal: Principal = Depends(current
         raise ApiError(400, "bad_request", "auth_token must be the provider's auth token (8 to 256 characters)", {"field": "auth_token"})
     if not svc.settings.secret_key:
         raise ApiError(503, "unavailable", "RINGFLOW_SECRET_KEY is not set on the server, so the token cannot be stored encrypted")
+    account = body.get("account_sid")
+    if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
+        raise ApiError(400, "bad_request", "account_sid must be the provider's account SID (AC followed by 32 hex digits)",
+                       {"field": "account_sid"})
     cipher = encrypt(svc.settings.secret_key, token.strip())
     await asyncio.to_thread(svc.store.put_secret, principal.customer_id, SECRET_NAME, cipher)
+    if account:
+        await asyncio.to_thread(svc.store.put_secret, principal.customer_id, ACCOUNT_NAME, encrypt(svc.settings.secret_key, account))
     svc.forget_token(principal.customer_id)
-    return _json({"provider": "twilio", "configured": True})
+    return _json({"provider": "twilio", "configured": True, "account_sid": account or None})
 
 
 class TelephonyOptions(BaseModel):

@@ -19,6 +19,8 @@ from starlette.responses import Response
 
 from ringflow.runtime import panel, twiml
 from ringflow.runtime.backends import BackendUnavailable
+from ringflow.runtime.callinfo import DATA, call_from_form
+from ringflow.runtime.webhook_events import flow_event, widget_event
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
@@ -26,6 +28,13 @@ from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services
 log = logging.getLogger("ringflow.runtime")
 router = APIRouter()
 router.include_router(panel.router)
+
+
+def _include_messaging() -> None:
+    from ringflow.runtime import executions, messaging  # their own modules; mounted with the voice webhooks
+
+    router.include_router(messaging.router)
+    router.include_router(executions.router)
 
 
 def _twiml(body: str, status: int = 200) -> Response:
@@ -83,7 +92,9 @@ def _answer(out: Outcome, flow_id: int) -> Response:
     return _twiml(twiml.render(out.actions, f"/voice/{flow_id}/step?n={out.state.step}"))
 
 
-def _event(form: dict[str, str], ev: str | None) -> tuple[Any, ...]:
+def _event(form: dict[str, str], ev: str | None, query: Any = None) -> tuple[Any, ...]:
+    if (widget := widget_event(form, query or {})) is not None:  # <Pay> results, a redirect's return
+        return widget
     if "DialCallStatus" in form:
         return ("dial", form["DialCallStatus"])
     if "QueueResult" in form:
@@ -129,6 +140,8 @@ async def _status(request: Request) -> Response:
 
 
 async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
+    from ringflow.runtime.executions import execution_data
+
     svc = services(request)
     params = await _form(request)
     if params is None:
@@ -147,19 +160,30 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
     if not await _verified(svc, request, owner, params):
         return _forbidden()
     try:
+        if first and flow_event(request.query_params, form):  # a <Redirect>ed call handed back (Studio's FlowEvent=return)
+            first, n_given = False, "current"
+        else:
+            n_given = None
         if first:
-            call = (sid, form.get("From", "")[:64], form.get("To", "")[:64], form.get("Direction", "inbound")[:32],
-                    form.get("AccountSid", "")[:64])
+            call = call_from_form(sid, form)  # every parameter of the voice request: trigger.call.*
+            entry = ""
+            if ex_id := request.query_params.get("execution"):  # the call a REST execution placed
+                data = await execution_data(svc, ex_id, owner, flow_id)
+                if data is not None:
+                    call, entry = call + (DATA, data), "request"
             try:
-                out = await svc.runtime.start_call(owner, flow_id, call)
+                out = await svc.runtime.start_call(owner, flow_id, call, entry=entry)
             except NotPublished:
                 return _twiml(twiml.NOT_CONFIGURED)
         else:
             n_raw = request.query_params.get("n", "")
             n = int(n_raw) if n_raw.isdigit() and len(n_raw) < 9 else -1
+            if n_given == "current":
+                n = await svc.runtime.current_step(sid)
             # the call must belong to the URL's flow (and so to the customer whose signature was
             # checked) before its state is read further or written: step_call checks, then moves
-            got = await svc.runtime.step_call(sid, n, _event(form, request.query_params.get("ev")), expect=(owner, flow_id))
+            got = await svc.runtime.step_call(sid, n, _event(form, request.query_params.get("ev"), request.query_params),
+                                              expect=(owner, flow_id))
             if got is None:
                 return _twiml(twiml.CALL_GONE)
             out = got
@@ -218,3 +242,6 @@ def fast_path(app: Any) -> Any:
 
     asgi.state = app.state  # type: ignore[attr-defined]
     return asgi
+
+
+_include_messaging()

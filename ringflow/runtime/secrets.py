@@ -14,6 +14,7 @@ from typing import Iterable
 from cryptography.fernet import Fernet, InvalidToken
 
 SECRET_NAME = "telephony.twilio"
+ACCOUNT_NAME = "telephony.twilio.account_sid"  # the account the REST API acts for (sending SMS, placing calls)
 
 
 def fernet(secret_key: str | None) -> Fernet | None:

@@ -9,12 +9,14 @@ Everything here is I/O glue; the call semantics live in :mod:`ringflow.runtime.e
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ringflow.clock import Clock, system_clock
 from ringflow.runtime.backends import StateBackend
+from ringflow.runtime.callinfo import MESSAGE
 from ringflow.runtime.compile import CompiledFlow
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.engine import advance, enter_subflow, leave_subflow, new_call
@@ -24,10 +26,11 @@ from ringflow.runtime.history import History
 from ringflow.runtime.httpclient import GuardedHttp, HttpResult
 from ringflow.runtime.state import ENDED, CallState
 
+log = logging.getLogger("ringflow.runtime")
 CALL_TTL = 4 * 3600  # an idle call is dropped after this (a real call updates it every webhook)
 ENDED_TTL = 300  # an ended call is kept a little, so a retried last webhook still gets its answer
 MAX_HTTP_PER_ANSWER = 5  # more HTTP nodes in one answer fail fast instead of stalling the provider
-_INTERNAL = frozenset({"http", "subflow", "return", "error"})
+_INTERNAL = frozenset({"http", "subflow", "return", "error", "sms", "sms_wait"})
 
 
 def root_flow(st: CallState) -> Any:
@@ -65,12 +68,21 @@ class Fetcher:
                     timeout: float = 10.0) -> HttpResult: ...
 
 
+class Messenger:
+    """Sends an SMS for a call's flow (the provider's REST API with the customer's account);
+    ``None`` in a Runtime means no provider is configured: every send fails (the fail branch)."""
+
+    async def send(self, customer_id: int, call: tuple[str, ...], to: str, sender: str, body: str,
+                   media_url: str) -> tuple[bool, str]: ...
+
+
 class Runtime:
     def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
                  counts: LiveCounts | None = None, clock: Clock = system_clock, ttl: int = CALL_TTL,
-                 background_history: bool = False, share: LoopShare | None = None):
+                 background_history: bool = False, share: LoopShare | None = None, messenger: Messenger | None = None):
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
         self.share = share or LoopShare()  # each customer's share of the loop for heavy answers
+        self.messenger = messenger
         self.http = http or GuardedHttp()
         self.clock, self.ttl = clock, ttl
         self._deadlines: dict[int, int] = {}
@@ -82,13 +94,15 @@ class Runtime:
     # --- the three webhook entry points ------------------------------------------------------
 
     async def start_call(self, customer_id: int, flow_id: int, call: tuple[str, ...], *, draft: bool = False,
-                         test: bool = False) -> Outcome:
+                         test: bool = False, entry: str = "") -> Outcome:
+        """``entry``: "message" (a messaging conversation) or "request" (a REST execution's call)
+        start where Studio's trigger sends them; "" at the flow's start."""
         cf = await (self.flows.draft(customer_id, flow_id) if draft else self.flows.published(customer_id, flow_id))
         if cf is None:
             raise NotPublished(flow_id)
         now = self.clock()
         st = new_call(cf, call, int(now) + self.ttl)
-        out = await self._drive(cf, st, ("start",), now)
+        out = await self._drive(cf, st, ("start", entry) if entry else ("start",), now)
         out.state.step = 1
         self._finish(out, now)
         rev = cf.key[2]  # type: ignore[index]
@@ -128,6 +142,12 @@ class Runtime:
         if log is None:
             await self._later(self._record(out, event[0], now))
         return out
+
+    async def current_step(self, sid: str) -> int:
+        """The call's step counter now (-1 when unknown): for a webhook that carries none, e.g.
+        a <Redirect>ed call handed back with FlowEvent=return."""
+        st = await self.backend.get(sid)
+        return st.step if st is not None else -1
 
     async def end_call(self, sid: str, known: CallState | None = None) -> bool:
         """Free a call (status callback); ``known`` is its state when the caller just read it."""
@@ -249,6 +269,11 @@ class Runtime:
                 else:
                     cf = sub
                     step = advance(cf, entered, ("start",), now)
+            elif last[0] in ("sms", "sms_wait"):
+                http_budget -= 1  # a message is a request too: no flow sends an unbounded burst in one answer
+                step = (await self._message(cf, step.state, last, answer, packed, now) if http_budget >= 0
+                        else advance(cf, step.state, ("sent", False, ""), now))
+                continue
             elif last[0] == "return":
                 back = leave_subflow(step.state)
                 parent = await self.flows.by_key(back.flow)
@@ -265,6 +290,26 @@ class Runtime:
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
         return Outcome(state, cf, answer, path, trail=trail, errors=errors)
+
+    async def _message(self, cf: CompiledFlow, st: CallState, action: tuple[Any, ...], answer: list[Any], packed: list[Any],
+                       now: float) -> Any:
+        """A send-message or send-and-wait widget: in a messaging conversation the answer carries
+        it as <Message>; during a call the provider's REST API sends it as an SMS."""
+        _, body, to, sender, media = action[:5]
+        if st.call[3] == MESSAGE:
+            msg = ("message", body, to, sender, media)
+            answer.append(msg)
+            packed.append((None, [msg]))
+            return advance(cf, st, ("sent", True, ""), now)
+        ok, sid = False, ""
+        if self.messenger is not None:
+            ok, sid = await self.messenger.send(cf.key[0], st.call, to, sender, body, media)  # type: ignore[index]
+        else:
+            log.warning("no provider configured: the message of node %s was not sent", cf.ids[st.node])
+        step = advance(cf, st, ("sent", ok, sid), now)
+        if ok and action[0] == "sms_wait" and step.state.node == st.node:
+            step = advance(cf, step.state, ("timeout",), now)  # no reply can reach a phone call: its timeout branch
+        return step
 
     async def _subflow(self, customer_id: int, flow_ref: str) -> CompiledFlow | None:
         try:

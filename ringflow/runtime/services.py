@@ -7,6 +7,7 @@ Built once per app on first use (the API's ``create_app`` knows nothing about it
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import time
@@ -21,9 +22,11 @@ from ringflow.runtime.fairness import LoopShare
 from ringflow.runtime.flows import StoreFlows
 from ringflow.runtime.history import MemoryHistory, RedisHistory
 from ringflow.runtime.httpclient import GuardedHttp
-from ringflow.runtime.secrets import SECRET_NAME, decrypt
+from ringflow.runtime.provider import DEFAULT_API_URL, Credentials, ProviderApi
+from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, decrypt
 from ringflow.runtime.service import Runtime, run_forever
 
+log = logging.getLogger("ringflow.runtime")
 MAX_FORM = 32 * 1024
 SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}\Z")  # \Z: "CA1\n" is not a CallSid
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -51,13 +54,17 @@ class Services:
             backend = MemoryBackend(clock=clock, on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
         self.counts = LiveCounts(publish, redis_client, prefix=prefix, clock=clock)
+        self.provider = ProviderApi(getattr(settings, "provider_api_url", DEFAULT_API_URL))
+        self.messenger = ProviderMessenger(self)
         share = LoopShare()  # one share of the loop per customer, for its calls and its test calls together
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, clock=clock,
-                               background_history=redis_client is not None, share=share)
+                               background_history=redis_client is not None, share=share, messenger=self.messenger)
         # test calls live where calls live, so any process can take the panel's next step
         self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend(clock=clock)
-        self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800, share=share)
+        self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800, share=share,
+                             messenger=QuietMessenger())
         self._tokens: dict[int, tuple[float, str | None, bool]] = {}
+        self._accounts: dict[int, str | None] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         loop = asyncio.get_running_loop()
         if isinstance(backend, MemoryBackend):
@@ -96,6 +103,41 @@ class Services:
 
     def forget_token(self, customer_id: int) -> None:
         self._tokens.pop(customer_id, None)
+        self._accounts.pop(customer_id, None)
+
+    async def credentials(self, customer_id: int, call_account: str = "") -> Credentials | None:
+        """The customer's account SID (stored, else the one the provider's webhook named) and auth
+        token, for the provider's REST API; None when the customer has not configured them."""
+        token = await self.auth_token(customer_id)
+        if token is None or token.startswith("\x00"):
+            return None
+        if customer_id not in self._accounts:
+            cipher = await asyncio.to_thread(self.store.get_secret, customer_id, ACCOUNT_NAME)
+            self._accounts[customer_id] = decrypt(self.settings.secret_key, cipher) if cipher else None
+        account = self._accounts[customer_id] or call_account
+        return Credentials(account, token) if account else None
+
+
+class QuietMessenger:
+    """Test calls (the editor's panel) take a message's sent branch without texting anyone."""
+
+    async def send(self, customer_id: int, call: tuple[str, ...], to: str, sender: str, body: str, media_url: str) -> tuple[bool, str]:
+        return True, "SMtest"
+
+
+class ProviderMessenger:
+    """Sends a flow's SMS during a call through the provider's Messages resource."""
+
+    def __init__(self, svc: Services):
+        self.svc = svc
+
+    async def send(self, customer_id: int, call: tuple[str, ...], to: str, sender: str, body: str, media_url: str) -> tuple[bool, str]:
+        creds = await self.svc.credentials(customer_id, call[4] if len(call) > 4 else "")
+        if creds is None:
+            log.warning("customer %s has no provider account configured: a flow's message was not sent", customer_id)
+            return False, ""
+        res = await self.svc.provider.send_message(creds, to, sender, body, media_url)
+        return res.ok, res.sid
 
 
 def services(request: Request) -> Services:

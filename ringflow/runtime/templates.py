@@ -194,11 +194,13 @@ def _missing(key: str) -> Any:
 def build_context(call: tuple[str, ...], variables: Mapping[str, Any] | None, outs: Mapping[str, Any] | None,
                   data: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The render context: trigger.call, flow.variables, flow.data, nodes.* and widgets.*."""
-    sid, from_, to, direction, account = (tuple(call) + ("", "", "", "", ""))[:5]
+    from ringflow.runtime import callinfo  # trigger.*, contact.* and flow.channel as Studio names them
+
     nodes = NodesView(outs)
     return {
-        "trigger": {"call": {"CallSid": sid, "From": from_, "To": to, "Direction": direction, "AccountSid": account}},
-        "flow": {"variables": dict(variables or {}), "data": dict(data or {})},
+        "trigger": callinfo.trigger(call),
+        "contact": callinfo.contact(call),
+        "flow": {"variables": dict(variables or {}), "data": dict(data or {}), "channel": callinfo.flow_channel(call)},
         "nodes": nodes,
         "widgets": nodes,
     }

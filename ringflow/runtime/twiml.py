@@ -35,6 +35,50 @@ def _verb(a: tuple[Any, ...]) -> str:
     return ""
 
 
+def message_verb(a: tuple[Any, ...]) -> str:
+    """<Message to from><Body/><Media/></Message> for ("message", body, to, from, media_url)."""
+    attrs = "".join(f" {name}={quoteattr(value)}" for name, value in (("to", a[2]), ("from", a[3])) if value)
+    media = f"<Media>{escape(a[4])}</Media>" if len(a) > 4 and a[4] else ""
+    return f"<Message{attrs}><Body>{escape(a[1])}</Body>{media}</Message>"
+
+
+def messages(actions: list[tuple[Any, ...]]) -> str:
+    """A messaging webhook's answer: only its <Message> verbs (a conversation has no voice verbs)."""
+    return HEAD + "".join(message_verb(a) for a in actions if a[0] == "message") + "</Response>"
+
+
+def dial_nouns(to: str) -> str:
+    """<Dial>'s nouns: sip: -> <Sip>, client:NAME -> <Client>, a comma list -> one <Number> each
+    (Studio's number-multi: the first to answer takes the call)."""
+    if to.startswith("sip:"):
+        return f"<Sip>{escape(to)}</Sip>"
+    if to.startswith("client:"):
+        return f"<Client>{escape(to[len('client:'):])}</Client>"
+    numbers = [n.strip() for n in to.split(",") if n.strip()] or [to]
+    return "".join(f"<Number>{escape(n)}</Number>" for n in numbers[:10])
+
+
+def pay_verb(a: tuple[Any, ...], url: str) -> str:
+    """<Pay> with the widget's settings; no chargeAmount (or 0) only tokenizes the card."""
+    _, amount, currency, connector, method, token_type, description, timeout, attempts, security, postal, cards, language = a
+    attrs = [f"action={url}", 'method="POST"', f"paymentConnector={quoteattr(connector)}", f"paymentMethod={quoteattr(method)}",
+             f'timeout="{timeout}"', f'maxAttempts="{attempts}"', f'securityCode="{str(security).lower()}"',
+             f'postalCode="{str(postal).lower()}"', f"language={quoteattr(language)}"]
+    try:
+        charge = float(amount) > 0
+    except ValueError:
+        charge = False
+    if charge:
+        attrs += [f"chargeAmount={quoteattr(amount.strip())}", f"currency={quoteattr(currency)}"]
+    else:
+        attrs.append(f"tokenType={quoteattr(token_type)}")
+    if description:
+        attrs.append(f"description={quoteattr(description)}")
+    if cards:
+        attrs.append(f"validCardTypes={quoteattr(' '.join(cards))}")
+    return f"<Pay {' '.join(attrs)}/>"
+
+
 def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
     """TwiML for one answer; ``action_url`` already names the flow and the step counter."""
     parts = [HEAD]
@@ -44,7 +88,8 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
         if kind in ("say", "play", "pause"):
             parts.append(_verb(a))
         elif kind == "gather":
-            _, inp, num, timeout, finish, hints, prompt = a
+            _, inp, num, timeout, finish, hints, prompt = a[:7]
+            language, model, speech_timeout = a[7] if len(a) > 7 else ("", "", "auto")
             attrs = [f"input={quoteattr({'both': 'dtmf speech'}.get(inp, inp))}", f'timeout="{timeout}"']
             if num:
                 attrs.append(f'numDigits="{num}"')
@@ -53,7 +98,11 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
             if hints:
                 attrs.append(f"hints={quoteattr(', '.join(hints))}")
             if inp != "dtmf":
-                attrs.append('speechTimeout="auto"')
+                attrs.append(f"speechTimeout={quoteattr(speech_timeout)}")
+                if language:  # the caller's language for recognition (a Spanish caller is heard in Spanish)
+                    attrs.append(f"language={quoteattr(language)}")
+                if model:
+                    attrs.append(f"speechModel={quoteattr(model)}")
             inner = _verb(prompt) if prompt else ""
             parts.append(f'<Gather {" ".join(attrs)} action={url} method="POST">{inner}</Gather>')
             parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
@@ -64,15 +113,28 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
                 attrs += f" callerId={quoteattr(caller_id)}"
             if record:
                 attrs += ' record="record-from-answer"'
-            noun = f"<Sip>{escape(to)}</Sip>" if to.startswith("sip:") else f"<Number>{escape(to)}</Number>"
-            parts.append(f"<Dial {attrs}>{noun}</Dial>")
+            parts.append(f"<Dial {attrs}>{dial_nouns(to)}</Dial>")
         elif kind == "record":
-            _, max_length, beep, transcribe = a
+            _, max_length, beep, transcribe = a[:4]
             extra = ' transcribe="true"' if transcribe else ""
+            if len(a) > 4:  # Studio's record-voicemail finish_on_key, timeout and trim
+                extra += (f" finishOnKey={quoteattr(a[4])} timeout=\"{a[5]}\""
+                          f" trim=\"{'trim-silence' if a[6] else 'do-not-trim'}\"")
             parts.append(f'<Record action={url} method="POST" maxLength="{max_length}" playBeep="{str(beep).lower()}"{extra}/>')
             parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
         elif kind == "enqueue":
-            parts.append(f'<Enqueue action={url} method="POST">{escape(a[1])}</Enqueue>')
+            if len(a) > 3 and a[3]:  # TaskRouter (Flex): <Enqueue workflowSid><Task priority timeout>{attributes}</Task>
+                task = ("" if not a[2] else f' priority="{a[2]}"') + ("" if not a[5] else f' timeout="{a[5]}"')
+                parts.append(f'<Enqueue action={url} method="POST" workflowSid={quoteattr(a[3])}>'
+                             f"<Task{task}>{escape(a[4] or '{}')}</Task></Enqueue>")
+            else:
+                parts.append(f'<Enqueue action={url} method="POST">{escape(a[1])}</Enqueue>')
+        elif kind == "pay":
+            parts.append(pay_verb(a, url))
+        elif kind == "redirect":
+            parts.append(f"<Redirect method={quoteattr(a[2])}>{escape(a[1])}</Redirect>")
+        elif kind == "message":
+            parts.append(message_verb(a))
         elif kind == "hangup":
             parts.append("<Hangup/>")
     parts.append("</Response>")

@@ -72,3 +72,9 @@ def test_a_draft_that_cannot_become_studio_is_a_422_naming_the_node(client, alic
     r = client.get(f"/api/v1/flows/{flow_id}/document?format=studio", headers=alice.headers)
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "not_exportable" and r.json()["error"]["details"]["state"] == "s"
+
+
+def test_a_studio_import_lists_what_it_could_not_carry_over(client, alice):
+    r = client.post("/api/v1/flows", json=load("studio/voices_languages.json"), headers=alice.headers)
+    assert r.status_code == 201, r.text
+    assert {(w["state"], w["property"]) for w in r.json()["import_warnings"]} == {("too_many", "voice"), ("too_many", "language")}

@@ -58,7 +58,7 @@ def test_voice_actions_map_to_native_nodes_with_their_transitions():
     assert dial["config"] | {} == {"to": "+15005550006", "caller_id": "+15005550001", "timeout": 45, "connect": dial["config"]["connect"]}
     assert _edges(doc, "dial-partner") == {"completed": "bye", "busy": "sorry", "no_answer": "menu", "failed": "sorry"}
     assert _node(doc, "to-queue")["config"]["queue"] == "{{flow.variables.connect_queue}}"
-    assert _node(doc, "set-queue")["config"]["variables"]["connect_queue"].endswith("queue/orders")
+    assert _node(doc, "set-queue")["config"]["variables"]["connect_queue"] == "orders"  # D7: the name, not the ARN
     assert _edges(doc, "to-queue") == {"completed": "end", "failed": "sorry"}
     assert _node(doc, "bye")["type"] == _node(doc, "end")["type"] == "hangup"
 

@@ -116,13 +116,31 @@ def test_integration_widgets_map_to_native_nodes():
 
 def test_widgets_ringflow_cannot_run_become_unsupported_nodes_with_their_transitions():
     doc = to_ringflow(load("studio/unsupported.json"))
-    pay = _node(doc, "take_payment")
-    assert pay["type"] == "unsupported"
-    assert pay["config"]["original_type"] == "capture-payments"
-    assert pay["config"]["properties"]["payment_amount"] == "10.00"
-    assert pay["config"]["outlets"] == ["success", "maxFailedAttempts", "providerError", "payInterrupted", "hangup", "validationError"]
-    assert _edges(doc, "take_payment") == {"success": "redirect_legacy"}
+    rec = _node(doc, "record_all")
+    assert rec["type"] == "unsupported"
+    assert rec["config"]["original_type"] == "record-call"
+    assert rec["config"]["properties"]["recording_channels"] == "dual"
+    assert rec["config"]["outlets"] == ["success", "failed"]
+    assert _edges(doc, "record_all") == {"success": "check_hours", "failed": "check_hours"}
     assert _node(doc, "conference_room")["config"]["original_type"] == "connect-call-to"
+    assert {n["id"] for n in doc["nodes"] if n["type"] == "unsupported"} == {"start_stream", "record_all", "bot", "conference_room"}
+
+
+def test_studio_widgets_ringflow_now_runs_import_as_native_nodes():
+    """Issue 17: run-function, capture-payments, send-to-flex, add-twiml-redirect, messages, outgoing calls."""
+    doc = to_ringflow(load("studio/unsupported.json"))
+    pay = _node(doc, "take_payment")
+    assert (pay["type"], pay["config"]["charge_amount"], pay["config"]["max_attempts"]) == ("pay", "10.00", 2)
+    assert _edges(doc, "take_payment") == {"success": "redirect_legacy"}
+    fn = _node(doc, "check_hours")
+    assert (fn["type"], fn["config"]["url"], fn["config"]["parameters"]) == ("function", "https://acme-1234.twil.io/hours",
+                                                                            {"tz": "America/New_York"})
+    assert _edges(doc, "check_hours") == {"success": "take_payment", "fail": "to_flex"}
+    flex = _node(doc, "to_flex")["config"]
+    assert (flex["workflow_sid"], flex["attributes"]) == ("WW00000000000000000000000000000000", '{"type": "inbound"}')
+    assert _node(doc, "redirect_legacy")["type"] == "redirect"
+    assert _node(doc, "reply_sms")["config"] == {**_node(doc, "reply_sms")["config"], "body": "Reply YES to confirm", "timeout": 3600}
+    assert _node(doc, "thank_sms")["type"] == "message" and _node(doc, "call_customer")["type"] == "outbound_call"
 
 
 def test_liquid_references_are_kept_verbatim_for_the_runtime_alias():

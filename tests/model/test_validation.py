@@ -63,3 +63,17 @@ def test_demo_flows_are_valid():
     for n in (20, 1000):
         problems = validate(normalize(generate_flow(n)))
         assert [p for p in problems if p.severity == "error"] == []
+
+
+def test_split_operand_may_be_a_template_for_typed_ops():
+    """D1: Studio flows compare against {{flow.variables.max}}; the engine renders it at call time."""
+    cases = [{"name": "low", "op": "less_than", "value": "{{flow.variables.max}}"},
+             {"name": "late", "op": "is_after_time", "value": "{{ flow.variables.closing }}"},
+             {"name": "soon", "op": "is_before_date", "value": "{{flow.data.due}}"}]
+    doc = {"name": "x", "start": "s", "nodes": [
+        {"id": "s", "type": "split", "config": {"input": "{{flow.variables.n}}", "cases": cases}}], "edges": []}
+    assert not [c for c in codes(doc) if c[0] == "error"]
+    cases[0]["value"] = "{{ flow.variables.max "
+    assert ("error", "bad_config", "s", "config.cases") in codes(doc)
+    cases[0]["value"] = "ten"
+    assert ("error", "bad_config", "s", "config.cases") in codes(doc)

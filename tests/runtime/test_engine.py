@@ -274,3 +274,16 @@ def test_split_ignore_case_trims_and_folds(op, value, input_, hit):
                  [("s0", "next", "sp"), ("sp", "hit", "h"), ("sp", "no_match", "n")])
     if op in ("equals", "contains", "starts_with", "regex", "matches_any_of"):
         assert said(start(exact).actions) == ["miss"]  # native splits stay exact
+
+
+@pytest.mark.parametrize("op,limit,input_,hit", [
+    ("less_than", "10", "9", True), ("less_than", "10", "11", False),
+    ("is_after_time", "17:00", "18:15", True), ("is_before_date", "2026-12-25", "2027-01-01", False),
+])
+def test_split_operand_from_a_template(op, limit, input_, hit):
+    """D1: the case value is rendered at call time ({{flow.variables.max}} in a Studio flow)."""
+    cf = flow([("s0", "set", {"variables": {"v": input_, "max": limit}}),
+               ("sp", "split", {"input": "{{flow.variables.v}}", "cases": [{"name": "hit", "op": op, "value": "{{flow.variables.max}}"}]}),
+               ("h", "say", {"text": "hit"}), ("n", "say", {"text": "miss"})],
+              [("s0", "next", "sp"), ("sp", "hit", "h"), ("sp", "no_match", "n")])
+    assert said(start(cf).actions) == ["hit" if hit else "miss"]

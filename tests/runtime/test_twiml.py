@@ -58,3 +58,27 @@ def test_fixed_answers_are_valid_twiml():
         assert root.tag == "Response"
         if len(root):
             assert root[-1].tag == "Hangup"
+
+
+def test_dial_nouns_follow_studio_connect_call_to():
+    """connect-call-to: sip -> <Sip>, client -> <Client>, number-multi (a comma list) -> one <Number> each."""
+    from ringflow.runtime.twiml import render
+
+    def dial(to):
+        return render([("dial", to, "", 30, False)], "/voice/1/step?n=1")
+
+    assert "<Client>agent_7</Client>" in dial("client:agent_7")
+    assert "<Sip>sip:desk@pbx.example.com</Sip>" in dial("sip:desk@pbx.example.com")
+    assert "<Number>+15550001111</Number><Number>+15550002222</Number>" in dial("+15550001111, +15550002222")
+
+
+def test_record_keeps_studio_finish_key_silence_timeout_and_trim():
+    from ringflow.runtime.compile import compile_flow
+    from ringflow.runtime.engine import advance, new_call
+    from ringflow.runtime.twiml import render
+
+    from .flows import doc
+
+    cf = compile_flow(doc([("r", "record", {"finish_on_key": "*", "silence_timeout": 10, "trim": False})], []), (1, 1, 1))
+    step = advance(cf, new_call(cf, ("CA" + "4" * 32, "+1", "+2", "inbound", "AC")), ("start",), 0.0)
+    assert 'finishOnKey="*" timeout="10" trim="do-not-trim"/>' in render(step.actions, "/voice/1/step?n=1")

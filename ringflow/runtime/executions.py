@@ -1,0 +1,144 @@
+"""REST-triggered executions, as Studio's Executions resource:
+``POST /api/v1/flows/{flow_id}/executions`` with ``{"to", "from", "parameters"}``.
+
+The flow must be published and the customer's provider account configured (``PUT
+/api/v1/telephony`` with ``auth_token`` and ``account_sid``). Ringflow places the call through
+the provider's Calls resource with the flow's webhook as its URL (``/voice/{flow_id}?execution=FN...``)
+and remembers the parameters for an hour; when the called party answers, the call starts where
+the Studio trigger's incomingRequest leads (else at the start) with ``flow.data`` = the parameters
+and ``contact.channel.address`` = ``to``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from ringflow.api.auth import Principal, current_customer
+from ringflow.api.errors import ApiError, not_found
+from ringflow.runtime.services import Services, services
+
+router = APIRouter()
+EXECUTION_TTL = 3600  # an unanswered call's parameters are kept this long
+MAX_PARAMETERS = 16 * 1024
+ADDRESS_RE = re.compile(r"^(\+[1-9][0-9]{6,14}|client:[\w.-]{1,64}|sip:[^\s]{3,200})$")
+EXECUTION_RE = re.compile(r"^FN[0-9a-f]{32}$")
+DATA_FIELD = "flow.data"
+"""The call-tuple entry holding a REST execution's parameters (see callinfo.flow_data)."""
+
+
+def _address(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not ADDRESS_RE.match(value.strip()):
+        raise ApiError(400, "bad_request", f"{name} must be a phone number in E.164 form (+15551234567), client:NAME or sip:ADDRESS",
+                       {"field": name})
+    return value.strip()
+
+
+class _Pending:
+    """Executions waiting for their call's first webhook: in Redis when calls live there (any
+    process may take the webhook), else in this process, each for EXECUTION_TTL seconds."""
+
+    def __init__(self, svc: Services):
+        backend = svc.runtime.backend
+        self.redis = getattr(backend, "client", None)
+        self.prefix = getattr(backend, "prefix", "rf")
+        self.local: dict[str, tuple[float, bytes]] = {}
+        self.clock = svc.runtime.clock
+
+    async def put(self, ex_id: str, record: dict[str, Any]) -> None:
+        blob = orjson.dumps(record)
+        if self.redis is not None:
+            await self.redis.set(f"{self.prefix}:ex:{ex_id}", blob, ex=EXECUTION_TTL)
+            return
+        now = self.clock()
+        if len(self.local) > 10_000:
+            self.local = {k: v for k, v in self.local.items() if v[0] > now}
+        self.local[ex_id] = (now + EXECUTION_TTL, blob)
+
+    async def take(self, ex_id: str) -> dict[str, Any] | None:
+        if self.redis is not None:
+            blob = await self.redis.getdel(f"{self.prefix}:ex:{ex_id}")
+        else:
+            hit = self.local.pop(ex_id, None)
+            blob = hit[1] if hit and hit[0] > self.clock() else None
+        return orjson.loads(blob) if blob else None
+
+
+def pending(svc: Services) -> _Pending:
+    found = getattr(svc, "_executions", None)
+    if found is None:
+        found = svc._executions = _Pending(svc)  # type: ignore[attr-defined]
+    return found
+
+
+async def execution_data(svc: Services, ex_id: str, owner: int, flow_id: int) -> str | None:
+    """The parameters (JSON text) of the execution a call's first webhook names, once; None when
+    unknown, expired, used, or another customer's or flow's."""
+    if not EXECUTION_RE.match(ex_id):
+        return None
+    record = await pending(svc).take(ex_id)
+    if record is None or record.get("customer") != owner or record.get("flow") != flow_id:
+        return None
+    return orjson.dumps(record.get("parameters") or {}).decode()
+
+
+def _public_base(request: Request) -> str:
+    """The address the provider reaches us at (behind a proxy: X-Forwarded-Proto/Host)."""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip() or request.url.scheme
+    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip() or request.url.netloc
+    return f"{proto}://{host}"
+
+
+@router.post("/api/v1/flows/{flow_id}/executions", status_code=201, tags=["runtime"],
+             summary="Start a flow by placing a call (Studio's Executions resource): to, from, parameters -> flow.data",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "type": "object", "required": ["to", "from"], "additionalProperties": False,
+                 "properties": {"to": {"type": "string", "description": "Number to call (E.164), client:NAME or sip:ADDRESS"},
+                                "from": {"type": "string", "description": "Caller ID: one of your provider numbers"},
+                                "parameters": {"type": "object", "description": "Read in the flow as flow.data.NAME"}}}}}}})
+async def create_execution(flow_id: int, request: Request, principal: Principal = Depends(current_customer)) -> Response:
+    svc = services(request)
+    customer = principal.customer_id
+    meta = await asyncio.to_thread(svc.store.get_flow, customer, flow_id) if 0 < flow_id < 2**63 else None
+    if meta is None:  # first: another customer's flow is "not found", whatever the body says
+        raise not_found("flow")
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object {\"to\", \"from\", \"parameters\"}")
+    unknown = sorted(set(body) - {"to", "from", "parameters"})
+    if unknown:
+        raise ApiError(400, "bad_request", f"unknown field(s) {unknown}", {"fields": unknown})
+    to, sender = _address(body, "to"), _address(body, "from")
+    parameters = body.get("parameters", {})
+    if not isinstance(parameters, dict) or len(orjson.dumps(parameters)) > MAX_PARAMETERS:
+        raise ApiError(400, "bad_request", f"parameters must be a JSON object of at most {MAX_PARAMETERS // 1024} KB",
+                       {"field": "parameters"})
+    if meta.published_revision is None:
+        raise ApiError(409, "not_published", "this flow has no published revision; publish it before starting executions")
+    creds = await svc.credentials(customer)
+    if creds is None:
+        raise ApiError(409, "provider_not_configured", "set your provider's auth_token and account_sid with "
+                       "PUT /api/v1/telephony before starting executions")
+    ex_id = "FN" + secrets.token_hex(16)
+    await pending(svc).put(ex_id, {"customer": customer, "flow": flow_id, "parameters": parameters})
+    base = _public_base(request)
+    res = await svc.provider.create_call(creds, to, sender, f"{base}/voice/{flow_id}?execution={ex_id}",
+                                         status_callback=f"{base}/voice/status")
+    if not res.ok:
+        await pending(svc).take(ex_id)
+        raise ApiError(502, "provider_error", f"the provider did not place the call: {res.error}", {"provider_message": res.error})
+    payload = {"sid": ex_id, "flow_id": flow_id, "call_sid": res.sid, "status": "active", "contact_channel_address": to,
+               "from": sender, "parameters": parameters, "date_created": int(svc.runtime.clock())}
+    return Response(orjson.dumps(payload), status_code=201, media_type="application/json",
+                    headers={"Location": f"/api/v1/flows/{flow_id}/executions/{ex_id}"})

@@ -1,0 +1,102 @@
+"""A small real HTTP server on 127.0.0.1 that speaks the provider's REST resources Ringflow uses:
+``POST /2010-04-01/Accounts/{AccountSid}/Calls.json`` and ``.../Messages.json`` with HTTP basic
+auth (account SID and auth token), answering as Twilio does (201 and the resource as JSON; 401,
+404 and 400 with ``{code, message, status}``). It records every accepted request for tests to read.
+
+A ``To`` of ``+15005550001`` is refused as an invalid number (Twilio's test-credential magic
+number for that error), so tests can drive the fail branches. ``POST /functions/lookup`` and
+``/functions/fail`` stand in for a customer's functions (run-function): JSON, and a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+INVALID_NUMBER = "+15005550001"
+_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Calls|Messages)\.json$")
+
+
+@dataclass
+class Standin:
+    accounts: dict[str, str]  # account SID -> auth token
+    requests: list[dict[str, Any]] = field(default_factory=list)  # {"resource", "account", "form"}
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def of(self, resource: str) -> list[dict[str, str]]:
+        return [r["form"] for r in self.requests if r["resource"] == resource]
+
+
+def _handler(state: Standin) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet test output
+            pass
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+            m = _PATH.match(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            form = dict(parse_qsl(self.rfile.read(length).decode()))
+            if self.path.startswith("/functions/"):  # a customer's function (run-function), not the provider's API
+                state.requests.append({"resource": self.path, "account": "", "form": form})
+                if self.path == "/functions/lookup":
+                    return self._answer(200, {"tier": "silver" if form.get("caller", "").endswith("9") else "gold", "got": form})
+                return self._answer(500, {"error": "function crashed"})
+            if m is None:
+                return self._answer(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
+            account, resource = m.group(1), m.group(2)
+            auth = self.headers.get("Authorization", "")
+            try:
+                user, _, password = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+            except ValueError:
+                user = password = ""
+            if not auth.startswith("Basic ") or user != account or state.accounts.get(account) != password:
+                return self._answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            if form.get("To") == INVALID_NUMBER:
+                return self._answer(400, {"code": 21211, "message": f"The 'To' number {INVALID_NUMBER} is not a valid phone number.",
+                                          "status": 400})
+            missing = [k for k in (("To", "From", "Url") if resource == "Calls" else ("To", "From", "Body")) if not form.get(k)]
+            if missing:
+                return self._answer(400, {"code": 21604 if resource == "Messages" else 21205,
+                                          "message": f"A '{missing[0]}' parameter is required.", "status": 400})
+            state.requests.append({"resource": resource, "account": account, "form": form})
+            prefix = "CA" if resource == "Calls" else "SM"
+            sid = prefix + secrets.token_hex(16)
+            return self._answer(201, {"sid": sid, "account_sid": account, "to": form["To"], "from": form["From"],
+                                      "status": "queued", "api_version": "2010-04-01"})
+
+    return Handler
+
+
+def start(accounts: dict[str, str]) -> Standin:
+    """Serve on 127.0.0.1 at a free port (the OS picks it) in a daemon thread."""
+    state = Standin(dict(accounts))
+    state.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    threading.Thread(target=state.server.serve_forever, daemon=True).start()
+    return state
+
+
+def stop(state: Standin) -> None:
+    if state.server is not None:
+        state.server.shutdown()
+        state.server.server_close()
