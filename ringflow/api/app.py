@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import logging
 import sys
 from contextlib import asynccontextmanager
@@ -58,9 +59,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     yield
     gc.unfreeze()  # let whatever start-up built be collected once this app is gone (tests build many)
-    close = getattr(app.state.events, "close", None)
+    close = getattr(app.state.events, "aclose", None) or getattr(app.state.events, "close", None)
     if callable(close):
-        close()
+        done = close()
+        if inspect.isawaitable(done):
+            await done
 
 
 def _default_hub(settings: Settings) -> Hub:

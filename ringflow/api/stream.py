@@ -8,8 +8,9 @@ so a client gets at most 10 messages a second however busy the flow is. Each mes
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -31,6 +32,11 @@ HEARTBEAT_SECONDS = 15.0
 MAX_STREAM_SECONDS = 300.0
 
 
+async def _maybe(value: Any) -> Any:
+    """The in-process hub answers at once; the Redis hub's answers are coroutines."""
+    return await value if inspect.isawaitable(value) else value
+
+
 @router.get("/flows/{flow_id}/events", summary="Live changes of a flow as Server-Sent Events (resumable)",
             responses={200: {"content": {"text/event-stream": {}}}})
 async def flow_events(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
@@ -43,7 +49,7 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
     lifetime = getattr(request.app.state, "stream_max_seconds", MAX_STREAM_SECONDS)
 
     async def messages() -> AsyncIterator[bytes]:
-        sub = hub.subscribe(flow_id, last[:64] if last else None)  # here, so a stream never started leaks nothing
+        sub = await _maybe(hub.subscribe(flow_id, last[:64] if last else None))  # here, so a stream never started leaks nothing
         loop = asyncio.get_running_loop()
         # jittered: streams opened together (after a restart) must not all end and reconnect together
         ends = loop.time() + lifetime * random.uniform(0.75, 1.0)
@@ -57,7 +63,7 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
                     yield b": heartbeat\n\n"
                     continue
                 await asyncio.sleep(COALESCE_SECONDS)
-                batch = hub.read(sub)
+                batch = await _maybe(hub.read(sub))
                 if batch.reload:
                     yield f"id: {batch.last_id}\nevent: reload\ndata: {{\"reason\": \"missed events; reload the flow\"}}\n\n".encode()
                 elif batch.events:

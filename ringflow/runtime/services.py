@@ -42,8 +42,8 @@ class Services:
         prefix = os.environ.get("RINGFLOW_REDIS_PREFIX", "rf")  # lets several deployments share one Redis
         if settings.redis_url:
             backend = RedisBackend.from_url(settings.redis_url, prefix=prefix)
-            redis_client = backend.client
-            history: Any = RedisHistory(redis_client, prefix=prefix, pipe=backend.pipe)
+            redis_client = backend.link  # one link (one pipeline per loop turn) for state, history and counts
+            history: Any = RedisHistory(redis_client, prefix=prefix)
         else:
             backend = MemoryBackend(on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
