@@ -23,14 +23,21 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import ConnectionError as RConnectionError, NoScriptError, RedisError, TimeoutError as RTimeoutError
+from redis.exceptions import (ClusterDownError, ConnectionError as RConnectionError, NoScriptError, ReadOnlyError, RedisClusterException,
+                              RedisError, TimeoutError as RTimeoutError, TryAgainError)
 
 log = logging.getLogger("ringflow.redis")
 
-OUTAGE = (RConnectionError, RTimeoutError, OSError)
-"""What an unreachable server, a dropped connection or a failover in progress raises."""
+OUTAGE: tuple[type[BaseException], ...] = (RConnectionError, RTimeoutError, ClusterDownError, TryAgainError, ReadOnlyError,
+                                           RedisClusterException, OSError, asyncio.TimeoutError)
+"""What an unreachable server, a dropped connection or a failover in progress raises (or answers:
+CLUSTERDOWN, TRYAGAIN, READONLY from a primary just demoted)."""
 
 CLIENT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+RETRY_SECONDS = 3.0
+"""How long a command that met an outage is retried once the server had answered before: a
+cluster failover (a replica promoted) takes ~2-3 s with ``cluster-node-timeout 1000``, and a
+webhook that waits that long is still answered in time (providers wait ~15 s)."""
 
 
 async def is_cluster(client: aioredis.Redis) -> bool:
@@ -64,6 +71,8 @@ class RedisLink:
         self._ready: asyncio.Future[Any] | None = None
         self._scripts: dict[str, bytes] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.retry_seconds = RETRY_SECONDS
+        self._answered = False  # the server answered once: later outages are worth retrying through
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> "RedisLink":
@@ -166,23 +175,45 @@ class RedisLink:
             task.add_done_callback(self._tasks.discard)
 
     async def _run(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.retry_seconds
+        pause = 0.05
         try:
-            client = await self.ready()
-            pipe = client.pipeline(transaction=False)
-            for args, _ in batch:
-                pipe.execute_command(*args)
-            replies = await pipe.execute(raise_on_error=False)
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:  # the whole batch failed: every caller hears it
-            err = exc if isinstance(exc, RedisError) else RConnectionError(f"Redis unreachable: {exc!r}")
-            replies = [err] * len(batch)
+            while True:
+                replies = await self._once([args for args, _ in batch])
+                again = []
+                for item, reply in zip(batch, replies):
+                    if isinstance(reply, OUTAGE) and self._answered and loop.time() < deadline:
+                        again.append(item)
+                    elif not item[1].done():
+                        item[1].set_result(reply)
+                if not again:
+                    return
+                log.info("redis: %d command(s) met an outage (%s); retrying", len(again), next(r for r in replies if isinstance(r, OUTAGE)))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.5)
+                batch = again
         except asyncio.CancelledError:
             for _, fut in batch:
                 if not fut.done():
                     fut.cancel()
             raise
-        for (_, fut), reply in zip(batch, replies):
-            if not fut.done():
-                fut.set_result(reply)
+
+    async def _once(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """One pipeline (per shard) with the commands; a reply or an exception for each."""
+        try:
+            client = await self.ready()
+            pipe = client.pipeline(transaction=False)
+            for args in commands:
+                pipe.execute_command(*args)
+            replies = await pipe.execute(raise_on_error=False)
+        except OUTAGE as exc:  # the whole batch failed: every caller hears it
+            err = exc if isinstance(exc, RedisError) else RConnectionError(f"Redis unreachable: {exc!r}")
+            return [err] * len(commands)
+        except RedisError as exc:
+            return [exc] * len(commands)
+        self._answered = True
+        return replies
 
     # --- the few commands that are not per key ---------------------------------------------------
 
