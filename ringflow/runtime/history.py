@@ -185,7 +185,10 @@ class RedisHistory:
     async def list(self, customer_id: int, flow_id: int, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
         before = f"({decode_cursor(cursor)[0]!r}" if cursor else "+inf"
         flat = await self.link.call("ZREVRANGEBYSCORE", self._flow(customer_id, flow_id), before, "-inf", "WITHSCORES", "LIMIT", 0, limit + 1)
-        sids = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
+        if flat and isinstance(flat[0], (list, tuple)):  # the cluster client pairs member and score
+            sids = [(m, float(sc)) for m, sc in flat]
+        else:
+            sids = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
         metas = await asyncio.gather(*(self.link.call("HGETALL", self._meta(raw.decode())) for raw, _ in sids[:limit]))  # one pipeline
         items = []
         for (raw, score), mflat in zip(sids[:limit], metas):

@@ -15,14 +15,12 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
-from tests.topology import (Processes, redis_cli, ringflow_env, start_cluster, start_haproxy, start_worker, wait_healthy,
-                            wait_until)
+from tests.topology import Processes, redis_cli, ringflow_env, start_haproxy, start_worker, wait_healthy, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not (shutil.which("haproxy") and shutil.which("redis-server")),
                                                         reason="needs haproxy and redis-server (scripts/setup installs them)")]
@@ -69,10 +67,9 @@ def finish(sim: subprocess.Popen[str], timeout: float = 120) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def topology(tmp_path_factory: pytest.TempPathFactory, pg_databases: Any) -> Iterator[Topology]:
-    procs = Processes(Path(tmp_path_factory.mktemp("topology")))
+def topology(tmp_path_factory: pytest.TempPathFactory, pg_databases: Any, cluster: Any, cluster_procs: Processes) -> Iterator[Topology]:
+    procs = cluster_procs  # the cluster's nodes and the workers: a test may kill any of them by name
     try:
-        cluster = start_cluster(procs)
         db = pg_databases.create()
         env = ringflow_env(db, cluster.url, f"rf{uuid.uuid4().hex[:6]}")
         subprocess.run([sys.executable, "-m", "ringflow.cli", "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
@@ -87,7 +84,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory, pg_databases: Any) -> Ite
         lb = start_haproxy(procs, ports)
         yield Topology(procs, cluster, env, ports, lb)
     finally:
-        procs.stop()
+        for name in [n for n in procs.procs if not n.startswith("redis-")]:
+            procs.kill(name)
 
 
 @pytest.fixture(scope="module")
