@@ -156,8 +156,10 @@ def wait_healthy(port: int, timeout: float = 30) -> None:
 
 
 def haproxy_config(port: int, workers: list[int], stats_socket: Path) -> str:
-    """Round robin; a connection refused by a dead worker is retried on another (redispatch);
-    a worker failing its health check leaves the rotation within ~0.6 s."""
+    """Round robin per request over keep-alive connections; a request that meets a refused connection
+    or a worker that died before answering is retried on another (webhooks are idempotent: a
+    retried step is answered from the stored state); a worker failing its health check leaves the
+    rotation within ~0.4 s."""
     servers = "\n".join(f"    server w{i} 127.0.0.1:{p} check inter 200 fall 2 rise 1" for i, p in enumerate(workers))
     return f"""global
     maxconn 4096
@@ -170,7 +172,6 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout
-    option http-server-close
 frontend fe
     bind 127.0.0.1:{port}
     default_backend workers

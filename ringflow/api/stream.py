@@ -1,7 +1,8 @@
 """``GET /api/v1/flows/{id}/events``: Server-Sent Events of a flow's live changes and call counts.
 
-Batched: after a wake-up the stream waits 100 ms and sends everything new as one message,
-so a client gets at most 10 messages a second however busy the flow is. Each message's
+Batched: news after a quiet spell is sent at once; within 100 ms of the last message the stream
+waits out the 100 ms and sends everything new as one message, so a client gets at most 10
+messages a second however busy the flow is. Each message's
 ``id`` lets a reconnecting EventSource resume (Last-Event-ID) from the hub's ring.
 """
 
@@ -53,6 +54,7 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
         loop = asyncio.get_running_loop()
         # jittered: streams opened together (after a restart) must not all end and reconnect together
         ends = loop.time() + lifetime * random.uniform(0.75, 1.0)
+        sent = -COALESCE_SECONDS
         try:
             yield f"retry: 2000\nid: {hub.position(sub)}\nevent: hello\ndata: {{\"revision\": {meta.revision}}}\n\n".encode() \
                 if not last else b"retry: 2000\n: resumed\n\n"
@@ -62,7 +64,10 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
                 except asyncio.TimeoutError:
                     yield b": heartbeat\n\n"
                     continue
-                await asyncio.sleep(COALESCE_SECONDS)
+                wait = sent + COALESCE_SECONDS - loop.time()  # leading edge: news after a quiet spell goes at once
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                sent = loop.time()
                 batch = await _maybe(hub.read(sub))
                 if batch.reload:
                     yield f"id: {batch.last_id}\nevent: reload\ndata: {{\"reason\": \"missed events; reload the flow\"}}\n\n".encode()

@@ -36,7 +36,7 @@ async def test_any_node_url_finds_the_cluster(cluster: Cluster) -> None:
 
 async def test_standalone_is_not_taken_for_a_cluster() -> None:
     link = RedisLink.from_url("redis://127.0.0.1:6379/0")
-    assert await link.call("PING") is True and link.cluster is False
+    assert await link.call("PING") in (True, b"PONG") and link.cluster is False
     await link.aclose()
 
 
@@ -78,9 +78,13 @@ async def test_event_streams_on_the_cluster(cluster: Cluster) -> None:
         for flow in subs:
             a.publish(flow, {"type": "patch", "revision": flow})
         for flow, sub in subs.items():
-            await asyncio.wait_for(sub.wake.wait(), 3)
-            batch = await b.read(sub)
-            assert batch.events == [{"type": "patch", "revision": flow}] and not batch.reload
+            events: list[dict] = []
+            while not events:  # a wake is a hint (the listener's reconnect wakes everyone): read until the event is there
+                await asyncio.wait_for(sub.wake.wait(), 3)
+                batch = await b.read(sub)
+                assert not batch.reload
+                events += batch.events
+            assert events == [{"type": "patch", "revision": flow}]
     finally:
         await a.aclose()
         await b.aclose()
