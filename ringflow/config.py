@@ -54,6 +54,11 @@ class Settings:
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
+def redis_prefix() -> str:
+    """RINGFLOW_REDIS_PREFIX: lets several deployments (or tests) share one Redis."""
+    return os.environ.get("RINGFLOW_REDIS_PREFIX", "rf")
+
+
 def load_settings() -> Settings:
     """Read every RINGFLOW_* variable once; bad values stop start-up with a clear message."""
     env = os.environ

@@ -24,7 +24,9 @@ from ringflow.api.flows import ProblemCache
 from ringflow.api.metrics import Metrics
 from ringflow.api.middleware import Gatekeeper
 from ringflow.api.skeleton import SkeletonCache
-from ringflow.config import Settings
+from ringflow.api.ratelimit import SharedRateLimiter
+from ringflow.config import Settings, redis_prefix
+from ringflow.redisio import RedisLink
 from ringflow.store.base import Store
 
 log = logging.getLogger("ringflow.api")
@@ -66,12 +68,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await done
 
 
-def _default_hub(settings: Settings) -> Hub:
+def _default_hub(settings: Settings, link: RedisLink | None) -> Hub:
     """Redis when configured (several processes share live events), else in-process."""
     if settings.redis_url:
         from ringflow.api.redis_events import RedisHub
 
-        return RedisHub(settings.redis_url)
+        return RedisHub(settings.redis_url, link=link)
     return EventHub()
 
 
@@ -102,7 +104,10 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app = FastAPI(title="Ringflow", version="1.0", description=DESCRIPTION, openapi_url="/openapi.json", docs_url="/docs",
                   redoc_url=None, lifespan=_lifespan)
     metrics = Metrics()
-    hub = events or _default_hub(settings)
+    # one Redis link per app (process): events, rate limits, calls, history and counts share its pipelines
+    link = RedisLink.from_url(settings.redis_url) if settings.redis_url else None
+    app.state.redis = link
+    hub = events or _default_hub(settings, link)
     app.state.settings = settings
     app.state.store = store
     app.state.events = hub
@@ -111,6 +116,8 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute)
+    if link is not None:  # every worker counts against the same limit
+        app.state.auth.limiter = SharedRateLimiter(settings.rate_limit_per_minute, link, redis_prefix())
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 

@@ -7,13 +7,13 @@ Built once per app on first use (the API's ``create_app`` knows nothing about it
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from typing import Any
 
 from fastapi import Request
 
+from ringflow.config import redis_prefix
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.flows import StoreFlows
@@ -39,9 +39,10 @@ class Services:
         http = GuardedHttp(allow_private=settings.allow_private_http)
         self.flows = StoreFlows(store)
         redis_client = None
-        prefix = os.environ.get("RINGFLOW_REDIS_PREFIX", "rf")  # lets several deployments share one Redis
+        prefix = redis_prefix()
         if settings.redis_url:
-            backend = RedisBackend.from_url(settings.redis_url, prefix=prefix)
+            link = getattr(app.state, "redis", None)  # the app's one link, shared with events and rate limits
+            backend = RedisBackend(link, prefix=prefix) if link is not None else RedisBackend.from_url(settings.redis_url, prefix=prefix)
             redis_client = backend.link  # one link (one pipeline per loop turn) for state, history and counts
             history: Any = RedisHistory(redis_client, prefix=prefix)
         else:
