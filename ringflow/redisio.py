@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 import logging
 import math
-from typing import Any
+from typing import Any, Awaitable
 
 import redis.asyncio as aioredis
 from hiredis import pack_command
@@ -69,6 +69,7 @@ class RedisLink:
         self.cluster: bool | None = isinstance(client, RedisCluster) if client is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._routes: dict[int, str] = {}  # id(future) -> key whose node a keyless command must go to (WAIT)
         self._armed = False
         self._ready: asyncio.Future[Any] | None = None
         self._scripts: dict[str, bytes] = {}
@@ -143,6 +144,13 @@ class RedisLink:
             loop.call_soon(self._flush)
         return fut
 
+    def wait_nowait(self, after_key: str, replicas: int, timeout_ms: int) -> asyncio.Future[Any]:
+        """WAIT on the connection that just wrote ``after_key`` (its shard's primary): the reply is
+        how many replicas have every write sent before it."""
+        fut = self.send("WAIT", replicas, timeout_ms)
+        self._routes[id(fut)] = after_key
+        return fut
+
     async def call(self, *args: Any) -> Any:
         result = await self.send(*args)
         if isinstance(result, Exception):
@@ -158,10 +166,14 @@ class RedisLink:
     def evalsha_nowait(self, sha: str, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
         return self.send("EVALSHA", sha, len(keys), *keys, *args)
 
-    async def evalsha(self, sha: str, keys: list[str], args: list[Any]) -> Any:
-        """EVALSHA, sending the source once if this server has not seen it (a restart, a new
-        replica promoted, a shard the script has not run on yet)."""
-        result = await self.send("EVALSHA", sha, len(keys), *keys, *args)
+    def evalsha(self, sha: str, keys: list[str], args: list[Any]) -> Awaitable[Any]:
+        """EVALSHA, queued now (so what is queued next follows it); the awaitable gives its result,
+        sending the source once if this server has not seen the script (a restart, a replica just
+        promoted, a shard the script has not run on yet)."""
+        return self._script_result(self.send("EVALSHA", sha, len(keys), *keys, *args), sha, keys, args)
+
+    async def _script_result(self, first: asyncio.Future[Any], sha: str, keys: list[str], args: list[Any]) -> Any:
+        result = await first
         if isinstance(result, NoScriptError):
             result = await self.send("EVAL", self._scripts[sha], len(keys), *keys, *args)  # caches it server side too
         if isinstance(result, Exception):
@@ -182,7 +194,7 @@ class RedisLink:
         pause = 0.05
         try:
             while True:
-                replies = await self._once([args for args, _ in batch])
+                replies = await self._once([args for args, _ in batch], [self._routes.pop(id(f), None) for _, f in batch])
                 again = []
                 for item, reply in zip(batch, replies):
                     if isinstance(reply, OUTAGE) and self._answered and loop.time() < deadline:
@@ -201,15 +213,18 @@ class RedisLink:
                     fut.cancel()
             raise
 
-    async def _once(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+    async def _once(self, commands: list[tuple[Any, ...]], routes: list[str | None]) -> list[Any]:
         """One pipeline (per shard) with the commands; a reply or an exception for each."""
         try:
             client = await self.ready()
             if not self.cluster:
                 return await self._on_connection(client, commands)
             pipe = client.pipeline(transaction=False)
-            for args in commands:
-                pipe.execute_command(*args)
+            for args, route in zip(commands, routes):
+                if route is None:
+                    pipe.execute_command(*args)
+                else:
+                    pipe.execute_command(*args, target_nodes=client.get_node_from_key(route))
             replies = await pipe.execute(raise_on_error=False)
         except OUTAGE as exc:  # the whole batch failed: every caller hears it
             err = exc if isinstance(exc, RedisError) else RConnectionError(f"Redis unreachable: {exc!r}")

@@ -7,6 +7,7 @@ server processes) can never advance one call twice.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, Protocol
@@ -14,6 +15,8 @@ from typing import Any, Callable, Hashable, Protocol
 import orjson
 
 from ringflow.redisio import OUTAGE, RedisLink, as_dict
+
+log = logging.getLogger("ringflow.runtime")
 from ringflow.runtime.state import CallState
 
 
@@ -186,9 +189,13 @@ class RedisBackend:
     """One small hash per call (``n`` = step counter, ``0``..``k`` = the encoded state in
     60-byte pieces so Redis keeps the hash listpack-encoded) with a TTL."""
 
-    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000):
+    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000, wait_replicas: int = 0,
+                 wait_ms: int = 100):
         self.link = RedisLink.of(client)  # a redis-py client or a shared link; commands of one loop turn leave together
         self.prefix, self.ttl = prefix, ttl
+        # WAIT after each state write: the webhook is answered once a replica holds the new state too,
+        # so a primary's failover no longer loses acknowledged steps (unless WAIT timed out: logged)
+        self.wait_replicas, self.wait_ms = wait_replicas, wait_ms
         self._cas = self.link.script(_CAS)
         self._local: OrderedDict[str, CallState] = OrderedDict()  # states this process wrote, newest last
         self._local_max = local
@@ -235,7 +242,15 @@ class RedisBackend:
         if log is not None:
             keys += [log.meta_key, log.log_key]
             args += [log.ttl, log.max_entries, len(log.meta), *log.meta, *log.items]
-        ok = bool(await self._do(self.link.evalsha(self._cas, keys, args)))
+        written = self.link.evalsha(self._cas, keys, args)
+        if self.wait_replicas:
+            synced = self.link.wait_nowait(keys[0], self.wait_replicas, self.wait_ms)  # same loop turn: right after the script
+        ok = bool(await self._do(written))
+        if self.wait_replicas:
+            got = await synced
+            if isinstance(got, Exception) or int(got) < self.wait_replicas:
+                log.warning("call %s: state written but not confirmed on %d replica(s) within %d ms (%s)", state.call[0],
+                            self.wait_replicas, self.wait_ms, got)
         if ok:
             self._remember(state)
         else:

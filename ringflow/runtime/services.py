@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
-from ringflow.config import redis_prefix
+from ringflow.config import redis_prefix, redis_wait
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.flows import StoreFlows
@@ -43,6 +43,7 @@ class Services:
         if settings.redis_url:
             link = getattr(app.state, "redis", None)  # the app's one link, shared with events and rate limits
             backend = RedisBackend(link, prefix=prefix) if link is not None else RedisBackend.from_url(settings.redis_url, prefix=prefix)
+            backend.wait_replicas, backend.wait_ms = redis_wait()
             redis_client = backend.link  # one link (one pipeline per loop turn) for state, history and counts
             history: Any = RedisHistory(redis_client, prefix=prefix)
         else:

@@ -88,3 +88,19 @@ async def test_event_streams_on_the_cluster(cluster: Cluster) -> None:
     finally:
         await a.aclose()
         await b.aclose()
+
+
+async def test_wait_durability_confirms_each_state_write_on_a_replica(cluster: Cluster) -> None:
+    prefix = f"rfw{uuid.uuid4().hex[:8]}"
+    link = RedisLink.from_url(cluster.url)
+    backend = RedisBackend(link, prefix=prefix, ttl=60, wait_replicas=1, wait_ms=500)
+    rt = Runtime(StaticFlows({(1, 1): MENU}), backend, RedisHistory(link, prefix=prefix, ttl=60), None, None, clock=lambda: NOW, ttl=60)
+    sids = [f"CA{uuid.uuid4().hex}" for _ in range(12)]
+    await asyncio.gather(*(rt.start_call(1, 1, (sid, "+1", "+2", "inbound", "AC")) for sid in sids))
+    client = await link.ready()
+    for sid in sids:  # every state is on its shard's replica by the time the webhook was answered
+        node = client.get_node_from_key(f"{prefix}:{{{sid}}}:s")
+        replicas = [n for n in client.get_nodes() if n.server_type == "replica" and n is not node]
+        found = [await client.execute_command("EXISTS", f"{prefix}:{{{sid}}}:s", target_nodes=r) for r in replicas]
+        assert any(found), sid
+    await link.aclose()
