@@ -115,6 +115,11 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None) -> F
     app.state.metrics = metrics
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
+    if link is not None:  # per-revision editor data computed once, served by every worker, kept across restarts
+        from ringflow.api.shared_cache import SharedProblemCache, SharedSkeletonCache
+
+        app.state.skeletons = SharedSkeletonCache(link, redis_prefix())
+        app.state.problem_cache = SharedProblemCache(link, redis_prefix())
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute)
     if link is not None:  # every worker counts against the same limit
         app.state.auth.limiter = SharedRateLimiter(settings.rate_limit_per_minute, link, redis_prefix())

@@ -129,6 +129,9 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
     meta = await run_in_threadpool(store.create_flow, principal.customer_id, doc)
     problems = [p.to_dict() for p in await run_in_threadpool(validate, doc)]
     request.app.state.problem_cache.put((meta.id, meta.revision), problems)
+    warm = getattr(request.app.state.skeletons, "warm_in_background", None)  # shared caches: build the skeleton now
+    if warm is not None:
+        warm((meta.id, meta.revision), lambda: store.geometry(principal.customer_id, meta.id))
     return FastJSON({**meta.to_dict(), "problems": problems}, status_code=201,
                     headers={"Location": f"/api/v1/flows/{meta.id}", "ETag": f'"{meta.revision}"'})
 
