@@ -34,6 +34,7 @@ DB_HELP = "Database URL (sqlite:///file.db or postgresql://...); default $RINGFL
 FORMATS = ("auto", "ringflow", "studio", "connect")
 MAX_FILE_BYTES = 256 * 1024 * 1024
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+GRACEFUL_SECONDS = 5  # on SIGTERM: in-flight webhooks finish, open event streams are cut and resume on another worker
 
 
 class CliError(Exception):
@@ -119,14 +120,22 @@ def _progress() -> Progress:
 @app.command()
 def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
           host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-          port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on.")) -> None:
+          port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
+          workers: int = typer.Option(1, "--workers", min=1, max=256,
+                                      help="Server processes; more than 1 needs PostgreSQL and RINGFLOW_REDIS_URL.")) -> None:
     """Migrate the database, seed the demo on first start, and serve the API and editor."""
+    import os
+
     from ringflow.config import load_settings
+    from ringflow.runtime.serve import FACTORY, build_app, multi_process_problem
     from ringflow.store.seed import ensure_demo
 
     with _friendly():
         settings = load_settings()
         settings = dataclasses.replace(settings, database_url=db or settings.database_url)
+        problem = multi_process_problem(settings, workers)
+        if problem:
+            raise CliError(problem)
         with err.status("Opening the database and loading the demo..."):
             store = _open(settings.database_url)
             customer, key = ensure_demo(store)
@@ -135,17 +144,20 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
             out.print(f"  [bold]{key}[/bold]")
     import uvicorn
 
-    from ringflow.api.app import create_app
-    from ringflow.runtime.routes import fast_path
-
-    out.print(f"Serving {escape(settings.database_url)} on http://{host}:{port}/")
-    # Provider webhooks are answered ahead of the API's router and middleware (a third of the CPU).
+    out.print(f"Serving {escape(settings.database_url)} on http://{host}:{port}/" + (f" with {workers} processes" if workers > 1 else ""))
     # A deep accept queue: after a restart every open editor reconnects its event stream at once.
     from ringflow.api.httpserver import server_options
 
     # header size and header-read limits as production servers set them (431 / 408)
-    uvicorn.run(fast_path(create_app(settings, store)), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
-                **server_options(settings))
+    limits = server_options(settings)
+    if workers == 1:
+        uvicorn.run(build_app(settings, store), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
+                    timeout_graceful_shutdown=GRACEFUL_SECONDS, **limits)
+        return
+    store.close()  # each worker opens its own (the schema is already migrated, the demo seeded)
+    os.environ["RINGFLOW_DATABASE_URL"] = settings.database_url  # the workers read their settings from the environment
+    uvicorn.run(FACTORY, factory=True, workers=workers, host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS, **limits)
 
 
 @db_app.command("upgrade")

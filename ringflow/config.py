@@ -58,6 +58,20 @@ class Settings:
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
+def redis_prefix() -> str:
+    """RINGFLOW_REDIS_PREFIX: lets several deployments (or tests) share one Redis."""
+    return os.environ.get("RINGFLOW_REDIS_PREFIX", "rf")
+
+
+def redis_wait() -> tuple[int, int]:
+    """RINGFLOW_REDIS_WAIT_REPLICAS (default 0: off) and RINGFLOW_REDIS_WAIT_MS (default 100): answer a
+    webhook only once that many replicas hold the call's new state (Redis WAIT), or the time is up."""
+    replicas, ms = _int("RINGFLOW_REDIS_WAIT_REPLICAS", 0), _int("RINGFLOW_REDIS_WAIT_MS", 100)
+    if replicas < 0 or ms < 1:
+        raise SystemExit("RINGFLOW_REDIS_WAIT_REPLICAS must be >= 0 and RINGFLOW_REDIS_WAIT_MS >= 1")
+    return replicas, ms
+
+
 def load_settings() -> Settings:
     """Read every RINGFLOW_* variable once; bad values stop start-up with a clear message."""
     env = os.environ
@@ -66,6 +80,7 @@ def load_settings() -> Settings:
         raise SystemExit(f"RINGFLOW_PERFORMANCE_MODE must be one of {', '.join(PERFORMANCE_MODES)}, not {mode!r}")
     if _int("RINGFLOW_MAX_HEADER_BYTES", 16 * 1024) < 1024 or _int("RINGFLOW_HEADER_TIMEOUT_SECONDS", 10) < 1:
         raise SystemExit("RINGFLOW_MAX_HEADER_BYTES must be at least 1024 and RINGFLOW_HEADER_TIMEOUT_SECONDS at least 1")
+    redis_wait()  # a bad value stops start-up, not the first webhook
     if _int("RINGFLOW_STREAM_MAX_SECONDS", 300) < 1:
         raise SystemExit("RINGFLOW_STREAM_MAX_SECONDS must be at least 1 (seconds an event stream lasts before it resumes)")
     editor = EditorSettings(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import logging
 import sys
 from contextlib import asynccontextmanager
@@ -23,8 +24,10 @@ from ringflow.api.flows import ProblemCache
 from ringflow.api.metrics import Metrics
 from ringflow.api.middleware import Gatekeeper
 from ringflow.api.skeleton import SkeletonCache
+from ringflow.api.ratelimit import SharedRateLimiter
 from ringflow.clock import Clock, system_clock
-from ringflow.config import Settings
+from ringflow.config import Settings, redis_prefix
+from ringflow.redisio import RedisLink
 from ringflow.store.base import Store
 
 log = logging.getLogger("ringflow.api")
@@ -59,17 +62,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     yield
     gc.unfreeze()  # let whatever start-up built be collected once this app is gone (tests build many)
-    close = getattr(app.state.events, "close", None)
+    close = getattr(app.state.events, "aclose", None) or getattr(app.state.events, "close", None)
     if callable(close):
-        close()
+        done = close()
+        if inspect.isawaitable(done):
+            await done
 
 
-def _default_hub(settings: Settings) -> Hub:
+def _default_hub(settings: Settings, link: RedisLink | None) -> Hub:
     """Redis when configured (several processes share live events), else in-process."""
     if settings.redis_url:
         from ringflow.api.redis_events import RedisHub
 
-        return RedisHub(settings.redis_url)
+        return RedisHub(settings.redis_url, link=link)
     return EventHub()
 
 
@@ -102,7 +107,10 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
     app = FastAPI(title="Ringflow", version="1.0", description=DESCRIPTION, openapi_url="/openapi.json", docs_url="/docs",
                   redoc_url=None, lifespan=_lifespan)
     metrics = Metrics()
-    hub = events or _default_hub(settings)
+    # one Redis link per app (process): events, rate limits, calls, history and counts share its pipelines
+    link = RedisLink.from_url(settings.redis_url) if settings.redis_url else None
+    app.state.redis = link
+    hub = events or _default_hub(settings, link)
     app.state.settings = settings
     app.state.clock = clock
     app.state.store = store
@@ -111,8 +119,15 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
     app.state.metrics = metrics
     app.state.skeletons = SkeletonCache()
     app.state.problem_cache = ProblemCache()
+    if link is not None:  # per-revision editor data computed once, served by every worker, kept across restarts
+        from ringflow.api.shared_cache import SharedProblemCache, SharedSkeletonCache
+
+        app.state.skeletons = SharedSkeletonCache(link, redis_prefix())
+        app.state.problem_cache = SharedProblemCache(link, redis_prefix())
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
                           failures_per_minute=settings.auth_failures_per_minute, clock=clock)
+    if link is not None:  # every worker counts against the same limit
+        app.state.auth.limiter = SharedRateLimiter(settings.rate_limit_per_minute, link, redis_prefix(), clock=clock)
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 

@@ -150,6 +150,9 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
                                                            "problems": [p.to_dict() for p in exc.problems]}) from None
     problems = summarize(await run_in_threadpool(validate, doc))
     request.app.state.problem_cache.put((meta.customer_id, meta.id, meta.revision), problems)
+    warm = getattr(request.app.state.skeletons, "warm_in_background", None)  # shared caches: build the skeleton now
+    if warm is not None:
+        warm((meta.customer_id, meta.id, meta.revision), lambda: store.geometry(principal.customer_id, meta.id))
     extra = {}
     if isinstance(raw, dict) and "nodes" not in raw:  # a Studio or Connect import: what it could not carry over
         extra["import_warnings"] = await run_in_threadpool(import_warnings, doc)

@@ -7,15 +7,17 @@ server processes) can never advance one call twice.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, Protocol
 
 import orjson
-from redis.exceptions import ConnectionError as RConnectionError, TimeoutError as RTimeoutError
 
 from ringflow.clock import Clock, system_clock
-from ringflow.runtime.resp import Pipe
+from ringflow.redisio import OUTAGE, RedisLink, as_dict
 from ringflow.runtime.state import CallState
+
+log = logging.getLogger("ringflow.runtime")
 
 
 class BackendUnavailable(RuntimeError):
@@ -187,12 +189,21 @@ class RedisBackend:
     """One small hash per call (``n`` = step counter, ``0``..``k`` = the encoded state in
     60-byte pieces so Redis keeps the hash listpack-encoded) with a TTL."""
 
-    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000, pipe: Pipe | None = None):
-        self.client, self.prefix, self.ttl = client, prefix, ttl
-        self.pipe = pipe or Pipe.like(client)  # the per-webhook commands; ``client`` for the rare ones
-        self._cas = self.pipe.script(_CAS)
+    def __init__(self, client: Any, prefix: str = "rf", ttl: int = 4 * 3600, local: int = 50_000, wait_replicas: int = 0,
+                 wait_ms: int = 100):
+        self.link = RedisLink.of(client)  # a redis-py client or a shared link; commands of one loop turn leave together
+        self.prefix, self.ttl = prefix, ttl
+        # WAIT after each state write: the webhook is answered once a replica holds the new state too,
+        # so a primary's failover no longer loses acknowledged steps (unless WAIT timed out: logged)
+        self.wait_replicas, self.wait_ms = wait_replicas, wait_ms
+        self._cas = self.link.script(_CAS)
         self._local: OrderedDict[str, CallState] = OrderedDict()  # states this process wrote, newest last
         self._local_max = local
+
+    @property
+    def client(self) -> Any:
+        """The redis-py client under the link (standalone or cluster), for tools and tests."""
+        return self.link.client
 
     def _remember(self, state: CallState) -> None:
         sid = state.call[0]
@@ -203,15 +214,12 @@ class RedisBackend:
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "rf", ttl: int = 4 * 3600) -> "RedisBackend":
-        import redis.asyncio as aioredis
-
-        client = aioredis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0, health_check_interval=5)
-        return cls(client, prefix, ttl, pipe=Pipe.from_url(url))
+        return cls(RedisLink.from_url(url), prefix, ttl)
 
     async def _do(self, coro: Any) -> Any:
         try:
             return await coro
-        except (RConnectionError, RTimeoutError, OSError) as exc:
+        except OUTAGE as exc:
             raise BackendUnavailable(f"call state store unreachable: {exc}") from exc
 
     async def get(self, sid: str, expect_step: int | None = None) -> CallState | None:
@@ -221,8 +229,8 @@ class RedisBackend:
             mine = self._local.get(sid)
             if mine is not None and (mine.step == expect_step or expect_step == -1):  # -1: any recent copy
                 return mine
-        flat = await self._do(self.pipe.call("HGETALL", state_key(sid, self.prefix)))
-        blob = join_blob(dict(zip(flat[::2], flat[1::2])))
+        flat = await self._do(self.link.call("HGETALL", state_key(sid, self.prefix)))
+        blob = join_blob(as_dict(flat))
         return decode_state(blob, sid) if blob else None
 
     accepts_log = True
@@ -234,7 +242,15 @@ class RedisBackend:
         if log is not None:
             keys += [log.meta_key, log.log_key]
             args += [log.ttl, log.max_entries, len(log.meta), *log.meta, *log.items]
-        ok = bool(await self._do(self.pipe.evalsha(self._cas, keys, args)))
+        written = self.link.evalsha(self._cas, keys, args)
+        if self.wait_replicas:
+            synced = self.link.wait_nowait(keys[0], self.wait_replicas, self.wait_ms)  # same loop turn: right after the script
+        ok = bool(await self._do(written))
+        if self.wait_replicas:
+            got = await synced
+            if isinstance(got, Exception) or int(got) < self.wait_replicas:
+                log.warning("call %s: state written but not confirmed on %d replica(s) within %d ms (%s)", state.call[0],
+                            self.wait_replicas, self.wait_ms, got)
         if ok:
             self._remember(state)
         else:
@@ -243,17 +259,13 @@ class RedisBackend:
 
     async def delete(self, sid: str) -> None:
         self._local.pop(sid, None)
-        await self._do(self.pipe.call("DEL", state_key(sid, self.prefix)))
+        await self._do(self.link.call("DEL", state_key(sid, self.prefix)))
 
     async def count(self) -> int:
-        n = 0
-        async for _ in self.client.scan_iter(match=f"{self.prefix}:{{*}}:s", count=1000):
-            n += 1
-        return n
+        return int(await self._do(self.link.count_keys(f"{self.prefix}:{{*}}:s")))
 
     async def memory_usage(self, sid: str) -> int:
-        return int(await self._do(self.client.memory_usage(state_key(sid, self.prefix), samples=0)) or 0)
+        return int(await self._do(self.link.call("MEMORY", "USAGE", state_key(sid, self.prefix), "SAMPLES", 0)) or 0)
 
     async def close(self) -> None:
-        self.pipe.close()
-        await self.client.aclose()
+        await self.link.aclose()

@@ -87,6 +87,7 @@ def print_report(console: Console, r: SimResult) -> None:
     summary.add_row("webhooks/s", f"{r.webhooks / r.seconds:,.0f}" if r.seconds else "-")
     for p in (50, 90, 99):
         summary.add_row(f"latency p{p}", f"{r.percentile(p) * 1000:.2f} ms")
+    summary.add_row("stale answers", f"{r.stale:,}")
     console.print(summary)
     outcomes = Table(title="Outcomes")
     outcomes.add_column("outcome")

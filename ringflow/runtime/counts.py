@@ -17,10 +17,12 @@ nothing per call. All keys of a flow share one hash tag: the script is atomic on
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from typing import Any, Callable
 
 from ringflow.clock import Clock, system_clock
+from ringflow.redisio import RedisLink
 from ringflow.runtime.counts_lua import FLUSH
 
 BUCKET = 60  # seconds per deadline bucket: an abandoned call leaves its node within BUCKET + GRACE of its expiry
@@ -31,13 +33,14 @@ SWEEP_EVERY = 10.0  # seconds between sweeps of flows this process has no news f
 class LiveCounts:
     def __init__(self, publish: Callable[[Any, dict[str, Any]], Any] | None, redis: Any = None, prefix: str = "rf",
                  clock: Clock = system_clock):
-        self.publish, self.redis, self.prefix, self.clock = publish, redis, prefix, clock
+        self.publish, self.prefix, self.clock = publish, prefix, clock
+        self.redis = RedisLink.of(redis) if redis is not None else None  # a redis-py client or the runtime's shared link
         self._nodes: defaultdict[int, Counter[str]] = defaultdict(Counter)  # pending deltas
         self._outlets: defaultdict[int, Counter[str]] = defaultdict(Counter)
         self._due: defaultdict[int, Counter[str]] = defaultdict(Counter)  # "bucket|node" deltas (Redis only)
         self._tot_nodes: defaultdict[int, Counter[str]] = defaultdict(Counter)  # totals (memory mode)
         self._tot_outlets: defaultdict[int, Counter[str]] = defaultdict(Counter)
-        self._flush_script = redis.register_script(FLUSH) if redis is not None else None
+        self._flush_script = self.redis.script(FLUSH) if self.redis is not None else None
         self._next_sweep = 0.0
 
     def record(self, flow_id: int, left: str | None, now_on: str | None, traversals: list[tuple[str, str]],
@@ -73,7 +76,7 @@ class LiveCounts:
         now = self.clock()
         if self.redis is not None and now >= self._next_sweep:
             self._next_sweep = now + SWEEP_EVERY
-            flows |= {int(f) for f in await self.redis.smembers(self._flows_key())}
+            flows |= {int(f) for f in await self.redis.call("SMEMBERS", self._flows_key())}
         published = 0
         totals = await self._redis_flush(flows, changed, pending_nodes, pending_outlets, pending_due, now) if self.redis is not None else {}
         for flow_id in flows:
@@ -101,21 +104,22 @@ class LiveCounts:
 
     async def _redis_flush(self, flows: set[int], changed: set[int], dn: dict[int, Counter[str]], do: dict[int, Counter[str]],
                            due: dict[int, Counter[str]], now: float) -> dict[int, tuple[dict[str, int], dict[str, int], int]]:
-        """One pipeline for every flow (a script each), so a flush costs one round trip however many flows moved."""
+        """A script per flow, all queued in one loop turn: one pipeline per shard however many flows moved."""
+        assert self.redis is not None and self._flush_script is not None
         order = list(flows)
-        async with self.redis.pipeline(transaction=False) as p:
-            if due:
-                p.sadd(self._flows_key(), *due)  # another slot: its own command
-            for flow_id in order:
-                args: list[Any] = [int(now) - GRACE, int(flow_id in changed)]
-                for deltas in (dn.get(flow_id, {}), do.get(flow_id, {}), due.get(flow_id, {})):
-                    items = [kv for kv in deltas.items() if kv[1]]
-                    args.append(len(items))
-                    args += [x for kv in items for x in kv]
-                await self._flush_script(keys=self.keys(flow_id), args=args, client=p)  # queued, not sent
-            res = await p.execute()
+        if due:
+            self.redis.send("SADD", self._flows_key(), *due)  # another slot: its own command
+        calls = []
+        for flow_id in order:
+            args: list[Any] = [int(now) - GRACE, int(flow_id in changed)]
+            for deltas in (dn.get(flow_id, {}), do.get(flow_id, {}), due.get(flow_id, {})):
+                items = [kv for kv in deltas.items() if kv[1]]
+                args.append(len(items))
+                args += [x for kv in items for x in kv]
+            calls.append(self.redis.evalsha(self._flush_script, self.keys(flow_id), args))
+        res = await asyncio.gather(*calls)
         decode = lambda flat: {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}  # noqa: E731
-        return {flow_id: (decode(r[0]), decode(r[1]), int(r[2])) for flow_id, r in zip(order, res[-len(order):] if order else [])}
+        return {flow_id: (decode(r[0]), decode(r[1]), int(r[2])) for flow_id, r in zip(order, res)}
 
     def totals(self, flow_id: int) -> tuple[dict[str, int], dict[str, int]]:
         return dict(self._tot_nodes[flow_id]), dict(self._tot_outlets[flow_id])

@@ -8,6 +8,7 @@ is filtered by customer: another tenant's call is simply not found.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from ringflow.runtime.resp import Pipe
+from ringflow.redisio import RedisLink, as_dict
 
 MAX_ENTRIES = 100
 MAX_CALLS = 10_000
@@ -97,14 +98,25 @@ class InlineLog:
     max_entries: int
 
 
+async def _raised(reply: Any) -> Any:
+    if isinstance(reply, Exception):
+        raise reply
+    return reply
+
+
 class RedisHistory:
     """The same records in Redis, so any process can answer for any call."""
 
     def __init__(self, client: Any, prefix: str = "rf", ttl: int = 24 * 3600, max_entries: int = MAX_ENTRIES,
-                 max_calls: int = MAX_CALLS, pipe: Pipe | None = None):
-        self.client, self.prefix, self.ttl = client, prefix, ttl
-        self.pipe = pipe or Pipe.like(client)  # the writes every call makes; reads (the API) go through ``client``
+                 max_calls: int = MAX_CALLS):
+        self.link = RedisLink.of(client)  # share the state backend's link: one pipeline per loop turn for both
+        self.prefix, self.ttl = prefix, ttl
         self.max_entries, self.max_calls = max_entries, max_calls
+
+    @property
+    def client(self) -> Any:
+        """The redis-py client under the link (standalone or cluster), for tools and tests."""
+        return self.link.client
 
     def _meta(self, sid: str) -> str:
         return f"{self.prefix}:{{{sid}}}:m"
@@ -130,19 +142,18 @@ class RedisHistory:
 
     def index_nowait(self, sid: str, customer_id: int, flow_id: int, now: float) -> None:
         """List the call under its flow (another key, so another cluster slot: a separate command).
-        Queued on the pipe, not awaited: history is best effort and must not cost the caller a wait."""
+        Queued on the link, not awaited: history is best effort and must not cost the caller a wait."""
         key = self._flow(customer_id, flow_id)
-        self.pipe.send("ZADD", key, repr(now), sid)
-        self.pipe.send("ZREMRANGEBYRANK", key, 0, -self.max_calls - 1)
+        self.link.send("ZADD", key, repr(now), sid)
+        self.link.send("ZREMRANGEBYRANK", key, 0, -self.max_calls - 1)
 
     async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None:
-        meta = {"c": customer_id, "f": flow_id, "r": revision, "t": int(test), "s": now, "e": 0, "n": ""}
-        async with self.client.pipeline(transaction=False) as p:
-            p.hset(self._meta(sid), mapping=meta)
-            p.expire(self._meta(sid), self.ttl)
-            p.zadd(self._flow(customer_id, flow_id), {sid: now})
-            p.zremrangebyrank(self._flow(customer_id, flow_id), 0, -self.max_calls - 1)
-            await p.execute()
+        send = self.link.send
+        wrote = (send("HSET", self._meta(sid), "c", customer_id, "f", flow_id, "r", revision, "t", int(test), "s", repr(now), "e", 0,
+                      "n", ""), send("EXPIRE", self._meta(sid), self.ttl))
+        self.index_nowait(sid, customer_id, flow_id, now)
+        for reply in await asyncio.gather(*wrote):
+            await _raised(reply)
 
     async def add(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> None:
         res = await self.add_nowait(sid, entries, node_id, ended, now)  # Redis answers in order: the last reply comes last
@@ -150,9 +161,9 @@ class RedisHistory:
             raise res
 
     def add_nowait(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> Any:
-        """Queue the writes on the pipe (sent with every other command of this loop turn); the
+        """Queue the writes on the link (sent with every other command of this loop turn); the
         returned future is the last reply, for callers that want to wait."""
-        send, log = self.pipe.send, self._log(sid)
+        send, log = self.link.send, self._log(sid)
         if entries:
             send("RPUSH", log, *(orjson.dumps([n, o, e, round(now, 3)]) for n, o, e in entries))
             send("LTRIM", log, -self.max_entries, -1)
@@ -160,10 +171,8 @@ class RedisHistory:
         return send("HSET", self._meta(sid), "n", node_id or "", *(("e", 1) if ended else ()))
 
     async def get(self, customer_id: int, sid: str) -> dict[str, Any] | None:
-        async with self.client.pipeline(transaction=False) as p:
-            p.hgetall(self._meta(sid))
-            p.lrange(self._log(sid), 0, -1)
-            meta, log = await p.execute()
+        flat, log = await asyncio.gather(self.link.call("HGETALL", self._meta(sid)), self.link.call("LRANGE", self._log(sid), 0, -1))
+        meta = as_dict(flat)
         if not meta or int(meta[b"c"]) != customer_id:
             return None
         history = [{"node_id": n, "outlet": o, "event": e, "at": at} for n, o, e, at in map(orjson.loads, log)]
@@ -175,11 +184,16 @@ class RedisHistory:
 
     async def list(self, customer_id: int, flow_id: int, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
         before = f"({decode_cursor(cursor)[0]!r}" if cursor else "+inf"
-        sids = await self.client.zrevrangebyscore(self._flow(customer_id, flow_id), before, "-inf", start=0, num=limit + 1, withscores=True)
+        flat = await self.link.call("ZREVRANGEBYSCORE", self._flow(customer_id, flow_id), before, "-inf", "WITHSCORES", "LIMIT", 0, limit + 1)
+        if flat and isinstance(flat[0], (list, tuple)):  # the cluster client pairs member and score
+            sids = [(m, float(sc)) for m, sc in flat]
+        else:
+            sids = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
+        metas = await asyncio.gather(*(self.link.call("HGETALL", self._meta(raw.decode())) for raw, _ in sids[:limit]))  # one pipeline
         items = []
-        for raw, score in sids[:limit]:
+        for (raw, score), mflat in zip(sids[:limit], metas):
             sid = raw.decode()
-            meta = await self.client.hgetall(self._meta(sid))
+            meta = as_dict(mflat)
             items.append(self._summary(sid, meta) if meta else {"call_sid": sid, "flow_id": flow_id, "revision": None, "test": False,
                                                                  "started_at": score, "ended": True, "node_id": None})
         nxt = encode_cursor(sids[limit - 1][1], sids[limit - 1][0].decode()) if len(sids) > limit else None

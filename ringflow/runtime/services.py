@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import time
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from fastapi import Request
 
 from ringflow.clock import system_clock
+from ringflow.config import redis_prefix, redis_wait
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.fairness import LoopShare
@@ -45,11 +45,13 @@ class Services:
         http = GuardedHttp(allow_private=settings.allow_private_http)
         self.flows = StoreFlows(store)
         redis_client = None
-        prefix = os.environ.get("RINGFLOW_REDIS_PREFIX", "rf")  # lets several deployments share one Redis
+        prefix = redis_prefix()
         if settings.redis_url:
-            backend = RedisBackend.from_url(settings.redis_url, prefix=prefix)
-            redis_client = backend.client
-            history: Any = RedisHistory(redis_client, prefix=prefix, pipe=backend.pipe)
+            link = getattr(app.state, "redis", None)  # the app's one link, shared with events and rate limits
+            backend = RedisBackend(link, prefix=prefix) if link is not None else RedisBackend.from_url(settings.redis_url, prefix=prefix)
+            backend.wait_replicas, backend.wait_ms = redis_wait()
+            redis_client = backend.link  # one link (one pipeline per loop turn) for state, history and counts
+            history: Any = RedisHistory(redis_client, prefix=prefix)
         else:
             backend = MemoryBackend(clock=clock, on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from urllib.parse import urljoin
 
 from ringflow.clock import system_clock
+from ringflow.runtime import twiml
 from ringflow.runtime.backends import MemoryBackend
 from ringflow.runtime.engine import waiting_for
 from ringflow.runtime.flows import FlowSource
@@ -39,6 +40,7 @@ class SimResult:
     latencies: list[float] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     visits: Counter[str] = field(default_factory=Counter)
+    stale: int = 0  # answers that took a call back to an earlier step (state rolled back, e.g. by a Redis failover)
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -125,6 +127,8 @@ async def _one_call_inproc(rt: Runtime, customer_id: int, flow_id: int, n: int, 
     await rt.end_call(sid)
 
 
+_ENDINGS = {twiml.CALL_GONE: "lost", twiml.APOLOGY: "apology", twiml.NOT_CONFIGURED: "not_configured"}
+_STEP = re.compile(r"[?&]n=(\d+)")
 _DIGITS = re.compile(r"^[0-9*#]\Z")
 
 
@@ -133,6 +137,7 @@ async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None
     url = f"{base}/voice/{flow_id}"
     params = {"CallSid": sid, "AccountSid": "ACsim", "From": f"+1555{rng.randint(1000000, 9999999)}", "To": "+15550000000",
               "CallStatus": "ringing", "Direction": "inbound"}
+    last_step = 0
     for _ in range(MAX_TURNS):
         headers = {"X-Twilio-Signature": twilio_signature(token, url, params.items())} if token else {}
         t0 = time.perf_counter()
@@ -145,6 +150,9 @@ async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None
         res.webhooks += 1
         if resp.status_code != 200:
             res.outcomes[f"http_{resp.status_code}"] += 1
+            return
+        if resp.text in _ENDINGS:  # the server could not go on: say why, not "flow_ended"
+            res.outcomes[_ENDINGS[resp.text]] += 1
             return
         try:
             root = ET.fromstring(resp.text)
@@ -167,6 +175,11 @@ async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None
         if target is None:
             res.outcomes["flow_ended" if "Hangup" in verbs else "no_next_step"] += 1
             break
+        step = _STEP.search(target)
+        if step is not None:
+            if int(step.group(1)) <= last_step:
+                res.stale += 1
+            last_step = int(step.group(1))
         ev = choose(rng, waiting, [d for d in "123" if _DIGITS.match(d)])
         if ev[0] == "hangup":
             res.outcomes["caller_hung_up"] += 1

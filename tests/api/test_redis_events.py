@@ -30,7 +30,7 @@ async def _next(hub: RedisHub, sub, timeout: float = 3.0):  # type: ignore[no-un
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         await asyncio.wait_for(sub.wake.wait(), timeout=max(0.01, deadline - asyncio.get_running_loop().time()))
-        batch = hub.read(sub)
+        batch = await hub.read(sub)
         if batch.events or batch.reload:
             return batch
 
@@ -38,8 +38,8 @@ async def _next(hub: RedisHub, sub, timeout: float = 3.0):  # type: ignore[no-un
 async def test_events_cross_processes_and_resume(prefix: str) -> None:
     a, b = RedisHub(URL, prefix), RedisHub(URL, prefix, ring_size=5)
     try:
-        sub = b.subscribe(42)
-        assert hub_empty(b, sub)
+        sub = await b.subscribe(42)
+        assert await hub_empty(b, sub)
         a.publish(42, {"type": "patch", "revision": 2})
         a.publish(43, {"type": "patch", "revision": 99})  # another flow
         batch = await _next(b, sub)
@@ -47,34 +47,35 @@ async def test_events_cross_processes_and_resume(prefix: str) -> None:
         resume_from = b.position(sub)
         b.unsubscribe(sub)
         a.publish(42, {"type": "counts", "n": 1})
-        again = b.subscribe(42, resume_from)
+        again = await b.subscribe(42, resume_from)
         batch = await _next(b, again)
         assert batch.events == [{"type": "counts", "n": 1}]
         b.unsubscribe(again)
         for i in range(200):  # far more than the ring keeps (trimmed approximately, in chunks)
             b.publish(42, {"type": "counts", "n": i})
-        stale = b.subscribe(42, resume_from)
+        await b._writer  # the queued events are written
+        stale = await b.subscribe(42, resume_from)
         assert (await _next(b, stale)).reload is True
-        junk = b.subscribe(42, "not-an-id")
+        junk = await b.subscribe(42, "not-an-id")
         assert (await _next(b, junk)).reload is True
         assert b.stream_count() == 2
     finally:
-        a.close()
-        b.close()
+        await a.aclose()
+        await b.aclose()
 
 
-def hub_empty(hub: RedisHub, sub) -> bool:  # type: ignore[no-untyped-def]
-    return hub.read(sub).events == []
+async def hub_empty(hub: RedisHub, sub) -> bool:  # type: ignore[no-untyped-def]
+    return (await hub.read(sub)).events == []
 
 
 async def test_redis_down_drops_events_without_raising(prefix: str) -> None:
     hub = RedisHub("redis://127.0.0.1:1/0", prefix)
     try:
         assert hub.publish(1, {"type": "patch"}) == ""
-        sub = hub.subscribe(1)
-        assert hub.read(sub).reload is True or sub.last is None
+        sub = await hub.subscribe(1)
+        assert (await hub.read(sub)).reload is True or sub.last is None
     finally:
-        hub.close()
+        await hub.aclose()
 
 
 def test_two_server_processes_share_live_events(prefix: str, store: object) -> None:
@@ -104,5 +105,4 @@ def test_two_server_processes_share_live_events(prefix: str, store: object) -> N
         event = json.loads(got["data"])["events"][0]
         assert event["client"] == "A" and event["revision"] == r.json()["revision"]
         reader.stop()
-    for app in apps:
-        app.state.events.close()
+
