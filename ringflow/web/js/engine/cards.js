@@ -30,7 +30,7 @@ export class CardLayer {
   }
 
   /** Show cards for vis[0..k) (k <= max); reuse the card a node already had. */
-  update(vis, k, { state, cam, info, classes }) {
+  update(vis, k, { state, cam, info, classes, links = null }) {
     const keep = new Map();
     const free = [];
     const want = new Set();
@@ -43,11 +43,11 @@ export class CardLayer {
       if (!card) {
         card = free.pop() || (this.pool.length < this.max ? (this.pool.push(this._make()), this.pool[this.pool.length - 1]) : null);
         if (!card) break;
-        card.index = i; card.sig = ""; keep.set(i, card);
+        card.index = i; card.sig = ""; card.to = ""; keep.set(i, card);
         card.el.dataset.index = String(i);
         card.el.style.display = "";
       }
-      this._fill(card, i, state, info, classes);
+      this._fill(card, i, state, info, classes, links);
       const tx = `translate(${((state.x[i] - cam.x) * cam.zoom).toFixed(1)}px,${((state.y[i] - cam.y) * cam.zoom).toFixed(1)}px) scale(${cam.zoom})`;
       if (tx !== card.tx) { card.el.style.transform = tx; card.tx = tx; }
     }
@@ -59,9 +59,11 @@ export class CardLayer {
   }
 
   /** Content changes only when the node's details change (signature check). */
-  _fill(card, i, state, info, classes) {
+  _fill(card, i, state, info, classes, links) {
     const n = info(i);
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
+    const to = links ? links(i) : null; // the target's name per outlet, for the ports' names
+    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}`;
+    if (to) card.to = to.join("\u0001");
     if (sig !== card.sig) {
       card.sig = sig;
       const el = card.el;
@@ -78,7 +80,10 @@ export class CardLayer {
       n.outlets.forEach((name, k) => {
         const b = doc.createElement("button");
         b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
-        b.setAttribute("aria-label", `outlet ${name}`); b.tabIndex = -1; b.title = name;
+        const target = to ? to[k] : undefined;
+        // every port is a tab stop (keyboard users connect from it); its name says where it leads
+        b.setAttribute("aria-label", target ? `outlet ${name}, connected to ${target}` : to ? `outlet ${name}, not connected` : `outlet ${name}`);
+        b.tabIndex = 0; b.title = target ? `${name} → ${target}` : name;
         b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
         const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
         if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;

@@ -68,11 +68,14 @@ export function createEdits(ctx) {
   }
 
   const idOf = (i) => { const d = ctx.infoOf(i); return d ? d.id : null; };
+  const nameByCode = new Map([...typeByName.values()].map((t) => [t.code, t]));
   const record = (i) => {
     const st = ctx.state, d = ctx.infoOf(i) || {};
-    const t = [...typeByName.values()].find((x) => x.code === st.type[i]);
+    const t = nameByCode.get(st.type[i]);
     return { id: d.id, key: st.keys[i] || undefined, type: t ? t.name : d.type, x: st.x[i], y: st.y[i], w: st.w[i], h: st.h[i], label: d.label ?? "", config: d.config ?? {} };
   };
+
+  const refEdge = (r) => ({ source: idOf(r.s), outlet: r.outlet ?? ctx.outletsOf(r.s)[r.o], target: idOf(r.d) });
 
   /** Edges touching these nodes, as {source, outlet, target} ids (ids must be known). */
   function edgesOf(indices) {
@@ -131,17 +134,39 @@ export function createEdits(ctx) {
       applyChanges({ edges: { removed: [{ source: idOf(s), outlet: ctx.outletsOf(s)[st.eout[j]], target: idOf(d) }] } });
     },
 
+    /** Delete the selected nodes (with their edges) and the selected edges: one change set. */
     async deleteSelection() {
-      const sel = ctx.selection();
-      if (!sel.length) return;
+      const sel = ctx.selection(), refs = ctx.selectedEdges ? ctx.selectedEdges() : [];
+      if (!sel.length && !refs.length) return;
       const st = ctx.state;
       const touching = new Set(sel);
+      for (const r of refs) { touching.add(r.s); touching.add(r.d); }
       for (let j = 0; j < st.ecount; j++) if (touching.has(st.esrc[j]) || touching.has(st.edst[j])) { touching.add(st.esrc[j]); touching.add(st.edst[j]); }
       await ctx.ensureIds([...touching]);
-      const edges = edgesOf(sel).map(({ source, outlet, target }) => ({ source, outlet, target }));
+      const edges = sel.length ? edgesOf(sel).map(({ source, outlet, target }) => ({ source, outlet, target })) : [];
+      const dead = new Set(sel);
+      for (const r of refs) if (!dead.has(r.s) && !dead.has(r.d)) edges.push(refEdge(r));
       const removed = sel.filter((i) => idOf(i)).map(record);
-      applyChanges({ nodes: { removed }, edges: { removed: edges } });
+      applyChanges({ nodes: { removed }, edges: { removed: edges.filter((e) => e.source && e.target && e.outlet) } });
       ctx.select([]);
+    },
+
+    /** Remove edges given as refs {s, o, d} (one change set, one undo step). */
+    async deleteEdges(refs) {
+      if (!refs.length) return;
+      await ctx.ensureIds(refs.flatMap((r) => [r.s, r.d]));
+      applyChanges({ edges: { removed: refs.map(refEdge).filter((e) => e.source && e.target && e.outlet) } });
+    },
+
+    /** Disconnect outlet `outlet` (name) of node s; returns whether there was an edge. */
+    async disconnect(s, outlet) {
+      await ctx.ensureIds([s]);
+      const st = ctx.state, k = ctx.outletsOf(s).indexOf(outlet), ds = [];
+      for (let j = 0; j < st.ecount; j++) if (st.esrc[j] === s && st.eout[j] === k) ds.push(st.edst[j]);
+      if (!ds.length) return false;
+      await ctx.ensureIds(ds);
+      applyChanges({ edges: { removed: ds.map((d) => ({ source: idOf(s), outlet, target: idOf(d) })) } });
+      return true;
     },
 
     /** Add a node of `type` at world (x, y); returns its index. */
