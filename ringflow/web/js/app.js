@@ -150,7 +150,7 @@ function addNode(typeName, point) {
   const i = e.indexOfId(id);
   document.body.classList.remove("show-palette");
   $("#toggle-palette").setAttribute("aria-pressed", "false");
-  if (i >= 0) { e.select([i]); e.focusNode(i); }
+  if (i >= 0) { e.select([i]); if (point) focusCard(i); else e.focusNode(i); } // a drop is in view already: the camera stays
   toast(`Added ${t.title}.`, "ok", { timeout: 1500 });
 }
 
@@ -422,11 +422,11 @@ function wireMenu(clip) {
       const links = many ? [] : e.connections(index);
       menu.open({ sx, sy, returnFocus: back, items: [
         { label: "Edit", run: () => { document.body.classList.add("show-props"); $("#inspector input")?.focus(); }, disabled: many },
+        { label: "Copy", run: () => clip.copy() },
+        { label: "Duplicate", run: async () => { if (await clip.copy()) clip.paste(); } },
         { label: "Connect…", run: () => connect.open(index), disabled: many || !info?.outlets.length },
         ...links.map((c) => ({ label: `Disconnect ${c.outlet ?? "?"} → ${e.nodeInfo(c.target)?.label || e.nodeInfo(c.target)?.typeTitle || "?"}`,
           run: () => e.deleteEdges([{ s: index, o: c.o, d: c.target, outlet: c.outlet }]) })),
-        { label: "Copy", run: () => clip.copy() },
-        { label: "Duplicate", run: async () => { if (await clip.copy()) clip.paste(); } },
         { label: "Delete", run: () => e.deleteSelection() },
       ] });
     } else if (edge) {
