@@ -449,7 +449,7 @@ function wireMenu(clip) {
 function wireKeys() {
   return wireShortcuts({
     engine: ui.engine,
-    focusSearch: () => $("#node-search").focus(),
+    focusSearch: () => { $("#node-search").focus(); $("#node-search").select(); },
     openHelp: () => $("#help-dialog").showModal(),
     modalOpen: () => $("#publish-dialog").open || $("#help-dialog").open || $("#connect-dialog").open,
     focusPalette: () => { document.body.classList.add("show-palette"); $("#toggle-palette").setAttribute("aria-pressed", "true"); const f = $("#palette-filter"); f.focus(); f.select(); },

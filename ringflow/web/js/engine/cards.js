@@ -43,7 +43,7 @@ export class CardLayer {
       if (!card) {
         card = free.pop() || (this.pool.length < this.max ? (this.pool.push(this._make()), this.pool[this.pool.length - 1]) : null);
         if (!card) break;
-        card.index = i; card.sig = ""; card.to = ""; keep.set(i, card);
+        card.index = i; card.sig = ""; card.to = ""; card.portSig = ""; keep.set(i, card);
         card.el.dataset.index = String(i);
         card.el.style.display = "";
       }
@@ -74,21 +74,31 @@ export class CardLayer {
       el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
-      ports.textContent = "";
-      const layout = captionLayout(n.outlets, state.w[i]);
-      ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
+      const portSig = `${n.outlets.join(",")}|${state.w[i]}`;
+      if (portSig !== card.portSig) { // new outlets: new buttons (a focused port keeps focus by its outlet's name)
+        card.portSig = portSig;
+        const had = ports.contains(doc.activeElement) ? doc.activeElement.dataset.outlet : null;
+        ports.textContent = "";
+        const layout = captionLayout(n.outlets, state.w[i]);
+        ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
+        n.outlets.forEach((name, k) => {
+          const b = doc.createElement("button");
+          b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
+          b.tabIndex = 0; // every port is a tab stop: keyboard users connect from it
+          b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
+          const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
+          if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
+          b.appendChild(cap);
+          ports.appendChild(b);
+          if (name === had) b.focus({ preventScroll: true });
+        });
+      }
+      // its name says where it leads; changed in place, so focus stays on it
       n.outlets.forEach((name, k) => {
-        const b = doc.createElement("button");
-        b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
-        const target = to ? to[k] : undefined;
-        // every port is a tab stop (keyboard users connect from it); its name says where it leads
+        const b = ports.children[k], target = to ? to[k] : undefined;
+        if (!b) return;
         b.setAttribute("aria-label", target ? `outlet ${name}, connected to ${target}` : to ? `outlet ${name}, not connected` : `outlet ${name}`);
-        b.tabIndex = 0; b.title = target ? `${name} → ${target}` : name;
-        b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
-        const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
-        if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
-        b.appendChild(cap);
-        ports.appendChild(b);
+        b.title = target ? `${name} → ${target}` : name;
       });
     }
     const cls = `rf-card rf-t-${n.typeName}${classes(i)}`;

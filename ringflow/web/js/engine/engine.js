@@ -404,7 +404,9 @@ export async function createEditorEngine(opts) {
   const clock = createClock({ onFrame, fps: config.RINGFLOW_ANIMATION_FRAME_RATE ?? 30 });
   const queue = new PatchQueue({ api, flowId, clientId, emit, getRevision: () => revision,
     setRevision: (r) => { revision = Math.max(revision, r); },
-    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); details.put(n); localInfo.delete(i); localIds.delete(n.id); } } },
+    // an added node is named by the server: its details move from localInfo to the cache, keeping
+    // label and config from localInfo (edits made while the add was in flight are newer than the answer)
+    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); const cur = localInfo.get(i); details.put(cur ? { ...n, label: cur.label, config: cur.config } : n); localInfo.delete(i); localIds.delete(n.id); } } },
     onConflict: () => scheduleReload() });
 
   const ctx = { get state() { return state; }, get grid() { return grid; }, details, localInfo, localIds, typeByName, indexOfId, infoOf,
