@@ -98,7 +98,7 @@ export class CardLayer {
         const b = ports.children[k], target = to ? to[k] : undefined;
         if (!b) return;
         b.setAttribute("aria-label", target ? `outlet ${name}, connected to ${target}` : to ? `outlet ${name}, not connected` : `outlet ${name}`);
-        b.title = target ? `${name} → ${target}` : name;
+        b.title = name;
       });
     }
     const cls = `rf-card rf-t-${n.typeName}${classes(i)}`;
