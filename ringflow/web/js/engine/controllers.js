@@ -138,17 +138,21 @@ export function createPointerController(root, eng) {
     eng.emit("contextmenu", { index: hit.index, edge, sx: p.x, sy: p.y, event: e });
   }
 
-  /** A mouse over an edge highlights it (one hit test per move, against the frame's cull list). */
-  let hoverAt = 0;
+  /** A mouse over an edge highlights it: at most one hit test a frame (against the frame's cull
+   * list), always for the pointer's latest position. */
+  let hoverP = null, hoverQueued = false;
   function hover(e) {
     if (e.pointerType !== "mouse" || space) return;
-    const now = e.timeStamp || 0;
-    if (now - hoverAt < 8) return; // pointer events can come faster than frames
-    hoverAt = now;
-    const p = local(root, e), onCard = e.target.closest && e.target.closest(".rf-card");
-    const edge = onCard ? null : eng.edgeAt(p.x, p.y, 6);
-    eng.hoverEdge(edge);
-    root.classList.toggle("rf-edge-hover", !!edge);
+    const onCard = e.target.closest && e.target.closest(".rf-card");
+    hoverP = onCard ? null : local(root, e);
+    if (hoverQueued) return;
+    hoverQueued = true;
+    requestAnimationFrame(() => {
+      hoverQueued = false;
+      const edge = hoverP && pointers.size === 0 ? eng.edgeAt(hoverP.x, hoverP.y, 6) : null;
+      eng.hoverEdge(edge);
+      root.classList.toggle("rf-edge-hover", !!edge);
+    });
   }
 
   root.style.touchAction = "none";

@@ -247,8 +247,14 @@ export class Renderer {
     };
     if (edgeMarks.hover) { ctx.lineWidth = 4 / Math.max(z, 0.25); ctx.strokeStyle = "rgba(26,115,232,.45)"; ctx.stroke(path(edgeMarks.hover)); }
     if (edgeMarks.selected.length) {
-      ctx.lineWidth = 3.5 / Math.max(z, 0.25); ctx.strokeStyle = SELECT; ctx.setLineDash([]);
-      for (const r of edgeMarks.selected) ctx.stroke(path(r));
+      ctx.lineWidth = 3.5 / Math.max(z, 0.25); ctx.strokeStyle = SELECT; ctx.fillStyle = SELECT; ctx.setLineDash([]);
+      for (const r of edgeMarks.selected) {
+        ctx.stroke(path(r));
+        if (curve && state.type[r.d] !== DELETED) { // its arrowhead too, so the direction reads in the selection colour
+          const ax = X[r.d] + NW[r.d] / 2, ay = Y[r.d], sz = 8;
+          ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(ax - sz * 0.6, ay - sz); ctx.lineTo(ax + sz * 0.6, ay - sz); ctx.closePath(); ctx.fill();
+        }
+      }
     }
   }
 
