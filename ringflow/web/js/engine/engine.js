@@ -124,6 +124,7 @@ export async function createEditorEngine(opts) {
     building = st.count > SYNC_INDEX ? (function* () { yield* grid.buildSteps(slice); yield* st.adjacencySteps(slice * 2); })()
       : (grid.build(), st.adjacency(), null);
     selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
+    edgeSel.set([], false); edgeSel.hover(null); // edge refs name node indices, which a new state renumbers
     localInfo.clear(); localIds.clear(); cards.clear();
     remapProblems();
     const m = chooseMode(st.live, config, forced);

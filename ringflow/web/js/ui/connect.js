@@ -5,11 +5,12 @@ import { api, qs } from "./api.js";
 import { h, clear, debounce } from "./dom.js";
 
 const LOCAL_MAX = 5000;
+const SCAN_MAX = 20000; // slots looked at for known nodes; a bigger flow leans on the server's search
 
 /** Nodes the engine knows (label, type), except `skip`, as [{index, id, label, typeTitle}]. */
 function knownNodes(engine, skip) {
   const s = engine.state, out = [];
-  for (let i = 0; i < s.count && out.length < LOCAL_MAX; i++) {
+  for (let i = 0; i < s.count && i < SCAN_MAX && out.length < LOCAL_MAX; i++) {
     if (i === skip || s.type[i] === 254) continue;
     const n = engine.nodeInfo(i);
     if (n && n.id) out.push({ index: i, id: n.id, label: n.label || n.typeTitle, typeTitle: n.typeTitle });
@@ -46,10 +47,11 @@ export function createConnectDialog({ engine, flowId, dialog, typeTitle }) {
     status.textContent = options.length ? `${options.length} node${options.length === 1 ? "" : "s"}` : "No node matches.";
     mark(options.length ? 0 : -1);
   }
+  let pool = []; // the known nodes, gathered once when the dialog opens
   const filter = debounce(async () => {
     const q = input.value.trim().toLowerCase(), mine = ++seq;
-    let found = knownNodes(engine, from).filter((o) => !q || o.label.toLowerCase().includes(q) || o.typeTitle.toLowerCase().includes(q) || o.id.toLowerCase().includes(q));
-    if (q && engine.state.count > LOCAL_MAX) { // a big flow: the server finds what is not loaded
+    const found = pool.filter((o) => !q || o.label.toLowerCase().includes(q) || o.typeTitle.toLowerCase().includes(q) || o.id.toLowerCase().includes(q));
+    if (q && engine.state.count > Math.min(LOCAL_MAX, SCAN_MAX)) { // a big flow: the server finds what is not loaded
       try {
         const data = await api(`/flows/${flowId}/search${qs({ q, limit: 20 })}`);
         if (mine !== seq) return;
@@ -99,6 +101,7 @@ export function createConnectDialog({ engine, flowId, dialog, typeTitle }) {
     }));
     outletSel.value = outlet && n.outlets.includes(outlet) ? outlet : (n.outlets.find((o) => !links.has(o)) || n.outlets[0]);
     input.value = "";
+    pool = knownNodes(engine, index);
     dialog.showModal();
     input.focus();
     filter();
