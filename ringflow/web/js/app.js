@@ -16,6 +16,8 @@ import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
 import { createContextMenu } from "./ui/contextmenu.js";
+import { createConnectDialog } from "./ui/connect.js";
+import { describeChanges } from "./core/describe.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -88,6 +90,14 @@ async function boot() {
     },
   });
   ui.props = props;
+  // Escape in the properties panel goes back to the node's card (the edit is kept: it commits on blur)
+  $("#inspector").addEventListener("keydown", (ev) => {
+    const cur = props.current();
+    if (ev.key !== "Escape" || !cur || cur.index < 0 || !ui.engine) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    ui.engine.focusNode(cur.index);
+  });
   createPalette($("#palette"), ui.types, (type) => addNode(type, null));
 
   let engineMod;
@@ -128,27 +138,47 @@ async function boot() {
   revalidate();
 }
 
+/** Add a node: at `point` (a drop), else in free space below the selection or at the view's
+ * centre (never on a node or over an edge); it is selected and keyboard focus lands on it. */
 function addNode(typeName, point) {
   const e = ui.engine;
   const t = ui.byName.get(typeName);
   if (!e || !t) return;
-  let p = point;
-  if (!p) {
-    const r = $("#canvas").getBoundingClientRect();
-    p = e.screenToWorld(r.width / 2, r.height / 2);
-  }
+  const p = point ? { x: point.x - 100, y: point.y - 36 } : e.freeSpot({ w: 200, h: 72, near: e.selection() });
   const id = `${typeName}_${Math.random().toString(36).slice(2, 8)}`;
-  e.addNode({ id, type: typeName, x: Math.round(p.x - 100), y: Math.round(p.y - 36), label: t.title, config: defaultConfig(t) });
+  e.addNode({ id, type: typeName, x: Math.round(p.x), y: Math.round(p.y), label: t.title, config: defaultConfig(t) });
   const i = e.indexOfId(id);
-  if (i >= 0) e.select([i]);
   document.body.classList.remove("show-palette");
   $("#toggle-palette").setAttribute("aria-pressed", "false");
+  if (i >= 0) { e.select([i]); if (point) focusCard(i); else e.focusNode(i); } // a drop is in view already: the camera stays
   toast(`Added ${t.title}.`, "ok", { timeout: 1500 });
+}
+
+/** The polite live region: what an edit changed, for screen readers. */
+function announce(text) {
+  const el = $("#announcer");
+  if (!el || !text) return;
+  el.textContent = "";
+  requestAnimationFrame(() => { el.textContent = text; });
+}
+
+function nodeName(id) {
+  const e = ui.engine, i = e.indexOfId(id);
+  if (i < 0) return null;
+  const n = e.nodeInfo(i);
+  return n ? n.label || n.typeTitle : null;
+}
+
+/** "Welcome → next → Main menu" for an edge ref {s, o, d, outlet}. */
+function edgeText(r) {
+  const e = ui.engine, a = e.nodeInfo(r.s), b = e.nodeInfo(r.d);
+  return `${a ? a.label || a.typeTitle : "?"}, outlet ${r.outlet ?? "?"}, to ${b ? b.label || b.typeTitle : "?"}`;
 }
 
 async function showSelection(props) {
   const e = ui.engine;
-  const sel = e.selection();
+  const sel = e.selection(), edges = e.selectedEdges ? e.selectedEdges() : [];
+  if (!sel.length && edges.length) { props.showEdges(edges.map(edgeText), () => e.deleteSelection()); return; }
   if (sel.length === 1) {
     await e.details(sel);
     if (e.selection().length === 1 && e.selection()[0] === sel[0]) props.show(e.nodeInfo(sel[0]));
@@ -218,8 +248,9 @@ function wireEngine(props) {
     document.body.classList.add("show-props");
     requestAnimationFrame(() => $("#inspector input, #inspector select, #inspector textarea")?.focus());
   });
-  e.on("change", ({ origin }) => {
+  e.on("change", ({ origin, changes }) => {
     refreshUndo();
+    if (origin !== "remote") announce(describeChanges(changes, nodeName));
     const cur = props.current();
     if (cur && cur.index >= 0) props.setOutlets(cur.index, e.nodeInfo(cur.index).outlets || []);
     if (origin === "remote") {
@@ -377,16 +408,33 @@ function wireTopBar() {
 function wireMenu(clip) {
   const e = ui.engine;
   const menu = createContextMenu($("#stage"));
-  e.on("contextmenu", ({ index, sx, sy, event }) => {
+  const connect = createConnectDialog({ engine: e, flowId, dialog: $("#connect-dialog"), typeTitle });
+  ui.connect = connect;
+  e.on("portactivate", ({ index, outlet }) => connect.open(index, outlet));
+  e.on("contextmenu", async ({ index, edge, sx, sy, event }) => {
     event?.preventDefault();
+    const back = document.activeElement; // a keyboard-opened menu gives focus back when it closes
     if (index >= 0) {
       if (!e.selection().includes(index)) e.select([index]);
       const many = e.selection().length > 1;
-      menu.open({ sx, sy, items: [
+      await e.details([index]);
+      const info = e.nodeInfo(index);
+      const links = many ? [] : e.connections(index);
+      menu.open({ sx, sy, returnFocus: back, items: [
         { label: "Edit", run: () => { document.body.classList.add("show-props"); $("#inspector input")?.focus(); }, disabled: many },
         { label: "Copy", run: () => clip.copy() },
         { label: "Duplicate", run: async () => { if (await clip.copy()) clip.paste(); } },
+        { label: "Connect…", run: () => connect.open(index), disabled: many || !info?.outlets.length },
+        ...links.map((c) => ({ label: `Disconnect ${c.outlet ?? "?"} → ${e.nodeInfo(c.target)?.label || e.nodeInfo(c.target)?.typeTitle || "?"}`,
+          run: () => e.deleteEdges([{ s: index, o: c.o, d: c.target, outlet: c.outlet }]) })),
         { label: "Delete", run: () => e.deleteSelection() },
+      ] });
+    } else if (edge) {
+      e.selectEdges([edge]);
+      menu.open({ sx, sy, returnFocus: back, items: [
+        { label: "Delete connection", run: () => e.deleteSelection() },
+        { label: "Go to source", run: () => jumpToIndex(edge.s) },
+        { label: "Go to target", run: () => jumpToIndex(edge.d) },
       ] });
     } else {
       menu.open({ sx, sy, items: [
@@ -401,9 +449,10 @@ function wireMenu(clip) {
 function wireKeys() {
   return wireShortcuts({
     engine: ui.engine,
-    focusSearch: () => $("#node-search").focus(),
+    focusSearch: () => { $("#node-search").focus(); $("#node-search").select(); },
     openHelp: () => $("#help-dialog").showModal(),
-    modalOpen: () => $("#publish-dialog").open || $("#help-dialog").open,
+    modalOpen: () => $("#publish-dialog").open || $("#help-dialog").open || $("#connect-dialog").open,
+    focusPalette: () => { document.body.classList.add("show-palette"); $("#toggle-palette").setAttribute("aria-pressed", "true"); const f = $("#palette-filter"); f.focus(); f.select(); },
     jumpToIndex,
     closePanels: () => document.body.classList.remove("show-palette", "show-props"),
   });

@@ -30,7 +30,7 @@ export class CardLayer {
   }
 
   /** Show cards for vis[0..k) (k <= max); reuse the card a node already had. */
-  update(vis, k, { state, cam, info, classes }) {
+  update(vis, k, { state, cam, info, classes, links = null }) {
     const keep = new Map();
     const free = [];
     const want = new Set();
@@ -43,11 +43,11 @@ export class CardLayer {
       if (!card) {
         card = free.pop() || (this.pool.length < this.max ? (this.pool.push(this._make()), this.pool[this.pool.length - 1]) : null);
         if (!card) break;
-        card.index = i; card.sig = ""; keep.set(i, card);
+        card.index = i; card.sig = ""; card.to = ""; card.portSig = ""; keep.set(i, card);
         card.el.dataset.index = String(i);
         card.el.style.display = "";
       }
-      this._fill(card, i, state, info, classes);
+      this._fill(card, i, state, info, classes, links);
       const tx = `translate(${((state.x[i] - cam.x) * cam.zoom).toFixed(1)}px,${((state.y[i] - cam.y) * cam.zoom).toFixed(1)}px) scale(${cam.zoom})`;
       if (tx !== card.tx) { card.el.style.transform = tx; card.tx = tx; }
     }
@@ -59,9 +59,11 @@ export class CardLayer {
   }
 
   /** Content changes only when the node's details change (signature check). */
-  _fill(card, i, state, info, classes) {
+  _fill(card, i, state, info, classes, links) {
     const n = info(i);
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
+    const to = links ? links(i) : null; // the target's name per outlet, for the ports' names
+    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}`;
+    if (to) card.to = to.join("\u0001");
     if (sig !== card.sig) {
       card.sig = sig;
       const el = card.el;
@@ -72,18 +74,31 @@ export class CardLayer {
       el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
-      ports.textContent = "";
-      const layout = captionLayout(n.outlets, state.w[i]);
-      ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
+      const portSig = `${n.outlets.join(",")}|${state.w[i]}`;
+      if (portSig !== card.portSig) { // new outlets: new buttons (a focused port keeps focus by its outlet's name)
+        card.portSig = portSig;
+        const had = ports.contains(doc.activeElement) ? doc.activeElement.dataset.outlet : null;
+        ports.textContent = "";
+        const layout = captionLayout(n.outlets, state.w[i]);
+        ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
+        n.outlets.forEach((name, k) => {
+          const b = doc.createElement("button");
+          b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
+          b.tabIndex = 0; // every port is a tab stop: keyboard users connect from it
+          b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
+          const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
+          if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
+          b.appendChild(cap);
+          ports.appendChild(b);
+          if (name === had) b.focus({ preventScroll: true });
+        });
+      }
+      // its name says where it leads; changed in place, so focus stays on it
       n.outlets.forEach((name, k) => {
-        const b = doc.createElement("button");
-        b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
-        b.setAttribute("aria-label", `outlet ${name}`); b.tabIndex = -1; b.title = name;
-        b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
-        const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
-        if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
-        b.appendChild(cap);
-        ports.appendChild(b);
+        const b = ports.children[k], target = to ? to[k] : undefined;
+        if (!b) return;
+        b.setAttribute("aria-label", target ? `outlet ${name}, connected to ${target}` : to ? `outlet ${name}, not connected` : `outlet ${name}`);
+        b.title = name;
       });
     }
     const cls = `rf-card rf-t-${n.typeName}${classes(i)}`;

@@ -21,6 +21,7 @@ import { createOverlay, toast } from "./overlay.js";
 import { createMinimap } from "./minimap.js";
 import { injectStyles } from "./style.js";
 import { createEdits } from "./edits.js";
+import { createEdgeSelection } from "./edgesel.js";
 import { CRITICAL_FROM } from "../core/opening.js";
 // imported here only so the browser fetches them in the same round as the rest (no deeper waterfall)
 import "../core/changes.js";
@@ -123,6 +124,7 @@ export async function createEditorEngine(opts) {
     building = st.count > SYNC_INDEX ? (function* () { yield* grid.buildSteps(slice); yield* st.adjacencySteps(slice * 2); })()
       : (grid.build(), st.adjacency(), null);
     selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
+    edgeSel.set([], false); edgeSel.hover(null); // edge refs name node indices, which a new state renumbers
     localInfo.clear(); localIds.clear(); cards.clear();
     remapProblems();
     const m = chooseMode(st.live, config, forced);
@@ -185,8 +187,8 @@ export async function createEditorEngine(opts) {
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
-      pulse: liveVis && liveVis.length ? true : false, live: liveVis || [], phase, box, link });
-    if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
+      pulse: liveVis && liveVis.length ? true : false, live: liveVis || [], phase, box, link, edgeMarks: lod === "far" ? null : edgeSel.marks() });
+    if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses, links: edgeSel.links });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
     lastDrawn = k; lastLod = lod;
     drawMs = drawMs * 0.8 + (performance.now() - t0) * 0.2;
@@ -271,24 +273,25 @@ export async function createEditorEngine(opts) {
   }
 
   // ---- selection ------------------------------------------------------------------------
-  function select(indices, { add = false } = {}) {
+  function select(indices, { add = false, edges = null } = {}) {
     selStamp++;
     if (!add) { for (const i of selection) selected[i] = 0; selection.clear(); }
     for (const i of indices) if (state.alive(i)) { selected[i] = 1; selection.add(i); }
+    if (edgeSel) edgeSel.set(edges || [], add);
     clock.invalidate();
-    emit("selectionchange", { indices: [...selection] });
+    emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
   }
   function toggleSelect(i) {
     selStamp++;
     if (selection.has(i)) { selection.delete(i); selected[i] = 0; } else { selection.add(i); selected[i] = 1; }
-    clock.invalidate(); emit("selectionchange", { indices: [...selection] });
+    clock.invalidate(); emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
   }
   function selectRect(x0, y0, x1, y1, add) {
     const buf = new Uint32Array(Math.max(16, state.count));
     const k = grid.built ? grid.query(x0, y0, x1, y1, buf) : cull(state, null, [x0, y0, x1, y1], buf);
     const inside = [];
     for (let t = 0; t < k; t++) { const i = buf[t]; if (state.x[i] >= x0 && state.y[i] >= y0 && state.x[i] + state.w[i] <= x1 && state.y[i] + state.h[i] <= y1) inside.push(i); }
-    select(inside, { add });
+    select(inside, { add, edges: edgeSel.between(inside) }); // the edges among the boxed nodes come with them
   }
 
   // ---- camera ----------------------------------------------------------------------------
@@ -402,18 +405,28 @@ export async function createEditorEngine(opts) {
   const clock = createClock({ onFrame, fps: config.RINGFLOW_ANIMATION_FRAME_RATE ?? 30 });
   const queue = new PatchQueue({ api, flowId, clientId, emit, getRevision: () => revision,
     setRevision: (r) => { revision = Math.max(revision, r); },
-    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); details.put(n); localInfo.delete(i); localIds.delete(n.id); } } },
+    // an added node is named by the server: its details move from localInfo to the cache, keeping
+    // label and config from localInfo (edits made while the add was in flight are newer than the answer)
+    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); const cur = localInfo.get(i); details.put(cur ? { ...n, label: cur.label, config: cur.config } : n); localInfo.delete(i); localIds.delete(n.id); } } },
     onConflict: () => scheduleReload() });
 
   const ctx = { get state() { return state; }, get grid() { return grid; }, details, localInfo, localIds, typeByName, indexOfId, infoOf,
     outletsOf, ensureIds, emit, invalidate: () => clock.invalidate(), undo, queue, selection: () => [...selection], select,
     scheduleReload, remapProblems, selected: () => selected };
   const edits = createEdits(ctx);
+  const edgeSel = createEdgeSelection({ get state() { return state; }, get grid() { return grid; }, get cam() { return cam; },
+    get lod() { return lastLod; }, get vis() { return scratch; }, get drawn() { return lastDrawn; }, get size() { return { W, H }; },
+    outletCount, outletsOf, infoOf, typeOf, invalidate: () => clock.invalidate() });
+  ctx.selectedEdges = () => edgeSel.list();
+  ctx.forgetEdges = () => edgeSel.prune();
   const applyChanges = edits.applyChanges;
 
   const eng = {
     camera: () => cam, setCamera, screenToWorld: (x, y) => s2w(cam, x, y), hitTest, minZoom, maxZoom: () => MAX_ZOOM,
     select, toggleSelect, isSelected: (i) => selection.has(i), selection: () => [...selection], selectRect,
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), hoverEdge: (ref) => edgeSel.hover(ref),
+    selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), toggleEdge: (ref) => { edgeSel.toggle(ref); select([], { add: true }); },
+    disconnect: edits.disconnect, connections: (i) => edgeSel.connections(i), nudge: edits.moveNodes,
     positions: (ids) => ids.map((i) => [state.x[i], state.y[i]]),
     moveLive: edits.moveLive, commitMove: edits.commitMove, connect: edits.connect, deleteSelection: edits.deleteSelection,
     setBox: (b) => { box = b; clock.invalidate(); }, setLink: (l) => { link = l; clock.invalidate(); }, emit,
@@ -435,11 +448,15 @@ export async function createEditorEngine(opts) {
     }
     return best;
   }
+  /** Keyboard focus on node i's card: brought into view (at card zoom) first when it has none. */
   function focusNode(i) {
+    if (!state.alive(i)) return;
     const r = visibleRect(cam, W, H);
-    if (state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
+    if (lastLod !== "near" || state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
     clock.invalidate();
-    requestAnimationFrame(() => requestAnimationFrame(() => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); }));
+    let tries = 12;
+    const go = () => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); else if (--tries > 0) requestAnimationFrame(go); };
+    requestAnimationFrame(go);
   }
 
   const controllers = [createPointerController(root, eng), createWheelController(root, eng), createKeyController(root, eng)];
@@ -513,6 +530,9 @@ export async function createEditorEngine(opts) {
       return rev;
     },
     addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), selectedEdges: () => edgeSel.list(),
+    selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), disconnect: edits.disconnect, deleteEdges: edits.deleteEdges,
+    connections: (i) => edgeSel.connections(i), freeSpot: (o) => edgeSel.freeSpot(o), focusNode,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
     revision: () => revision, clientId, lod: () => lastLod,
     update(o = {}) { sizeDirty = true; if (o.mode) engine.setMode(o.mode); clock.invalidate(); },

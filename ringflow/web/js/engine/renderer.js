@@ -164,6 +164,7 @@ export class Renderer {
     ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
     const X = state.x, Y = state.y, NW = state.w, NH = state.h, T = state.type;
     if (showEdges) this._edges(f);
+    if (showEdges && f.edgeMarks) this._edgeMarks(f);
     if (lod === "mid") {
       // bucket visible nodes by type: one fill per colour
       if (this.bucket.length < k) this.bucket = new Uint32Array(Math.max(k, this.bucket.length * 2));
@@ -231,6 +232,30 @@ export class Renderer {
     if (z < 1) ctx.lineWidth = 1.5 / Math.max(z, 0.25) * Math.min(1, z * 2);
     ctx.stroke(path);
     if (lod === "near") { ctx.fillStyle = EDGE; ctx.fill(arrows); }
+  }
+
+  /** The hovered and the selected edges (refs {s, o, d}), over the others: wider, in colour. */
+  _edgeMarks({ state, cam, outletCount, edgeMarks }) {
+    const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h, curve = z >= 0.25;
+    const path = (r) => {
+      const p = new Path2D(), a = r.s, b = r.d;
+      if (state.type[a] === DELETED || state.type[b] === DELETED) return p;
+      const q0 = portPosition(X[a], Y[a], NW[a], NH[a], r.o, outletCount(a));
+      if (curve) { const q = edgePath(q0.x, q0.y, X[b], Y[b], NW[b]); p.moveTo(q[0], q[1]); p.bezierCurveTo(q[2], q[3], q[4], q[5], q[6], q[7]); }
+      else { p.moveTo(q0.x, q0.y); p.lineTo(X[b] + NW[b] / 2, Y[b]); }
+      return p;
+    };
+    if (edgeMarks.hover) { ctx.lineWidth = 4 / Math.max(z, 0.25); ctx.strokeStyle = "rgba(26,115,232,.45)"; ctx.stroke(path(edgeMarks.hover)); }
+    if (edgeMarks.selected.length) {
+      ctx.lineWidth = 3.5 / Math.max(z, 0.25); ctx.strokeStyle = SELECT; ctx.fillStyle = SELECT; ctx.setLineDash([]);
+      for (const r of edgeMarks.selected) {
+        ctx.stroke(path(r));
+        if (curve && state.type[r.d] !== DELETED) { // its arrowhead too, so the direction reads in the selection colour
+          const ax = X[r.d] + NW[r.d] / 2, ay = Y[r.d], sz = 8;
+          ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(ax - sz * 0.6, ay - sz); ctx.lineTo(ax + sz * 0.6, ay - sz); ctx.closePath(); ctx.fill();
+        }
+      }
+    }
   }
 
   /** Highlights and validation markers, drawn at mid and near (cards carry classes too). */

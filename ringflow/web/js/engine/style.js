@@ -19,6 +19,7 @@ const CSS = `
 .rf-port{position:absolute;top:0;width:14px;height:14px;margin-left:-7px;padding:0;border-radius:50%;
   border:2px solid #fff;background:var(--rf-color,#888);cursor:crosshair;font-size:0;pointer-events:auto}
 .rf-port:focus-visible{outline:2px solid #1a73e8}
+.rf-edge-hover,.rf-edge-hover canvas{cursor:pointer}
 .rf-port-name{position:absolute;top:-15px;transform:translateX(-50%);font-size:9px;color:#6b7383;white-space:nowrap;pointer-events:none}
 .rf-ports-crowded .rf-port-name{overflow:hidden;text-overflow:ellipsis}
 .rf-ports-crowded .rf-port-below .rf-port-name{top:15px;padding:0 2px;border-radius:3px;background:rgba(255,255,255,.88)}

@@ -116,11 +116,21 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
       h("button", { class: "btn btn-danger", type: "button", onclick: onDelete }, `Delete ${count} nodes`));
   }
 
+  /** Selected connections (no nodes): what they join, and a button to delete them (touch users
+   * have no Delete key). */
+  function showEdges(lines, onDeleteEdges) {
+    current = null;
+    clear(body, h("p", {}, lines.length === 1 ? "Connection" : `${lines.length} connections selected`),
+      h("ul", { class: "edge-list" }, lines.map((t) => h("li", {}, t))),
+      h("p", { class: "muted" }, "Delete or Backspace removes it; undo brings it back."),
+      h("button", { class: "btn btn-danger", type: "button", onclick: onDeleteEdges }, lines.length === 1 ? "Delete connection" : `Delete ${lines.length} connections`));
+  }
+
   function setProblems(list) {
     problems = Array.isArray(list) ? list : [];
     paintProblems();
   }
 
   empty();
-  return { show, showMany, empty, setProblems, setOutlets, current: () => current };
+  return { show, showMany, showEdges, empty, setProblems, setOutlets, current: () => current };
 }
