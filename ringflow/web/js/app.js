@@ -8,10 +8,12 @@ import { toast } from "./ui/toast.js";
 import { createPalette, acceptPaletteDrops } from "./ui/palette.js";
 import { createProperties } from "./ui/properties.js";
 import { createSearch } from "./ui/search.js";
-import { createHistory } from "./ui/history.js";
+import { createHistory, versionName } from "./ui/history.js";
+import { createDiffOverlay } from "./ui/diffoverlay.js";
 import { createOutline } from "./ui/outline.js";
 import { createTestCall } from "./ui/testcall.js";
-import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
+import { validateFlow, publishFlow, problemItem, paintProblemsBar, problemsOf } from "./ui/problems.js";
+import { describeProblem, countProblems, countText } from "./core/problemtext.js";
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
@@ -39,16 +41,33 @@ function setRevision(rev) {
   if (rev === null || rev === undefined) return;
   ui.revision = rev;
   $("#revision").textContent = `r${rev}`;
+  paintPublished();
 }
 
-/** "Published r3" or "Not published": text beside the colour, so it reads without it. */
-function setPublished(rev) {
+/** The published revision and, when known, its version (1, 2, 3): the header says which is live. */
+function setPublished(rev, version) {
+  if (ui.meta) ui.meta.published_revision = rev ?? null;
+  if (version !== undefined) ui.publishedVersion = version;
+  paintPublished();
+}
+
+/** "Published v3", "Published v3 · unpublished changes" or "Not published": words, not colour alone. */
+function paintPublished() {
   const el = $("#pub-status");
-  el.className = `badge hide-phone ${rev ? "badge-ok" : ""}`;
-  el.textContent = rev ? `Published r${rev}` : "Not published";
+  const rev = ui.meta?.published_revision;
+  if (!el || !ui.meta) return;
+  const pending = Boolean(rev) && ui.revision !== null && ui.revision !== rev;
+  el.className = `badge hide-phone ${rev ? (pending ? "badge-warn" : "badge-ok") : ""}`;
+  el.textContent = !rev ? "Not published" : `Published ${ui.publishedVersion ? `v${ui.publishedVersion}` : `r${rev}`}${pending ? " · unpublished changes" : ""}`;
+  el.title = pending ? `The draft (revision ${ui.revision}) has changes that are not live yet` : "";
 }
 
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
+/** A problem in words: the node's label and the field's title (core/problemtext.js). */
+function describe(p) {
+  const nodeOf = (id) => { const i = ui.engine ? ui.engine.indexOfId(id) : -1; return i >= 0 ? ui.engine.nodeInfo(i) : null; };
+  return describeProblem(p, nodeOf, (name) => ui.byName.get(name));
+}
 
 async function boot() {
   if (flowId === null) return stageMessage("This address does not name a flow.");
@@ -67,6 +86,10 @@ async function boot() {
   $("#flow-name").value = ui.meta.name;
   setRevision(ui.meta.revision);
   setPublished(ui.meta.published_revision);
+  if (ui.meta.published_revision) {
+    api(`/flows/${flowId}/revisions?limit=1`).then((d) => setPublished(ui.meta.published_revision, d?.revisions?.[0]?.version))
+      .catch((err) => console.warn("latest version unknown", err));
+  }
   setStatus("Loading flow…");
 
   const props = createProperties($("#inspector"), {
@@ -162,10 +185,15 @@ const revalidate = debounce(async () => {
   } catch (err) {
     return;
   }
-  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: p.message, severity: p.severity })));
+  showProblems();
+}, 600);
+
+/** Badge, cards and panel from the one list (the publish dialog counts the same list). */
+function showProblems() {
+  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: describe(p).full, severity: p.severity })));
   ui.props?.setProblems(ui.problems);
   paintProblemsBar($("#problems-bar"), ui.problems, () => openProblems("Problems", ui.problems));
-}, 600);
+}
 
 function jumpToId(id) {
   const e = ui.engine;
@@ -201,11 +229,28 @@ function focusCard(i, tries = 10) {
 
 function openProblems(title, problems, extra) {
   const body = $("#publish-body");
-  body.replaceChildren(extra || h("span"), problems.length
-    ? h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); })))
-    : h("p", {}, "No problems found."));
+  body.replaceChildren(extra || h("span"), ...(problems.length
+    ? [h("p", { class: "problem-count" }, `${countText(countProblems(problems))}:`),
+      h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); }, describe)))]
+    : [h("p", {}, "No problems found.")]));
   $("#publish-title").textContent = title;
   $("#publish-dialog").showModal();
+}
+
+/** Publish asks for an optional version name first, and says what the badge says about problems. */
+function openPublishForm(publish) {
+  const body = $("#publish-body");
+  const name = h("input", { id: "version-name", type: "text", maxlength: 200, autocomplete: "off", placeholder: "e.g. Holiday hours" });
+  const counts = countProblems(ui.problems);
+  const form = h("form", { class: "publish-form", onsubmit: (ev) => { ev.preventDefault(); publish(name.value.trim() || null); } },
+    h("label", { for: "version-name" }, "Version name (optional)"), name,
+    h("p", { class: "muted" }, counts.errors ? `${countText(counts)}: errors must be fixed first.`
+      : counts.warnings ? `${countText(counts)}; warnings do not block publishing.` : "No problems found so far."),
+    h("button", { class: "btn btn-primary", type: "submit" }, "Publish now"));
+  body.replaceChildren(form);
+  $("#publish-title").textContent = "Publish";
+  $("#publish-dialog").showModal();
+  name.focus();
 }
 
 let remoteToastAt = 0;
@@ -320,7 +365,12 @@ function wireTopBar() {
       return { x0: a.x, y0: a.y, x1: b.x, y1: b.y };
     },
   });
-  const history = createHistory($("#history"), flowId, typeTitle);
+  const history = createHistory($("#history"), {
+    flowId, typeTitle, overlay: createDiffOverlay($("#stage"), e), jumpTo: jumpToId,
+    meta: () => ({ revision: ui.revision, published_revision: ui.meta.published_revision }),
+    onRestored: (data, r) => { setRevision(data.revision); e.reload(); toast(`The draft is now ${versionName(r)}; publish to make it live.`, "ok"); },
+  });
+  ui.history = history;
   const test = createTestCall($("#testcall"), {
     flowId,
     onHighlight: ({ current, path }) => {
@@ -349,21 +399,26 @@ function wireTopBar() {
       openProblems(ui.problems.length ? "Validation problems" : "Validation passed", ui.problems);
     } catch (err) { toast(err.message, "error"); }
   });
-  $("#btn-publish").addEventListener("click", async () => {
+  $("#btn-publish").addEventListener("click", () => openPublishForm(publish));
+  async function publish(name) {
     try {
       await e.flush();
-      const res = await publishFlow(flowId);
+      const res = await publishFlow(flowId, name);
       if (res.ok) {
-        setPublished(res.revision);
-        toast(`Published${res.revision ? ` as revision ${res.revision}` : ""}.`, "ok");
-        openProblems("Published", [], h("p", { class: "publish-ok" }, `The flow is live${res.revision ? ` as revision ${res.revision}` : ""}.`));
+        setPublished(res.revision, res.data?.version);
+        const v = res.data?.version;
+        toast(`Published${v ? ` as version ${v}` : ""}.`, "ok");
+        ui.problems = problemsOf(res.data); // warnings do not block publishing, but they are the badge's warnings: say them
+        showProblems();
+        openProblems("Published", ui.problems, h("p", { class: "publish-ok" }, `The flow is live${v ? ` as version ${v}` : ""}.`));
+        ui.history?.published(res.data);
       } else {
         ui.problems = res.problems;
         revalidate();
         openProblems("Cannot publish yet", res.problems, h("p", {}, "Nothing was published. Fix these errors, then publish again:"));
       }
     } catch (err) { toast(err.message, "error"); }
-  });
+  }
   createSearch($("#node-search"), $("#search-results"), flowId, typeTitle, jumpTo);
   for (const [btn, cls] of [["#toggle-palette", "show-palette"], ["#toggle-props", "show-props"]]) {
     $(btn).addEventListener("click", (ev) => {
