@@ -268,6 +268,7 @@ function wireEngine(props) {
     const cur = props.current();
     if (cur && cur.index >= 0) props.setOutlets(cur.index, e.nodeInfo(cur.index).outlets || []);
     if (origin === "remote") {
+      if (typeof e.revision === "function") setRevision(e.revision()); // the header's "unpublished changes" follows others' edits too
       const now = Date.now();
       if (now - remoteToastAt > 3000) toast("Another editor changed this flow; their changes are shown.", "info");
       remoteToastAt = now;
@@ -367,6 +368,7 @@ function wireTopBar() {
   });
   const history = createHistory($("#history"), {
     flowId, typeTitle, overlay: createDiffOverlay($("#stage"), e), jumpTo: jumpToId,
+    labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label || null : null; },
     meta: () => ({ revision: ui.revision, published_revision: ui.meta.published_revision }),
     onRestored: (data, r) => { setRevision(data.revision); e.reload(); toast(`The draft is now ${versionName(r)}; publish to make it live.`, "ok"); },
   });

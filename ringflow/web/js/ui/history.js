@@ -23,7 +23,7 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
  * opts: {flowId, typeTitle, overlay (ui/diffoverlay.js), meta() → {revision, published_revision},
  * onRestored(answer), jumpTo(id)}
  */
-export function createHistory(root, { flowId, typeTitle, overlay, meta, onRestored, jumpTo }) {
+export function createHistory(root, { flowId, typeTitle, overlay, meta, onRestored, jumpTo, labelOf = () => null }) {
   const body = h("div", { class: "drawer-body" });
   const live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
   const close = () => { overlay?.hide(); root.dispatchEvent(new CustomEvent("close")); };
@@ -70,7 +70,7 @@ export function createHistory(root, { flowId, typeTitle, overlay, meta, onRestor
       const nodeButton = (n, draftSide) => (draftSide ? h("button", { class: "link", type: "button", onclick: () => jumpTo(n.id) }, label(n)) : label(n));
       const toDraft = to === "draft";
       const nameById = new Map([...d.nodes.removed, ...d.nodes.added, ...d.nodes.updated.map((u) => u.after)].map((n) => [n.id, label(n)]));
-      const end = (id) => nameById.get(id) ?? id;
+      const end = (id) => nameById.get(id) ?? labelOf(id) ?? id;
       const count = d.nodes.added.length + d.nodes.updated.length + d.nodes.removed.length + d.edges.added.length + d.edges.updated.length + d.edges.removed.length;
       const summary = count ? `${count} change${count === 1 ? "" : "s"} from ${nameOf(from)} to ${nameOf(to)}` : `No changes from ${nameOf(from)} to ${nameOf(to)}`;
       live.textContent = summary;
@@ -85,7 +85,7 @@ export function createHistory(root, { flowId, typeTitle, overlay, meta, onRestor
         changeList("Added connections", d.edges.added, "added", (e) => `${end(e.source)} · ${e.outlet} → ${end(e.target)}`),
         changeList("Changed connections", d.edges.updated, "changed", (e) => `${end(e.source)} · ${e.outlet}: ${end(e.before)} → ${end(e.after)}`),
         changeList("Removed connections", d.edges.removed, "removed", (e) => `${end(e.source)} · ${e.outlet} → ${end(e.target)}`),
-        h("button", { class: "btn btn-sm", type: "button", onclick: () => { overlay?.hide(); load(); } }, "Hide the comparison"));
+        h("button", { class: "btn btn-sm", type: "button", onclick: load }, "Hide the comparison"));
     } catch (err) {
       clear(body, h("p", { class: "form-error", role: "alert" }, err.message));
     }
@@ -116,6 +116,7 @@ export function createHistory(root, { flowId, typeTitle, overlay, meta, onRestor
   }
 
   async function load() {
+    overlay?.hide(); // the list is not a comparison: nothing stays drawn on the canvas
     clear(body, h("p", { class: "muted" }, "Loading…"));
     try {
       revs = listOf(await api(`/flows/${flowId}/revisions`)).slice().sort((a, b) => (b.number ?? 0) - (a.number ?? 0));
