@@ -38,6 +38,10 @@ class Step(NamedTuple):
     state: CallState
     actions: list[tuple[Any, ...]]
     trail: list[tuple[int, str]]
+    why: list[tuple[Any, ...] | None] = []  # never mutated: each advance returns its own list
+    """Why each ``trail`` entry left by its outlet, index for index: ("digits", d), ("speech", text),
+    ("split", value, case, op, expected), ("hours", now), ("http", status), ("dial", status),
+    ("set", names), ("record", seconds), ("retry", heard) or None. Cheap tuples; ``explain`` reads them."""
 
 
 def clean_digits(raw: Any) -> str:
@@ -58,12 +62,13 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
 class _Run:
     """One advance: the copied state, the actions so far, and a lazily built template context."""
 
-    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx", "_trigger")
+    __slots__ = ("cf", "st", "now", "actions", "trail", "why", "_ctx", "_trigger")
 
     def __init__(self, cf: CompiledFlow, st: CallState, now: float):
         self.cf, self.st, self.now = cf, st, now
         self.actions: list[tuple[Any, ...]] = []
         self.trail: list[tuple[int, str]] = []
+        self.why: list[tuple[Any, ...] | None] = []
         self._ctx: dict[str, Any] | None = None
         self._trigger: dict[str, Any] | None = None
 
@@ -100,17 +105,18 @@ class _Run:
     def end(self, reason: str = "") -> Step:
         self.st.node = ENDED
         self.actions.append(("hangup", reason))
-        return Step(self.st, self.actions, self.trail)
+        return Step(self.st, self.actions, self.trail, self.why)
 
-    def follow(self, node: int, outlet: str) -> Step:
+    def follow(self, node: int, outlet: str, why: tuple[Any, ...] | None = None) -> Step:
         """Leave ``node`` by ``outlet`` and run on; an unconnected outlet ends the call (or the subflow)."""
         self.trail.append((node, outlet))
+        self.why.append(why)
         target = self.cf.exits[node].get(outlet)
         if target is None:
             if self.st.stack:
                 self.st.node = ENDED
                 self.actions.append(("return",))
-                return Step(self.st, self.actions, self.trail)
+                return Step(self.st, self.actions, self.trail, self.why)
             return self.end()
         self.st.same = self.st.same + 1 if target == node else 1
         return self.run(target)
@@ -150,8 +156,9 @@ class _Run:
                 st.node = node
                 st.retry = 0
                 self.actions.append(self.wait_action(node))
-                return Step(st, self.actions, self.trail)
+                return Step(st, self.actions, self.trail, self.why)
             c = cf.conf[node]
+            why: tuple[Any, ...] | None = None
             if kind == SAY or kind == PLAY or kind == PAUSE:
                 static = cf.static[node]
                 if static is not None:
@@ -162,7 +169,8 @@ class _Run:
                     self.actions.append(("play", self.text(c[0]), c[1], self.text(c[2])))
                 outlet = "next"
             elif kind == SPLIT:
-                outlet = self.split(c)
+                why = self.split(c)
+                outlet = why[2]
             elif kind == SET:
                 variables = dict(st.vars) if st.vars else {}
                 for name, value in c[0]:
@@ -170,26 +178,32 @@ class _Run:
                 st.vars = variables
                 self._ctx = None
                 outlet = "next"
+                why = ("set", tuple(name for name, _ in c[0]))
             elif kind == HOURS:
                 outlet = "open" if is_open(c, self.now) else "closed"
+                why = ("hours", self.now)
             elif kind == HANGUP:
                 self.trail.append((node, ""))
+                self.why.append(None)
                 return self.end()
             else:
                 self.trail.append((node, ""))
+                self.why.append(None)
                 return self.end("unsupported_node")
             self.trail.append((node, outlet))
+            self.why.append(why)
             target = cf.exits[node].get(outlet)
             if target is None:
                 if st.stack:
                     st.node = ENDED
                     self.actions.append(("return",))
-                    return Step(st, self.actions, self.trail)
+                    return Step(st, self.actions, self.trail, self.why)
                 return self.end()
             st.same = st.same + 1 if target == node else 1
             node = target
 
-    def split(self, c: tuple[Any, ...]) -> str:
+    def split(self, c: tuple[Any, ...]) -> tuple[Any, ...]:
+        """("split", the value compared, the case taken (or "no_match"), its op, the value it expected)."""
         value = self.text(c[0])
         fold = c[2]  # Studio's conditions: trimmed and case-insensitive
         if fold:
@@ -200,8 +214,8 @@ class _Run:
                 expected = ",".join(x.strip() for x in expected.split(",")) if "any_of" in op else expected.strip()
                 expected = expected.casefold()
             if _matches(op, value, expected, rx):
-                return name
-        return "no_match"
+                return ("split", value, name, op, expected)
+        return ("split", value, "no_match", None, None)
 
 
 def _number(text: str) -> float | None:
@@ -315,10 +329,10 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     if nk == GATHER:
         if kind == "digits" and (digits := clean_digits(event[1])):
             r.put_out(node, {"digits": digits})
-            return r.follow(node, "keypress")
+            return r.follow(node, "keypress", ("digits", digits))
         if kind == "speech" and str(event[1]).strip():
             r.put_out(node, {"speech": str(event[1])[:1024], "confidence": event[2] if len(event) > 2 else None})
-            return r.follow(node, "speech")
+            return r.follow(node, "speech", ("speech", str(event[1])[:1024]))
         if kind in ("digits", "speech", "timeout"):
             return r.follow(node, "timeout")
     elif nk == MENU:
@@ -326,28 +340,29 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
             digit = clean_digits(event[1])[:1] if kind == "digits" else ""
             if digit and digit in cf.conf[node][1]:
                 r.put_out(node, {"digits": digit})
-                return r.follow(node, digit)
+                return r.follow(node, digit, ("digits", digit))
             outlet = "timeout" if kind == "timeout" else "invalid"
             if st.retry < cf.conf[node][3]:
                 st.retry += 1
                 r.trail.append((node, "retry"))
+                r.why.append(("retry", clean_digits(event[1]) if kind == "digits" else ""))
                 r.actions.append(r.wait_action(node))
-                return Step(st, r.actions, r.trail)
-            return r.follow(node, outlet)
+                return Step(st, r.actions, r.trail, r.why)
+            return r.follow(node, outlet, ("digits", clean_digits(event[1]) if kind == "digits" else ""))
     elif nk == HTTP and kind == "http":
         status = int(event[1] or 0)
         r.put_out(node, {"status_code": status, "parsed": event[2], "body": event[3]})
-        return r.follow(node, "success" if 200 <= status < 300 else "failed")
+        return r.follow(node, "success" if 200 <= status < 300 else "failed", ("http", status))
     elif nk == TRANSFER and kind == "dial":
         status = str(event[1] or "failed")
         r.put_out(node, {"status": status})
-        return r.follow(node, _DIAL.get(status, "failed"))
+        return r.follow(node, _DIAL.get(status, "failed"), ("dial", status))
     elif nk == RECORD and kind == "record":
         url, seconds = str(event[1] or ""), int(event[2] or 0)
         r.put_out(node, {"recording_url": url, "duration": seconds})
         if len(event) > 3 and event[3]:  # the caller hung up while recording (Twilio: Digits=hangup)
             return r.follow(node, "hangup")
-        return r.follow(node, "recorded" if url and seconds > 0 else "no_audio")
+        return r.follow(node, "recorded" if url and seconds > 0 else "no_audio", ("record", seconds))
     elif nk == RECORD and kind == "timeout":
         return r.follow(node, "no_audio")
     elif nk == ENQUEUE and kind == "queue":
@@ -358,7 +373,7 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
         return r.follow(node, "completed")
     # an event this node does not wait for: answer the same wait again, never advance
     r.actions.append(r.wait_action(node))
-    return Step(st, r.actions, r.trail)
+    return Step(st, r.actions, r.trail, r.why)
 
 
 def flow_data(state: CallState) -> dict[str, str]:
