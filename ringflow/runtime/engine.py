@@ -334,7 +334,7 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
             r.put_out(node, {"speech": str(event[1])[:1024], "confidence": event[2] if len(event) > 2 else None})
             return r.follow(node, "speech", ("speech", str(event[1])[:1024]))
         if kind in ("digits", "speech", "timeout"):
-            return r.follow(node, "timeout")
+            return r.follow(node, "timeout", ("digits", ""))
     elif nk == MENU:
         if kind in ("digits", "speech", "timeout"):
             digit = clean_digits(event[1])[:1] if kind == "digits" else ""

@@ -366,8 +366,10 @@ function wireTopBar() {
       return { x0: a.x, y0: a.y, x1: b.x, y1: b.y };
     },
   });
+  const diffOverlay = createDiffOverlay($("#stage"), e);
+  const pathOverlay = createDiffOverlay($("#stage"), e); // the edges a test call took
   const history = createHistory($("#history"), {
-    flowId, typeTitle, overlay: createDiffOverlay($("#stage"), e), jumpTo: jumpToId,
+    flowId, typeTitle, overlay: diffOverlay, jumpTo: jumpToId,
     labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label || null : null; },
     meta: () => ({ revision: ui.revision, published_revision: ui.meta.published_revision }),
     onRestored: (data, r) => { setRevision(data.revision); e.reload(); toast(`The draft is now ${versionName(r)}; publish to make it live.`, "ok"); },
@@ -375,14 +377,15 @@ function wireTopBar() {
   ui.history = history;
   const test = createTestCall($("#testcall"), {
     flowId,
-    onHighlight: ({ current, path }) => {
+    onHighlight: ({ current, path, edges }) => {
       const idx = (ids) => ids.map((id) => e.indexOfId(id)).filter((i) => i >= 0);
+      if (edges?.length) pathOverlay.showShapes({ edges: edges.map((x) => ({ ...x, kind: "taken" })) }); else pathOverlay.hide();
       e.setHighlight(idx(path || []), "path");
       const cur = current ? idx([current]) : [];
       e.setHighlight(cur, "current");
       if (cur.length) e.centerOn(cur[0]);
     },
-    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
+    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); pathOverlay.hide(); },
     labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label : null; },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
@@ -393,6 +396,7 @@ function wireTopBar() {
   for (const d of ["outline", "history", "testcall"]) $(`#${d}`).addEventListener("close", () => toggleDrawer(d, false));
   // closing the test panel hangs up its call, so no highlight is left behind on the canvas
   new MutationObserver(() => { if ($("#testcall").hidden) test.stop(); }).observe($("#testcall"), { attributes: true, attributeFilter: ["hidden"] });
+  new MutationObserver(() => { if ($("#history").hidden) diffOverlay.hide(); }).observe($("#history"), { attributes: true, attributeFilter: ["hidden"] });
   $("#btn-validate").addEventListener("click", async () => {
     try {
       await e.flush();

@@ -1,9 +1,10 @@
-// History's diff drawn on the canvas: added nodes and edges green, changed amber, removed ones as
+// Marks drawn over the canvas without touching the engine's renderer: history's diff, and the
+// edges a test call took (blue). History's diff: added nodes and edges green, changed amber, removed ones as
 // red dashed ghosts where they used to be. Positions come from the diff itself (both documents
 // carry x, y, w, h), so removed nodes need no place in the engine's arrays; the layer is its own
 // canvas over the stage and redraws only while a diff is shown and the camera moves.
 
-const COLORS = { added: "#1e8e3e", changed: "#b06000", removed: "#c5221f" };
+const COLORS = { added: "#1e8e3e", changed: "#b06000", removed: "#c5221f", taken: "#1a73e8" };
 
 /** Shapes to draw for a diff answer (GET /flows/{id}/diff): pure, tested with node --test. */
 export function diffShapes(diff) {
@@ -14,10 +15,10 @@ export function diffShapes(diff) {
   for (const n of diff?.nodes?.added || []) put(n, "added");
   for (const u of diff?.nodes?.updated || []) put(u.after, "changed");
   const edges = [];
-  const edge = (source, target, kind) => edges.push({ kind, source, target });
-  for (const e of diff?.edges?.removed || []) edge(e.source, e.target, "removed");
-  for (const e of diff?.edges?.added || []) edge(e.source, e.target, "added");
-  for (const u of diff?.edges?.updated || []) { edge(u.source, u.before, "removed"); edge(u.source, u.after, "changed"); }
+  const edge = (source, outlet, target, kind) => edges.push({ kind, source, outlet, target });
+  for (const e of diff?.edges?.removed || []) edge(e.source, e.outlet, e.target, "removed");
+  for (const e of diff?.edges?.added || []) edge(e.source, e.outlet, e.target, "added");
+  for (const u of diff?.edges?.updated || []) { edge(u.source, u.outlet, u.before, "removed"); edge(u.source, u.outlet, u.after, "changed"); }
   return { nodes, edges, where };
 }
 
@@ -41,6 +42,14 @@ export function createDiffOverlay(stage, engine) {
     return { x: s.x[i], y: s.y[i], w: s.w[i], h: s.h[i] };
   };
 
+  /** Where along the card's bottom the outlet's port sits (cards.js spreads them evenly), else the middle. */
+  function portShare(id, outlet) {
+    const i = outlet ? engine.indexOfId(id) : -1;
+    const names = i >= 0 ? engine.nodeInfo(i)?.outlets || [] : [];
+    const k = names.indexOf(outlet);
+    return k < 0 ? 0.5 : (k + 1) / (names.length + 1);
+  }
+
   function draw() {
     const cam = engine.camera;
     const r = stage.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
@@ -56,7 +65,7 @@ export function createDiffOverlay(stage, engine) {
       if (!a || !b) continue;
       ctx.setLineDash(e.kind === "removed" ? [8 / z, 6 / z] : []);
       ctx.strokeStyle = COLORS[e.kind]; ctx.lineWidth = 4 / z;
-      const x0 = a.x + a.w / 2, y0 = a.y + a.h, x1 = b.x + b.w / 2, y1 = b.y, dy = Math.max(40, Math.abs(y1 - y0) / 2);
+      const x0 = a.x + portShare(e.source, e.outlet) * a.w, y0 = a.y + a.h, x1 = b.x + b.w / 2, y1 = b.y, dy = Math.max(40, Math.abs(y1 - y0) / 2);
       ctx.beginPath(); ctx.moveTo(x0, y0); ctx.bezierCurveTo(x0, y0 + dy, x1, y1 - dy, x1, y1); ctx.stroke();
     }
     for (const n of shapes.nodes) {
@@ -81,8 +90,10 @@ export function createDiffOverlay(stage, engine) {
   }
 
   return {
-    show(diff) {
-      shapes = diffShapes(diff);
+    show(diff) { this.showShapes(diffShapes(diff)); },
+    /** Any {nodes, edges, where} (a test call's path: edges of kind "taken"). */
+    showShapes(given) {
+      shapes = { nodes: given.nodes || [], edges: given.edges || [], where: given.where || new Map() };
       if (!canvas.isConnected) stage.appendChild(canvas);
       lastCam = ""; cancelAnimationFrame(raf); loop();
     },
