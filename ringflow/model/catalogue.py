@@ -86,6 +86,10 @@ class NodeType:
     left open just ends the call, as Twilio Studio treats an unconnected transition; outlets the
     config creates (menu digits, split cases) always warn: someone asked for them."""
 
+    summary: tuple[str, ...] = ()
+    """The fields a card shows at the near level of detail, in order (a Menu: its prompt and
+    choices); the editor renders each by its kind (docs/editor-ui.md, "Cards")."""
+
     def warns_unconnected(self, outlet: str) -> bool:
         """Should validation warn that ``outlet`` of a node of this type is not connected?"""
         return outlet in self.expected_outlets or outlet not in self.outlets
@@ -138,6 +142,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
             Field("loop", "integer", "How many times to say it.", default=1, minimum=1, maximum=10),
         ),
         outlets=("next",),
+        summary=("text",),
     ),
     NodeType(
         "play", "Play", "Plays an audio file to the caller.", "voice", "#2d9cdb",
@@ -149,11 +154,13 @@ _NODE_TYPES: tuple[NodeType, ...] = (
                   max_length=64, title="Tones"),
         ),
         outlets=("next",),
+        summary=("url", "digits"),
     ),
     NodeType(
         "pause", "Pause", "Waits in silence.", "voice", "#828282",
         (Field("seconds", "integer", "Seconds of silence.", default=1, minimum=1, maximum=60),),
         outlets=("next",),
+        summary=("seconds",),
     ),
     NodeType(
         "gather", "Gather", "Collects digits or speech from the caller.", "input", "#9b51e0",
@@ -170,6 +177,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("keypress", "speech", "timeout"),
         waits=True,
+        summary=("prompt", "input"),
     ),
     NodeType(
         "menu", "Menu", "Plays a prompt and branches on the digit pressed.", "input", "#bb6bd9",
@@ -184,6 +192,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         dynamic_outlets=_menu_outlets,
         dynamic_outlets_doc="one outlet per entry of config.digits",
         waits=True,
+        summary=("prompt", "digits"),
     ),
     NodeType(
         "split", "Split", "Branches on a templated value, first matching case wins.", "logic", "#f2994a",
@@ -196,12 +205,14 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("no_match",),
         dynamic_outlets=_split_outlets,
         dynamic_outlets_doc="one outlet per config.cases[].name",
+        summary=("input", "cases"),
     ),
     NodeType(
         "set", "Set variables", "Sets flow variables from templates.", "logic", "#f2c94c",
         (Field("variables", "template_map", "Variable name to template.", default={}),),
         outlets=("next",),
         expected_outlets=("next",),  # setting variables and then hanging up is never the point
+        summary=("variables",),
     ),
     NodeType(
         "http", "HTTP request", "Calls a web service; a JSON answer is reachable as nodes.NAME.parsed.", "integration", "#27ae60",
@@ -215,6 +226,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("success", "failed"),
         waits=True,
         expected_outlets=("success",),
+        summary=("method", "url"),
     ),
     NodeType(
         "transfer", "Transfer", "Connects the caller to another number or address.", "connect", "#eb5757",
@@ -226,6 +238,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("completed", "busy", "no_answer", "failed"),
         waits=True,
+        summary=("to",),
     ),
     NodeType(
         "record", "Record", "Records a message from the caller.", "input", "#6fcf97",
@@ -236,6 +249,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("recorded", "no_audio", "hangup"),
         waits=True,
+        summary=("max_length",),
     ),
     NodeType(
         "enqueue", "Enqueue", "Puts the caller in a queue for an agent.", "connect", "#56ccf2",
@@ -245,6 +259,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("completed", "failed"),
         waits=True,
+        summary=("queue",),
     ),
     NodeType(
         "business_hours", "Business hours", "Branches on whether it is open now in a timezone.", "logic", "#219653",
@@ -255,6 +270,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("open", "closed"),
         expected_outlets=("open",),
+        summary=("schedule", "timezone"),  # today first: the time zone may be cut short on a narrow card
     ),
     NodeType(
         "subflow", "Subflow", "Runs another published flow, then continues.", "logic", "#4f4f4f",
@@ -264,6 +280,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
                   "them as flow.data.NAME.", default={}),
         ),
         outlets=("completed", "failed"),
+        summary=("flow_id",),
     ),
     NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", ()),
     NodeType(
@@ -278,6 +295,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         dynamic_outlets=_unsupported_outlets,
         dynamic_outlets_doc="one outlet per entry of config.outlets",
+        summary=("original_type",),
     ),
 )
 

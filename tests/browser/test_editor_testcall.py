@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
 from tests.browser.helpers import card
+from tests.browser.test_accessibility import serious
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,7 @@ def test_a_test_call_walks_the_menu_and_highlights_the_path(page: Page, server: 
     }""")
     assert blue > 200, blue
     shot(page, "editor-test-call-explained")
+    assert serious(page) == []  # axe, on the panel with its explained steps
     expect(page.get_by_role("button", name="Press 1")).to_be_disabled()
     expect(card(page, "Support")).to_contain_class("rf-hl-path")
     page.locator("#testcall").get_by_role("button", name="Close test call").click()

@@ -14,6 +14,7 @@ import { createOutline } from "./ui/outline.js";
 import { createTestCall } from "./ui/testcall.js";
 import { validateFlow, publishFlow, problemItem, paintProblemsBar, problemsOf } from "./ui/problems.js";
 import { describeProblem, countProblems, countText } from "./core/problemtext.js";
+import { summarize, dependsOnClock } from "./core/summary.js";
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
@@ -63,6 +64,26 @@ function paintPublished() {
 }
 
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
+/**
+ * What a card says its node does (core/summary.js), cached per config object: cards ask every
+ * frame, and only a change of config (a new object) or, for business hours, of the minute redoes it.
+ */
+function cardSummary(byName, clock) {
+  const cache = new WeakMap();
+  const timedTypes = new Set([...byName.values()].filter(dependsOnClock).map((t) => t.name));
+  return (n) => {
+    const type = byName.get(n.typeName);
+    if (!type || !n.config) return "";
+    const timed = timedTypes.has(type.name);
+    const minute = timed ? Math.floor(clock() / 60000) : 0;
+    const hit = cache.get(n.config);
+    if (hit && hit.minute === minute) return hit.text;
+    const text = summarize(type, n.config, clock()).map((x) => x.text).join(" · ");
+    cache.set(n.config, { text, minute });
+    return text;
+  };
+}
+
 /** A problem in words: the node's label and the field's title (core/problemtext.js). */
 function describe(p) {
   const nodeOf = (id) => { const i = ui.engine ? ui.engine.indexOfId(id) : -1; return i >= 0 ? ui.engine.nodeInfo(i) : null; };
@@ -132,6 +153,7 @@ async function boot() {
     ui.engine = await engineMod.createEditorEngine({
       canvas: $("#canvas"), domLayer: $("#dom-layer"), overlayRoot: $("#overlay-root"), minimap: $("#minimap"),
       flowId, config, nodeTypes: ui.types, meta: ui.meta, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
+      cardSummary: cardSummary(ui.byName, () => Date.now()),
       early: takeEarly,
     });
   } catch (err) {
