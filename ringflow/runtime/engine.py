@@ -38,10 +38,12 @@ class Step(NamedTuple):
     state: CallState
     actions: list[tuple[Any, ...]]
     trail: list[tuple[int, str]]
-    why: list[tuple[Any, ...] | None] = []  # never mutated: each advance returns its own list
-    """Why each ``trail`` entry left by its outlet, index for index: ("digits", d), ("speech", text),
-    ("split", value, case, op, expected), ("hours", now), ("http", status), ("dial", status),
-    ("set", names), ("record", seconds), ("retry", heard) or None. Cheap tuples; ``explain`` reads them."""
+    why: dict[int, tuple[Any, ...]] | None = None
+    """Why a ``trail`` entry left by its outlet, by trail index, where nothing else says it:
+    ("split", value compared, case, op, expected) and, for a menu digit that is not a choice,
+    ("heard", digits). Everything else is already in the state (``outs``: digits heard, HTTP and
+    dial status) or follows from the config and ``now`` (business hours, Set): ``explain``
+    reads those, so a call pays for reasons only at splits and refused menu digits."""
 
 
 def clean_digits(raw: Any) -> str:
@@ -68,7 +70,7 @@ class _Run:
         self.cf, self.st, self.now = cf, st, now
         self.actions: list[tuple[Any, ...]] = []
         self.trail: list[tuple[int, str]] = []
-        self.why: list[tuple[Any, ...] | None] = []
+        self.why: dict[int, tuple[Any, ...]] | None = None
         self._ctx: dict[str, Any] | None = None
         self._trigger: dict[str, Any] | None = None
 
@@ -107,10 +109,15 @@ class _Run:
         self.actions.append(("hangup", reason))
         return Step(self.st, self.actions, self.trail, self.why)
 
-    def follow(self, node: int, outlet: str, why: tuple[Any, ...] | None = None) -> Step:
+    def note(self, why: tuple[Any, ...]) -> None:
+        """Say why the next trail entry leaves by its outlet."""
+        if self.why is None:
+            self.why = {}
+        self.why[len(self.trail)] = why
+
+    def follow(self, node: int, outlet: str) -> Step:
         """Leave ``node`` by ``outlet`` and run on; an unconnected outlet ends the call (or the subflow)."""
         self.trail.append((node, outlet))
-        self.why.append(why)
         target = self.cf.exits[node].get(outlet)
         if target is None:
             if self.st.stack:
@@ -158,7 +165,6 @@ class _Run:
                 self.actions.append(self.wait_action(node))
                 return Step(st, self.actions, self.trail, self.why)
             c = cf.conf[node]
-            why: tuple[Any, ...] | None = None
             if kind == SAY or kind == PLAY or kind == PAUSE:
                 static = cf.static[node]
                 if static is not None:
@@ -170,6 +176,7 @@ class _Run:
                 outlet = "next"
             elif kind == SPLIT:
                 why = self.split(c)
+                self.note(why)
                 outlet = why[2]
             elif kind == SET:
                 variables = dict(st.vars) if st.vars else {}
@@ -178,20 +185,15 @@ class _Run:
                 st.vars = variables
                 self._ctx = None
                 outlet = "next"
-                why = ("set", tuple(name for name, _ in c[0]))
             elif kind == HOURS:
                 outlet = "open" if is_open(c, self.now) else "closed"
-                why = ("hours", self.now)
             elif kind == HANGUP:
                 self.trail.append((node, ""))
-                self.why.append(None)
                 return self.end()
             else:
                 self.trail.append((node, ""))
-                self.why.append(None)
                 return self.end("unsupported_node")
             self.trail.append((node, outlet))
-            self.why.append(why)
             target = cf.exits[node].get(outlet)
             if target is None:
                 if st.stack:
@@ -329,40 +331,41 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     if nk == GATHER:
         if kind == "digits" and (digits := clean_digits(event[1])):
             r.put_out(node, {"digits": digits})
-            return r.follow(node, "keypress", ("digits", digits))
+            return r.follow(node, "keypress")
         if kind == "speech" and str(event[1]).strip():
             r.put_out(node, {"speech": str(event[1])[:1024], "confidence": event[2] if len(event) > 2 else None})
-            return r.follow(node, "speech", ("speech", str(event[1])[:1024]))
+            return r.follow(node, "speech")
         if kind in ("digits", "speech", "timeout"):
-            return r.follow(node, "timeout", ("digits", ""))
+            return r.follow(node, "timeout")
     elif nk == MENU:
         if kind in ("digits", "speech", "timeout"):
             digit = clean_digits(event[1])[:1] if kind == "digits" else ""
             if digit and digit in cf.conf[node][1]:
                 r.put_out(node, {"digits": digit})
-                return r.follow(node, digit, ("digits", digit))
+                return r.follow(node, digit)
             outlet = "timeout" if kind == "timeout" else "invalid"
             if st.retry < cf.conf[node][3]:
                 st.retry += 1
+                r.note(("heard", clean_digits(event[1]) if kind == "digits" else ""))
                 r.trail.append((node, "retry"))
-                r.why.append(("retry", clean_digits(event[1]) if kind == "digits" else ""))
                 r.actions.append(r.wait_action(node))
                 return Step(st, r.actions, r.trail, r.why)
-            return r.follow(node, outlet, ("digits", clean_digits(event[1]) if kind == "digits" else ""))
+            r.note(("heard", clean_digits(event[1]) if kind == "digits" else ""))
+            return r.follow(node, outlet)
     elif nk == HTTP and kind == "http":
         status = int(event[1] or 0)
         r.put_out(node, {"status_code": status, "parsed": event[2], "body": event[3]})
-        return r.follow(node, "success" if 200 <= status < 300 else "failed", ("http", status))
+        return r.follow(node, "success" if 200 <= status < 300 else "failed")
     elif nk == TRANSFER and kind == "dial":
         status = str(event[1] or "failed")
         r.put_out(node, {"status": status})
-        return r.follow(node, _DIAL.get(status, "failed"), ("dial", status))
+        return r.follow(node, _DIAL.get(status, "failed"))
     elif nk == RECORD and kind == "record":
         url, seconds = str(event[1] or ""), int(event[2] or 0)
         r.put_out(node, {"recording_url": url, "duration": seconds})
         if len(event) > 3 and event[3]:  # the caller hung up while recording (Twilio: Digits=hangup)
             return r.follow(node, "hangup")
-        return r.follow(node, "recorded" if url and seconds > 0 else "no_audio", ("record", seconds))
+        return r.follow(node, "recorded" if url and seconds > 0 else "no_audio")
     elif nk == RECORD and kind == "timeout":
         return r.follow(node, "no_audio")
     elif nk == ENQUEUE and kind == "queue":

@@ -73,8 +73,8 @@ def _verbs(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 def _steps(out: Outcome) -> list[dict[str, Any]]:
     """Each node left during this answer: its label, the outlet and why (runtime/explain.py)."""
-    variables = dict(out.state.vars or {})
-    return [explain(cf, node, outlet, why, variables) for cf, node, outlet, why in out.why]
+    return [explain(cf, node, outlet, (why or {}).get(k), out.state, now)
+            for cf, trail, why, now in out.why for k, (node, outlet) in enumerate(trail)]
 
 
 def _panel(out: Outcome, extra_said: list[str] | None = None, extra_path: list[str] | None = None,

@@ -40,7 +40,7 @@ class Outcome:
     path: list[str] = field(default_factory=list)  # node ids run during this answer
     replay: bool = False  # a retried webhook answered from the stored answer
     trail: list[tuple[str, str]] = field(default_factory=list)  # (node id, outlet) traversals
-    why: list[tuple[Any, ...]] = field(default_factory=list)  # (flow, node index, outlet, engine's why) per traversal: runtime/explain.py
+    why: list[tuple[Any, ...]] = field(default_factory=list)  # (flow, trail, engine's why, now) per engine advance: runtime/explain.py
 
     @property
     def ended(self) -> bool:
@@ -201,9 +201,9 @@ class Runtime:
         waited = False
         step = advance(cf, st, event, now)
         while True:
-            for k, (node, outlet) in enumerate(step.trail):
+            whys.append((cf, step.trail, step.why, now))
+            for node, outlet in step.trail:
                 trail.append((cf.ids[node], outlet))
-                whys.append((cf, node, outlet, step.why[k] if k < len(step.why) else None))
                 if not (path and path[-1] == cf.ids[node] and waited):
                     path.append(cf.ids[node])
                 waited = False
