@@ -369,7 +369,7 @@ function wireTopBar() {
       const whole = e.selection().length < 2;
       const n = await autoLayout(e, ui.meta.start);
       if (n && whole) e.fitView();
-      toast(n ? `Arranged ${n} nodes. Undo with Ctrl+Z.` : "Already arranged.", "ok");
+      toast(n ? `Arranged ${n} node${n === 1 ? "" : "s"}. Undo with Ctrl+Z.` : "Already arranged.", "ok");
     } catch (err) { toast(err.message, "warning"); }
   });
   $("#mode").addEventListener("change", (ev) => e.setMode(ev.target.value));

@@ -2,7 +2,7 @@
  * the benchmark measures, and the step-down rule: p95 over budget for `holdMs` -> one mode down. */
 
 export class FrameStats {
-  constructor(size = 120) { this.buf = new Float64Array(size); this.n = 0; this.i = 0; this.last = -1; }
+  constructor(size = 120) { this.buf = new Float64Array(size); this.n = 0; this.i = 0; this.last = -1; this.lastAt = -Infinity; }
 
   /** Record a frame at time `t` (ms). Gaps over 250 ms are idle time, not frames. */
   tick(t) {
@@ -10,8 +10,12 @@ export class FrameStats {
       const d = t - this.last;
       if (d > 0 && d < 250) { this.buf[this.i] = d; this.i = (this.i + 1) % this.buf.length; this.n = Math.min(this.n + 1, this.buf.length); }
     }
-    this.last = t;
+    this.last = t; this.lastAt = t;
   }
+
+  /** True when no frame was drawn for `ms` before `now`: an idle editor draws nothing, and its
+   * fps is not 0, nor the last busy second's figure. */
+  idleAt(now, ms = 1000) { return now - this.lastAt > ms; }
 
   idle() { this.last = -1; }
 
