@@ -105,3 +105,11 @@ test("an idle editor is idle, not 0 fps nor the last busy second's figure", () =
   assert.equal(s.idleAt(2500), true);
   assert.equal(new FrameStats().idleAt(10), true);
 });
+
+test("the drawn-frames rate counts frames even when the clock sleeps between them", () => {
+  const s = new FrameStats();
+  for (let t = 0; t < 1000; t += 33) { s.tick(t); s.idle(); } // one frame per input event, the loop asleep in between
+  assert.equal(s.fps(), 0); // no steady interval...
+  assert.equal(s.rate(1000), 31); // ...but 31 frames were drawn in that second
+  assert.equal(s.rate(5000), 0);
+});

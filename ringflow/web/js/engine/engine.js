@@ -457,7 +457,8 @@ export async function createEditorEngine(opts) {
 
   function metrics() {
     const mem = performance.memory;
-    return { fps: stats.fps(), p95: stats.p95(), idle: stats.idleAt(performance.now()), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
+    const now = performance.now();
+    return { fps: stats.rate(now), p95: stats.p95(), idle: stats.idleAt(now), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
       nodes: state ? state.live : 0, drawn: lastDrawn, inDom: doc.getElementsByTagName("*").length, mode, lod: lastLod,
       apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
       arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10,
