@@ -105,12 +105,14 @@ def changes_dict(result: PatchResult) -> dict[str, Any]:
     }
 
 
-@router.get("/flows", summary="List your flows (keyset pages, newest last), optionally filtered by name")
+@router.get("/flows", summary="List your flows (keyset pages), newest first or sorted by name, last update or size")
 def list_flows(request: Request, principal: Principal = Depends(current_customer),
                limit: int = Query(50, ge=1, le=500), cursor: str | None = Query(None, max_length=512),
-               q: str | None = Query(None, max_length=200)) -> Response:
+               q: str | None = Query(None, max_length=200),
+               sort: str = Query("newest", pattern="^(newest|name|updated|size)$",
+                                 description="newest first, name A-Z, most recently updated first, or most nodes first")) -> Response:
     try:
-        page = store_of(request).list_flows(principal.customer_id, limit=limit, cursor=cursor or None, q=q or None)
+        page = store_of(request).list_flows(principal.customer_id, limit=limit, cursor=cursor or None, q=q or None, sort=sort)
     except (StoreError, ValueError) as exc:
         raise _bad_cursor(exc) from None
     return FastJSON({"flows": [m.to_dict() for m in page.items], "next_cursor": page.next_cursor})

@@ -32,6 +32,10 @@ MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
 BIG_IMPORT = 10_000  # nodes: imports this big take the bulk write path (bigwrite.py)
 _FLOW_EXISTS = "SELECT 1 FROM flows WHERE customer_id = ? AND id = ?"
+FLOW_SORTS: dict[str, tuple[str, type, bool]] = {
+    "newest": ("id", int, True), "name": ("name", str, False), "updated": ("updated_at", str, True), "size": ("node_count", int, True),
+}
+"""The flow list's orders: column, its type in the cursor, descending? (ties broken by id)."""
 
 
 def now() -> str:
@@ -208,19 +212,37 @@ class SqlStore:
             row = conn.execute(select(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id)).first()
         return _meta(row) if row else None
 
-    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None) -> Page:
-        """Newest first; the cursor is the last id seen."""
+    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None,
+                   sort: str = "newest") -> Page:
+        """Newest first, or by ``sort`` (FLOW_SORTS); keyset pages: the cursor is the last row's (key, id)."""
         limit = _limit(limit)
-        after = decode_cursor(cursor, int)
-        query = select(flows).where(flows.c.customer_id == customer_id).order_by(flows.c.id.desc()).limit(limit + 1)
-        if after:
-            query = query.where(flows.c.id < after[0])
+        if sort not in FLOW_SORTS:
+            raise StoreError(f"sort must be one of {', '.join(FLOW_SORTS)}")
+        column, kind, descending = FLOW_SORTS[sort]
+        # names sort without regard to case; the key the database compared goes into the cursor as is
+        col = func.lower(flows.c.name) if sort == "name" else flows.c[column]
+        query = select(flows, col.label("sort_key")).where(flows.c.customer_id == customer_id).limit(limit + 1)
+        if sort == "newest":
+            after = decode_cursor(cursor, int)
+            query = query.order_by(flows.c.id.desc())
+            if after:
+                query = query.where(flows.c.id < after[0])
+        else:
+            after = decode_cursor(cursor, kind, int)
+            query = query.order_by(col.desc(), flows.c.id.desc()) if descending else query.order_by(col, flows.c.id)
+            if after:
+                past = (col < after[0]) if descending else (col > after[0])
+                tie = (flows.c.id < after[1]) if descending else (flows.c.id > after[1])
+                query = query.where(past | ((col == after[0]) & tie))
         if q:
             query = query.where(flows.c.name.ilike(_like(q), escape="\\"))
         with self._read() as conn:
             rows = conn.execute(query).all()
         items = [_meta(r) for r in rows[:limit]]
-        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+        if len(rows) <= limit:
+            return Page(items, None)
+        last = rows[limit - 1]
+        return Page(items, encode_cursor(last.id) if sort == "newest" else encode_cursor(last.sort_key, last.id))
 
     def delete_flow(self, customer_id: int, flow_id: int) -> bool:
         with self._write() as conn:
