@@ -159,6 +159,24 @@ def test_demo_creates_customers_flows_and_a_working_key(db: str) -> None:
     assert sizes == [10] * 6 + [1000]
 
 
+def test_demo_big_goes_to_the_demo_customer_you_already_sign_in_as(db: str) -> None:
+    from ringflow.store.seed import ensure_demo
+
+    store = open_store(db)
+    demo, _ = ensure_demo(store)  # what 'ringflow serve' seeds on a fresh database
+    store.close()
+    assert demo is not None
+    result = runner.invoke(app, ["demo", "--db", db, "--big", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "API key" not in said(result) and f"customer {demo.id} (Acme Demo)" in said(result)
+    store = open_store(db)
+    assert [c.id for c in store.list_customers().items] == [demo.id]  # no new customer nobody can find
+    assert 1000 in [f.node_count for f in store.list_flows(demo.id).items]
+    store.close()
+    missing = runner.invoke(app, ["demo", "--db", db, "--big", "10", "--customer", "999"])
+    assert missing.exit_code == 1 and "customer 999 does not exist" in said(missing)
+
+
 def test_demo_with_nothing_to_do_is_a_usage_error(db: str) -> None:
     result = runner.invoke(app, ["demo", "--db", db])
     assert result.exit_code == 2 and "nothing to do" in said(result)
