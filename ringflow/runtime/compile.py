@@ -40,6 +40,7 @@ class CompiledFlow:
     index: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     static_pos: dict[int, int] = field(default_factory=dict)  # id(static action) -> node index
+    labels: dict[int, str] = field(default_factory=dict)  # node index -> label, labelled nodes only (test calls name them)
 
     def __post_init__(self) -> None:
         self.static_pos = {id(a): i for i, a in enumerate(self.static) if a is not None}
@@ -203,4 +204,6 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
         if src is not None and dst is not None:
             exits[src][edge["outlet"]] = dst
     start = index.get(doc.get("start") or "", -1)
-    return CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf = CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf.labels = {i: n["label"] for i, n in enumerate(nodes) if n.get("label")}
+    return cf

@@ -18,6 +18,7 @@ from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.engine import waiting_for
+from ringflow.runtime.explain import explain
 from ringflow.runtime.secrets import SECRET_NAME, encrypt
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import SID_RE, services
@@ -70,10 +71,20 @@ def _verbs(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return verbs
 
 
-def _panel(out: Outcome, extra_said: list[str] | None = None, extra_path: list[str] | None = None) -> dict[str, Any]:
+def _steps(out: Outcome) -> list[dict[str, Any]]:
+    """Each node left during this answer: its label, the outlet and why (runtime/explain.py)."""
+    return [explain(cf, node, outlet, (why or {}).get(k), out.state, now)
+            for cf, trail, why, now in out.why for k, (node, outlet) in enumerate(trail)]
+
+
+def _panel(out: Outcome, extra_said: list[str] | None = None, extra_path: list[str] | None = None,
+           extra_steps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    node = out.state.node
     return {
         "call_sid": out.state.call[0], "said": (extra_said or []) + _said(out.actions), "actions": _verbs(out.actions),
         "waiting_for": waiting_for(out.flow, out.state), "node_id": out.node_id, "path": (extra_path or []) + out.path,
+        "node_label": None if out.ended else (out.flow.labels.get(node) or out.node_id),
+        "steps": (extra_steps or []) + _steps(out),
         "variables": dict(out.state.vars or {}), "ended": out.ended, "step": out.state.step,
     }
 
@@ -115,7 +126,7 @@ async def start_test_call(flow_id: int, request: Request, principal: Principal =
         first = out
         nxt = await svc.tests.step_call(sid, out.state.step, ("digits", digits))
         if nxt is not None:
-            return _json(_panel(nxt, _said(first.actions), first.path[:-1]), 201)
+            return _json(_panel(nxt, _said(first.actions), first.path[:-1], _steps(first)), 201)
     return _json(_panel(out), 201)
 
 

@@ -40,6 +40,7 @@ class Outcome:
     path: list[str] = field(default_factory=list)  # node ids run during this answer
     replay: bool = False  # a retried webhook answered from the stored answer
     trail: list[tuple[str, str]] = field(default_factory=list)  # (node id, outlet) traversals
+    why: list[tuple[Any, ...]] = field(default_factory=list)  # (flow, trail, engine's why, now) per engine advance: runtime/explain.py
 
     @property
     def ended(self) -> bool:
@@ -194,11 +195,13 @@ class Runtime:
         answer: list[tuple[Any, ...]] = []
         packed: list[Any] = []
         trail: list[tuple[str, str]] = []
+        whys: list[tuple[Any, ...]] = []
         http_budget = MAX_HTTP_PER_ANSWER
         path: list[str] = []
         waited = False
         step = advance(cf, st, event, now)
         while True:
+            whys.append((cf, step.trail, step.why, now))
             for node, outlet in step.trail:
                 trail.append((cf.ids[node], outlet))
                 if not (path and path[-1] == cf.ids[node] and waited):
@@ -242,7 +245,7 @@ class Runtime:
                 break
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
-        return Outcome(state, cf, answer, path, trail=trail)
+        return Outcome(state, cf, answer, path, trail=trail, why=whys)
 
     async def _subflow(self, customer_id: int, flow_ref: str) -> CompiledFlow | None:
         try:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
-from tests.browser.helpers import card, document, empty_point, eventually, node, stage_box, viewport
+from tests.browser.helpers import cards, card, document, empty_point, eventually, node, stage_box, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -131,7 +131,7 @@ def test_copy_and_paste_makes_new_nodes(page: Page, server: Server, api_key: str
     page.keyboard.press("Control+c")
     expect(page.locator(".toast")).to_contain_text("Copied 2 nodes")
     page.keyboard.press("Control+v")
-    expect(page.locator(".rf-card:visible", has_text="Sales")).to_have_count(2)
+    expect(cards(page, "Sales")).to_have_count(2)
     def pasted() -> dict | None:
         d = document(server, api_key, flow["id"])
         return d if len(d["nodes"]) == 7 else None
@@ -148,7 +148,7 @@ def test_search_jumps_to_a_far_node(page: Page, server: Server, api_key: str) ->
     doc["nodes"].append({"id": "faraway", "type": "say", "x": 40000, "y": 30000, "label": "Lost and found", "config": {"text": "hi"}})
     flow = server.flow(api_key, doc)
     open_editor(page, api_key, flow["id"])
-    expect(page.locator(".rf-card:visible", has_text="Lost and found")).to_have_count(0)
+    expect(cards(page, "Lost and found")).to_have_count(0)
     page.keyboard.press("Control+f")
     page.keyboard.type("lost and")
     expect(page.get_by_role("option", name="Lost and found")).to_be_visible()

@@ -8,10 +8,13 @@ import { toast } from "./ui/toast.js";
 import { createPalette, acceptPaletteDrops } from "./ui/palette.js";
 import { createProperties } from "./ui/properties.js";
 import { createSearch } from "./ui/search.js";
-import { createHistory } from "./ui/history.js";
+import { createHistory, versionName } from "./ui/history.js";
+import { createDiffOverlay } from "./ui/diffoverlay.js";
 import { createOutline } from "./ui/outline.js";
 import { createTestCall } from "./ui/testcall.js";
-import { validateFlow, publishFlow, problemItem, paintProblemsBar } from "./ui/problems.js";
+import { validateFlow, publishFlow, problemItem, paintProblemsBar, problemsOf } from "./ui/problems.js";
+import { describeProblem, countProblems, countText } from "./core/problemtext.js";
+import { summarize, dependsOnClock } from "./core/summary.js";
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
@@ -41,16 +44,53 @@ function setRevision(rev) {
   if (rev === null || rev === undefined) return;
   ui.revision = rev;
   $("#revision").textContent = `r${rev}`;
+  paintPublished();
 }
 
-/** "Published r3" or "Not published": text beside the colour, so it reads without it. */
-function setPublished(rev) {
+/** The published revision and, when known, its version (1, 2, 3): the header says which is live. */
+function setPublished(rev, version) {
+  if (ui.meta) ui.meta.published_revision = rev ?? null;
+  if (version !== undefined) ui.publishedVersion = version;
+  paintPublished();
+}
+
+/** "Published v3", "Published v3 · unpublished changes" or "Not published": words, not colour alone. */
+function paintPublished() {
   const el = $("#pub-status");
-  el.className = `badge hide-phone ${rev ? "badge-ok" : ""}`;
-  el.textContent = rev ? `Published r${rev}` : "Not published";
+  const rev = ui.meta?.published_revision;
+  if (!el || !ui.meta) return;
+  const pending = Boolean(rev) && ui.revision !== null && ui.revision !== rev;
+  el.className = `badge hide-phone ${rev ? (pending ? "badge-warn" : "badge-ok") : ""}`;
+  el.textContent = !rev ? "Not published" : `Published ${ui.publishedVersion ? `v${ui.publishedVersion}` : `r${rev}`}${pending ? " · unpublished changes" : ""}`;
+  el.title = pending ? `The draft (revision ${ui.revision}) has changes that are not live yet` : "";
 }
 
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
+/**
+ * What a card says its node does (core/summary.js), cached per config object: cards ask every
+ * frame, and only a change of config (a new object) or, for business hours, of the minute redoes it.
+ */
+function cardSummary(byName, clock) {
+  const cache = new WeakMap();
+  const timedTypes = new Set([...byName.values()].filter(dependsOnClock).map((t) => t.name));
+  return (n) => {
+    const type = byName.get(n.typeName);
+    if (!type || !n.config) return "";
+    const timed = timedTypes.has(type.name);
+    const minute = timed ? Math.floor(clock() / 60000) : 0;
+    const hit = cache.get(n.config);
+    if (hit && hit.minute === minute) return hit.text;
+    const text = summarize(type, n.config, clock()).map((x) => x.text).join(" · ");
+    cache.set(n.config, { text, minute });
+    return text;
+  };
+}
+
+/** A problem in words: the node's label and the field's title (core/problemtext.js). */
+function describe(p) {
+  const nodeOf = (id) => { const i = ui.engine ? ui.engine.indexOfId(id) : -1; return i >= 0 ? ui.engine.nodeInfo(i) : null; };
+  return describeProblem(p, nodeOf, (name) => ui.byName.get(name));
+}
 
 async function boot() {
   if (flowId === null) return stageMessage("This address does not name a flow.");
@@ -69,6 +109,10 @@ async function boot() {
   $("#flow-name").value = ui.meta.name;
   setRevision(ui.meta.revision);
   setPublished(ui.meta.published_revision);
+  if (ui.meta.published_revision) {
+    api(`/flows/${flowId}/revisions?limit=1`).then((d) => setPublished(ui.meta.published_revision, d?.revisions?.[0]?.version))
+      .catch((err) => console.warn("latest version unknown", err));
+  }
   setStatus("Loading flow…");
 
   const props = createProperties($("#inspector"), {
@@ -119,6 +163,7 @@ async function boot() {
     ui.engine = await engineMod.createEditorEngine({
       canvas: $("#canvas"), domLayer: $("#dom-layer"), overlayRoot: $("#overlay-root"), minimap: $("#minimap"),
       flowId, config, nodeTypes: ui.types, meta: ui.meta, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
+      cardSummary: cardSummary(ui.byName, () => Date.now()),
       early: takeEarly,
     });
   } catch (err) {
@@ -192,10 +237,15 @@ const revalidate = debounce(async () => {
   } catch (err) {
     return;
   }
-  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: p.message, severity: p.severity })));
+  showProblems();
+}, 600);
+
+/** Badge, cards and panel from the one list (the publish dialog counts the same list). */
+function showProblems() {
+  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: describe(p).full, severity: p.severity })));
   ui.props?.setProblems(ui.problems);
   paintProblemsBar($("#problems-bar"), ui.problems, () => openProblems("Problems", ui.problems));
-}, 600);
+}
 
 function jumpToId(id) {
   const e = ui.engine;
@@ -231,11 +281,28 @@ function focusCard(i, tries = 10) {
 
 function openProblems(title, problems, extra) {
   const body = $("#publish-body");
-  body.replaceChildren(extra || h("span"), problems.length
-    ? h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); })))
-    : h("p", {}, "No problems found."));
+  body.replaceChildren(extra || h("span"), ...(problems.length
+    ? [h("p", { class: "problem-count" }, `${countText(countProblems(problems))}:`),
+      h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); }, describe)))]
+    : [h("p", {}, "No problems found.")]));
   $("#publish-title").textContent = title;
   $("#publish-dialog").showModal();
+}
+
+/** Publish asks for an optional version name first, and says what the badge says about problems. */
+function openPublishForm(publish) {
+  const body = $("#publish-body");
+  const name = h("input", { id: "version-name", type: "text", maxlength: 200, autocomplete: "off", placeholder: "e.g. Holiday hours" });
+  const counts = countProblems(ui.problems);
+  const form = h("form", { class: "publish-form", onsubmit: (ev) => { ev.preventDefault(); publish(name.value.trim() || null); } },
+    h("label", { for: "version-name" }, "Version name (optional)"), name,
+    h("p", { class: "muted" }, counts.errors ? `${countText(counts)}: errors must be fixed first.`
+      : counts.warnings ? `${countText(counts)}; warnings do not block publishing.` : "No problems found so far."),
+    h("button", { class: "btn btn-primary", type: "submit" }, "Publish now"));
+  body.replaceChildren(form);
+  $("#publish-title").textContent = "Publish";
+  $("#publish-dialog").showModal();
+  name.focus();
 }
 
 let remoteToastAt = 0;
@@ -254,6 +321,7 @@ function wireEngine(props) {
     const cur = props.current();
     if (cur && cur.index >= 0) props.setOutlets(cur.index, e.nodeInfo(cur.index).outlets || []);
     if (origin === "remote") {
+      if (typeof e.revision === "function") setRevision(e.revision()); // the header's "unpublished changes" follows others' edits too
       const now = Date.now();
       if (now - remoteToastAt > 3000) toast("Another editor changed this flow; their changes are shown.", "info");
       remoteToastAt = now;
@@ -332,7 +400,7 @@ function wireTopBar() {
       const whole = e.selection().length < 2;
       const n = await autoLayout(e, ui.meta.start);
       if (n && whole) e.fitView();
-      toast(n ? `Arranged ${n} nodes. Undo with Ctrl+Z.` : "Already arranged.", "ok");
+      toast(n ? `Arranged ${n} node${n === 1 ? "" : "s"}. Undo with Ctrl+Z.` : "Already arranged.", "ok");
     } catch (err) { toast(err.message, "warning"); }
   });
   $("#mode").addEventListener("change", (ev) => e.setMode(ev.target.value));
@@ -351,17 +419,26 @@ function wireTopBar() {
       return { x0: a.x, y0: a.y, x1: b.x, y1: b.y };
     },
   });
-  const history = createHistory($("#history"), flowId, typeTitle);
+  const diffOverlay = createDiffOverlay($("#stage"), e);
+  const pathOverlay = createDiffOverlay($("#stage"), e); // the edges a test call took
+  const history = createHistory($("#history"), {
+    flowId, typeTitle, overlay: diffOverlay, jumpTo: jumpToId,
+    labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label || null : null; },
+    meta: () => ({ revision: ui.revision, published_revision: ui.meta.published_revision }),
+    onRestored: (data, r) => { setRevision(data.revision); e.reload(); toast(`The draft is now ${versionName(r)}; publish to make it live.`, "ok"); },
+  });
+  ui.history = history;
   const test = createTestCall($("#testcall"), {
     flowId,
-    onHighlight: ({ current, path }) => {
+    onHighlight: ({ current, path, edges }) => {
       const idx = (ids) => ids.map((id) => e.indexOfId(id)).filter((i) => i >= 0);
+      if (edges?.length) pathOverlay.showShapes({ edges: edges.map((x) => ({ ...x, kind: "taken" })) }); else pathOverlay.hide();
       e.setHighlight(idx(path || []), "path");
       const cur = current ? idx([current]) : [];
       e.setHighlight(cur, "current");
       if (cur.length) e.centerOn(cur[0]);
     },
-    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
+    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); pathOverlay.hide(); },
     labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label : null; },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
@@ -372,6 +449,7 @@ function wireTopBar() {
   for (const d of ["outline", "history", "testcall"]) $(`#${d}`).addEventListener("close", () => toggleDrawer(d, false));
   // closing the test panel hangs up its call, so no highlight is left behind on the canvas
   new MutationObserver(() => { if ($("#testcall").hidden) test.stop(); }).observe($("#testcall"), { attributes: true, attributeFilter: ["hidden"] });
+  new MutationObserver(() => { if ($("#history").hidden) diffOverlay.hide(); }).observe($("#history"), { attributes: true, attributeFilter: ["hidden"] });
   $("#btn-validate").addEventListener("click", async () => {
     try {
       await e.flush();
@@ -380,21 +458,26 @@ function wireTopBar() {
       openProblems(ui.problems.length ? "Validation problems" : "Validation passed", ui.problems);
     } catch (err) { toast(err.message, "error"); }
   });
-  $("#btn-publish").addEventListener("click", async () => {
+  $("#btn-publish").addEventListener("click", () => openPublishForm(publish));
+  async function publish(name) {
     try {
       await e.flush();
-      const res = await publishFlow(flowId);
+      const res = await publishFlow(flowId, name);
       if (res.ok) {
-        setPublished(res.revision);
-        toast(`Published${res.revision ? ` as revision ${res.revision}` : ""}.`, "ok");
-        openProblems("Published", [], h("p", { class: "publish-ok" }, `The flow is live${res.revision ? ` as revision ${res.revision}` : ""}.`));
+        setPublished(res.revision, res.data?.version);
+        const v = res.data?.version;
+        toast(`Published${v ? ` as version ${v}` : ""}.`, "ok");
+        ui.problems = problemsOf(res.data); // warnings do not block publishing, but they are the badge's warnings: say them
+        showProblems();
+        openProblems("Published", ui.problems, h("p", { class: "publish-ok" }, `The flow is live${v ? ` as version ${v}` : ""}.`));
+        ui.history?.published(res.data);
       } else {
         ui.problems = res.problems;
         revalidate();
         openProblems("Cannot publish yet", res.problems, h("p", {}, "Nothing was published. Fix these errors, then publish again:"));
       }
     } catch (err) { toast(err.message, "error"); }
-  });
+  }
   createSearch($("#node-search"), $("#search-results"), flowId, typeTitle, jumpTo);
   for (const [btn, cls] of [["#toggle-palette", "show-palette"], ["#toggle-props", "show-props"]]) {
     $(btn).addEventListener("click", (ev) => {

@@ -5,7 +5,7 @@ import { toast } from "./ui/toast.js";
 import { starterFlow } from "./ui/starter.js";
 
 const PAGE = 25;
-const state = { q: "", cursor: null, loading: false, seq: 0 };
+const state = { q: "", sort: "newest", cursor: null, loading: false, seq: 0 };
 
 function showSignIn(message) {
   $("#signin").hidden = false;
@@ -58,7 +58,7 @@ async function load(reset) {
   state.loading = true;
   $("#main").setAttribute("aria-busy", "true");
   try {
-    const data = await api(`/flows${qs({ limit: PAGE, cursor: reset ? null : state.cursor, q: state.q })}`);
+    const data = await api(`/flows${qs({ limit: PAGE, cursor: reset ? null : state.cursor, q: state.q, sort: state.sort === "newest" ? null : state.sort })}`);
     if (seq !== state.seq) return;
     showFlows();
     const rows = $("#flow-rows");
@@ -129,6 +129,7 @@ function wire() {
   });
   const search = debounce(() => { state.q = $("#flow-search").value.trim(); load(true); }, 250);
   $("#flow-search").addEventListener("input", search);
+  $("#flow-sort").addEventListener("change", (ev) => { state.sort = ev.target.value; load(true); }); // the server sorts: every page follows
   $("#load-more").addEventListener("click", () => load(false));
   $("#create-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();

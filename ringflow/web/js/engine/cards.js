@@ -1,12 +1,16 @@
 import { captionLayout } from "../core/outlets.js";
 
+const CAPTION_CHAR_PX = 6.6; // outlet names: 11 px type (readable at 100 %), about this wide per glyph
+const CAPTION_PAD_PX = 6; // and their chip's padding
+
 /** Near zoom: real DOM node cards for the few visible nodes, from a reused pool. Cards carry
  * roles, labels and focus (keyboard and screen readers) and outlet ports the UI drags from.
  * Elements are created only when the pool grows; per frame only transforms and classes change. */
 
 export class CardLayer {
-  constructor(root, { max = 150, typeOf, onCreate } = {}) {
+  constructor(root, { max = 150, typeOf, onCreate, summarize = null } = {}) {
     this.root = root; this.max = max; this.typeOf = typeOf; this.onCreate = onCreate;
+    this.summarize = summarize; // (nodeInfo) => one line saying what the node does (the UI's core/summary.js), or null
     this.pool = []; this.byIndex = new Map(); this.inDom = 0;
   }
 
@@ -19,12 +23,13 @@ export class CardLayer {
     const type = doc.createElement("span"); type.className = "rf-type";
     title.append(dot, type);
     const label = doc.createElement("div"); label.className = "rf-card-label";
+    const summary = doc.createElement("div"); summary.className = "rf-card-summary";
     const ports = doc.createElement("div"); ports.className = "rf-ports";
-    el.append(title, label, ports);
+    el.append(title, label, summary, ports);
     el.style.display = "none";
     this.root.appendChild(el);
     this.inDom += 1 + 5;
-    const card = { el, type, label, ports, index: -1, sig: "", cls: "", tx: "" };
+    const card = { el, type, label, summary, ports, index: -1, sig: "", cls: "", tx: "" };
     this.onCreate && this.onCreate(card);
     return card;
   }
@@ -62,7 +67,8 @@ export class CardLayer {
   _fill(card, i, state, info, classes, links) {
     const n = info(i);
     const to = links ? links(i) : null; // the target's name per outlet, for the ports' names
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}`;
+    const said = this.summarize && n.config ? this.summarize(n) : "";
+    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}|${said}`;
     if (to) card.to = to.join("\u0001");
     if (sig !== card.sig) {
       card.sig = sig;
@@ -70,8 +76,9 @@ export class CardLayer {
       el.style.width = `${state.w[i]}px`; el.style.height = `${state.h[i]}px`;
       el.style.setProperty("--rf-color", n.color);
       card.type.textContent = n.typeTitle;
-      card.label.textContent = n.label ?? "…";
-      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
+      card.label.textContent = n.label || (n.config ? n.typeTitle : "…");
+      card.summary.textContent = said; card.summary.title = said;
+      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label || (n.config ? "unlabelled" : "loading")}${said ? `, ${said}` : ""}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
       const portSig = `${n.outlets.join(",")}|${state.w[i]}`;
@@ -79,7 +86,7 @@ export class CardLayer {
         card.portSig = portSig;
         const had = ports.contains(doc.activeElement) ? doc.activeElement.dataset.outlet : null;
         ports.textContent = "";
-        const layout = captionLayout(n.outlets, state.w[i]);
+        const layout = captionLayout(n.outlets, state.w[i], CAPTION_CHAR_PX, CAPTION_PAD_PX);
         ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
         n.outlets.forEach((name, k) => {
           const b = doc.createElement("button");

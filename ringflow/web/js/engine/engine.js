@@ -55,7 +55,7 @@ export async function createEditorEngine(opts) {
   const details = new DetailStore(api, flowId, 4000, opts.fakeDetails || null);
   const localInfo = new Map(); // index -> {id, label, config} for nodes added here and not yet saved
   const localIds = new Map(); // id -> index for those
-  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5) });
+  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null });
   const stats = new FrameStats(120), stepRule = new StepDownRule(20, 1500, 40);
   const undo = new UndoStack(200);
 
@@ -474,7 +474,8 @@ export async function createEditorEngine(opts) {
 
   function metrics() {
     const mem = performance.memory;
-    return { fps: stats.fps(), p95: stats.p95(), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
+    const now = performance.now();
+    return { fps: stats.rate(now), p95: stats.p95(), idle: stats.idleAt(now), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
       nodes: state ? state.live : 0, drawn: lastDrawn, inDom: doc.getElementsByTagName("*").length, mode, lod: lastLod,
       apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
       arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10,

@@ -26,6 +26,7 @@ export function createOverlay(root, metrics) {
   function refresh() {
     const m = metrics();
     for (const [k] of ROWS) cells[k].textContent = m[k] === null || m[k] === undefined ? "–" : String(m[k]);
+    if (m.idle) { cells.fps.textContent = "idle"; cells.p95.textContent = "–"; } // nothing drawn lately: no stale fps, no "0"
   }
 
   function toggle(force) {

@@ -15,17 +15,19 @@ const CSS = `
 .rf-card-title{display:flex;gap:6px;align-items:center;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:#5b6475}
 .rf-type-dot{width:8px;height:8px;border-radius:50%;background:var(--rf-color,#888);flex:none}
 .rf-card-label{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.rf-card-summary{font-size:11.5px;line-height:15px;color:#3f4756;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .rf-ports{position:absolute;left:0;right:0;bottom:-7px;height:14px}
 .rf-port{position:absolute;top:0;width:14px;height:14px;margin-left:-7px;padding:0;border-radius:50%;
   border:2px solid #fff;background:var(--rf-color,#888);cursor:crosshair;font-size:0;pointer-events:auto}
 .rf-port:focus-visible{outline:2px solid #1a73e8}
 .rf-edge-hover,.rf-edge-hover canvas{cursor:pointer}
-.rf-port-name{position:absolute;top:-15px;transform:translateX(-50%);font-size:9px;color:#6b7383;white-space:nowrap;pointer-events:none}
+.rf-port-name{position:absolute;top:14px;transform:translateX(-50%);font-size:11px;line-height:14px;color:#3f4756;white-space:nowrap;
+  pointer-events:none;padding:0 3px;border-radius:3px;background:rgba(244,246,250,.92)}
 .rf-ports-crowded .rf-port-name{overflow:hidden;text-overflow:ellipsis}
-.rf-ports-crowded .rf-port-below .rf-port-name{top:15px;padding:0 2px;border-radius:3px;background:rgba(255,255,255,.88)}
+.rf-ports-crowded .rf-port-below .rf-port-name{top:32px}
 .rf-card.rf-start .rf-card-title::after{content:"Start";margin-left:auto;padding:0 6px;border-radius:999px;background:#1d7a46;color:#fff;
   font-size:10px;letter-spacing:.04em;line-height:16px}
-.rf-card.rf-problem-warning::after{content:"?";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:3px;
+.rf-card.rf-problem-warning::after{content:"!";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:3px;
   background:#f29900;color:#111;font:700 12px/18px system-ui;text-align:center}
 .rf-card.rf-problem-error::after{content:"!";position:absolute;right:-8px;top:-12px;width:18px;height:18px;border-radius:50%;
   background:#d93025;color:#fff;font:700 12px/18px system-ui;text-align:center}
