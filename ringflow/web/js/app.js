@@ -16,6 +16,7 @@ import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
 import { createContextMenu } from "./ui/contextmenu.js";
+import { wireThemeSwitch } from "./ui/theme.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -193,7 +194,7 @@ function jumpToIndex(i) {
   focusCard(i);
 }
 
-function focusCard(i, tries = 10) {
+function focusCard(i, tries = 60) { // a camera glide brings the card in over several frames
   const card = $(`#dom-layer .rf-card[data-index="${i}"]`);
   if (card) card.focus({ preventScroll: true });
   else if (tries > 0) requestAnimationFrame(() => focusCard(i, tries - 1));
@@ -296,6 +297,9 @@ function wireTopBar() {
   $("#btn-undo").addEventListener("click", () => e.undo());
   $("#btn-redo").addEventListener("click", () => e.redo());
   $("#btn-fit").addEventListener("click", () => e.fitView());
+  $("#btn-zoom-in").addEventListener("click", () => e.zoomBy(1.4));
+  $("#btn-zoom-out").addEventListener("click", () => e.zoomBy(1 / 1.4));
+  wireThemeSwitch($("#btn-theme"));
   $("#btn-layout").addEventListener("click", async () => {
     try {
       const whole = e.selection().length < 2;
@@ -328,9 +332,10 @@ function wireTopBar() {
       e.setHighlight(idx(path || []), "path");
       const cur = current ? idx([current]) : [];
       e.setHighlight(cur, "current");
+      e.setTestCall?.({ current, path: path || [] }); // live traffic: the waiting node counts a call, its steps run along the edges
       if (cur.length) e.centerOn(cur[0]);
     },
-    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
+    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); e.setTestCall?.(null); },
     labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label : null; },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
