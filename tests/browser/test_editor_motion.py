@@ -44,11 +44,11 @@ def test_fit_glides_in_beauty_mode_and_jumps_in_high_performance(page: Page, ser
     assert page.evaluate("window.ringflow.engine.mode()") == "beauty"
     zoomed_in(page)
     seen = page.evaluate(FIT_FRAMES)
-    assert len(seen) >= 8, f"Fit moved in {len(seen)} frames: {seen}"
+    assert len(seen) >= 6, f"Fit moved in {len(seen)} frames: {seen}"
     zooms = [v["zoom"] for v in seen]
     assert zooms == sorted(zooms, reverse=True), "the zoom moves one way"
-    steps = [abs(zooms[k] - zooms[k - 1]) for k in range(1, len(zooms))]
-    assert steps[0] > 4 * steps[-1], f"eased out: fast first, slow landing ({steps})"
+    half = zooms[len(zooms) // 2]
+    assert (2.4 - half) > 0.7 * (2.4 - zooms[-1]), f"eased out: most of the way in the first half of the frames ({zooms})"
     fitted = seen[-1]
 
     set_mode(page, "high-performance")
@@ -95,7 +95,8 @@ def test_a_test_call_on_a_menu_shows_one_call_and_a_ring_that_moves_alone(page: 
     expect(badge).to_have_text("1")
     assert page.evaluate("window.ringflow.metrics().calls") == 1
     m, b = menu.bounding_box(), badge.bounding_box()
-    assert m and b and m["x"] < b["x"] + b["width"] / 2 < m["x"] + m["width"] + 12 and abs(b["y"] + b["height"] / 2 - m["y"]) < 14, "on the card's corner"
+    assert m and b and abs(b["x"] + b["width"] / 2 - (m["x"] + m["width"])) < 14, "on the card's right edge"
+    assert abs(b["y"] + b["height"] / 2 - (m["y"] + m["height"] / 2)) < 14, "half way down"
     ring = {"x": m["x"] - 26, "y": m["y"] - 26, "width": m["width"] + 52, "height": m["height"] + 52}
     goodbye = card(page, "Goodbye").bounding_box()
     assert goodbye

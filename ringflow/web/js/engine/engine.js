@@ -207,7 +207,7 @@ export async function createEditorEngine(opts) {
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
-      pulse: false, live: [], phase: 0, box, link });
+      box, link }); // live traffic is drawn on top by traffic.js
     const mot = motionNow(), tf = { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && feats.pulses };
     traffic.draw(renderer.ctx, tf);
     if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
@@ -334,7 +334,7 @@ export async function createEditorEngine(opts) {
     if (ready && motionNow().glide) glide.glide(target); else { glide.cancel(); setCamera(target); }
   }
   function fitView(indices) {
-    if (!indices || !indices.length) { moveCamera(fitBounds(state.bounds, W, H, 40, minZoom(), 1)); return; }
+    if (!indices || !indices.length) { moveCamera(fitBounds(state.bounds, W, H, 64, minZoom(), 1)); return; } // clear of the floating toolbar
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const i of indices) { x0 = Math.min(x0, state.x[i]); y0 = Math.min(y0, state.y[i]); x1 = Math.max(x1, state.x[i] + state.w[i]); y1 = Math.max(y1, state.y[i] + state.h[i]); }
     moveCamera(fitBounds([x0, y0, x1, y1], W, H, 60, minZoom(), 1));

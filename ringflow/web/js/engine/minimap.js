@@ -23,7 +23,10 @@ export function createMinimap(canvas, eng) {
       const t = st.type[i];
       if (t === DELETED) continue;
       const px = ((st.x[i] - ox) * s) | 0, py = ((st.y[i] - oy) * s) | 0;
-      if (px >= 0 && py >= 0 && px < W && py < H) u32[py * W + px] = pal[t];
+      if (px < 0 || py < 0 || px >= W || py >= H) continue;
+      // each node a small block of its type colour (at least 2 px, so a small flow reads as shapes)
+      const bw = Math.min(W - px, Math.max(2, Math.min(14, (st.w[i] * s) | 0))), bh = Math.min(H - py, Math.max(2, Math.min(8, (st.h[i] * s) | 0)));
+      for (let y = 0; y < bh; y++) u32.fill(pal[t], (py + y) * W + px, (py + y) * W + px + bw);
     }
     cache = img; version = st.version;
   }

@@ -216,7 +216,6 @@ export class Renderer {
     }
     this._marks(f);
     if (lod === "mid" && f.showLabels) this._labels(f);
-    if (f.pulse) this._pulses(f);
     this._gestures(f);
   }
 
@@ -243,7 +242,7 @@ export class Renderer {
   _marks({ state, cam, vis, k, highlight, problems, lod }) {
     if (!highlight.size && !problems.size) return;
     const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h;
-    for (const [kind, set] of highlight) {
+    if (lod !== "near") for (const [kind, set] of highlight) { // near: the cards carry the highlight themselves
       const p = new Path2D();
       for (const i of set) if (state.type[i] !== DELETED) p.rect(X[i] - 5 / z, Y[i] - 5 / z, NW[i] + 10 / z, NH[i] + 10 / z);
       ctx.lineWidth = 3 / z; ctx.strokeStyle = HL[kind] || SELECT; ctx.stroke(p);
@@ -271,15 +270,6 @@ export class Renderer {
       const sx = (X[i] - cam.x) * z + 8 * z, sy = (Y[i] - cam.y) * z + 16 * z;
       ctx.fillText(text.length > 28 ? text.slice(0, 27) + "…" : text, sx, sy, Math.max(10, state.w[i] * z - 12 * z));
     }
-  }
-
-  /** Live call pulses: rings that grow and fade, phase from the one clock. */
-  _pulses({ state, cam, dpr, live, phase }) {
-    const ctx = this.ctx, z = cam.zoom;
-    ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
-    const grow = (6 + 18 * phase) / z, p = new Path2D();
-    for (const i of live) p.rect(state.x[i] - grow, state.y[i] - grow, state.w[i] + 2 * grow, state.h[i] + 2 * grow);
-    ctx.lineWidth = 3 / z; ctx.strokeStyle = `rgba(52,168,83,${(1 - phase).toFixed(3)})`; ctx.stroke(p);
   }
 
   _gestures({ cam, dpr, box, link }) {

@@ -67,7 +67,7 @@ export class Traffic {
       const vis = [];
       for (const i of this.calls.keys()) if (inside(state, i, rect)) vis.push(i);
       if (vis.length && (motion.pulse || ringStatic)) this._rings(ctx, state, vis, z, now, motion, theme, ringStatic);
-      if (motion.particles && this.heat.size) this._particles(ctx, state, z, now, rect, theme, outletCount);
+      if (motion.particles && this.heat.size) this._particles(ctx, state, z, now, rect, theme, outletCount, motion.glow);
       if (this.traces.length) this._traces(ctx, state, z, now, theme, outletCount);
       ctx.restore();
       if (lod === "mid" && motion.badge && vis.length && state.h[vis[0]] * z >= 14) this._canvasBadges(ctx, state, vis, cam, dpr, theme);
@@ -89,7 +89,8 @@ export class Traffic {
         const text = String(n);
         if (b.text !== text) { b.el.textContent = text; b.text = text; }
         if (b.index !== i) { b.el.dataset.index = String(i); b.index = i; }
-        const x = Math.round((state.x[i] + state.w[i] - cam.x) * z - 16), y = Math.round((state.y[i] - cam.y) * z - 11);
+        // on the card's right edge, half way down: clear of the problem marker (top right) and the ports (bottom)
+        const x = Math.round((state.x[i] + state.w[i] - cam.x) * z - 11), y = Math.round((state.y[i] + state.h[i] / 2 - cam.y) * z - 11);
         const tx = `translate(${x}px,${y}px)`;
         if (b.tx !== tx) { b.el.style.transform = tx; b.tx = tx; }
         if (b.el.hidden) b.el.hidden = false;
@@ -115,37 +116,41 @@ export class Traffic {
   }
 
   _rings(ctx, state, vis, z, now, motion, theme, ringStatic) {
-    const phases = ringStatic || !motion.pulse ? [0.2] : [(now % PULSE_MS) / PULSE_MS, ((now + PULSE_MS / 2) % PULSE_MS) / PULSE_MS];
-    for (const ph of phases) {
-      const grow = (3 + 18 * ph) / z, p = new Path2D();
+    const still = ringStatic || !motion.pulse;
+    // a steady ring hugging the card says "calls here"; a second one swells out of it and fades (the pulse)
+    const rings = still ? [[0, 0.9]] : [[0, 0.85], [(now % PULSE_MS) / PULSE_MS, -1]];
+    ctx.strokeStyle = theme.live;
+    for (const [ph, a] of rings) {
+      const grow = (4 + 16 * ph) / z, p = new Path2D();
       for (const i of vis) roundRect(p, state.x[i] - grow, state.y[i] - grow, state.w[i] + 2 * grow, state.h[i] + 2 * grow, CARD_RADIUS + grow);
-      const alpha = ringStatic || !motion.pulse ? 0.9 : Math.pow(1 - ph, 1.6) * 0.95;
-      ctx.strokeStyle = theme.live;
-      if (motion.glow) { ctx.globalAlpha = alpha * 0.22; ctx.lineWidth = 9 / z; ctx.stroke(p); }
-      ctx.globalAlpha = alpha; ctx.lineWidth = 2.25 / z; ctx.stroke(p);
+      const alpha = a >= 0 ? a : Math.pow(1 - ph, 1.8) * 0.8;
+      if (motion.glow) { ctx.globalAlpha = alpha * 0.25; ctx.lineWidth = 8 / z; ctx.stroke(p); }
+      ctx.globalAlpha = alpha; ctx.lineWidth = (a >= 0 ? 2 : 1.5) / z; ctx.stroke(p);
     }
     ctx.globalAlpha = 1;
   }
 
-  _particles(ctx, state, z, now, rect, theme, outletCount) {
-    const dots = new Path2D(), halo = new Path2D(), r = Math.max(2.2, 3.4 / Math.sqrt(z)) / z * Math.min(1, z * 1.5 + 0.3);
+  _particles(ctx, state, z, now, rect, theme, outletCount, glow) {
+    const dots = new Path2D(), halo = new Path2D(), r = 2.6 / z * Math.min(1, 0.35 + z);
     const X = state.x, Y = state.y, NW = state.w, NH = state.h;
     for (const [j, e] of this.heat) {
       const a = state.esrc[j], b = state.edst[j];
       if (!inside(state, a, rect) && !inside(state, b, rect)) continue;
-      const n = particlesFor(decay(e.h, now - e.t));
-      if (!n) continue;
       const p = portPosition(X[a], Y[a], NW[a], NH[a], state.eout[j], outletCount(a));
       const q = edgePath(p.x, p.y, X[b], Y[b], NW[b]);
+      // one particle per recent traversal, but never closer than ~48 screen px: a short edge carries fewer
+      const room = Math.max(1, Math.floor((Math.hypot(q[6] - q[0], q[7] - q[1]) * 1.15 * z) / 48));
+      const n = Math.min(room, particlesFor(decay(e.h, now - e.t)));
+      if (!n) continue;
       const base = (now % PARTICLE_MS) / PARTICLE_MS;
       for (let k = 0; k < n; k++) {
         const s = (base + k / n) % 1, [x, y] = bezierPoint(q, s);
         dots.moveTo(x + r, y); dots.arc(x, y, r, 0, 6.2832);
-        halo.moveTo(x + r * 2.4, y); halo.arc(x, y, r * 2.4, 0, 6.2832);
+        if (glow) { halo.moveTo(x + r * 2.2, y); halo.arc(x, y, r * 2.2, 0, 6.2832); }
       }
     }
     ctx.fillStyle = theme.live;
-    ctx.globalAlpha = 0.18; ctx.fill(halo);
+    if (glow) { ctx.globalAlpha = 0.2; ctx.fill(halo); }
     ctx.globalAlpha = 1; ctx.fill(dots);
   }
 
@@ -173,7 +178,7 @@ export class Traffic {
     const z = cam.zoom;
     for (const i of vis) {
       const text = String(this.calls.get(i)), img = this.sprites.get(text) || this._sprite(text, dpr, theme);
-      const x = ((state.x[i] + state.w[i] - cam.x) * z - 12) * dpr, y = ((state.y[i] - cam.y) * z - 9) * dpr;
+      const x = ((state.x[i] + state.w[i] - cam.x) * z - 11) * dpr, y = ((state.y[i] + state.h[i] / 2 - cam.y) * z - 11) * dpr;
       ctx.drawImage(img, Math.round(x), Math.round(y));
     }
   }
