@@ -54,6 +54,13 @@ def showcase() -> dict[str, Any]:
             {"source": "vm", "outlet": "recorded", "target": "thanks"},
             {"source": "agents", "outlet": "completed", "target": "bye"},
             {"source": "thanks", "outlet": "next", "target": "bye"},
+            {"source": "menu", "outlet": "invalid", "target": "bye"},
+            {"source": "sales", "outlet": "busy", "target": "agents"},
+            {"source": "sales", "outlet": "no_answer", "target": "agents"},
+            {"source": "sales", "outlet": "failed", "target": "agents"},
+            {"source": "vm", "outlet": "no_audio", "target": "bye"},
+            {"source": "vm", "outlet": "hangup", "target": "bye"},
+            {"source": "agents", "outlet": "failed", "target": "vm"},
         ],
     }
 

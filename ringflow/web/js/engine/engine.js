@@ -76,7 +76,7 @@ export async function createEditorEngine(opts) {
   // motion and live traffic (camera.js, traffic.js): one more thing each frame of the same clock
   const traffic = new Traffic(root, domLayer);
   let theme = readTheme(doc), reduced = watchReducedMotion(win, (r) => { reduced = r; applyModeClass(); clock.invalidate(); });
-  let outletTotals = null, testPath = [], dragging = new Set(), born = new Map(), dotPattern = null, stepDownAt = 0;
+  let outletTotals = null, testPath = [], dragging = new Set(), born = new Map(), dotPattern = null, stepDownAt = 0, moving = false, movingTimer = 0;
   renderer.setTheme(theme);
   renderer.backdrop = drawDots;
   const motionNow = () => motionFor(mode, reduced);
@@ -208,7 +208,7 @@ export async function createEditorEngine(opts) {
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       box, link }); // live traffic is drawn on top by traffic.js
-    const mot = motionNow(), tf = { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && feats.pulses };
+    const mot = moving ? { ...motionNow(), glow: false } : motionNow(), tf = { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && feats.pulses };
     traffic.draw(renderer.ctx, tf);
     if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
@@ -326,6 +326,15 @@ export async function createEditorEngine(opts) {
     if (!Number.isFinite(c.x) || !Number.isFinite(c.y) || !Number.isFinite(c.zoom)) return;
     cam = { x: c.x, y: c.y, zoom: Math.min(MAX_ZOOM, Math.max(minZoom(), c.zoom)) };
     clock.invalidate();
+    markMoving();
+  }
+  /** While the view moves, frosted glass would re-blur the canvas under it every frame (costly
+   * with software rendering, and nobody reads a blur in motion): the page's css turns the glass
+   * opaque while root has data-rf-moving, and traffic drops its glow; both come back 160 ms after. */
+  function markMoving() {
+    if (!moving) { moving = true; root.dataset.rfMoving = "1"; }
+    clearTimeout(movingTimer);
+    movingTimer = setTimeout(() => { moving = false; delete root.dataset.rfMoving; clock.invalidate(); }, 160);
   }
   /** Camera moves the user asked for by a button or a jump: a glide where the mode allows it. */
   function moveCamera(c) {
@@ -612,7 +621,7 @@ export async function createEditorEngine(opts) {
       destroyed = true; clock.stop(); queue.destroy(); for (const c of controllers) c.destroy();
       if (overlay) overlay.destroy(); if (minimap) minimap.destroy(); if (sub) sub.close(); if (ro) ro.disconnect();
       unwatchTheme(); traffic.destroy();
-      clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
+      clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); clearTimeout(movingTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
     },
   };
   win.ringflow = { viewport: () => ({ x: cam.x, y: cam.y, zoom: cam.zoom }), metrics, engine };
