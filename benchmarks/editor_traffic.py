@@ -5,9 +5,11 @@ method (requestAnimationFrame intervals; Chromium, software rendering, 1280x800)
 
   anim        3 s with nothing but the traffic animating (the clock at RINGFLOW_ANIMATION_FRAME_RATE)
   pan         a Space-drag pan at the opening zoom (also measured just before the traffic starts)
-  out pan     wheel out until many live nodes are in view (mid zoom), then the same drag
+  out pan     three wheel notches out (mid zoom: many live nodes in view), then a drag
   anim work   the traffic module's own time per drawn frame (rings, particles, badges), avg/p95/max
-  heap        after a forced GC, before the traffic starts and after the three gestures
+  heap        after a forced GC: after the pan, zoom out and pan without traffic (back at the opening
+              view), and after the same gestures with the traffic running; the figures in brackets
+              are those gestures without traffic, on the same page a moment before
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _anim(page: Page) -> dict[str, float]:
     return {"avg": m["animMs"], "p95": m["animP95"], "max": m["animMax"]}
 
 
-def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: int = 8) -> dict[str, Any]:
+def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: int = 3) -> dict[str, Any]:
     """One row: the editor at `url` in `mode` with `live` nodes carrying calls."""
     out: dict[str, Any] = {"mode": mode, "live": live}
     with sync_playwright() as p:
@@ -99,30 +101,32 @@ def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: i
             page.wait_for_function("() => !window.ringflow.engine.state || window.ringflow.metrics().nodes > 0")
             page.evaluate(f"() => window.ringflow.engine.setMode('{mode}')")
             page.wait_for_timeout(1500)  # a big flow finishes its sliced index build
-            out["live"] = page.evaluate(PREPARE, live)  # the details of those nodes load before the heap is read
-            page.wait_for_timeout(600)
-            out["pan_without"] = _frames(page, lambda: _drag(page, dist=-500))  # same page and place, no traffic yet
-            _drag(page, dist=500)
-            page.wait_for_timeout(300)
+            out["live"] = page.evaluate(PREPARE, live)  # the details of those nodes load first
+            home = page.evaluate("() => window.ringflow.viewport()")
+
+            def gestures(tag: str) -> None:
+                """Pan, wheel out to mid zoom, pan there; then back to the opening view."""
+                out[f"pan{tag}"] = _frames(page, lambda: _drag(page))
+                out[f"pan{tag}_work"] = _anim(page)
+                page.mouse.move(W / 2, H / 2)
+                for _ in range(wheel):
+                    page.mouse.wheel(0, 240)
+                    page.wait_for_timeout(30)
+                page.wait_for_timeout(300)
+                out[f"lod_out{tag}"] = page.evaluate("() => window.ringflow.metrics().lod")
+                out[f"drawn_out{tag}"] = page.evaluate("() => window.ringflow.metrics().drawn")
+                out[f"pan_out{tag}"] = _frames(page, lambda: _drag(page, dist=200))
+                out[f"pan_out{tag}_work"] = _anim(page)
+                page.evaluate("(c) => window.ringflow.engine.setCamera(c)", home)
+                page.wait_for_timeout(300)
+
+            gestures("_without")  # the same gestures on the same page before any traffic: the heap and fps to compare with
             out["heap_before"] = _heap(page)
             page.evaluate(START_TRAFFIC)
             page.wait_for_timeout(600)
             out["anim"] = _frames(page, lambda: page.wait_for_timeout(3000))
             out["anim_idle_work"] = _anim(page)
-            out["pan"] = _frames(page, lambda: _drag(page))
-            out["pan_work"] = _anim(page)
-
-            def zoom_out() -> None:
-                page.mouse.move(W / 2, H / 2)
-                for _ in range(wheel):
-                    page.mouse.wheel(0, 240)
-                    page.wait_for_timeout(30)
-            zoom_out()
-            page.wait_for_timeout(300)
-            out["lod_out"] = page.evaluate("() => window.ringflow.metrics().lod")
-            out["drawn_out"] = page.evaluate("() => window.ringflow.metrics().drawn")
-            out["pan_out"] = _frames(page, lambda: _drag(page, dist=200))
-            out["pan_out_work"] = _anim(page)
+            gestures("")
             out["calls_badged"] = page.evaluate("() => window.ringflow.metrics().calls")
             page.evaluate("() => clearInterval(window.__traffic)")
             out["heap_after"] = _heap(page)
@@ -133,7 +137,7 @@ def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: i
 
 
 def rows(results: list[tuple[int, dict[str, Any]]]) -> list[str]:
-    head = ["| nodes | mode | nodes with calls | animating only fps / p95 ms | pan fps / p95 ms (without traffic) | zoomed-out pan fps / p95 ms (detail) "
+    head = ["| nodes | mode | nodes with calls | animating only fps / p95 ms | pan fps / p95 ms (without traffic) | zoomed-out pan fps / p95 ms (without; detail) "
             "| animation work ms/frame avg / p95 / max | heap MB before → after (Δ) |",
             "|---|---|---|---|---|---|---|---|"]
     out = []
@@ -143,7 +147,7 @@ def rows(results: list[tuple[int, dict[str, Any]]]) -> list[str]:
             continue
         work = max((r[k] for k in ("anim_idle_work", "pan_work", "pan_out_work")), key=lambda w: w["p95"])
         out.append(f"| {n:,} | {r['mode']} | {r['live']} | {r['anim']['fps']} / {r['anim']['p95_ms']} | {r['pan']['fps']} / {r['pan']['p95_ms']} ({r['pan_without']['fps']} / {r['pan_without']['p95_ms']}) "
-                   f"| {r['pan_out']['fps']} / {r['pan_out']['p95_ms']} ({r['lod_out']}, {r['drawn_out']:,} drawn) "
+                   f"| {r['pan_out']['fps']} / {r['pan_out']['p95_ms']} ({r['pan_out_without']['fps']} / {r['pan_out_without']['p95_ms']}; {r['lod_out']}, {r['drawn_out']:,} drawn) "
                    f"| {work['avg']} / {work['p95']} / {work['max']} | {r['heap_before']} → {r['heap_after']} ({r['heap_delta_pct']:+} %) |")
     return head + out
 
