@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Server, new_context, open_editor, shot
+from tests.browser.conftest import SCREENSHOTS, Server, new_context, open_editor, shot
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def showcase() -> dict[str, Any]:
             {"source": "sales", "outlet": "failed", "target": "agents"},
             {"source": "vm", "outlet": "no_audio", "target": "bye"},
             {"source": "vm", "outlet": "hangup", "target": "bye"},
-            {"source": "agents", "outlet": "failed", "target": "vm"},
+            {"source": "agents", "outlet": "failed", "target": "bye"},
         ],
     }
 
@@ -82,7 +82,11 @@ def traffic(page: Page) -> None:
 def still(page: Page, clip: dict[str, float]) -> bool:
     a = page.screenshot(clip=clip)
     page.wait_for_timeout(180)
-    return a == page.screenshot(clip=clip)
+    b = page.screenshot(clip=clip)
+    if a != b:  # kept for a look at what moved
+        (SCREENSHOTS / "moved-a.png").write_bytes(a)
+        (SCREENSHOTS / "moved-b.png").write_bytes(b)
+    return a == b
 
 
 def test_each_mode_in_each_theme_at_rest_and_with_traffic(themed: tuple[Page, str], server: Server, api_key: str) -> None:
@@ -95,8 +99,11 @@ def test_each_mode_in_each_theme_at_rest_and_with_traffic(themed: tuple[Page, st
     page.mouse.move(1270, 400)
     canvas_bg = page.evaluate("window.ringflow.engine.theme().bg")
     assert (canvas_bg < "#808080") == (theme == "dark"), f"the canvas follows the {theme} system theme ({canvas_bg})"
-    stage = page.locator("#stage").bounding_box()
-    assert stage
+    box = page.locator("#stage").bounding_box()
+    assert box
+    # the canvas between the toolbar and the minimap: frosted glass may re-blur a pixel or two when
+    # Chromium repaints another part of the page, which is not the editor drawing anything
+    stage = {"x": box["x"], "y": box["y"] + 70, "width": box["width"], "height": box["height"] - 210}
     for mode in MODES:
         page.locator("#mode").select_option(mode)
         page.wait_for_function(f"() => window.ringflow.engine.mode() === '{mode}'")

@@ -131,7 +131,7 @@ export class Traffic {
   }
 
   _particles(ctx, state, z, now, rect, theme, outletCount, glow) {
-    const dots = new Path2D(), halo = new Path2D(), r = 2.6 / z * Math.min(1, 0.35 + z);
+    const dots = new Path2D(), halo = new Path2D(), r = 3.2 / z * Math.min(1, 0.45 + z * 0.8);
     const X = state.x, Y = state.y, NW = state.w, NH = state.h;
     for (const [j, e] of this.heat) {
       const a = state.esrc[j], b = state.edst[j];
@@ -142,7 +142,7 @@ export class Traffic {
       const room = Math.max(1, Math.floor((Math.hypot(q[6] - q[0], q[7] - q[1]) * 1.15 * z) / 48));
       const n = Math.min(room, particlesFor(decay(e.h, now - e.t)));
       if (!n) continue;
-      const base = (now % PARTICLE_MS) / PARTICLE_MS;
+      const base = (now / PARTICLE_MS + j * 0.618034) % 1; // each edge its own phase: the flow reads as traffic, not a beat
       for (let k = 0; k < n; k++) {
         const s = (base + k / n) % 1, [x, y] = bezierPoint(q, s);
         dots.moveTo(x + r, y); dots.arc(x, y, r, 0, 6.2832);
