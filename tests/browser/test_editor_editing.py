@@ -156,8 +156,7 @@ def test_search_jumps_to_a_far_node(page: Page, server: Server, api_key: str) ->
     page.keyboard.press("Enter")
     expect(card(page, "Lost and found")).to_be_visible()
     expect(page.locator("#prop-label")).to_have_value("Lost and found")
-    v = viewport(page)
-    assert v["x"] > 30000 and v["y"] > 20000
+    eventually(lambda: (lambda v: v["x"] > 30000 and v["y"] > 20000)(viewport(page)), what="the view glides to the result")
 
 
 def test_rename_the_flow(page: Page, server: Server, api_key: str, flow: dict) -> None:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
-from tests.browser.helpers import card, viewport
+from tests.browser.helpers import eventually, card, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, 
     dialog.get_by_role("button", name="sales").click()  # jump to the node with the problem
     expect(dialog).to_be_hidden()
     expect(page.locator("#prop-label")).to_have_value("Sales")
-    assert viewport(page)["x"] > 5000
+    eventually(lambda: viewport(page)["x"] > 5000, what="the view glides to the node")
     page.locator("#prop-text").fill("Connecting you to sales.")
     page.locator("#prop-text").press("Tab")
     expect(page.locator("#problems-bar")).to_be_hidden()

@@ -21,6 +21,7 @@ import { renameFlow, setStartNode } from "./ui/rename.js";
 import { createContextMenu } from "./ui/contextmenu.js";
 import { createConnectDialog } from "./ui/connect.js";
 import { describeChanges } from "./core/describe.js";
+import { wireThemeSwitch } from "./ui/theme.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -273,7 +274,7 @@ function jumpToIndex(i) {
   focusCard(i);
 }
 
-function focusCard(i, tries = 10) {
+function focusCard(i, tries = 60) { // a camera glide brings the card in over several frames
   const card = $(`#dom-layer .rf-card[data-index="${i}"]`);
   if (card) card.focus({ preventScroll: true });
   else if (tries > 0) requestAnimationFrame(() => focusCard(i, tries - 1));
@@ -395,6 +396,9 @@ function wireTopBar() {
   $("#btn-undo").addEventListener("click", () => e.undo());
   $("#btn-redo").addEventListener("click", () => e.redo());
   $("#btn-fit").addEventListener("click", () => e.fitView());
+  $("#btn-zoom-in").addEventListener("click", () => e.zoomBy(1.4));
+  $("#btn-zoom-out").addEventListener("click", () => e.zoomBy(1 / 1.4));
+  wireThemeSwitch($("#btn-theme"));
   $("#btn-layout").addEventListener("click", async () => {
     try {
       const whole = e.selection().length < 2;
@@ -436,9 +440,10 @@ function wireTopBar() {
       e.setHighlight(idx(path || []), "path");
       const cur = current ? idx([current]) : [];
       e.setHighlight(cur, "current");
+      e.setTestCall?.({ current, path: path || [] }); // live traffic: the waiting node counts a call, its steps run along the edges
       if (cur.length) e.centerOn(cur[0]);
     },
-    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); pathOverlay.hide(); },
+    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); pathOverlay.hide(); e.setTestCall?.(null); },
     labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label : null; },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });

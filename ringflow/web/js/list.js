@@ -3,6 +3,9 @@ import { api, ApiError, qs } from "./ui/api.js";
 import { $, h, clear, debounce, icon } from "./ui/dom.js";
 import { toast } from "./ui/toast.js";
 import { starterFlow } from "./ui/starter.js";
+import { applyTheme, savedTheme } from "./ui/theme.js";
+
+applyTheme(savedTheme()); // the editor's light/dark choice holds here too
 
 const PAGE = 25;
 const state = { q: "", sort: "newest", cursor: null, loading: false, seq: 0 };

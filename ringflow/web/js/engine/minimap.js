@@ -7,7 +7,8 @@ const SMALL_FLOW = 20000; // nodes: below this the minimap draws boxes, above it
 
 export function createMinimap(canvas, eng) {
   const ctx = canvas.getContext("2d");
-  let cache = null, version = -1, dragging = false;
+  let cache = null, version = -1, dragging = false, frame = "#2f5fe0";
+  const bg = 0; // transparent: the frosted glass of the minimap's own box shows through (css)
 
   function layout() {
     const b = eng.state().bounds, W = canvas.width, H = canvas.height;
@@ -20,7 +21,7 @@ export function createMinimap(canvas, eng) {
   function raster() {
     const st = eng.state(), W = canvas.width, H = canvas.height, { s, ox, oy } = layout();
     const img = ctx.createImageData(W, H), u32 = new Uint32Array(img.data.buffer), pal = eng.palette();
-    u32.fill(0xfff7f5f3);
+    u32.fill(bg);
     // each node as its box at this scale, at least 2 px on small flows (a 5-node flow is not 5
     // dots); big flows stay one pixel a node, the single write their raster always cost
     const min = st.live > SMALL_FLOW ? 1 : 2;
@@ -43,7 +44,7 @@ export function createMinimap(canvas, eng) {
     if (!cache || version !== st.version) raster();
     ctx.putImageData(cache, 0, 0);
     const { s, ox, oy } = layout(), r = eng.visibleRect();
-    ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 2;
+    ctx.strokeStyle = frame; ctx.lineWidth = 2;
     ctx.strokeRect((r[0] - ox) * s, (r[1] - oy) * s, Math.max(3, (r[2] - r[0]) * s), Math.max(3, (r[3] - r[1]) * s));
   }
 
@@ -60,6 +61,8 @@ export function createMinimap(canvas, eng) {
   canvas.setAttribute("role", "img"); canvas.setAttribute("aria-label", "Minimap of the whole flow; click to move there");
   return {
     update: draw,
+    /** The view rectangle takes the theme's selection colour. */
+    restyle(t) { frame = t.selection; draw(); },
     destroy() { canvas.removeEventListener("pointerdown", down); canvas.removeEventListener("pointermove", move); canvas.removeEventListener("pointerup", up); },
   };
 }
