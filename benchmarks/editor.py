@@ -7,8 +7,12 @@ pan at zoom 1, during a wheel zoom out to the whole flow, and a pan zoomed out; 
 GC; DOM elements. The React Flow peer is built from a copy in /tmp and measured on the same
 sizes (up to --peer-max). Prints a table and writes benchmarks/results/editor.md.
 
+With --traffic it adds the live-traffic rows (benchmarks/editor_traffic.py: calls on 200 nodes
+and particles on their edges, at 1,000 nodes in beauty mode and 50,000 in enterprise mode);
+--traffic-only measures just those and writes benchmarks/results/editor-traffic.md.
+
 usage: .venv/bin/python benchmarks/editor.py [--sizes 100,1000,10000,50000,500000] [--runs 3]
-       [--peer-sizes 10000,50000 | --no-peer] [--out FILE]
+       [--peer-sizes 10000,50000 | --no-peer] [--traffic | --traffic-only] [--out FILE]
 """
 
 from __future__ import annotations
@@ -177,28 +181,34 @@ def main() -> None:
     ap.add_argument("--peer-sizes", default="10000,50000")
     ap.add_argument("--no-peer", action="store_true", help="measure Ringflow only (no React Flow peer)")
     ap.add_argument("--serve", nargs=2, metavar=("DB_URL", "PORT"), help=argparse.SUPPRESS)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks/results/editor.md"))
+    ap.add_argument("--traffic", action="store_true", help="add the live-traffic rows")
+    ap.add_argument("--traffic-only", action="store_true", help="measure only the live-traffic rows")
+    ap.add_argument("--traffic-rows", default="1000:beauty,50000:enterprise", help="NODES:MODE,...")
+    ap.add_argument("--out", default="")
     a = ap.parse_args()
+    a.out = a.out or str(ROOT / ("benchmarks/results/editor-traffic.md" if a.traffic_only else "benchmarks/results/editor.md"))
+    traffic_rows = [(int(n), m) for n, m in (x.split(":") for x in a.traffic_rows.split(",") if x)] if a.traffic or a.traffic_only else []
     if a.serve:
         serve(a.serve[0], int(a.serve[1]))
         return
     load_before = os.getloadavg()[0]
-    sizes = [int(s) for s in a.sizes.split(",") if s]
-    peer_sizes = [] if a.no_peer else [int(s) for s in a.peer_sizes.split(",") if s]
+    sizes = [] if a.traffic_only else [int(s) for s in a.sizes.split(",") if s]
+    peer_sizes = [] if a.no_peer or a.traffic_only else [int(s) for s in a.peer_sizes.split(",") if s]
     tmp = Path(tempfile.mkdtemp(prefix="ringflow-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     print("creating flows ...", file=sys.stderr)
-    key, ids = seed_flows(db_url, sizes)
+    key, ids = seed_flows(db_url, sorted(set(sizes) | {n for n, _ in traffic_rows}))
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, __file__, "--serve", db_url, str(port)], env=env)
     results: list[tuple[str, int, dict]] = []
+    traffic: list[tuple[int, dict]] = []
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthz")
         login = ["--login", f"{base}/api/v1/session", "--key", key, "--ready", READY_JS,
                  "--viewport-js", "window.ringflow && window.ringflow.viewport()", "--pan-key", "Space"]
-        cold = warm_server(base, key, ids, sizes)
+        cold = warm_server(base, key, ids, sorted(set(sizes) | {n for n, _ in traffic_rows}))
         for n in sizes:
             url = f"{base}/flows/{ids[n]}"
             runs = []
@@ -207,6 +217,11 @@ def main() -> None:
                 print(f"  ringflow {n:>7,} run {k + 1}: {json.dumps(r)[:300]}", file=sys.stderr)
                 runs.append(r)
             results.append(("Ringflow", n, {**median_run(runs), "cold_s": cold[n]}))
+        from benchmarks.editor_traffic import measure, timed
+        for n, mode in traffic_rows:
+            r = timed(measure, f"{base}/flows/{ids[n]}", f"{base}/api/v1/session", key, mode=mode)
+            print(f"  traffic {n:>7,} {mode}: {json.dumps(r)[:400]}", file=sys.stderr)
+            traffic.append((n, r))
     finally:
         server.terminate()
         server.wait(10)
@@ -228,10 +243,11 @@ def main() -> None:
                 peer.wait(10)
     shutil.rmtree(tmp, ignore_errors=True)
     a.load = (load_before, os.getloadavg()[0])
-    report(results, sizes, peer_sizes, a)
+    report(results, sizes, peer_sizes, a, traffic)
 
 
-def report(results: list[tuple[str, int, dict]], sizes: list[int], peer_sizes: list[int], a: argparse.Namespace) -> None:
+def report(results: list[tuple[str, int, dict]], sizes: list[int], peer_sizes: list[int], a: argparse.Namespace,
+           traffic: list[tuple[int, dict]] | None = None) -> None:
     head = ("| editor | nodes | ready ms | pan fps | pan p95 ms | zoom fps | zoom p95 ms | zoomed-out pan fps | zoomed-out p95 ms "
             "| heap MB | DOM elements | drag panned | server cold s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     lines = [head] + [row(name, n, r) for name, n, r in sorted(results, key=lambda t: (t[1], t[0] != "Ringflow"))]
@@ -253,6 +269,15 @@ def report(results: list[tuple[str, int, dict]], sizes: list[int], peer_sizes: l
         "The React Flow peer at 500,000 nodes is not run: at 50,000 it already needs tens of seconds to load and about 1 GB of heap.", "",
         "## The seed's figures (as filed in issue 4)", "", *seed, "",
     ]
+    if traffic:
+        from benchmarks.editor_traffic import rows as traffic_table
+        tl = traffic_table(traffic)
+        md += ["## Live traffic", "", "Calls on 200 nodes (the ones nearest the opening view), particles on their first outlet's edge, a "
+               "counts event every second as the stream sends them; targets: ≥ 55 fps, p95 ≤ 20 ms, animation work ≤ 2 ms a frame, "
+               "heap within 10 %. See benchmarks/editor_traffic.py for the method.", "", *tl, ""]
+        if a.traffic_only:  # just the machine, the date, the command and these rows
+            md = md[:4] + [f"- command: `.venv/bin/python benchmarks/editor.py --traffic-only --traffic-rows {a.traffic_rows}`", ""] + md[md.index("## Live traffic"):]
+        print("\n".join(tl))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text("\n".join(md))
     print("\n".join(lines))

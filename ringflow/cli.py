@@ -174,10 +174,13 @@ def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
          customers: int = typer.Option(0, "--customers", min=0, max=1_000_000, help="How many customers to create."),
          flows: int = typer.Option(1, "--flows", min=0, max=10_000, help="Flows per customer."),
          nodes: int = typer.Option(20, "--nodes", min=1, max=1_000_000, help="Nodes per flow."),
-         big: list[int] = typer.Option([], "--big", min=1, max=1_000_000, help="Also one flow of this many nodes (repeatable).")) -> None:
+         big: list[int] = typer.Option([], "--big", min=1, max=1_000_000, help="Also one flow of this many nodes (repeatable)."),
+         customer: Optional[int] = typer.Option(None, "--customer", min=1,
+                                                help="Put the --big flows in this existing customer (default: the demo customer "
+                                                     "'ringflow serve' made, when there is one).")) -> None:
     """Generate data sets, e.g. --customers 10000 --nodes 20, or --big 500000."""
     from ringflow.store.keys import new_api_key
-    from ringflow.store.seed import sized_flow
+    from ringflow.store.seed import DEMO_SETTING, sized_flow
 
     if customers == 0 and not big:
         err.print("[red]error:[/red] nothing to do: give --customers N and/or --big N")
@@ -198,18 +201,34 @@ def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
                         first_customer = first_customer or store.get_customer(cid)
                         made.extend(fids)
                     bar.advance(task, len(names))
+        # big flows go where the person already signs in: a named customer, else the demo customer
+        home = customer if customer is not None else (None if first_customer else _demo_customer(store, DEMO_SETTING))
+        owner = store.get_customer(home) if home is not None else None
+        if customer is not None and owner is None:
+            raise CliError(f"customer {customer} does not exist")
         for size in big:
-            cust = first_customer or store.create_customer(f"Big flows {size}")
+            cust = owner or first_customer or store.create_customer(f"Big flows {size}")
             first_customer = first_customer or cust
             with err.status(f"Generating and importing a {size:,}-node flow..."):
                 made.append(store.create_flow(cust.id, sized_flow(size, f"Big flow ({size:,} nodes)"), checked=True).id)
         assert first_customer is not None
-        clear, key_hash, prefix = new_api_key()
-        store.create_api_key(first_customer.id, key_hash, prefix)
+        clear = None
+        if owner is None or customers:  # an existing customer already has its key
+            clear, key_hash, prefix = new_api_key()
+            store.create_api_key(first_customer.id, key_hash, prefix)
         store.close()
     shown = ", ".join(map(str, made[:10])) + (f" ... {made[-1]}" if len(made) > 10 else "")
     out.print(f"Created {len(made)} flows (ids {shown}); first customer id {first_customer.id}.")
-    out.print(f"API key for customer {first_customer.id}: [bold]{clear}[/bold]")
+    if clear:
+        out.print(f"API key for customer {first_customer.id}: [bold]{clear}[/bold]")
+    else:
+        out.print(f"They belong to customer {first_customer.id} ({escape(first_customer.name)}): sign in with its key as before.")
+
+
+def _demo_customer(store: Any, setting: str) -> int | None:
+    """The id of the demo customer 'ringflow serve' seeded on this database, if any."""
+    seeded = store.get_setting(setting)
+    return int(seeded) if seeded and seeded.isdigit() else None
 
 
 @app.command("import")

@@ -127,7 +127,11 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_validate_passes_a_good_flow_and_prints_warnings(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(_write(tmp_path, main_line()))])
     assert result.exit_code == 0 and "is valid" in said(result)
-    assert "warning" in said(result)  # the example leaves some outlets unconnected
+    assert "warning" not in said(result)  # its open outlets are fallbacks that end the call: not worth a warning
+    doc = main_line()
+    next(n for n in doc["nodes"] if n["type"] == "menu")["config"]["digits"].append("9")  # a choice leading nowhere
+    result = runner.invoke(app, ["validate", str(_write(tmp_path, doc))])
+    assert result.exit_code == 0 and "warning" in said(result)
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
@@ -153,6 +157,24 @@ def test_demo_creates_customers_flows_and_a_working_key(db: str) -> None:
     assert len(customers) == 3
     sizes = sorted(f.node_count for c in customers for f in store.list_flows(c.id).items)
     assert sizes == [10] * 6 + [1000]
+
+
+def test_demo_big_goes_to_the_demo_customer_you_already_sign_in_as(db: str) -> None:
+    from ringflow.store.seed import ensure_demo
+
+    store = open_store(db)
+    demo, _ = ensure_demo(store)  # what 'ringflow serve' seeds on a fresh database
+    store.close()
+    assert demo is not None
+    result = runner.invoke(app, ["demo", "--db", db, "--big", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "API key" not in said(result) and f"customer {demo.id} (Acme Demo)" in said(result)
+    store = open_store(db)
+    assert [c.id for c in store.list_customers().items] == [demo.id]  # no new customer nobody can find
+    assert 1000 in [f.node_count for f in store.list_flows(demo.id).items]
+    store.close()
+    missing = runner.invoke(app, ["demo", "--db", db, "--big", "10", "--customer", "999"])
+    assert missing.exit_code == 1 and "customer 999 does not exist" in said(missing)
 
 
 def test_demo_with_nothing_to_do_is_a_usage_error(db: str) -> None:

@@ -22,6 +22,7 @@ from ringflow.bytelru import ByteLRU
 from ringflow.interop import InteropError, to_ringflow, to_studio
 from ringflow.interop.notes import import_warnings
 from ringflow.interop.studio_export import MAX_STATES
+from ringflow.model.diff import diff_documents
 from ringflow.model.document import DocumentError, FlowDocument
 from ringflow.model.schema import flow_schema
 from ringflow.model.validation import has_errors, validate
@@ -121,12 +122,14 @@ def changes_dict(result: PatchResult) -> dict[str, Any]:
     }
 
 
-@router.get("/flows", summary="List your flows (keyset pages, newest last), optionally filtered by name")
+@router.get("/flows", summary="List your flows (keyset pages), newest first or sorted by name, last update or size")
 def list_flows(request: Request, principal: Principal = Depends(current_customer),
                limit: int = Query(50, ge=1, le=500), cursor: str | None = Query(None, max_length=512),
-               q: str | None = Query(None, max_length=200)) -> Response:
+               q: str | None = Query(None, max_length=200),
+               sort: str = Query("newest", pattern="^(newest|name|updated|size)$",
+                                 description="newest first, name A-Z, most recently updated first, or most nodes first")) -> Response:
     try:
-        page = store_of(request).list_flows(principal.customer_id, limit=limit, cursor=cursor or None, q=q or None)
+        page = store_of(request).list_flows(principal.customer_id, limit=limit, cursor=cursor or None, q=q or None, sort=sort)
     except (StoreError, ValueError) as exc:
         raise _bad_cursor(exc) from None
     return FastJSON({"flows": [m.to_dict() for m in page.items], "next_cursor": page.next_cursor})
@@ -258,23 +261,45 @@ def validate_flow(request: Request, flow_id: int = FlowId, principal: Principal 
     return FastJSON({"revision": meta.revision, "valid": not has_error(problems), **problems})
 
 
-@router.post("/flows/{flow_id}/publish", summary="Publish the draft as an immutable revision (refused while it has errors)")
-def publish_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
+PUBLISH_BODY = {"type": "object", "additionalProperties": False,
+                "properties": {"name": {"type": "string", "maxLength": 200, "description": "a name for this version"}}}
+
+
+async def _publish_name(request: Request) -> str | None:
+    """The optional ``{"name": ...}`` of a publish; no body at all is fine (an unnamed version)."""
+    if not (await request.body()).strip():
+        return None
+    body = await json_body(request)
+    if not isinstance(body, dict) or set(body) - {"name"}:
+        raise ApiError(422, "invalid", "the body must be {\"name\": \"...\"} or empty", {"field": "body"})
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 200):
+        raise ApiError(422, "invalid", "name must be text of at most 200 characters", {"field": "name"})
+    return name
+
+
+@router.post("/flows/{flow_id}/publish", summary="Publish the draft as the next immutable version (refused while it has errors)",
+             openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": PUBLISH_BODY}}}})
+async def publish_flow(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer)) -> Response:
     store = store_of(request)
-    meta = _meta(request, principal, flow_id)
-    try:
+    name = await _publish_name(request)
+    meta = await run_in_threadpool(_meta, request, principal, flow_id)
+
+    def run() -> tuple[Any, list[Any]]:
         doc: FlowDocument = store.get_document(principal.customer_id, flow_id)
         problems = validate(doc)
         if has_errors(problems):
             raise ApiError(422, "flow_has_errors", "fix the errors before publishing",
                            {**summarize(problems), "revision": meta.revision})
-        rev = store.publish(principal.customer_id, flow_id)
+        author = store.api_key_prefix(principal.key_id)
+        return store.publish(principal.customer_id, flow_id, name=name, author=author), problems
+
+    try:
+        rev, problems = await run_in_threadpool(run)
     except NotFound:
         raise not_found() from None
-    request.app.state.events.publish(flow_id, {"type": "published", "number": rev.number})
-    return FastJSON({"flow_id": rev.flow_id, "number": rev.number, "created_at": rev.created_at,
-                     "node_count": rev.node_count, "edge_count": rev.edge_count,
-                     **summarize(problems)}, status_code=201)
+    request.app.state.events.publish(flow_id, {"type": "published", "number": rev.number, "version": rev.version})
+    return FastJSON({**_rev(rev), **summarize(problems)}, status_code=201)
 
 
 @router.get("/flows/{flow_id}/revisions", summary="Published revisions of a flow (keyset pages)")
@@ -291,7 +316,8 @@ def list_revisions(request: Request, flow_id: int = FlowId, principal: Principal
 
 
 def _rev(r: Any) -> dict[str, Any]:
-    return {"flow_id": r.flow_id, "number": r.number, "created_at": r.created_at, "node_count": r.node_count, "edge_count": r.edge_count}
+    return {"flow_id": r.flow_id, "number": r.number, "version": r.version, "name": r.name, "author": r.author,
+            "created_at": r.created_at, "node_count": r.node_count, "edge_count": r.edge_count}
 
 
 @router.get("/flows/{flow_id}/revisions/{number}", summary="One published revision with its document")
@@ -302,3 +328,62 @@ def get_revision(request: Request, flow_id: int = FlowId, number: int = Path(ge=
     except NotFound:
         raise not_found("revision") from None
     return FastJSON({"revision": _rev(rev), "document": doc})
+
+
+def _side(request: Request, principal: Principal, flow_id: int, ref: str) -> tuple[dict[str, Any], FlowDocument]:
+    store = store_of(request)
+    if ref == "draft":
+        meta = _meta(request, principal, flow_id)
+        return {"draft": True, "revision": meta.revision}, store.get_document(principal.customer_id, flow_id)
+    try:
+        rev, doc = store.get_revision(principal.customer_id, flow_id, int(ref))
+    except NotFound:
+        raise ApiError(404, "not_found", f"this flow has no published revision {ref}", {"revision": ref}) from None
+    return {"draft": False, **_rev(rev)}, doc
+
+
+@router.get("/flows/{flow_id}/diff", summary="What changed between two revisions (or a revision and the draft), in the change format")
+def diff_revisions(request: Request, flow_id: int = FlowId, principal: Principal = Depends(current_customer),
+                   a: str = Query(..., alias="from", pattern="^(draft|[1-9][0-9]{0,17})$",
+                                  description="a published revision's number, or `draft`"),
+                   b: str = Query(..., alias="to", pattern="^(draft|[1-9][0-9]{0,17})$",
+                                  description="a published revision's number, or `draft`")) -> Response:
+    _meta(request, principal, flow_id)
+    try:
+        old_side, old = _side(request, principal, flow_id, a)
+        new_side, new = _side(request, principal, flow_id, b)
+    except NotFound:
+        raise not_found() from None
+    return FastJSON({"from": old_side, "to": new_side, **diff_documents(old, new)})
+
+
+@router.post("/flows/{flow_id}/revisions/{number}/restore", status_code=201,
+             summary="Make the draft equal to a published revision again, as one new draft revision",
+             openapi_extra={"parameters": [{"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}},
+                                           {"name": "X-Ringflow-Client", "in": "header", "required": False, "schema": {"type": "string"}}]})
+def restore_revision(request: Request, flow_id: int = FlowId, number: int = Path(ge=1, le=MAX_ID_INT),
+                     principal: Principal = Depends(current_customer)) -> Response:
+    header = request.headers.get("if-match")
+    base = parse_if_match(header) if header is not None else None
+    store = store_of(request)
+    _meta(request, principal, flow_id)
+    try:
+        store.get_revision(principal.customer_id, flow_id, number)
+    except NotFound:
+        raise not_found("revision") from None
+    try:
+        result = store.restore_revision(principal.customer_id, flow_id, number, base)
+    except NotFound:
+        raise not_found() from None
+    except StaleRevision as exc:
+        raise ApiError(412, "stale_revision", str(exc), {"current_revision": exc.current},
+                       headers={"ETag": f'"{exc.current}"'}) from None
+    except PatchError as exc:
+        raise ApiError(422, "invalid_patch", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+    changes = changes_dict(result)
+    if any(changes[k] for k in ("added_nodes", "updated_nodes", "removed_nodes", "added_edges", "removed_edges")) \
+            or result.name is not None or result.start is not None:
+        client = (request.headers.get(CLIENT_HEADER) or "")[:64] or None
+        request.app.state.events.publish(flow_id, {"type": "patch", "revision": result.revision, "client": client, "changes": changes})
+    return FastJSON({"revision": result.revision, "restored_from": number, "changes": changes}, status_code=201,
+                    headers={"ETag": f'"{result.revision}"'})

@@ -60,6 +60,12 @@ class Field:
     max_length: int = MAX_TEXT
     choices: tuple[str, ...] = ()  # enum: the allowed values; string: suggestions the editor may offer
     pattern: str = ""  # string: a regular expression every value must match (e.g. voices Twilio accepts)
+    title: str = ""  # what people read ("Number to dial"); empty: the name, spaced and capitalised
+
+    @property
+    def label(self) -> str:
+        """The field's title for people: problems and the properties panel both use it."""
+        return self.title or self.name.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,18 @@ class NodeType:
     dynamic_outlets: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False)
     dynamic_outlets_doc: str = ""
     waits: bool = False  # does the runtime wait for the caller or the network here?
+    expected_outlets: tuple[str, ...] = ()
+    """Fixed outlets whose absence is likely a mistake (validation warns). Any other fixed outlet
+    left open just ends the call, as Twilio Studio treats an unconnected transition; outlets the
+    config creates (menu digits, split cases) always warn: someone asked for them."""
+
+    summary: tuple[str, ...] = ()
+    """The fields a card shows at the near level of detail, in order (a Menu: its prompt and
+    choices); the editor renders each by its kind (docs/editor-ui.md, "Cards")."""
+
+    def warns_unconnected(self, outlet: str) -> bool:
+        """Should validation warn that ``outlet`` of a node of this type is not connected?"""
+        return outlet in self.expected_outlets or outlet not in self.outlets
 
     def field_map(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
@@ -147,28 +165,35 @@ _NODE_TYPES: tuple[NodeType, ...] = (
             Field("loop", "integer", "How many times to say it.", default=1, minimum=1, maximum=10),
         ),
         outlets=("next",),
+        summary=("text",),
     ),
     NodeType(
         "play", "Play", "Plays an audio file to the caller.", "voice", "#2d9cdb",
         (
-            _t("url", "Address of the audio file (http or https); needed unless digits are set.", max_length=2048),
+            Field("url", "template", "Address of the audio file (http or https); needed unless digits are set.", default="",
+                  max_length=2048, title="Audio file"),
             Field("loop", "integer", "How many times to play it.", default=1, minimum=1, maximum=10),
-            _t("digits", "DTMF tones to play instead of a file (0-9, *, #, w = half-second wait).", max_length=64),
+            Field("digits", "template", "DTMF tones to play instead of a file (0-9, *, #, w = half-second wait).", default="",
+                  max_length=64, title="Tones"),
         ),
         outlets=("next",),
+        summary=("url", "digits"),
     ),
     NodeType(
         "pause", "Pause", "Waits in silence.", "voice", "#828282",
         (Field("seconds", "integer", "Seconds of silence.", default=1, minimum=1, maximum=60),),
         outlets=("next",),
+        summary=("seconds",),
     ),
     NodeType(
         "gather", "Gather", "Collects digits or speech from the caller.", "input", "#9b51e0",
         (
             _t("prompt", "Prompt spoken while listening."),
-            _t("prompt_url", "Audio file played as the prompt instead of speaking it (http or https).", max_length=2048),
+            Field("prompt_url", "template", "Audio file played as the prompt instead of speaking it (http or https).", default="",
+                  max_length=2048, title="Prompt audio file"),
             Field("input", "enum", "What to listen for.", default="dtmf", choices=("dtmf", "speech", "both")),
-            Field("num_digits", "integer", "Digits to collect (0 = until finish key).", default=1, minimum=0, maximum=32),
+            Field("num_digits", "integer", "Digits to collect (0 = until finish key).", default=1, minimum=0, maximum=32,
+                  title="Number of digits"),
             Field("timeout", "integer", "Seconds to wait for input.", default=5, minimum=1, maximum=60),
             Field("finish_on_key", "string", "Key that ends input.", default="#", max_length=1),
             Field("hints", "string_list", "Words or phrases to help speech recognition.", default=[]),
@@ -183,12 +208,14 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("keypress", "speech", "timeout"),
         waits=True,
+        summary=("prompt", "input"),
     ),
     NodeType(
         "menu", "Menu", "Plays a prompt and branches on the digit pressed.", "input", "#bb6bd9",
         (
             _t("prompt", "Prompt listing the choices.", required=True),
-            Field("digits", "string_list", "Digits offered (0-9, * or #); one outlet each.", default=["1", "2"], required=True),
+            Field("digits", "string_list", "Digits offered (0-9, * or #); one outlet each.", default=["1", "2"], required=True,
+                  title="Choices"),
             Field("timeout", "integer", "Seconds to wait for a digit.", default=5, minimum=1, maximum=60),
             Field("retries", "integer", "Replays of the prompt after invalid input or silence.", default=2, minimum=0, maximum=10),
         ),
@@ -196,11 +223,12 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         dynamic_outlets=_menu_outlets,
         dynamic_outlets_doc="one outlet per entry of config.digits",
         waits=True,
+        summary=("prompt", "digits"),
     ),
     NodeType(
         "split", "Split", "Branches on a templated value, first matching case wins.", "logic", "#f2994a",
         (
-            _t("input", "The value to test; usually a template.", required=True),
+            Field("input", "template", "The value to test; usually a template.", default="", required=True, title="Value to test"),
             Field("cases", "cases", "Cases tried in order; one outlet each.", default=[]),
             Field("ignore_case", "boolean", "Compare without regard to letter case or surrounding spaces, as Twilio Studio does.",
                   default=False),
@@ -208,34 +236,40 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("no_match",),
         dynamic_outlets=_split_outlets,
         dynamic_outlets_doc="one outlet per config.cases[].name",
+        summary=("input", "cases"),
     ),
     NodeType(
         "set", "Set variables", "Sets flow variables from templates.", "logic", "#f2c94c",
         (Field("variables", "template_map", "Variable name to template.", default={}),),
         outlets=("next",),
+        expected_outlets=("next",),  # setting variables and then hanging up is never the point
+        summary=("variables",),
     ),
     NodeType(
         "http", "HTTP request", "Calls a web service; a JSON answer is reachable as nodes.NAME.parsed.", "integration", "#27ae60",
         (
             Field("method", "enum", "HTTP method.", default="GET", choices=("GET", "POST", "PUT", "PATCH", "DELETE")),
-            _t("url", "Address to call (http or https).", required=True, max_length=2048),
+            Field("url", "template", "Address to call (http or https).", default="", required=True, max_length=2048, title="URL"),
             Field("headers", "string_map", "Request headers.", default={}),
             _t("body", "Request body; a template."),
             Field("timeout", "integer", "Seconds before giving up.", default=10, minimum=1, maximum=10),
         ),
         outlets=("success", "failed"),
         waits=True,
+        expected_outlets=("success",),
+        summary=("method", "url"),
     ),
     NodeType(
         "transfer", "Transfer", "Connects the caller to another number or address.", "connect", "#eb5757",
         (
-            _t("to", "Number or SIP address to dial.", required=True, max_length=256),
-            _t("caller_id", "Caller ID to present.", max_length=64),
+            Field("to", "template", "Number or SIP address to dial.", default="", required=True, max_length=256, title="Number to dial"),
+            Field("caller_id", "template", "Caller ID to present.", default="", max_length=64, title="Caller ID"),
             Field("timeout", "integer", "Seconds to let it ring.", default=30, minimum=5, maximum=600),
             Field("record", "boolean", "Record the call.", default=False),
         ),
         outlets=("completed", "busy", "no_answer", "failed"),
         waits=True,
+        summary=("to",),
     ),
     NodeType(
         "record", "Record", "Records a message from the caller.", "input", "#6fcf97",
@@ -250,6 +284,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("recorded", "no_audio", "hangup"),
         waits=True,
+        summary=("max_length",),
     ),
     NodeType(
         "enqueue", "Enqueue", "Puts the caller in a queue for an agent.", "connect", "#56ccf2",
@@ -264,24 +299,28 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("completed", "failed"),
         waits=True,
+        summary=("queue",),
     ),
     NodeType(
         "business_hours", "Business hours", "Branches on whether it is open now in a timezone.", "logic", "#219653",
         (
-            Field("timezone", "string", "IANA timezone, e.g. America/New_York.", default="UTC", max_length=64),
+            Field("timezone", "string", "IANA timezone, e.g. America/New_York.", default="UTC", max_length=64, title="Time zone"),
             Field("schedule", "schedule", "Opening intervals per weekday.", default={d: [["09:00", "17:00"]] for d in WEEKDAYS[:5]}),
             Field("holidays", "date_list", "Closed dates (YYYY-MM-DD).", default=[]),
         ),
         outlets=("open", "closed"),
+        expected_outlets=("open",),
+        summary=("schedule", "timezone"),  # today first: the time zone may be cut short on a narrow card
     ),
     NodeType(
         "subflow", "Subflow", "Runs another published flow, then continues.", "logic", "#4f4f4f",
         (
-            Field("flow_id", "string", "Id of the flow to run.", required=True, max_length=64),
+            Field("flow_id", "string", "Id of the flow to run.", required=True, max_length=64, title="Flow"),
             Field("parameters", "template_map", "Name to template, rendered in the calling flow; the subflow reads "
                   "them as flow.data.NAME.", default={}),
         ),
         outlets=("completed", "failed"),
+        summary=("flow_id",),
     ),
     NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", ()),
     NodeType(
@@ -289,12 +328,14 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         "other", "#bdbdbd",
         (
             Field("platform", "enum", "Where the step came from.", default="studio", choices=("studio", "connect")),
-            Field("original_type", "string", "The widget or action type on that platform.", required=True, max_length=64),
+            Field("original_type", "string", "The widget or action type on that platform.", required=True, max_length=64,
+                  title="Original type"),
             Field("properties", "object", "The original properties, unchanged.", default={}),
             Field("outlets", "string_list", "The original transition names; one outlet each.", default=[]),
         ),
         dynamic_outlets=_unsupported_outlets,
         dynamic_outlets_doc="one outlet per entry of config.outlets",
+        summary=("original_type",),
     ),
 )
 

@@ -32,6 +32,8 @@ except ImportError:  # no compiler at install time: _nodes_by_type_py does the s
 
 _ID, _TYPE = itemgetter("id"), itemgetter("type")
 _STATIC_OUTLETS = {name: nt.outlets for name, nt in CATALOGUE.items()}
+_QUIET_OUTLETS = {name: frozenset(o for o in nt.outlets if not nt.warns_unconnected(o)) for name, nt in CATALOGUE.items()}
+"""Fixed outlets that may stay open without a warning (``NodeType.warns_unconnected``), per type."""
 _EMPTY: dict[str, Any] = {}
 
 
@@ -144,6 +146,8 @@ def validate_fast(doc: FlowDocument) -> list[Problem] | None:
         problems.append(Problem("error", "unknown_outlet", f"{types[i]} node has no outlet {name!r}", ids[i], f"outlets.{name}"))
     for i, k in found.open_slots:
         outlet = outlets[i][k]
+        if outlet in _QUIET_OUTLETS[types[i]]:
+            continue
         problems.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there",
                                 ids[i], f"outlets.{outlet}"))
     if found.reached is not None and found.reached.count(0):

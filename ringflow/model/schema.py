@@ -71,8 +71,8 @@ def node_type_info(nt: NodeType) -> dict[str, Any]:
     return {
         "name": nt.name, "title": nt.title, "description": nt.description, "category": nt.category,
         "color": nt.color, "outlets": list(nt.outlets), "dynamic_outlets": nt.dynamic_outlets_doc or None,
-        "waits": nt.waits, "config_schema": config_schema(nt),
-        "fields": [{"name": f.name, "kind": f.kind, "description": f.description, "default": f.default,
+        "waits": nt.waits, "config_schema": config_schema(nt), "summary": list(nt.summary),
+        "fields": [{"name": f.name, "title": f.label, "kind": f.kind, "description": f.description, "default": f.default,
                     "required": f.required, "minimum": f.minimum, "maximum": f.maximum,
                     "max_length": f.max_length, "choices": list(f.choices),
                     "pattern": f.pattern or None} for f in nt.fields],

@@ -77,8 +77,9 @@ def validate_slow(doc: FlowDocument) -> list[Problem]:
         connected.add((src, outlet))
         adjacency.setdefault(src, []).append(dst)
     for nid, names in outlets.items():
+        nt = CATALOGUE.get(by_id[nid]["type"])
         for outlet in names:
-            if (nid, outlet) not in connected:
+            if (nid, outlet) not in connected and nt is not None and nt.warns_unconnected(outlet):
                 problems.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there", nid, f"outlets.{outlet}"))
     if start in by_id:
         seen = {start}

@@ -44,6 +44,7 @@ class CompiledFlow:
     warnings: list[str] = field(default_factory=list)
     static_pos: dict[int, int] = field(default_factory=dict)  # id(static action) -> node index
     entries: dict[str, int] = field(default_factory=dict)  # "message" / "request" -> where such a start begins (Studio's trigger)
+    labels: dict[int, str] = field(default_factory=dict)  # node index -> label, labelled nodes only (test calls name them)
 
     def __post_init__(self) -> None:
         self.static_pos = {id(a): i for i, a in enumerate(self.static) if a is not None}
@@ -225,6 +226,7 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
     start = index.get(doc.get("start") or "", -1)
     cf = CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
     cf.entries = _entries(nodes[start] if start >= 0 else None, index)
+    cf.labels = {i: n["label"] for i, n in enumerate(nodes) if n.get("label")}
     return cf
 
 

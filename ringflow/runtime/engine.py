@@ -42,6 +42,12 @@ class Step(NamedTuple):
     state: CallState
     actions: list[tuple[Any, ...]]
     trail: list[tuple[int, str]]
+    why: dict[int, tuple[Any, ...]] | None = None
+    """Why a ``trail`` entry left by its outlet, by trail index, where nothing else says it:
+    ("split", value compared, case, op, expected) and, for a menu digit that is not a choice,
+    ("heard", digits). Everything else is already in the state (``outs``: digits heard, HTTP and
+    dial status) or follows from the config and ``now`` (business hours, Set): ``explain``
+    reads those, so a call pays for reasons only at splits and refused menu digits."""
 
 
 def clean_digits(raw: Any) -> str:
@@ -63,12 +69,13 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
 class _Run:
     """One advance: the copied state, the actions so far, and a lazily built template context."""
 
-    __slots__ = ("cf", "st", "now", "actions", "trail", "_ctx", "_trigger", "at", "failed", "_deadline")
+    __slots__ = ("cf", "st", "now", "actions", "trail", "why", "_ctx", "_trigger", "at", "failed", "_deadline")
 
     def __init__(self, cf: CompiledFlow, st: CallState, now: float):
         self.cf, self.st, self.now = cf, st, now
         self.actions: list[tuple[Any, ...]] = []
         self.trail: list[tuple[int, str]] = []
+        self.why: dict[int, tuple[Any, ...]] | None = None
         self._ctx: dict[str, Any] | None = None
         self._trigger: dict[str, Any] | None = None
         self.at = -1  # the node whose fields are being rendered (an error names it)
@@ -120,7 +127,13 @@ class _Run:
     def end(self, reason: str = "") -> Step:
         self.st.node = ENDED
         self.actions.append(("hangup", reason))
-        return Step(self.st, self.actions, self.trail)
+        return Step(self.st, self.actions, self.trail, self.why)
+
+    def note(self, why: tuple[Any, ...]) -> None:
+        """Say why the next trail entry leaves by its outlet."""
+        if self.why is None:
+            self.why = {}
+        self.why[len(self.trail)] = why
 
     def follow(self, node: int, outlet: str) -> Step:
         """Leave ``node`` by ``outlet`` and run on; an unconnected outlet ends the call (or the subflow)."""
@@ -130,7 +143,7 @@ class _Run:
             if self.st.stack:
                 self.st.node = ENDED
                 self.actions.append(("return",))
-                return Step(self.st, self.actions, self.trail)
+                return Step(self.st, self.actions, self.trail, self.why)
             return self.end()
         self.st.same = self.st.same + 1 if target == node else 1
         return self.run(target)
@@ -178,7 +191,7 @@ class _Run:
                     st.node = node
                     st.retry = 0
                     self.actions.append(action)
-                    return Step(st, self.actions, self.trail)
+                    return Step(st, self.actions, self.trail, self.why)
                 kind = -1  # a field over a limit: leave by "failed" below, nothing is sent
             c = cf.conf[node]
             if kind == -1:
@@ -194,7 +207,9 @@ class _Run:
                         self.actions.append(action)
                 outlet = "next"
             elif kind == SPLIT:
-                outlet = self.split(c)
+                why = self.split(c)
+                self.note(why)
+                outlet = why[2]
             elif kind == SET:
                 variables = dict(st.vars) if st.vars else {}
                 for name, value in c[0]:
@@ -220,14 +235,15 @@ class _Run:
                 if st.stack:
                     st.node = ENDED
                     self.actions.append(("return",))
-                    return Step(st, self.actions, self.trail)
+                    return Step(st, self.actions, self.trail, self.why)
                 return self.end()
             st.same = st.same + 1 if target == node else 1
             node = target
 
-    def split(self, c: tuple[Any, ...]) -> str:
-        """The first case that matches; ``no_match`` also when a render or the answer's time
-        budget runs out (each case is bounded: RE2 regexes, texts of at most 16 KB)."""
+    def split(self, c: tuple[Any, ...]) -> tuple[Any, ...]:
+        """("split", the value compared, the case taken (or "no_match"), its op, the value it expected).
+        ``no_match`` also when a render or the answer's time budget runs out (each case is bounded:
+        RE2 regexes, texts of at most 16 KB)."""
         value = self.text(c[0])
         fold = c[2]  # Studio's conditions: trimmed and case-insensitive
         if fold:
@@ -235,7 +251,7 @@ class _Run:
         for name, op, raw, rx in c[1]:
             expected = self.text(raw)
             if self.failed:
-                return "no_match"
+                return ("split", value, "no_match", op, expected)
             if fold:
                 expected = ",".join(x.strip() for x in expected.split(",")) if "any_of" in op else expected.strip()
                 expected = expected.casefold()
@@ -246,10 +262,10 @@ class _Run:
                     check_answer(self._deadline)
                 except LimitError as exc:
                     self.fail(str(exc))
-                    return "no_match"
+                    return ("split", value, "no_match", op, expected)
             if _matches(op, value, expected, rx):
-                return name
-        return "no_match"
+                return ("split", value, name, op, expected)
+        return ("split", value, "no_match", None, None)
 
 
 def _number(text: str) -> float | None:
@@ -380,9 +396,11 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
             outlet = "timeout" if kind == "timeout" else "invalid"
             if st.retry < cf.conf[node][3]:
                 st.retry += 1
+                r.note(("heard", clean_digits(event[1]) if kind == "digits" else ""))
                 r.trail.append((node, "retry"))
                 r.actions.append(r.wait_action(node))
-                return Step(st, r.actions, r.trail)
+                return Step(st, r.actions, r.trail, r.why)
+            r.note(("heard", clean_digits(event[1]) if kind == "digits" else ""))
             return r.follow(node, outlet)
     elif nk == HTTP and kind == "http":
         status = int(event[1] or 0)
@@ -415,7 +433,7 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
         return r.follow(node, outlet)
     # an event this node does not wait for: answer the same wait again, never advance
     r.actions.append(r.wait_action(node))
-    return Step(st, r.actions, r.trail)
+    return Step(st, r.actions, r.trail, r.why)
 
 
 def flow_data(state: CallState) -> dict[str, str]:

@@ -20,6 +20,7 @@ from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.engine import waiting_for
+from ringflow.runtime.explain import explain
 from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, encrypt
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import SID_RE, services
@@ -73,13 +74,22 @@ def _verbs(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return verbs
 
 
+def _steps(out: Outcome) -> list[dict[str, Any]]:
+    """Each node left during this answer: its label, the outlet and why (runtime/explain.py)."""
+    return [explain(cf, node, outlet, (why or {}).get(k), out.state, now)
+            for cf, trail, why, now in out.why for k, (node, outlet) in enumerate(trail)]
+
+
 def _panel(out: Outcome, extra_said: list[str] | None = None, extra_path: list[str] | None = None,
            before: Outcome | None = None) -> dict[str, Any]:
     """The test panel's view of an answer; ``errors`` lists fields that went over a limit
-    (``before``: the answer the digits were pressed at, whose errors come first)."""
+    (``before``: the answer the digits were pressed at, whose steps and errors come first)."""
+    node = out.state.node
     return {
         "call_sid": out.state.call[0], "said": (extra_said or []) + _said(out.actions), "actions": _verbs(out.actions),
         "waiting_for": waiting_for(out.flow, out.state), "node_id": out.node_id, "path": (extra_path or []) + out.path,
+        "node_label": None if out.ended else (out.flow.labels.get(node) or out.node_id),
+        "steps": (_steps(before) if before else []) + _steps(out),
         "variables": dict(out.state.vars or {}), "ended": out.ended, "step": out.state.step,
         "errors": [{"node_id": n, "message": m} for n, m in (before.errors if before else []) + out.errors],
     }

@@ -51,6 +51,7 @@ class Outcome:
     replay: bool = False  # a retried webhook answered from the stored answer
     trail: list[tuple[str, str]] = field(default_factory=list)  # (node id, outlet) traversals
     errors: list[tuple[str, str]] = field(default_factory=list)  # (node id, message): a field over a limit
+    why: list[tuple[Any, ...]] = field(default_factory=list)  # (flow, trail, engine's why, now) per engine advance: runtime/explain.py
 
     @property
     def ended(self) -> bool:
@@ -232,12 +233,14 @@ class Runtime:
         answer: list[tuple[Any, ...]] = []
         packed: list[Any] = []
         trail: list[tuple[str, str]] = []
+        whys: list[tuple[Any, ...]] = []
         http_budget = MAX_HTTP_PER_ANSWER
         errors: list[tuple[str, str]] = []
         path: list[str] = []
         waited = False
         step = advance(cf, st, event, now)
         while True:
+            whys.append((cf, step.trail, step.why, now))
             for node, outlet in step.trail:
                 trail.append((cf.ids[node], outlet))
                 if not (path and path[-1] == cf.ids[node] and waited):
@@ -289,7 +292,7 @@ class Runtime:
         self.share.charge(customer_id, time.perf_counter() - started)
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
-        return Outcome(state, cf, answer, path, trail=trail, errors=errors)
+        return Outcome(state, cf, answer, path, trail=trail, errors=errors, why=whys)
 
     async def _message(self, cf: CompiledFlow, st: CallState, action: tuple[Any, ...], answer: list[Any], packed: list[Any],
                        now: float) -> Any:

@@ -85,10 +85,13 @@ class Page:
 @dataclass(frozen=True, slots=True)
 class Revision:
     flow_id: int
-    number: int
+    number: int  # the draft revision that was published (counts every autosave)
     created_at: str
     node_count: int
     edge_count: int
+    version: int | None = None  # 1, 2, 3... per flow in publish order: what people read
+    name: str | None = None  # given at publish
+    author: str | None = None  # prefix of the API key that published
 
 
 @dataclass(slots=True)
@@ -162,7 +165,9 @@ class Store(Protocol):
     # --- flows
     def create_flow(self, customer_id: int, doc: FlowDocument) -> FlowMeta: ...  # one transaction
     def get_flow(self, customer_id: int, flow_id: int) -> FlowMeta | None: ...
-    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None) -> Page: ...
+    # sort: "newest" (default), "name" (A-Z), "updated" (most recent first), "size" (most nodes first)
+    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None,
+                   sort: str = "newest") -> Page: ...
     def delete_flow(self, customer_id: int, flow_id: int) -> bool: ...
     def get_document(self, customer_id: int, flow_id: int) -> FlowDocument: ...  # raises NotFound
     def iter_document_chunks(self, customer_id: int, flow_id: int, batch: int = 5000) -> Iterator[bytes]: ...
@@ -175,9 +180,13 @@ class Store(Protocol):
     def critical(self, customer_id: int, flow_id: int, limit: int = 200) -> Viewport: ...
 
     # --- revisions
-    def publish(self, customer_id: int, flow_id: int) -> Revision: ...  # snapshot of the current draft
+    # snapshot of the current draft as the next version; ``author`` is the publishing key's prefix
+    def publish(self, customer_id: int, flow_id: int, name: str | None = None, author: str | None = None) -> Revision: ...
     def list_revisions(self, customer_id: int, flow_id: int, limit: int = 50, cursor: str | None = None) -> Page: ...
     def get_revision(self, customer_id: int, flow_id: int, number: int) -> tuple[Revision, FlowDocument]: ...
+    # make the draft equal to published revision ``number`` as one new draft revision (a patch)
+    def restore_revision(self, customer_id: int, flow_id: int, number: int, base_revision: int | None = None) -> PatchResult: ...
+    def api_key_prefix(self, key_id: int) -> str | None: ...
 
     # --- runtime: a provider's webhook names only the flow id; which customer owns it?
     def flow_owner(self, flow_id: int) -> int | None: ...  # None when no such flow

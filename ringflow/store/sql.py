@@ -12,16 +12,17 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ringflow.clock import Clock, iso_utc, system_clock
+from ringflow.model.diff import patch_ops
 from ringflow.model.document import FlowDocument, NodeDict, normalize
 from ringflow.model.gcpause import gc_paused, loads
 from ringflow.store import bulk, reads, spatial
 from ringflow.store.bigwrite import big_write
 from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound, Page, PatchResult, Revision,
-                                 StoreError, Viewport)
+                                 StaleRevision, StoreError, Viewport)
 from ringflow.store.cursors import decode_cursor, encode_cursor
 from ringflow.store.engine import Engines, migrate, open_engines
 from ringflow.store.patch import apply_ops
@@ -32,6 +33,10 @@ ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statisti
 BIG_IMPORT = 10_000  # nodes: imports this big take the bulk write path (bigwrite.py)
 _FLOW_EXISTS = "SELECT 1 FROM flows WHERE customer_id = ? AND id = ?"
 _SESSION_ENDED = "SELECT 1 FROM revoked_sessions WHERE session_id = ?"
+FLOW_SORTS: dict[str, tuple[str, type, bool]] = {
+    "newest": ("id", int, True), "name": ("name", str, False), "updated": ("updated_at", str, True), "size": ("node_count", int, True),
+}
+"""The flow list's orders: column, its type in the cursor, descending? (ties broken by id)."""
 
 
 def _limit(limit: int) -> int:
@@ -229,19 +234,37 @@ class SqlStore:
             row = conn.execute(select(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id)).first()
         return _meta(row) if row else None
 
-    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None) -> Page:
-        """Newest first; the cursor is the last id seen."""
+    def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None,
+                   sort: str = "newest") -> Page:
+        """Newest first, or by ``sort`` (FLOW_SORTS); keyset pages: the cursor is the last row's (key, id)."""
         limit = _limit(limit)
-        after = decode_cursor(cursor, int)
-        query = select(flows).where(flows.c.customer_id == customer_id).order_by(flows.c.id.desc()).limit(limit + 1)
-        if after:
-            query = query.where(flows.c.id < after[0])
+        if sort not in FLOW_SORTS:
+            raise StoreError(f"sort must be one of {', '.join(FLOW_SORTS)}")
+        column, kind, descending = FLOW_SORTS[sort]
+        # names sort without regard to case; the key the database compared goes into the cursor as is
+        col = func.lower(flows.c.name) if sort == "name" else flows.c[column]
+        query = select(flows, col.label("sort_key")).where(flows.c.customer_id == customer_id).limit(limit + 1)
+        if sort == "newest":
+            after = decode_cursor(cursor, int)
+            query = query.order_by(flows.c.id.desc())
+            if after:
+                query = query.where(flows.c.id < after[0])
+        else:
+            after = decode_cursor(cursor, kind, int)
+            query = query.order_by(col.desc(), flows.c.id.desc()) if descending else query.order_by(col, flows.c.id)
+            if after:
+                past = (col < after[0]) if descending else (col > after[0])
+                tie = (flows.c.id < after[1]) if descending else (flows.c.id > after[1])
+                query = query.where(past | ((col == after[0]) & tie))
         if q:
             query = query.where(flows.c.name.ilike(_like(q), escape="\\"))
         with self._read() as conn:
             rows = conn.execute(query).all()
         items = [_meta(r) for r in rows[:limit]]
-        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+        if len(rows) <= limit:
+            return Page(items, None)
+        last = rows[limit - 1]
+        return Page(items, encode_cursor(last.id) if sort == "newest" else encode_cursor(last.sort_key, last.id))
 
     def delete_flow(self, customer_id: int, flow_id: int) -> bool:
         with self._write() as conn:
@@ -315,46 +338,78 @@ class SqlStore:
             return reads.critical(conn, self._flow_row(conn, customer_id, flow_id), _limit(limit))
 
     # --- revisions
-    def publish(self, customer_id: int, flow_id: int) -> Revision:
-        """Snapshot the draft as revision = flows.revision; publishing it again returns the same one."""
+    def publish(self, customer_id: int, flow_id: int, name: str | None = None, author: str | None = None) -> Revision:
+        """Snapshot the draft as revision = flows.revision and the flow's next version;
+        publishing the same draft again returns the same one (its name and author kept)."""
         with self._write() as conn:
             row = self._flow_row(conn, customer_id, flow_id)
-            existing = conn.execute(select(*[c for c in flow_revisions.c if c.name != "document"]).where(
+            existing = conn.execute(select(*_REV_COLS).where(
                 flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id,
                 flow_revisions.c.number == row.revision)).first()
             if existing:
-                return Revision(flow_id, existing.number, existing.created_at, existing.node_count, existing.edge_count)
+                return _revision(flow_id, existing)
+            version = 1 + (conn.execute(select(func.max(flow_revisions.c.version)).where(
+                flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id)).scalar() or 0)
             doc = reads.document(conn, row)
             stamp = self._now()
+            clean = (name or "").strip()[:200] or None
             conn.execute(insert(flow_revisions).values(
                 customer_id=customer_id, flow_id=flow_id, number=row.revision, created_at=stamp,
-                node_count=row.node_count, edge_count=row.edge_count, document=zlib.compress(orjson.dumps(doc), 6)))
+                node_count=row.node_count, edge_count=row.edge_count, document=zlib.compress(orjson.dumps(doc), 6),
+                version=version, name=clean, author=author))
             conn.execute(update(flows).where(flows.c.customer_id == customer_id, flows.c.id == flow_id).values(
                 status="published", published_revision=row.revision))
-        return Revision(flow_id, row.revision, stamp, row.node_count, row.edge_count)
+        return Revision(flow_id, row.revision, stamp, row.node_count, row.edge_count, version, clean, author)
 
     def list_revisions(self, customer_id: int, flow_id: int, limit: int = 50, cursor: str | None = None) -> Page:
         """Newest first; the cursor is the last revision number seen."""
         limit = _limit(limit)
         after = decode_cursor(cursor, int)
-        cols = [c for c in flow_revisions.c if c.name != "document"]
-        query = select(*cols).where(flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id)
+        query = select(*_REV_COLS).where(flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id)
         if after:
             query = query.where(flow_revisions.c.number < after[0])
         with self._read() as conn:
             self._flow_row(conn, customer_id, flow_id)
             rows = conn.execute(query.order_by(flow_revisions.c.number.desc()).limit(limit + 1)).all()
-        items = [Revision(flow_id, r.number, r.created_at, r.node_count, r.edge_count) for r in rows[:limit]]
+        items = [_revision(flow_id, r) for r in rows[:limit]]
         return Page(items, encode_cursor(items[-1].number) if len(rows) > limit else None)
 
     def get_revision(self, customer_id: int, flow_id: int, number: int) -> tuple[Revision, FlowDocument]:
         with self._read() as conn:
-            row = conn.execute(select(flow_revisions).where(
-                flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id,
-                flow_revisions.c.number == number)).first()
+            return self._revision_doc(conn, customer_id, flow_id, number)
+
+    def _revision_doc(self, conn: Connection, customer_id: int, flow_id: int, number: int) -> tuple[Revision, FlowDocument]:
+        row = conn.execute(select(flow_revisions).where(
+            flow_revisions.c.customer_id == customer_id, flow_revisions.c.flow_id == flow_id,
+            flow_revisions.c.number == number)).first()
         if row is None:
             raise NotFound(f"flow {flow_id} has no published revision {number}")
-        return Revision(flow_id, row.number, row.created_at, row.node_count, row.edge_count), loads(zlib.decompress(row.document))
+        return _revision(flow_id, row), loads(zlib.decompress(row.document))
+
+    def restore_revision(self, customer_id: int, flow_id: int, number: int, base_revision: int | None = None) -> PatchResult:
+        """The draft becomes published revision ``number`` again, as ONE new draft revision made of
+        ordinary patch ops (so open editors receive it as a patch and undo history stays linear).
+        Nothing to change answers the current revision with empty changes."""
+        with self._write() as conn:
+            row = self._flow_row(conn, customer_id, flow_id)
+            if base_revision is not None and base_revision != row.revision:
+                raise StaleRevision(row.revision)
+            _, target = self._revision_doc(conn, customer_id, flow_id, number)
+            ops = patch_ops(reads.document(conn, row), target)
+            if not ops:
+                return PatchResult(row.revision)
+            return apply_ops(conn, self.dialect, customer_id, flow_id, row.revision, ops, self._now())
+
+    def api_key_prefix(self, key_id: int) -> str | None:
+        with self._read() as conn:
+            return conn.execute(select(api_keys.c.prefix).where(api_keys.c.id == key_id)).scalar()
+
+
+_REV_COLS = [c for c in flow_revisions.c if c.name != "document"]
+
+
+def _revision(flow_id: int, r: Any) -> Revision:
+    return Revision(flow_id, r.number, r.created_at, r.node_count, r.edge_count, r.version, r.name, r.author)
 
 
 def open_store(url: str, migrate_schema: bool = True, clock: Clock = system_clock) -> SqlStore:

@@ -36,7 +36,7 @@ def _fill(path: str, flow_id: int, customer_id: int) -> str:
 
 
 def _call(client: TestClient, method: str, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    params = {"x0": 0, "y0": 0, "x1": 100, "y1": 100, "q": "a"}
+    params = {"x0": 0, "y0": 0, "x1": 100, "y1": 100, "q": "a", "from": "1", "to": "draft"}
     if method == "PATCH":
         body: dict = {"ops": [{"op": "rename", "name": "pwned"}]}
     elif url.endswith(("/flows", "/customers")):

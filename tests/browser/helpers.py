@@ -36,8 +36,14 @@ def viewport(page: Page) -> dict[str, float]:
     return page.evaluate("window.ringflow.viewport()")
 
 
+def cards(page: Page, text: str):  # noqa: ANN201 - a Playwright locator
+    """The visible cards whose label holds ``text`` (not their type or summary: a Menu's prompt may name another node)."""
+    return page.locator(".rf-card:visible").filter(has=page.locator(".rf-card-label", has_text=text))
+
+
 def card(page: Page, text: str):  # noqa: ANN201 - a Playwright locator
-    return page.locator(".rf-card:visible", has_text=text).first
+    """The first visible card whose label holds ``text``."""
+    return cards(page, text).first
 
 
 def stage_box(page: Page) -> dict[str, float]:

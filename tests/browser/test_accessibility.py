@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.conftest import Server, menu_flow, open_editor, sign_in
+from tests.browser.helpers import cards
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,7 @@ def test_editor_has_no_serious_violations(page: Page, server: Server, api_key: s
     open_editor(page, api_key, flow["id"])
     page.locator(".rf-card").first.wait_for()
     assert serious(page) == []
-    page.locator(".rf-card:visible", has_text="Main menu").click()
+    cards(page, "Main menu").click()
     page.locator("#prop-label").wait_for()
     for button in ("Outline", "History", "Test call"):
         page.get_by_role("button", name=button, exact=True).click()

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
-from tests.browser.helpers import card, document, empty_point, eventually, node, stage_box, viewport
+from tests.browser.helpers import cards, card, document, empty_point, eventually, node, stage_box, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -131,7 +131,7 @@ def test_copy_and_paste_makes_new_nodes(page: Page, server: Server, api_key: str
     page.keyboard.press("Control+c")
     expect(page.locator(".toast")).to_contain_text("Copied 2 nodes")
     page.keyboard.press("Control+v")
-    expect(page.locator(".rf-card:visible", has_text="Sales")).to_have_count(2)
+    expect(cards(page, "Sales")).to_have_count(2)
     def pasted() -> dict | None:
         d = document(server, api_key, flow["id"])
         return d if len(d["nodes"]) == 7 else None
@@ -148,7 +148,7 @@ def test_search_jumps_to_a_far_node(page: Page, server: Server, api_key: str) ->
     doc["nodes"].append({"id": "faraway", "type": "say", "x": 40000, "y": 30000, "label": "Lost and found", "config": {"text": "hi"}})
     flow = server.flow(api_key, doc)
     open_editor(page, api_key, flow["id"])
-    expect(page.locator(".rf-card:visible", has_text="Lost and found")).to_have_count(0)
+    expect(cards(page, "Lost and found")).to_have_count(0)
     page.keyboard.press("Control+f")
     page.keyboard.type("lost and")
     expect(page.get_by_role("option", name="Lost and found")).to_be_visible()
@@ -156,8 +156,7 @@ def test_search_jumps_to_a_far_node(page: Page, server: Server, api_key: str) ->
     page.keyboard.press("Enter")
     expect(card(page, "Lost and found")).to_be_visible()
     expect(page.locator("#prop-label")).to_have_value("Lost and found")
-    v = viewport(page)
-    assert v["x"] > 30000 and v["y"] > 20000
+    eventually(lambda: (lambda v: v["x"] > 30000 and v["y"] > 20000)(viewport(page)), what="the view glides to the result")
 
 
 def test_rename_the_flow(page: Page, server: Server, api_key: str, flow: dict) -> None:

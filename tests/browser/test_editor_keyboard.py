@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
-from tests.browser.helpers import card, document, empty_point, eventually, node
+from tests.browser.helpers import cards, card, document, empty_point, eventually, node
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_arrows_follow_connections_enter_edits_delete_deletes(page: Page, server
     eventually(lambda: "Main menu" in focused_label(page), what="back up to the menu")
     card(page, "Support").click()
     page.keyboard.press("Delete")
-    expect(page.locator(".rf-card:visible", has_text="Support")).to_have_count(0)
+    expect(cards(page, "Support")).to_have_count(0)
     eventually(lambda: node(document(server, api_key, flow["id"]), "support") is None, what="delete saved")
     doc = document(server, api_key, flow["id"])
     assert all("support" not in (e["source"], e["target"]) for e in doc["edges"])  # its edges went with it
@@ -126,7 +126,7 @@ def test_right_click_menu_duplicates_and_deletes(page: Page, server: Server, api
     expect(menu.get_by_role("menuitem", name="Duplicate")).to_be_focused()
     page.keyboard.press("Enter")
     expect(menu).to_be_hidden()
-    expect(page.locator(".rf-card:visible", has_text="Sales")).to_have_count(2)
+    expect(cards(page, "Sales")).to_have_count(2)
     eventually(lambda: len(document(server, api_key, flow["id"])["nodes"]) == 6, what="duplicate saved")
     card(page, "Goodbye").click(button="right")
     page.get_by_role("menuitem", name="Delete").click()

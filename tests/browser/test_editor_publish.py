@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
-from tests.browser.helpers import card, viewport
+from tests.browser.helpers import eventually, card, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +21,17 @@ def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, 
     open_editor(page, api_key, flow["id"])
     expect(page.locator("#problems-bar")).to_contain_text("1 error")
     expect(page.locator("#pub-status")).to_have_text("Not published")
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish", exact=True).click()
     dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("1 error: errors must be fixed first")  # the badge's count, before publishing
+    dialog.get_by_role("button", name="Publish now").click()
     expect(dialog).to_contain_text("Cannot publish yet")
     expect(dialog).to_contain_text("must not be empty")
     shot(page, "editor-publish-problems")
     dialog.get_by_role("button", name="sales").click()  # jump to the node with the problem
     expect(dialog).to_be_hidden()
     expect(page.locator("#prop-label")).to_have_value("Sales")
-    assert viewport(page)["x"] > 5000
+    eventually(lambda: viewport(page)["x"] > 5000, what="the view glides to the node")
     page.locator("#prop-text").fill("Connecting you to sales.")
     page.locator("#prop-text").press("Tab")
     expect(page.locator("#problems-bar")).to_be_hidden()
@@ -38,17 +40,20 @@ def test_publish_with_problems_then_fix_and_publish(page: Page, server: Server, 
     expect(page.get_by_role("dialog")).to_contain_text("No problems found")
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
     expect(card(page, "Sales")).not_to_contain_class("rf-problem")
-    page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_role("dialog")).to_contain_text("The flow is live as revision")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_label("Version name (optional)").fill("First release")
+    page.get_by_label("Version name (optional)").press("Enter")
+    expect(page.get_by_role("dialog")).to_contain_text("The flow is live as version 1")
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
     status, meta = server.call("GET", f"/api/v1/flows/{flow['id']}", token=api_key)
     assert meta["status"] == "published"
     number = meta["published_revision"]
-    expect(page.locator("#pub-status")).to_have_text(f"Published r{number}")
+    expect(page.locator("#pub-status")).to_have_text("Published v1")
     page.get_by_role("button", name="History").click()
     history = page.locator("#history")
-    history.get_by_role("button", name=f"Revision {number} ").click()
-    expect(history).to_contain_text(f"Revision {number} (read-only)")
+    expect(history).to_contain_text("Version 1 “First release”")
+    history.get_by_role("button", name="View Version 1").click()
+    expect(history).to_contain_text("Version 1 “First release” (read-only)")
     expect(history).to_contain_text("5 nodes, 7 edges")
     expect(history).to_contain_text("1 → Sales")
     shot(page, "editor-history")

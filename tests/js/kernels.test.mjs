@@ -96,3 +96,20 @@ test("outlet captions: one row while they fit, every other one below the card wh
   assert.deepEqual(captionLayout(["1", "2", "3", "invalid", "timeout"], 200).rows, [0, 1, 0, 1, 0]); // 33 px: "invalid"/"timeout" would touch
   assert.ok(captionLayout(Array.from({ length: 40 }, (_, k) => `case${k}`), 200).maxWidth >= 12);
 });
+
+test("an idle editor is idle, not 0 fps nor the last busy second's figure", () => {
+  const s = new FrameStats();
+  for (let t = 0; t <= 1000; t += 16) s.tick(t);
+  assert.equal(s.idleAt(1100), false);
+  assert.ok(s.fps() > 55);
+  assert.equal(s.idleAt(2500), true);
+  assert.equal(new FrameStats().idleAt(10), true);
+});
+
+test("the drawn-frames rate counts frames even when the clock sleeps between them", () => {
+  const s = new FrameStats();
+  for (let t = 0; t < 1000; t += 33) { s.tick(t); s.idle(); } // one frame per input event, the loop asleep in between
+  assert.equal(s.fps(), 0); // no steady interval...
+  assert.equal(s.rate(1000), 31); // ...but 31 frames were drawn in that second
+  assert.equal(s.rate(5000), 0);
+});

@@ -132,7 +132,7 @@ def _broken(code: str) -> dict:
     elif code == "unknown_outlet":
         doc["edges"].append({"source": "sales", "outlet": "ringing", "target": "bye"})
     elif code == "unconnected_outlet":
-        pass  # the example leaves menu.invalid open
+        _node(doc, "menu")["config"]["digits"].append("3")  # a choice offered and leading nowhere
     elif code == "unreachable":
         doc["nodes"].append({"id": "lost", "type": "hangup", "config": {}})
     return doc

@@ -12,7 +12,21 @@ def codes(doc):
 def test_example_has_only_warnings_for_open_outlets():
     found = codes(EXAMPLE)
     assert all(sev == "warning" for sev, *_ in found)
-    assert ("warning", "unconnected_outlet", "menu", "outlets.invalid") in found
+    # an open fallback (menu.invalid) just ends the call, as in Twilio Studio: no warning
+    assert not any(code == "unconnected_outlet" and field == "outlets.invalid" for _, code, _, field in found)
+
+
+def test_open_outlets_warn_only_where_likely_a_mistake():
+    doc = copy.deepcopy(EXAMPLE)
+    menu = next(n for n in doc["nodes"] if n["type"] == "menu")
+    menu["config"]["digits"].append("9")  # a choice offered and leading nowhere
+    doc["nodes"].append({"id": "hours", "type": "business_hours", "config": {}})
+    doc["nodes"].append({"id": "call_api", "type": "http", "config": {"url": "https://example.com"}})
+    doc["nodes"].append({"id": "xfer", "type": "transfer", "config": {"to": "+15550100"}})
+    found = {(nid, field) for _, code, nid, field in codes(doc) if code == "unconnected_outlet"}
+    assert {(menu["id"], "outlets.9"), ("hours", "outlets.open"), ("call_api", "outlets.success")} <= found
+    assert not {f for nid, f in found if nid == "xfer"}  # Transfer's outcomes may all end the call
+    assert ("hours", "outlets.closed") not in found and ("call_api", "outlets.failed") not in found
 
 
 def test_missing_and_unknown_start():

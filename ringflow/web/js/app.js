@@ -8,14 +8,20 @@ import { toast } from "./ui/toast.js";
 import { createPalette, acceptPaletteDrops } from "./ui/palette.js";
 import { createProperties } from "./ui/properties.js";
 import { createSearch } from "./ui/search.js";
-import { createHistory } from "./ui/history.js";
+import { createHistory, versionName } from "./ui/history.js";
+import { createDiffOverlay } from "./ui/diffoverlay.js";
 import { createOutline } from "./ui/outline.js";
 import { createTestCall } from "./ui/testcall.js";
-import { validateFlow, publishFlow, problemItem, paintProblemsBar, countProblems } from "./ui/problems.js";
+import { validateFlow, publishFlow, problemItem, paintProblemsBar, problemsOf } from "./ui/problems.js";
+import { describeProblem, countProblems, countText } from "./core/problemtext.js";
+import { summarize, dependsOnClock } from "./core/summary.js";
 import { autoLayout, defaultConfig } from "./ui/actions.js";
 import { wireShortcuts } from "./ui/shortcuts.js";
 import { renameFlow, setStartNode } from "./ui/rename.js";
 import { createContextMenu } from "./ui/contextmenu.js";
+import { createConnectDialog } from "./ui/connect.js";
+import { describeChanges } from "./core/describe.js";
+import { wireThemeSwitch } from "./ui/theme.js";
 
 // Start loading the engine at once, in parallel with the first API calls (time to ready).
 const engineModule = import("./engine/engine.js");
@@ -39,13 +45,25 @@ function setRevision(rev) {
   if (rev === null || rev === undefined) return;
   ui.revision = rev;
   $("#revision").textContent = `r${rev}`;
+  paintPublished();
 }
 
-/** "Published r3" or "Not published": text beside the colour, so it reads without it. */
-function setPublished(rev) {
+/** The published revision and, when known, its version (1, 2, 3): the header says which is live. */
+function setPublished(rev, version) {
+  if (ui.meta) ui.meta.published_revision = rev ?? null;
+  if (version !== undefined) ui.publishedVersion = version;
+  paintPublished();
+}
+
+/** "Published v3", "Published v3 · unpublished changes" or "Not published": words, not colour alone. */
+function paintPublished() {
   const el = $("#pub-status");
-  el.className = `badge hide-phone ${rev ? "badge-ok" : ""}`;
-  el.textContent = rev ? `Published r${rev}` : "Not published";
+  const rev = ui.meta?.published_revision;
+  if (!el || !ui.meta) return;
+  const pending = Boolean(rev) && ui.revision !== null && ui.revision !== rev;
+  el.className = `badge hide-phone ${rev ? (pending ? "badge-warn" : "badge-ok") : ""}`;
+  el.textContent = !rev ? "Not published" : `Published ${ui.publishedVersion ? `v${ui.publishedVersion}` : `r${rev}`}${pending ? " · unpublished changes" : ""}`;
+  el.title = pending ? `The draft (revision ${ui.revision}) has changes that are not live yet` : "";
 }
 
 /** The account's webhook policy: a warning badge while unsigned webhooks are allowed (local development). */
@@ -59,6 +77,31 @@ async function showWebhookPolicy() {
 }
 
 const typeTitle = (name) => ui.byName.get(name)?.title || name || "Unknown";
+/**
+ * What a card says its node does (core/summary.js), cached per config object: cards ask every
+ * frame, and only a change of config (a new object) or, for business hours, of the minute redoes it.
+ */
+function cardSummary(byName, clock) {
+  const cache = new WeakMap();
+  const timedTypes = new Set([...byName.values()].filter(dependsOnClock).map((t) => t.name));
+  return (n) => {
+    const type = byName.get(n.typeName);
+    if (!type || !n.config) return "";
+    const timed = timedTypes.has(type.name);
+    const minute = timed ? Math.floor(clock() / 60000) : 0;
+    const hit = cache.get(n.config);
+    if (hit && hit.minute === minute) return hit.text;
+    const text = summarize(type, n.config, clock()).map((x) => x.text).join(" · ");
+    cache.set(n.config, { text, minute });
+    return text;
+  };
+}
+
+/** A problem in words: the node's label and the field's title (core/problemtext.js). */
+function describe(p) {
+  const nodeOf = (id) => { const i = ui.engine ? ui.engine.indexOfId(id) : -1; return i >= 0 ? ui.engine.nodeInfo(i) : null; };
+  return describeProblem(p, nodeOf, (name) => ui.byName.get(name));
+}
 
 async function boot() {
   if (flowId === null) return stageMessage("This address does not name a flow.");
@@ -78,6 +121,10 @@ async function boot() {
   setRevision(ui.meta.revision);
   setPublished(ui.meta.published_revision);
   showWebhookPolicy();
+  if (ui.meta.published_revision) {
+    api(`/flows/${flowId}/revisions?limit=1`).then((d) => setPublished(ui.meta.published_revision, d?.revisions?.[0]?.version))
+      .catch((err) => console.warn("latest version unknown", err));
+  }
   setStatus("Loading flow…");
 
   const props = createProperties($("#inspector"), {
@@ -99,6 +146,14 @@ async function boot() {
     },
   });
   ui.props = props;
+  // Escape in the properties panel goes back to the node's card (the edit is kept: it commits on blur)
+  $("#inspector").addEventListener("keydown", (ev) => {
+    const cur = props.current();
+    if (ev.key !== "Escape" || !cur || cur.index < 0 || !ui.engine) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    ui.engine.focusNode(cur.index);
+  });
   createPalette($("#palette"), ui.types, (type) => addNode(type, null));
 
   let engineMod;
@@ -120,6 +175,7 @@ async function boot() {
     ui.engine = await engineMod.createEditorEngine({
       canvas: $("#canvas"), domLayer: $("#dom-layer"), overlayRoot: $("#overlay-root"), minimap: $("#minimap"),
       flowId, config, nodeTypes: ui.types, meta: ui.meta, mode: config?.RINGFLOW_PERFORMANCE_MODE || "auto", clientId, live: true,
+      cardSummary: cardSummary(ui.byName, () => Date.now()),
       early: takeEarly,
     });
   } catch (err) {
@@ -139,27 +195,47 @@ async function boot() {
   revalidate();
 }
 
+/** Add a node: at `point` (a drop), else in free space below the selection or at the view's
+ * centre (never on a node or over an edge); it is selected and keyboard focus lands on it. */
 function addNode(typeName, point) {
   const e = ui.engine;
   const t = ui.byName.get(typeName);
   if (!e || !t) return;
-  let p = point;
-  if (!p) {
-    const r = $("#canvas").getBoundingClientRect();
-    p = e.screenToWorld(r.width / 2, r.height / 2);
-  }
+  const p = point ? { x: point.x - 100, y: point.y - 36 } : e.freeSpot({ w: 200, h: 72, near: e.selection() });
   const id = `${typeName}_${Math.random().toString(36).slice(2, 8)}`;
-  e.addNode({ id, type: typeName, x: Math.round(p.x - 100), y: Math.round(p.y - 36), label: t.title, config: defaultConfig(t) });
+  e.addNode({ id, type: typeName, x: Math.round(p.x), y: Math.round(p.y), label: t.title, config: defaultConfig(t) });
   const i = e.indexOfId(id);
-  if (i >= 0) e.select([i]);
   document.body.classList.remove("show-palette");
   $("#toggle-palette").setAttribute("aria-pressed", "false");
+  if (i >= 0) { e.select([i]); if (point) focusCard(i); else e.focusNode(i); } // a drop is in view already: the camera stays
   toast(`Added ${t.title}.`, "ok", { timeout: 1500 });
+}
+
+/** The polite live region: what an edit changed, for screen readers. */
+function announce(text) {
+  const el = $("#announcer");
+  if (!el || !text) return;
+  el.textContent = "";
+  requestAnimationFrame(() => { el.textContent = text; });
+}
+
+function nodeName(id) {
+  const e = ui.engine, i = e.indexOfId(id);
+  if (i < 0) return null;
+  const n = e.nodeInfo(i);
+  return n ? n.label || n.typeTitle : null;
+}
+
+/** "Welcome → next → Main menu" for an edge ref {s, o, d, outlet}. */
+function edgeText(r) {
+  const e = ui.engine, a = e.nodeInfo(r.s), b = e.nodeInfo(r.d);
+  return `${a ? a.label || a.typeTitle : "?"}, outlet ${r.outlet ?? "?"}, to ${b ? b.label || b.typeTitle : "?"}`;
 }
 
 async function showSelection(props) {
   const e = ui.engine;
-  const sel = e.selection();
+  const sel = e.selection(), edges = e.selectedEdges ? e.selectedEdges() : [];
+  if (!sel.length && edges.length) { props.showEdges(edges.map(edgeText), () => e.deleteSelection()); return; }
   if (sel.length === 1) {
     await e.details(sel);
     if (e.selection().length === 1 && e.selection()[0] === sel[0]) props.show(e.nodeInfo(sel[0]));
@@ -173,10 +249,15 @@ const revalidate = debounce(async () => {
   } catch (err) {
     return;
   }
-  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: p.message, severity: p.severity })));
+  showProblems();
+}, 600);
+
+/** Badge, cards and panel from the one list (the publish dialog counts the same list). */
+function showProblems() {
+  ui.engine?.setProblems(ui.problems.filter((p) => p.node_id).map((p) => ({ node: p.node_id, message: describe(p).full, severity: p.severity })));
   ui.props?.setProblems(ui.problems);
   paintProblemsBar($("#problems-bar"), ui.problems, () => openProblems("Problems", ui.problems));
-}, 600);
+}
 
 function jumpToId(id) {
   const e = ui.engine;
@@ -204,7 +285,7 @@ function jumpToIndex(i) {
   focusCard(i);
 }
 
-function focusCard(i, tries = 10) {
+function focusCard(i, tries = 60) { // a camera glide brings the card in over several frames
   const card = $(`#dom-layer .rf-card[data-index="${i}"]`);
   if (card) card.focus({ preventScroll: true });
   else if (tries > 0) requestAnimationFrame(() => focusCard(i, tries - 1));
@@ -212,13 +293,30 @@ function focusCard(i, tries = 10) {
 
 function openProblems(title, problems, extra) {
   const body = $("#publish-body");
-  const { total } = countProblems(problems);
-  body.replaceChildren(extra || h("span"), problems.length
-    ? h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); })))
-    : h("p", {}, "No problems found."),
-  total > problems.length ? h("p", { class: "muted problems-more" }, `Showing the first ${problems.length} of ${total.toLocaleString("en-US")} problems.`) : "");
+  const counts = countProblems(problems);
+  body.replaceChildren(extra || h("span"), ...(problems.length
+    ? [h("p", { class: "problem-count" }, `${countText(counts)}:`),
+      h("ul", { class: "problem-list" }, problems.map((p) => problemItem(p, (id) => { $("#publish-dialog").close(); jumpToId(id); }, describe)))]
+    : [h("p", {}, "No problems found.")]),
+  counts.total > problems.length ? h("p", { class: "muted problems-more" }, `Showing the first ${problems.length} of ${counts.total.toLocaleString("en-US")} problems.`) : "");
   $("#publish-title").textContent = title;
   $("#publish-dialog").showModal();
+}
+
+/** Publish asks for an optional version name first, and says what the badge says about problems. */
+function openPublishForm(publish) {
+  const body = $("#publish-body");
+  const name = h("input", { id: "version-name", type: "text", maxlength: 200, autocomplete: "off", placeholder: "e.g. Holiday hours" });
+  const counts = countProblems(ui.problems);
+  const form = h("form", { class: "publish-form", onsubmit: (ev) => { ev.preventDefault(); publish(name.value.trim() || null); } },
+    h("label", { for: "version-name" }, "Version name (optional)"), name,
+    h("p", { class: "muted" }, counts.errors ? `${countText(counts)}: errors must be fixed first.`
+      : counts.warnings ? `${countText(counts)}; warnings do not block publishing.` : "No problems found so far."),
+    h("button", { class: "btn btn-primary", type: "submit" }, "Publish now"));
+  body.replaceChildren(form);
+  $("#publish-title").textContent = "Publish";
+  $("#publish-dialog").showModal();
+  name.focus();
 }
 
 let remoteToastAt = 0;
@@ -231,11 +329,13 @@ function wireEngine(props) {
     document.body.classList.add("show-props");
     requestAnimationFrame(() => $("#inspector input, #inspector select, #inspector textarea")?.focus());
   });
-  e.on("change", ({ origin }) => {
+  e.on("change", ({ origin, changes }) => {
     refreshUndo();
+    if (origin !== "remote") announce(describeChanges(changes, nodeName));
     const cur = props.current();
     if (cur && cur.index >= 0) props.setOutlets(cur.index, e.nodeInfo(cur.index).outlets || []);
     if (origin === "remote") {
+      if (typeof e.revision === "function") setRevision(e.revision()); // the header's "unpublished changes" follows others' edits too
       const now = Date.now();
       if (now - remoteToastAt > 3000) toast("Another editor changed this flow; their changes are shown.", "info");
       remoteToastAt = now;
@@ -309,12 +409,15 @@ function wireTopBar() {
   $("#btn-undo").addEventListener("click", () => e.undo());
   $("#btn-redo").addEventListener("click", () => e.redo());
   $("#btn-fit").addEventListener("click", () => e.fitView());
+  $("#btn-zoom-in").addEventListener("click", () => e.zoomBy(1.4));
+  $("#btn-zoom-out").addEventListener("click", () => e.zoomBy(1 / 1.4));
+  wireThemeSwitch($("#btn-theme"));
   $("#btn-layout").addEventListener("click", async () => {
     try {
       const whole = e.selection().length < 2;
       const n = await autoLayout(e, ui.meta.start);
       if (n && whole) e.fitView();
-      toast(n ? `Arranged ${n} nodes. Undo with Ctrl+Z.` : "Already arranged.", "ok");
+      toast(n ? `Arranged ${n} node${n === 1 ? "" : "s"}. Undo with Ctrl+Z.` : "Already arranged.", "ok");
     } catch (err) { toast(err.message, "warning"); }
   });
   $("#mode").addEventListener("change", (ev) => e.setMode(ev.target.value));
@@ -333,17 +436,27 @@ function wireTopBar() {
       return { x0: a.x, y0: a.y, x1: b.x, y1: b.y };
     },
   });
-  const history = createHistory($("#history"), flowId, typeTitle);
+  const diffOverlay = createDiffOverlay($("#stage"), e);
+  const pathOverlay = createDiffOverlay($("#stage"), e); // the edges a test call took
+  const history = createHistory($("#history"), {
+    flowId, typeTitle, overlay: diffOverlay, jumpTo: jumpToId,
+    labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label || null : null; },
+    meta: () => ({ revision: ui.revision, published_revision: ui.meta.published_revision }),
+    onRestored: (data, r) => { setRevision(data.revision); e.reload(); toast(`The draft is now ${versionName(r)}; publish to make it live.`, "ok"); },
+  });
+  ui.history = history;
   const test = createTestCall($("#testcall"), {
     flowId,
-    onHighlight: ({ current, path }) => {
+    onHighlight: ({ current, path, edges }) => {
       const idx = (ids) => ids.map((id) => e.indexOfId(id)).filter((i) => i >= 0);
+      if (edges?.length) pathOverlay.showShapes({ edges: edges.map((x) => ({ ...x, kind: "taken" })) }); else pathOverlay.hide();
       e.setHighlight(idx(path || []), "path");
       const cur = current ? idx([current]) : [];
       e.setHighlight(cur, "current");
+      e.setTestCall?.({ current, path: path || [] }); // live traffic: the waiting node counts a call, its steps run along the edges
       if (cur.length) e.centerOn(cur[0]);
     },
-    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); },
+    onClear: () => { e.setHighlight([], "path"); e.setHighlight([], "current"); pathOverlay.hide(); e.setTestCall?.(null); },
     labelOf: (id) => { const i = e.indexOfId(id); return i >= 0 ? e.nodeInfo(i).label : null; },
   });
   $("#btn-outline").addEventListener("click", () => { if (toggleDrawer("outline")) outline.load(); });
@@ -354,6 +467,7 @@ function wireTopBar() {
   for (const d of ["outline", "history", "testcall"]) $(`#${d}`).addEventListener("close", () => toggleDrawer(d, false));
   // closing the test panel hangs up its call, so no highlight is left behind on the canvas
   new MutationObserver(() => { if ($("#testcall").hidden) test.stop(); }).observe($("#testcall"), { attributes: true, attributeFilter: ["hidden"] });
+  new MutationObserver(() => { if ($("#history").hidden) diffOverlay.hide(); }).observe($("#history"), { attributes: true, attributeFilter: ["hidden"] });
   $("#btn-validate").addEventListener("click", async () => {
     try {
       await e.flush();
@@ -362,21 +476,26 @@ function wireTopBar() {
       openProblems(ui.problems.length ? "Validation problems" : "Validation passed", ui.problems);
     } catch (err) { toast(err.message, "error"); }
   });
-  $("#btn-publish").addEventListener("click", async () => {
+  $("#btn-publish").addEventListener("click", () => openPublishForm(publish));
+  async function publish(name) {
     try {
       await e.flush();
-      const res = await publishFlow(flowId);
+      const res = await publishFlow(flowId, name);
       if (res.ok) {
-        setPublished(res.revision);
-        toast(`Published${res.revision ? ` as revision ${res.revision}` : ""}.`, "ok");
-        openProblems("Published", [], h("p", { class: "publish-ok" }, `The flow is live${res.revision ? ` as revision ${res.revision}` : ""}.`));
+        setPublished(res.revision, res.data?.version);
+        const v = res.data?.version;
+        toast(`Published${v ? ` as version ${v}` : ""}.`, "ok");
+        ui.problems = problemsOf(res.data); // warnings do not block publishing, but they are the badge's warnings: say them
+        showProblems();
+        openProblems("Published", ui.problems, h("p", { class: "publish-ok" }, `The flow is live${v ? ` as version ${v}` : ""}.`));
+        ui.history?.published(res.data);
       } else {
         ui.problems = res.problems;
         revalidate();
         openProblems("Cannot publish yet", res.problems, h("p", {}, "Nothing was published. Fix these errors, then publish again:"));
       }
     } catch (err) { toast(err.message, "error"); }
-  });
+  }
   createSearch($("#node-search"), $("#search-results"), flowId, typeTitle, jumpTo);
   for (const [btn, cls] of [["#toggle-palette", "show-palette"], ["#toggle-props", "show-props"]]) {
     $(btn).addEventListener("click", (ev) => {
@@ -390,16 +509,33 @@ function wireTopBar() {
 function wireMenu(clip) {
   const e = ui.engine;
   const menu = createContextMenu($("#stage"));
-  e.on("contextmenu", ({ index, sx, sy, event }) => {
+  const connect = createConnectDialog({ engine: e, flowId, dialog: $("#connect-dialog"), typeTitle });
+  ui.connect = connect;
+  e.on("portactivate", ({ index, outlet }) => connect.open(index, outlet));
+  e.on("contextmenu", async ({ index, edge, sx, sy, event }) => {
     event?.preventDefault();
+    const back = document.activeElement; // a keyboard-opened menu gives focus back when it closes
     if (index >= 0) {
       if (!e.selection().includes(index)) e.select([index]);
       const many = e.selection().length > 1;
-      menu.open({ sx, sy, items: [
+      await e.details([index]);
+      const info = e.nodeInfo(index);
+      const links = many ? [] : e.connections(index);
+      menu.open({ sx, sy, returnFocus: back, items: [
         { label: "Edit", run: () => { document.body.classList.add("show-props"); $("#inspector input")?.focus(); }, disabled: many },
         { label: "Copy", run: () => clip.copy() },
         { label: "Duplicate", run: async () => { if (await clip.copy()) clip.paste(); } },
+        { label: "Connect…", run: () => connect.open(index), disabled: many || !info?.outlets.length },
+        ...links.map((c) => ({ label: `Disconnect ${c.outlet ?? "?"} → ${e.nodeInfo(c.target)?.label || e.nodeInfo(c.target)?.typeTitle || "?"}`,
+          run: () => e.deleteEdges([{ s: index, o: c.o, d: c.target, outlet: c.outlet }]) })),
         { label: "Delete", run: () => e.deleteSelection() },
+      ] });
+    } else if (edge) {
+      e.selectEdges([edge]);
+      menu.open({ sx, sy, returnFocus: back, items: [
+        { label: "Delete connection", run: () => e.deleteSelection() },
+        { label: "Go to source", run: () => jumpToIndex(edge.s) },
+        { label: "Go to target", run: () => jumpToIndex(edge.d) },
       ] });
     } else {
       menu.open({ sx, sy, items: [
@@ -414,9 +550,10 @@ function wireMenu(clip) {
 function wireKeys() {
   return wireShortcuts({
     engine: ui.engine,
-    focusSearch: () => $("#node-search").focus(),
+    focusSearch: () => { $("#node-search").focus(); $("#node-search").select(); },
     openHelp: () => $("#help-dialog").showModal(),
-    modalOpen: () => $("#publish-dialog").open || $("#help-dialog").open,
+    modalOpen: () => $("#publish-dialog").open || $("#help-dialog").open || $("#connect-dialog").open,
+    focusPalette: () => { document.body.classList.add("show-palette"); $("#toggle-palette").setAttribute("aria-pressed", "true"); const f = $("#palette-filter"); f.focus(); f.select(); },
     jumpToIndex,
     closePanels: () => document.body.classList.remove("show-palette", "show-props"),
   });

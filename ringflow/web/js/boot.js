@@ -3,6 +3,9 @@
 // the browser is still fetching the ~45 small modules (time to ready). app.js and the engine
 // read these answers instead of asking again. Only one tiny import, so this runs at once.
 import { firstGeometryPath } from "./core/opening.js";
+import { applyTheme, savedTheme } from "./ui/theme.js";
+
+applyTheme(savedTheme()); // the saved light/dark choice, before the first frame
 
 const BASE = "/api/v1";
 const get = (path) => fetch(BASE + path, { headers: { Accept: "application/json" }, credentials: "same-origin" });

@@ -3,9 +3,12 @@ import { api, ApiError, qs } from "./ui/api.js";
 import { $, h, clear, debounce, icon } from "./ui/dom.js";
 import { toast } from "./ui/toast.js";
 import { starterFlow } from "./ui/starter.js";
+import { applyTheme, savedTheme } from "./ui/theme.js";
+
+applyTheme(savedTheme()); // the editor's light/dark choice holds here too
 
 const PAGE = 25;
-const state = { q: "", cursor: null, loading: false, seq: 0 };
+const state = { q: "", sort: "newest", cursor: null, loading: false, seq: 0 };
 
 function showSignIn(message) {
   $("#signin").hidden = false;
@@ -58,7 +61,7 @@ async function load(reset) {
   state.loading = true;
   $("#main").setAttribute("aria-busy", "true");
   try {
-    const data = await api(`/flows${qs({ limit: PAGE, cursor: reset ? null : state.cursor, q: state.q })}`);
+    const data = await api(`/flows${qs({ limit: PAGE, cursor: reset ? null : state.cursor, q: state.q, sort: state.sort === "newest" ? null : state.sort })}`);
     if (seq !== state.seq) return;
     showFlows();
     const rows = $("#flow-rows");
@@ -129,6 +132,7 @@ function wire() {
   });
   const search = debounce(() => { state.q = $("#flow-search").value.trim(); load(true); }, 250);
   $("#flow-search").addEventListener("input", search);
+  $("#flow-sort").addEventListener("change", (ev) => { state.sort = ev.target.value; load(true); }); // the server sorts: every page follows
   $("#load-more").addEventListener("click", () => load(false));
   $("#create-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();

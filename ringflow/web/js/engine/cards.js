@@ -1,12 +1,16 @@
 import { captionLayout } from "../core/outlets.js";
 
+const CAPTION_CHAR_PX = 6.6; // outlet names: 11 px type (readable at 100 %), about this wide per glyph
+const CAPTION_PAD_PX = 6; // and their chip's padding
+
 /** Near zoom: real DOM node cards for the few visible nodes, from a reused pool. Cards carry
  * roles, labels and focus (keyboard and screen readers) and outlet ports the UI drags from.
  * Elements are created only when the pool grows; per frame only transforms and classes change. */
 
 export class CardLayer {
-  constructor(root, { max = 150, typeOf, onCreate } = {}) {
+  constructor(root, { max = 150, typeOf, onCreate, summarize = null } = {}) {
     this.root = root; this.max = max; this.typeOf = typeOf; this.onCreate = onCreate;
+    this.summarize = summarize; // (nodeInfo) => one line saying what the node does (the UI's core/summary.js), or null
     this.pool = []; this.byIndex = new Map(); this.inDom = 0;
   }
 
@@ -19,18 +23,19 @@ export class CardLayer {
     const type = doc.createElement("span"); type.className = "rf-type";
     title.append(dot, type);
     const label = doc.createElement("div"); label.className = "rf-card-label";
+    const summary = doc.createElement("div"); summary.className = "rf-card-summary";
     const ports = doc.createElement("div"); ports.className = "rf-ports";
-    el.append(title, label, ports);
+    el.append(title, label, summary, ports);
     el.style.display = "none";
     this.root.appendChild(el);
     this.inDom += 1 + 5;
-    const card = { el, type, label, ports, index: -1, sig: "", cls: "", tx: "" };
+    const card = { el, type, label, summary, ports, index: -1, sig: "", cls: "", tx: "" };
     this.onCreate && this.onCreate(card);
     return card;
   }
 
   /** Show cards for vis[0..k) (k <= max); reuse the card a node already had. */
-  update(vis, k, { state, cam, info, classes }) {
+  update(vis, k, { state, cam, info, classes, links = null }) {
     const keep = new Map();
     const free = [];
     const want = new Set();
@@ -43,11 +48,11 @@ export class CardLayer {
       if (!card) {
         card = free.pop() || (this.pool.length < this.max ? (this.pool.push(this._make()), this.pool[this.pool.length - 1]) : null);
         if (!card) break;
-        card.index = i; card.sig = ""; keep.set(i, card);
+        card.index = i; card.sig = ""; card.to = ""; card.portSig = ""; keep.set(i, card);
         card.el.dataset.index = String(i);
         card.el.style.display = "";
       }
-      this._fill(card, i, state, info, classes);
+      this._fill(card, i, state, info, classes, links);
       const tx = `translate(${((state.x[i] - cam.x) * cam.zoom).toFixed(1)}px,${((state.y[i] - cam.y) * cam.zoom).toFixed(1)}px) scale(${cam.zoom})`;
       if (tx !== card.tx) { card.el.style.transform = tx; card.tx = tx; }
     }
@@ -59,31 +64,48 @@ export class CardLayer {
   }
 
   /** Content changes only when the node's details change (signature check). */
-  _fill(card, i, state, info, classes) {
+  _fill(card, i, state, info, classes, links) {
     const n = info(i);
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}`;
+    const to = links ? links(i) : null; // the target's name per outlet, for the ports' names
+    const said = this.summarize && n.config ? this.summarize(n) : "";
+    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}|${said}`;
+    if (to) card.to = to.join("\u0001");
     if (sig !== card.sig) {
       card.sig = sig;
       const el = card.el;
       el.style.width = `${state.w[i]}px`; el.style.height = `${state.h[i]}px`;
       el.style.setProperty("--rf-color", n.color);
       card.type.textContent = n.typeTitle;
-      card.label.textContent = n.label ?? "…";
-      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label ?? "loading"}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
+      card.label.textContent = n.label || (n.config ? n.typeTitle : "…");
+      card.summary.textContent = said; card.summary.title = said;
+      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label || (n.config ? "unlabelled" : "loading")}${said ? `, ${said}` : ""}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
-      ports.textContent = "";
-      const layout = captionLayout(n.outlets, state.w[i]);
-      ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
+      const portSig = `${n.outlets.join(",")}|${state.w[i]}`;
+      if (portSig !== card.portSig) { // new outlets: new buttons (a focused port keeps focus by its outlet's name)
+        card.portSig = portSig;
+        const had = ports.contains(doc.activeElement) ? doc.activeElement.dataset.outlet : null;
+        ports.textContent = "";
+        const layout = captionLayout(n.outlets, state.w[i], CAPTION_CHAR_PX, CAPTION_PAD_PX);
+        ports.classList.toggle("rf-ports-crowded", layout.maxWidth !== null);
+        n.outlets.forEach((name, k) => {
+          const b = doc.createElement("button");
+          b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
+          b.tabIndex = 0; // every port is a tab stop: keyboard users connect from it
+          b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
+          const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
+          if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
+          b.appendChild(cap);
+          ports.appendChild(b);
+          if (name === had) b.focus({ preventScroll: true });
+        });
+      }
+      // its name says where it leads; changed in place, so focus stays on it
       n.outlets.forEach((name, k) => {
-        const b = doc.createElement("button");
-        b.className = layout.rows[k] ? "rf-port rf-port-below" : "rf-port"; b.type = "button"; b.dataset.outlet = name; b.dataset.port = String(k);
-        b.setAttribute("aria-label", `outlet ${name}`); b.tabIndex = -1; b.title = name;
-        b.style.left = `${((k + 1) * 100) / (n.outlets.length + 1)}%`;
-        const cap = doc.createElement("span"); cap.className = "rf-port-name"; cap.textContent = name;
-        if (layout.maxWidth !== null) cap.style.maxWidth = `${layout.maxWidth}px`;
-        b.appendChild(cap);
-        ports.appendChild(b);
+        const b = ports.children[k], target = to ? to[k] : undefined;
+        if (!b) return;
+        b.setAttribute("aria-label", target ? `outlet ${name}, connected to ${target}` : to ? `outlet ${name}, not connected` : `outlet ${name}`);
+        b.title = name;
       });
     }
     const cls = `rf-card rf-t-${n.typeName}${classes(i)}`;

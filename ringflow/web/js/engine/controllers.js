@@ -7,6 +7,9 @@ import { zoomAt, panBy } from "../core/viewport.js";
 
 const CLICK_SLOP = 4;
 
+/** How close (screen px) a pointer must come to an edge: a finger is less precise than a mouse. */
+const tolerance = (e) => (e.pointerType === "touch" ? 14 : e.pointerType === "pen" ? 9 : 6);
+
 function local(root, e) {
   const r = root.getBoundingClientRect();
   return { x: e.clientX - r.left, y: e.clientY - r.top };
@@ -41,14 +44,21 @@ export function createPointerController(root, eng) {
     if (port) {
       const card = port.closest(".rf-card");
       const index = Number(card.dataset.index), w = eng.screenToWorld(p.x, p.y);
-      g = { kind: "link", source: index, outlet: port.dataset.outlet, x0: w.x, y0: w.y };
+      g = { kind: "link", source: index, outlet: port.dataset.outlet, x0: w.x, y0: w.y, start: p };
       e.preventDefault();
       return;
     }
     const hit = eng.hitTest(p.x, p.y);
     if (hit.index >= 0 && hit.outlet) {
       const w = eng.screenToWorld(p.x, p.y);
-      g = { kind: "link", source: hit.index, outlet: hit.outlet, x0: w.x, y0: w.y };
+      g = { kind: "link", source: hit.index, outlet: hit.outlet, x0: w.x, y0: w.y, start: p };
+      return;
+    }
+    const edge = hit.index < 0 ? eng.edgeAt(p.x, p.y, tolerance(e)) : null;
+    if (edge) { // click an edge: select it (shift: add or remove it); a drag from it still pans
+      if (e.shiftKey) eng.toggleEdge(edge); else eng.selectEdges([edge]);
+      root.focus && root.focus({ preventScroll: true }); // Delete works at once
+      g = { kind: "pan", last: p, moved: 0 };
       return;
     }
     if (hit.index >= 0) {
@@ -63,7 +73,7 @@ export function createPointerController(root, eng) {
   }
 
   function move(e) {
-    if (!pointers.has(e.pointerId)) return;
+    if (!pointers.has(e.pointerId)) { hover(e); return; }
     const p = local(root, e);
     pointers.set(e.pointerId, p);
     if (!g) return;
@@ -89,6 +99,7 @@ export function createPointerController(root, eng) {
       const x = Math.min(g.start.x, p.x), y = Math.min(g.start.y, p.y);
       eng.setBox({ x, y, w: Math.abs(p.x - g.start.x), h: Math.abs(p.y - g.start.y) });
     } else if (g.kind === "link") {
+      g.moved = Math.max(g.moved || 0, Math.abs(p.x - g.start.x) + Math.abs(p.y - g.start.y));
       const w = eng.screenToWorld(p.x, p.y);
       eng.setLink({ x0: g.x0, y0: g.y0, x1: w.x, y1: w.y });
     }
@@ -111,6 +122,7 @@ export function createPointerController(root, eng) {
       eng.setLink(null);
       const hit = eng.hitTest(p.x, p.y);
       if (hit.index >= 0 && hit.index !== g.source) eng.connect(g.source, g.outlet, hit.index);
+      else if (hit.index < 0 && g.moved >= CLICK_SLOP * 2) eng.disconnect(g.source, g.outlet); // dropped on empty canvas
     }
     g = null;
   }
@@ -122,7 +134,25 @@ export function createPointerController(root, eng) {
 
   function ctx(e) {
     const p = local(root, e), hit = eng.hitTest(p.x, p.y);
-    eng.emit("contextmenu", { index: hit.index, sx: p.x, sy: p.y, event: e });
+    const edge = hit.index < 0 ? eng.edgeAt(p.x, p.y, tolerance(e)) : null;
+    eng.emit("contextmenu", { index: hit.index, edge, sx: p.x, sy: p.y, event: e });
+  }
+
+  /** A mouse over an edge highlights it: at most one hit test a frame (against the frame's cull
+   * list), always for the pointer's latest position. */
+  let hoverP = null, hoverQueued = false;
+  function hover(e) {
+    if (e.pointerType !== "mouse" || space) return;
+    const onCard = e.target.closest && e.target.closest(".rf-card");
+    hoverP = onCard ? null : local(root, e);
+    if (hoverQueued) return;
+    hoverQueued = true;
+    requestAnimationFrame(() => {
+      hoverQueued = false;
+      const edge = hoverP && pointers.size === 0 ? eng.edgeAt(hoverP.x, hoverP.y, 6) : null;
+      eng.hoverEdge(edge);
+      root.classList.toggle("rf-edge-hover", !!edge);
+    });
   }
 
   root.style.touchAction = "none";
@@ -170,13 +200,46 @@ export function createKeyController(root, eng) {
     if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "p" || e.key === "P") { eng.toggleOverlay(); return; }
     const card = e.target.closest && e.target.closest(".rf-card");
+    const port = card && e.target.closest(".rf-port");
+    if (port) { // a port stands for its outlet and its edge: Enter connects, Delete disconnects
+      const index = Number(card.dataset.index), outlet = port.dataset.outlet;
+      if (e.key === "Enter" || e.key === " ") { eng.emit("portactivate", { index, outlet }); e.preventDefault(); return; }
+      if (e.key === "Delete" || e.key === "Backspace") { eng.disconnect(index, outlet); e.preventDefault(); return; }
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft") { // roving between a card's ports
+        const ports = [...card.querySelectorAll(".rf-port")], at = ports.indexOf(port);
+        ports[(at + (e.key === "ArrowRight" ? 1 : ports.length - 1)) % ports.length].focus();
+        e.preventDefault(); return;
+      }
+      if (e.key === "Escape") { card.focus(); e.preventDefault(); return; }
+      return;
+    }
+    if (card && (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10"))) { // the card's menu, from the keyboard
+      const r = card.getBoundingClientRect(), o = root.getBoundingClientRect();
+      eng.emit("contextmenu", { index: Number(card.dataset.index), sx: r.left - o.left + 16, sy: r.bottom - o.top - 8, event: e, keyboard: true });
+      e.preventDefault(); return;
+    }
     if (e.key === "Enter" && card) { eng.emit("nodeactivate", { index: Number(card.dataset.index) }); e.preventDefault(); return; }
     if ((e.key === "Delete" || e.key === "Backspace") && root.contains(e.target)) { eng.deleteSelection(); e.preventDefault(); return; }
+    if (card && e.shiftKey && e.key.startsWith("Arrow")) { // Shift+arrows move the node (and the rest of the selection)
+      const i = Number(card.dataset.index), sel = eng.isSelected(i) ? eng.selection() : [i];
+      if (!eng.isSelected(i)) eng.select([i]);
+      const d = { ArrowDown: [0, 20], ArrowUp: [0, -20], ArrowLeft: [-20, 0], ArrowRight: [20, 0] }[e.key];
+      eng.nudge(sel, d[0], d[1]);
+      e.preventDefault(); return;
+    }
     if (card && e.key.startsWith("Arrow")) {
       const next = eng.neighbour(Number(card.dataset.index), e.key);
       if (next >= 0) { eng.select([next]); eng.focusNode(next); e.preventDefault(); }
     }
   }
+  /** Tabbing onto a connected port selects its edge (highlighted; Delete removes it). */
+  function focusin(e) {
+    const port = e.target.closest && e.target.closest(".rf-port"), card = port && port.closest(".rf-card");
+    if (!card) return;
+    const i = Number(card.dataset.index), c = eng.connections(i).find((x) => x.outlet === port.dataset.outlet);
+    if (c) eng.selectEdges([{ s: i, o: c.o, d: c.target, outlet: c.outlet }]);
+  }
   window.addEventListener("keydown", key);
-  return { update() {}, destroy() { window.removeEventListener("keydown", key); } };
+  root.addEventListener("focusin", focusin);
+  return { update() {}, destroy() { window.removeEventListener("keydown", key); root.removeEventListener("focusin", focusin); } };
 }

@@ -3,6 +3,7 @@
  * ones (other editors) only update the arrays, the grid and the details. */
 
 import { normalize } from "../core/changes.js";
+import { applyToState } from "../core/apply.js";
 import { UNKNOWN } from "../core/flowstate.js";
 
 let seq = 0;
@@ -16,13 +17,6 @@ export function createEdits(ctx) {
     return k < 0 ? UNKNOWN : k;
   }
 
-  function findEdge(st, s, name, d) {
-    const o = outletPos(s, name);
-    let j = st.findEdge(s, o, d);
-    if (j < 0) for (let q = 0; q < st.ecount; q++) if (st.esrc[q] === s && st.edst[q] === d) { j = q; break; }
-    return j;
-  }
-
   function setInfo(st, i, patch) {
     const key = st.keys[i];
     const cur = (key && details.get(key)) || localInfo.get(i);
@@ -31,48 +25,39 @@ export function createEdits(ctx) {
   }
 
   /** Apply a change set. origin: "local" (undo + save), "undo" (save only), "remote" (neither).
-   * `applied`: geometry is already in the arrays (a live drag); record and save only. */
+   * `applied`: geometry is already in the arrays (a live drag); record and save only. The arrays
+   * change in core/apply.js; here the grid, the details and the selection follow. */
   function applyChanges(cs, { origin = "local", applied = false, group = false } = {}) {
     const st = ctx.state, g = ctx.grid, c = normalize(cs);
     let unresolved = false;
     if (!applied) {
-      for (const e of c.edges.removed) {
-        const s = ctx.indexOfId(e.source), d = ctx.indexOfId(e.target);
-        if (s < 0 || d < 0) { unresolved = true; continue; }
-        const j = findEdge(st, s, e.outlet, d);
-        if (j >= 0) st.removeEdge(j);
-      }
-      for (const n of c.nodes.removed) {
-        const i = n.key ? st.indexOfKey(n.key) : ctx.indexOfId(n.id);
-        if (i < 0) { unresolved = true; continue; }
-        st.removeNode(i); ctx.selected()[i] = 0;
-        if (ctx.selection().includes(i)) ctx.select(ctx.selection().filter((x) => x !== i));
-        localIds.delete(n.id); localInfo.delete(i);
-      }
-      for (const n of c.nodes.added) {
-        const t = typeByName.get(n.type);
+      const out = applyToState(st, c, {
+        index: (n) => (n.key ? st.indexOfKey(n.key) : ctx.indexOfId(n.id)),
+        typeCode: (name) => { const t = typeByName.get(name); return t ? t.code : UNKNOWN; },
+        outletPos,
         // a re-added node (undo of a delete) gets a new key from the server: keyless until saved
-        const key = origin === "remote" && n.key && st.indexOfKey(n.key) < 0 ? n.key : 0;
-        const i = st.addNode({ key, x: n.x, y: n.y, w: n.w || 200, h: n.h || 72, type: t ? t.code : UNKNOWN });
+        keyOf: (n) => (origin === "remote" && n.key && st.indexOfKey(n.key) < 0 ? n.key : 0),
+      });
+      unresolved = out.unresolved;
+      if (out.removed.length) {
+        const sel = ctx.selected(), gone = new Set();
+        for (const { node, index } of out.removed) { sel[index] = 0; gone.add(index); localIds.delete(node.id); localInfo.delete(index); }
+        const keep = ctx.selection().filter((x) => !gone.has(x));
+        if (keep.length !== ctx.selection().length) ctx.select(keep); // one selection change for k nodes, not k
+        ctx.forgetEdges && ctx.forgetEdges();
+      }
+      for (const { node: n, index: i } of out.added) {
         g.update(i);
         const info = { id: n.id, label: n.label ?? "", config: n.config ?? {}, type: n.type };
-        if (key) details.put({ ...info, key }); else { localInfo.set(i, info); localIds.set(n.id, i); }
+        if (st.keys[i]) details.put({ ...info, key: st.keys[i] }); else { localInfo.set(i, info); localIds.set(n.id, i); }
       }
-      for (const u of c.nodes.updated) {
-        const i = u.key ? st.indexOfKey(u.key) : ctx.indexOfId(u.id);
-        if (i < 0) { unresolved = true; continue; }
-        const s = u.set;
-        if ("x" in s || "y" in s) { st.moveNode(i, s.x ?? st.x[i], s.y ?? st.y[i]); g.update(i); }
-        if ("type" in s) { const t = typeByName.get(s.type); st.type[i] = t ? t.code : UNKNOWN; }
+      for (const i of out.moved) g.update(i);
+      for (const { change: u, index: i } of out.updated) {
         const info = {};
-        for (const f of ["label", "config", "type"]) if (f in s) info[f] = s[f];
+        for (const f of ["label", "config", "type"]) if (f in u.set) info[f] = u.set[f];
         if (Object.keys(info).length) setInfo(st, i, { id: u.id, ...info });
       }
-      for (const e of c.edges.added) {
-        const s = ctx.indexOfId(e.source), d = ctx.indexOfId(e.target);
-        if (s < 0 || d < 0) { unresolved = true; continue; }
-        if (findEdge(st, s, e.outlet, d) < 0) st.addEdge(s, outletPos(s, e.outlet), d);
-      }
+      if (c.edges.removed.length && ctx.forgetEdges) ctx.forgetEdges();
     }
     if (unresolved && origin === "remote") ctx.scheduleReload(); // a node we never saw: take the server's truth
     ctx.remapProblems();
@@ -83,11 +68,14 @@ export function createEdits(ctx) {
   }
 
   const idOf = (i) => { const d = ctx.infoOf(i); return d ? d.id : null; };
+  const nameByCode = new Map([...typeByName.values()].map((t) => [t.code, t]));
   const record = (i) => {
     const st = ctx.state, d = ctx.infoOf(i) || {};
-    const t = [...typeByName.values()].find((x) => x.code === st.type[i]);
+    const t = nameByCode.get(st.type[i]);
     return { id: d.id, key: st.keys[i] || undefined, type: t ? t.name : d.type, x: st.x[i], y: st.y[i], w: st.w[i], h: st.h[i], label: d.label ?? "", config: d.config ?? {} };
   };
+
+  const refEdge = (r) => ({ source: idOf(r.s), outlet: r.outlet ?? ctx.outletsOf(r.s)[r.o], target: idOf(r.d) });
 
   /** Edges touching these nodes, as {source, outlet, target} ids (ids must be known). */
   function edgesOf(indices) {
@@ -146,17 +134,39 @@ export function createEdits(ctx) {
       applyChanges({ edges: { removed: [{ source: idOf(s), outlet: ctx.outletsOf(s)[st.eout[j]], target: idOf(d) }] } });
     },
 
+    /** Delete the selected nodes (with their edges) and the selected edges: one change set. */
     async deleteSelection() {
-      const sel = ctx.selection();
-      if (!sel.length) return;
+      const sel = ctx.selection(), refs = ctx.selectedEdges ? ctx.selectedEdges() : [];
+      if (!sel.length && !refs.length) return;
       const st = ctx.state;
       const touching = new Set(sel);
+      for (const r of refs) { touching.add(r.s); touching.add(r.d); }
       for (let j = 0; j < st.ecount; j++) if (touching.has(st.esrc[j]) || touching.has(st.edst[j])) { touching.add(st.esrc[j]); touching.add(st.edst[j]); }
       await ctx.ensureIds([...touching]);
-      const edges = edgesOf(sel).map(({ source, outlet, target }) => ({ source, outlet, target }));
+      const edges = sel.length ? edgesOf(sel).map(({ source, outlet, target }) => ({ source, outlet, target })) : [];
+      const dead = new Set(sel);
+      for (const r of refs) if (!dead.has(r.s) && !dead.has(r.d)) edges.push(refEdge(r));
       const removed = sel.filter((i) => idOf(i)).map(record);
-      applyChanges({ nodes: { removed }, edges: { removed: edges } });
+      applyChanges({ nodes: { removed }, edges: { removed: edges.filter((e) => e.source && e.target && e.outlet) } });
       ctx.select([]);
+    },
+
+    /** Remove edges given as refs {s, o, d} (one change set, one undo step). */
+    async deleteEdges(refs) {
+      if (!refs.length) return;
+      await ctx.ensureIds(refs.flatMap((r) => [r.s, r.d]));
+      applyChanges({ edges: { removed: refs.map(refEdge).filter((e) => e.source && e.target && e.outlet) } });
+    },
+
+    /** Disconnect outlet `outlet` (name) of node s; returns whether there was an edge. */
+    async disconnect(s, outlet) {
+      await ctx.ensureIds([s]);
+      const st = ctx.state, k = ctx.outletsOf(s).indexOf(outlet), ds = [];
+      for (let j = 0; j < st.ecount; j++) if (st.esrc[j] === s && st.eout[j] === k) ds.push(st.edst[j]);
+      if (!ds.length) return false;
+      await ctx.ensureIds(ds);
+      applyChanges({ edges: { removed: ds.map((d) => ({ source: idOf(s), outlet, target: idOf(d) })) } });
+      return true;
     },
 
     /** Add a node of `type` at world (x, y); returns its index. */

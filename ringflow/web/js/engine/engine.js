@@ -21,6 +21,12 @@ import { createOverlay, toast } from "./overlay.js";
 import { createMinimap } from "./minimap.js";
 import { injectStyles } from "./style.js";
 import { createEdits } from "./edits.js";
+import { createEdgeSelection } from "./edgesel.js";
+import { createCameraMotion } from "./camera.js";
+import { Traffic } from "./traffic.js";
+import { readTheme, watchTheme, watchReducedMotion } from "./theme.js";
+import { motionFor, outletDeltas, pathSteps } from "../core/motion.js";
+import { explainMode } from "../core/modewhy.js";
 import { CRITICAL_FROM } from "../core/opening.js";
 // imported here only so the browser fetches them in the same round as the rest (no deeper waterfall)
 import "../core/changes.js";
@@ -54,7 +60,7 @@ export async function createEditorEngine(opts) {
   const details = new DetailStore(api, flowId, 4000, opts.fakeDetails || null);
   const localInfo = new Map(); // index -> {id, label, config} for nodes added here and not yet saved
   const localIds = new Map(); // id -> index for those
-  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5) });
+  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null });
   const stats = new FrameStats(120), stepRule = new StepDownRule(20, 1500, 40);
   const undo = new UndoStack(200);
 
@@ -68,6 +74,13 @@ export async function createEditorEngine(opts) {
   let detailTimer = 0, lastVpEmit = null, minimapAt = 0, remoteBatch = [], revision = 0, sub = null, reloadTimer = 0;
   let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0, pendingOutlets = [];
   let startId = opts.meta ? opts.meta.start ?? null : null; // the start node's id (state.start is its index, -1 when unknown)
+  // motion and live traffic (camera.js, traffic.js): one more thing each frame of the same clock
+  const traffic = new Traffic(root, domLayer);
+  let theme = readTheme(doc), reduced = watchReducedMotion(win, (r) => { reduced = r; applyModeClass(); clock.invalidate(); });
+  let outletTotals = null, testPath = [], dragging = new Set(), born = new Map(), dotPattern = null, stepDownAt = 0, moving = false, movingTimer = 0;
+  renderer.setTheme(theme);
+  renderer.backdrop = drawDots;
+  const motionNow = () => motionFor(mode, reduced);
 
   // ---- geometry helpers -------------------------------------------------------------------
   const typeOf = (i) => typeByCode[state.type[i]];
@@ -123,6 +136,7 @@ export async function createEditorEngine(opts) {
     building = st.count > SYNC_INDEX ? (function* () { yield* grid.buildSteps(slice); yield* st.adjacencySteps(slice * 2); })()
       : (grid.build(), st.adjacency(), null);
     selected = new Uint8Array(Math.max(16, st.count)); selection.clear();
+    edgeSel.set([], false); edgeSel.hover(null); // edge refs name node indices, which a new state renumbers
     localInfo.clear(); localIds.clear(); cards.clear();
     remapProblems();
     const m = chooseMode(st.live, config, forced);
@@ -133,7 +147,22 @@ export async function createEditorEngine(opts) {
 
   function applyModeClass() {
     for (const m of ["beauty", "balanced", "high-performance", "enterprise"]) domLayer.classList.toggle(`rf-mode-${m}`, m === mode);
-    clock.setAnimating(features(mode).pulses && live.size > 0);
+    root.dataset.rfMode = mode; // the page's glass and lifts follow the mode (css/editor.css)
+    clock.setAnimating(traffic.wantsFrames(motionNow(), performance.now()));
+  }
+
+  /** The canvas dot grid (beauty and balanced, near and mid zoom): one pattern fill per frame. */
+  function drawDots(ctx, f) {
+    if (!features(mode).gradients || f.cam.zoom < 0.35) return;
+    const step = 24 * f.cam.zoom * f.dpr;
+    if (!dotPattern || dotPattern.color !== theme.dot) {
+      const c = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(64, 64) : Object.assign(doc.createElement("canvas"), { width: 64, height: 64 });
+      const g = c.getContext("2d"); g.fillStyle = theme.dot; g.beginPath(); g.arc(32, 32, 4, 0, 6.2832); g.fill();
+      dotPattern = { pattern: ctx.createPattern(c, "repeat"), color: theme.dot };
+    }
+    const s = step / 64, ox = (-f.cam.x * f.cam.zoom * f.dpr) % step, oy = (-f.cam.y * f.cam.zoom * f.dpr) % step;
+    dotPattern.pattern.setTransform(new DOMMatrix([s, 0, 0, s, ox - step / 2, oy - step / 2]));
+    ctx.fillStyle = dotPattern.pattern; ctx.fillRect(0, 0, f.pw, f.ph);
   }
 
   function initialCamera() {
@@ -166,6 +195,7 @@ export async function createEditorEngine(opts) {
   function frame(t, { animFrame }) {
     if (!state || destroyed) return;
     if (sizeDirty) measure();
+    if (glide.step(t)) clock.invalidate();
     if (scratch.length < state.count) scratch = new Uint32Array(Math.max(state.count, scratch.length * 2));
     if (selected.length < state.count) { const s = new Uint8Array(state.count * 2); s.set(selected); selected = s; }
     const rect = visibleRect(cam, W, H), b = state.bounds;
@@ -175,19 +205,18 @@ export async function createEditorEngine(opts) {
     const lod = all ? "far" : chooseLod(cam.zoom, k, maxVp);
     const t0 = performance.now();
     const feats = features(mode);
-    let liveVis = null, phase = 0;
-    if (feats.pulses && live.size && lod !== "far") {
-      liveVis = [];
-      for (const i of live.keys()) if (state.alive(i) && state.x[i] < rect[2] && state.y[i] < rect[3] && state.x[i] + state.w[i] > rect[0] && state.y[i] + state.h[i] > rect[1]) liveVis.push(i);
-      phase = (t % 1400) / 1400;
-    }
     renderer.indexing = !!building;
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
-      pulse: liveVis && liveVis.length ? true : false, live: liveVis || [], phase, box, link });
-    if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
+      box, link, edgeMarks: lod === "far" ? null : edgeSel.marks() }); // live traffic is drawn on top by traffic.js
+    const mot = moving ? { ...motionNow(), glow: false } : motionNow(), tf = { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && feats.pulses };
+    traffic.draw(renderer.ctx, tf);
+    if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses, links: edgeSel.links });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
+    traffic.placeBadges(tf);
+    clock.setAnimating(traffic.wantsFrames(mot, t));
+    if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
     lastDrawn = k; lastLod = lod;
     drawMs = drawMs * 0.8 + (performance.now() - t0) * 0.2;
     if (renderer.needSettle) { renderer.needSettle = false; clearTimeout(settleTimer); settleTimer = setTimeout(() => clock.invalidate(), 130); }
@@ -196,7 +225,7 @@ export async function createEditorEngine(opts) {
     if (vp !== lastVpEmit) { lastVpEmit = vp; emit("viewportchange", { x: cam.x, y: cam.y, zoom: cam.zoom }); scheduleDetails(); }
     if (minimap && t - minimapAt > 200) { minimapAt = t; minimap.update(); }
     if (forced === "auto" && !animFrame && stepRule.observe(t, stats.p95(), stats.n) && mode !== "enterprise") {
-      mode = stepDown(mode); modeReason = "step-down"; applyModeClass();
+      mode = stepDown(mode); modeReason = "step-down"; stepDownAt = stats.p95(); applyModeClass();
       emit("modechange", { mode, reason: "step-down" });
       toast(root, `Frames were slow: switched to ${mode} mode`);
     }
@@ -207,6 +236,8 @@ export async function createEditorEngine(opts) {
     if (isStart(i)) c += " rf-start";
     if (problems.has(i)) c += ` rf-problem rf-problem-${problems.get(i)}`;
     for (const [kind, set] of highlight) if (set.has(i)) c += ` rf-hl-${kind}`;
+    if (dragging.has(i)) c += " rf-dragging";
+    if (born.has(i)) c += " rf-new";
     return c;
   }
 
@@ -271,24 +302,25 @@ export async function createEditorEngine(opts) {
   }
 
   // ---- selection ------------------------------------------------------------------------
-  function select(indices, { add = false } = {}) {
+  function select(indices, { add = false, edges = null } = {}) {
     selStamp++;
     if (!add) { for (const i of selection) selected[i] = 0; selection.clear(); }
     for (const i of indices) if (state.alive(i)) { selected[i] = 1; selection.add(i); }
+    if (edgeSel) edgeSel.set(edges || [], add);
     clock.invalidate();
-    emit("selectionchange", { indices: [...selection] });
+    emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
   }
   function toggleSelect(i) {
     selStamp++;
     if (selection.has(i)) { selection.delete(i); selected[i] = 0; } else { selection.add(i); selected[i] = 1; }
-    clock.invalidate(); emit("selectionchange", { indices: [...selection] });
+    clock.invalidate(); emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
   }
   function selectRect(x0, y0, x1, y1, add) {
     const buf = new Uint32Array(Math.max(16, state.count));
     const k = grid.built ? grid.query(x0, y0, x1, y1, buf) : cull(state, null, [x0, y0, x1, y1], buf);
     const inside = [];
     for (let t = 0; t < k; t++) { const i = buf[t]; if (state.x[i] >= x0 && state.y[i] >= y0 && state.x[i] + state.w[i] <= x1 && state.y[i] + state.h[i] <= y1) inside.push(i); }
-    select(inside, { add });
+    select(inside, { add, edges: edgeSel.between(inside) }); // the edges among the boxed nodes come with them
   }
 
   // ---- camera ----------------------------------------------------------------------------
@@ -297,16 +329,37 @@ export async function createEditorEngine(opts) {
     if (!Number.isFinite(c.x) || !Number.isFinite(c.y) || !Number.isFinite(c.zoom)) return;
     cam = { x: c.x, y: c.y, zoom: Math.min(MAX_ZOOM, Math.max(minZoom(), c.zoom)) };
     clock.invalidate();
+    markMoving();
+  }
+  /** While the view moves, frosted glass would re-blur the canvas under it every frame (costly
+   * with software rendering, and nobody reads a blur in motion): the page's css turns the glass
+   * opaque while root has data-rf-moving, and traffic drops its glow; both come back 160 ms after. */
+  function markMoving() {
+    if (!moving) { moving = true; root.dataset.rfMoving = "1"; }
+    clearTimeout(movingTimer);
+    movingTimer = setTimeout(() => { moving = false; delete root.dataset.rfMoving; clock.invalidate(); }, 160);
+  }
+  /** Camera moves the user asked for by a button or a jump: a glide where the mode allows it. */
+  function moveCamera(c) {
+    if (!Number.isFinite(c.x) || !Number.isFinite(c.y) || !Number.isFinite(c.zoom)) return;
+    const target = { x: c.x, y: c.y, zoom: Math.min(MAX_ZOOM, Math.max(minZoom(), c.zoom)) };
+    if (ready && motionNow().glide) glide.glide(target); else { glide.cancel(); setCamera(target); }
   }
   function fitView(indices) {
-    if (!indices || !indices.length) { setCamera(fitBounds(state.bounds, W, H, 40, minZoom(), 1)); return; }
+    if (!indices || !indices.length) { moveCamera(fitBounds(state.bounds, W, H, 64, minZoom(), 1)); return; } // clear of the floating toolbar
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const i of indices) { x0 = Math.min(x0, state.x[i]); y0 = Math.min(y0, state.y[i]); x1 = Math.max(x1, state.x[i] + state.w[i]); y1 = Math.max(y1, state.y[i] + state.h[i]); }
-    setCamera(fitBounds([x0, y0, x1, y1], W, H, 60, minZoom(), 1));
+    moveCamera(fitBounds([x0, y0, x1, y1], W, H, 60, minZoom(), 1));
   }
   function centerOn(i, zoom = Math.max(cam.zoom, 0.8)) {
     if (!state.alive(i)) return;
-    setCamera(camCenter(state.x[i] + state.w[i] / 2, state.y[i] + state.h[i] / 2, W, H, zoom));
+    moveCamera(camCenter(state.x[i] + state.w[i] / 2, state.y[i] + state.h[i] / 2, W, H, zoom));
+  }
+  /** The zoom buttons: by `factor` around the centre of the view (from where a running glide is heading). */
+  function zoomBy(factor) {
+    const from = glide.target() || cam, z = Math.min(MAX_ZOOM, Math.max(minZoom(), from.zoom * factor));
+    const cx = from.x + W / 2 / from.zoom, cy = from.y + H / 2 / from.zoom;
+    moveCamera(camCenter(cx, cy, W, H, z));
   }
 
   function hitTest(sx, sy) {
@@ -334,7 +387,15 @@ export async function createEditorEngine(opts) {
   // ---- live counts, highlights, problems -------------------------------------------------
   /** Live call counts by node id (the runtime's "counts" events); numeric keys also accepted.
    * Ids of nodes never shown are unknown: remapped whenever details arrive. */
-  function setLive(counts) { liveKeys = counts || {}; remapLive(); }
+  function setLive(counts, outlets) {
+    liveKeys = counts || {};
+    if (outlets) { // cumulative traversals per "node.outlet": the increase since the last event heats edges
+      const now = performance.now();
+      for (const d of outletDeltas(outletTotals, outlets)) { const j = edgeFrom(indexOfId(d.node), d.outlet, -1); if (j >= 0) traffic.addHeat(j, d.n, now); }
+      outletTotals = { ...outlets };
+    }
+    remapLive();
+  }
   function remapLive() {
     live = new Map();
     for (const [k, n] of Object.entries(liveKeys)) {
@@ -342,7 +403,30 @@ export async function createEditorEngine(opts) {
       if (i < 0 && /^[0-9]+$/.test(k)) i = state.indexOfKey(Number(k));
       if (i >= 0 && n > 0) live.set(i, n);
     }
+    traffic.setCalls("stream", live);
     applyModeClass(); clock.invalidate();
+  }
+  /** A test call from this editor: the node it waits on counts one call; its new steps heat their edges. */
+  function setTestCall(call) {
+    const now = performance.now();
+    if (!call) { testPath = []; traffic.setCalls("test", null); applyModeClass(); clock.invalidate(); return; }
+    const path = call.path || [];
+    for (const [a, b] of pathSteps(testPath, path)) { const j = edgeFrom(indexOfId(a), null, indexOfId(b)); if (j >= 0) traffic.addHeat(j, 1, now); }
+    testPath = path.slice();
+    const i = call.current ? indexOfId(call.current) : -1;
+    traffic.setCalls("test", i >= 0 ? new Map([[i, 1]]) : null);
+    applyModeClass(); clock.invalidate();
+  }
+  /** The edge leaving node s by outlet name (or, with outlet null, the first one to node d); -1 if none. */
+  function edgeFrom(s, outlet, d) {
+    if (s < 0 || !state.adjacencyReady()) return -1;
+    const adj = state.adjacency(), k = outlet === null ? -1 : outletsOf(s).indexOf(outlet);
+    if (outlet !== null && k < 0) return -1;
+    for (let p = adj.start[s]; p < adj.start[s + 1]; p++) {
+      const j = adj.list[p];
+      if (k >= 0 ? state.eout[j] === k : state.edst[j] === d) return j;
+    }
+    return -1;
   }
   function setHighlight(indices, kind) { if (!indices || !indices.length) highlight.delete(kind); else highlight.set(kind, new Set(indices)); clock.invalidate(); }
   function setProblems(list) { problemList = list || []; remapProblems(); clock.invalidate(); }
@@ -400,26 +484,38 @@ export async function createEditorEngine(opts) {
   // ---- wiring ----------------------------------------------------------------------------
   const onFrame = frame; onFrame.before = before; onFrame.idle = () => stats.idle();
   const clock = createClock({ onFrame, fps: config.RINGFLOW_ANIMATION_FRAME_RATE ?? 30 });
+  const glide = createCameraMotion({ get: () => cam, set: (c) => setCamera(c), size: () => [W, H], invalidate: () => clock.invalidate() });
   const queue = new PatchQueue({ api, flowId, clientId, emit, getRevision: () => revision,
     setRevision: (r) => { revision = Math.max(revision, r); },
-    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); details.put(n); localInfo.delete(i); localIds.delete(n.id); } } },
+    // an added node is named by the server: its details move from localInfo to the cache, keeping
+    // label and config from localInfo (edits made while the add was in flight are newer than the answer)
+    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); const cur = localInfo.get(i); details.put(cur ? { ...n, label: cur.label, config: cur.config } : n); localInfo.delete(i); localIds.delete(n.id); } } },
     onConflict: () => scheduleReload() });
 
   const ctx = { get state() { return state; }, get grid() { return grid; }, details, localInfo, localIds, typeByName, indexOfId, infoOf,
     outletsOf, ensureIds, emit, invalidate: () => clock.invalidate(), undo, queue, selection: () => [...selection], select,
     scheduleReload, remapProblems, selected: () => selected };
   const edits = createEdits(ctx);
+  const edgeSel = createEdgeSelection({ get state() { return state; }, get grid() { return grid; }, get cam() { return cam; },
+    get lod() { return lastLod; }, get vis() { return scratch; }, get drawn() { return lastDrawn; }, get size() { return { W, H }; },
+    outletCount, outletsOf, infoOf, typeOf, invalidate: () => clock.invalidate() });
+  ctx.selectedEdges = () => edgeSel.list();
+  ctx.forgetEdges = () => edgeSel.prune();
   const applyChanges = edits.applyChanges;
 
   const eng = {
-    camera: () => cam, setCamera, screenToWorld: (x, y) => s2w(cam, x, y), hitTest, minZoom, maxZoom: () => MAX_ZOOM,
+    camera: () => cam, setCamera: (c) => { glide.cancel(); setCamera(c); }, screenToWorld: (x, y) => s2w(cam, x, y), hitTest, minZoom, maxZoom: () => MAX_ZOOM,
     select, toggleSelect, isSelected: (i) => selection.has(i), selection: () => [...selection], selectRect,
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), hoverEdge: (ref) => edgeSel.hover(ref),
+    selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), toggleEdge: (ref) => { edgeSel.toggle(ref); select([], { add: true }); },
+    disconnect: edits.disconnect, connections: (i) => edgeSel.connections(i), nudge: edits.moveNodes,
     positions: (ids) => ids.map((i) => [state.x[i], state.y[i]]),
-    moveLive: edits.moveLive, commitMove: edits.commitMove, connect: edits.connect, deleteSelection: edits.deleteSelection,
+    moveLive: (ids, origin, dx, dy) => { if (dragging.size !== ids.length) dragging = new Set(ids); edits.moveLive(ids, origin, dx, dy); },
+    commitMove: (ids, origin) => { dragging = new Set(); clock.invalidate(); return edits.commitMove(ids, origin); }, connect: edits.connect, deleteSelection: edits.deleteSelection,
     setBox: (b) => { box = b; clock.invalidate(); }, setLink: (l) => { link = l; clock.invalidate(); }, emit,
     toggleOverlay: () => toggleOverlay(), neighbour, focusNode,
     state: () => state, palette: () => renderer.palette, visibleRect: () => visibleRect(cam, W, H),
-    centerWorld: (x, y) => setCamera(camCenter(x, y, W, H, cam.zoom)),
+    centerWorld: (x, y) => { glide.cancel(); setCamera(camCenter(x, y, W, H, cam.zoom)); },
   };
 
   function neighbour(i, key) {
@@ -435,11 +531,16 @@ export async function createEditorEngine(opts) {
     }
     return best;
   }
+  /** Keyboard focus on node i's card: brought into view (at card zoom) first when it has none. */
   function focusNode(i) {
+    if (!state.alive(i)) return;
     const r = visibleRect(cam, W, H);
-    if (state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
+    if (lastLod !== "near" || state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
     clock.invalidate();
-    requestAnimationFrame(() => requestAnimationFrame(() => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); }));
+    // a glide brings the card into view over several frames: focus it once it exists
+    let tries = 60;
+    const tryFocus = () => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); else if (tries-- > 0) requestAnimationFrame(tryFocus); };
+    requestAnimationFrame(() => requestAnimationFrame(tryFocus));
   }
 
   const controllers = [createPointerController(root, eng), createWheelController(root, eng), createKeyController(root, eng)];
@@ -447,6 +548,18 @@ export async function createEditorEngine(opts) {
   if (opts.minimap) minimap = createMinimap(opts.minimap, eng);
   const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => { sizeDirty = true; clock.invalidate(); }) : null;
   if (ro) ro.observe(canvas);
+  const unwatchTheme = watchTheme(doc, () => { theme = readTheme(doc); renderer.setTheme(theme); dotPattern = null; if (minimap) minimap.restyle?.(theme); clock.invalidate(); });
+  // nodes and edges that appear (added here, by undo or by another editor) come in with a short transition
+  on("change", ({ changes }) => {
+    if (!motionNow().enter || !changes) return;
+    const now = performance.now();
+    for (const n of (changes.nodes && changes.nodes.added) || []) { const i = indexOfId(n.id); if (i >= 0) born.set(i, now); }
+    for (const e of (changes.edges && changes.edges.added) || []) {
+      const a = indexOfId(e.source), b = indexOfId(e.target);
+      if (a >= 0 && b >= 0) { const k = outletsOf(a).indexOf(e.outlet); if (k >= 0) traffic.trace(a, k, b, now); }
+    }
+    clock.setAnimating(traffic.wantsFrames(motionNow(), now));
+  });
 
   function toggleOverlay(force) {
     if (!overlay) return false;
@@ -457,11 +570,14 @@ export async function createEditorEngine(opts) {
 
   function metrics() {
     const mem = performance.memory;
-    return { fps: stats.fps(), p95: stats.p95(), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
+    const now = performance.now();
+    return { fps: stats.rate(now), p95: stats.p95(), idle: stats.idleAt(now), heapMB: mem ? Math.round(mem.usedJSHeapSize / 1048576 * 10) / 10 : null,
       nodes: state ? state.live : 0, drawn: lastDrawn, inDom: doc.getElementsByTagName("*").length, mode, lod: lastLod,
       apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
       arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10,
-      bytesPerNode: state && state.live ? Math.round(engineBytes() / state.live) : 0 };
+      bytesPerNode: state && state.live ? Math.round(engineBytes() / state.live) : 0,
+      ...traffic.metrics(), calls: [...traffic.calls.values()].reduce((a, b) => a + b, 0), glideFrames: glide.frames(), reducedMotion: reduced,
+      why: explainMode({ mode, reason: modeReason, forced, nodes: state ? state.live : 0, config, fromEnv: !!config.RINGFLOW_PERFORMANCE_MODE && forced === config.RINGFLOW_PERFORMANCE_MODE, p95: stepDownAt }) };
   }
 
   /** Everything the engine keeps per node: flow arrays, grid, adjacency, per-frame scratch. */
@@ -478,7 +594,7 @@ export async function createEditorEngine(opts) {
     sub = subscribe({ url: `${api.base}/flows/${flowId}/events`, clientId,
       onChanges: (cs, rev) => { if (rev) revision = Math.max(revision, rev); if (features(mode).batchEvents) { remoteBatch.push(cs); clock.kick(); } else applyChanges(cs, { origin: "remote" }); },
       onMeta: (m) => applyMeta(m, "remote"),
-      onCounts: (counts) => setLive(counts), onReload: () => scheduleReload(), onStatus: () => overlay && overlay.refresh() });
+      onCounts: (counts, outlets) => setLive(counts, outlets), onReload: () => scheduleReload(), onStatus: () => overlay && overlay.refresh() });
   }
   await new Promise((res) => { if (ready) res(); else { const off = on("ready", () => { off(); res(); }); } });
 
@@ -495,14 +611,15 @@ export async function createEditorEngine(opts) {
     undo: () => { const cs = undo.undo(); if (cs) applyChanges(cs, { origin: "undo" }); return !!cs; },
     redo: () => { const cs = undo.redo(); if (cs) applyChanges(cs, { origin: "undo" }); return !!cs; },
     canUndo: () => undo.canUndo(), canRedo: () => undo.canRedo(),
-    fitView, centerOn, setCamera, screenToWorld: (x, y) => s2w(cam, x, y), worldToScreen: (x, y) => w2s(cam, x, y), hitTest,
+    fitView, centerOn, setCamera: (c) => { glide.cancel(); setCamera(c); }, screenToWorld: (x, y) => s2w(cam, x, y), worldToScreen: (x, y) => w2s(cam, x, y), hitTest,
     nodeInfo, details: async (indices) => { await ensureIds(indices); clock.invalidate(); return indices.map(nodeInfo); },
     indexOfKey: (k) => state.indexOfKey(k), indexOfId,
     setMode: (m) => { forced = m || "auto"; const next = chooseMode(state.live, config, forced); stepRule.reset();
       if (next !== mode) { mode = next; modeReason = forced === "auto" ? "auto" : "forced"; applyModeClass(); emit("modechange", { mode, reason: modeReason }); }
       clock.invalidate(); return mode; },
     mode: () => mode, forcedMode: () => forced,
-    setLive, setHighlight, setProblems, metrics, toggleOverlay, reload, flush: () => queue.flush(),
+    setLive, setTestCall, setHighlight, setProblems, metrics, toggleOverlay, reload, flush: () => queue.flush(),
+    zoomBy, theme: () => ({ ...theme }), gliding: () => glide.moving(),
     rename: (name) => queue.rename(name),
     setStart: async (index) => {
       await ensureIds([index]);
@@ -513,13 +630,17 @@ export async function createEditorEngine(opts) {
       return rev;
     },
     addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), selectedEdges: () => edgeSel.list(),
+    selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), disconnect: edits.disconnect, deleteEdges: edits.deleteEdges,
+    connections: (i) => edgeSel.connections(i), freeSpot: (o) => edgeSel.freeSpot(o), focusNode,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
     revision: () => revision, clientId, lod: () => lastLod,
     update(o = {}) { sizeDirty = true; if (o.mode) engine.setMode(o.mode); clock.invalidate(); },
     destroy() {
       destroyed = true; clock.stop(); queue.destroy(); for (const c of controllers) c.destroy();
       if (overlay) overlay.destroy(); if (minimap) minimap.destroy(); if (sub) sub.close(); if (ro) ro.disconnect();
-      clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
+      unwatchTheme(); traffic.destroy();
+      clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); clearTimeout(movingTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
     },
   };
   win.ringflow = { viewport: () => ({ x: cam.x, y: cam.y, zoom: cam.zoom }), metrics, engine };

@@ -2,7 +2,8 @@
  * last API latency, event-stream status. Refreshed twice a second only while shown. */
 
 const ROWS = [["fps", "fps"], ["p95", "p95 frame (ms)"], ["heapMB", "JS heap (MB)"], ["nodes", "nodes total"],
-  ["drawn", "nodes drawn"], ["inDom", "DOM elements"], ["mode", "mode"], ["lod", "detail"], ["apiMs", "last API (ms)"], ["stream", "event stream"]];
+  ["drawn", "nodes drawn"], ["inDom", "DOM elements"], ["mode", "mode"], ["lod", "detail"], ["calls", "calls now"], ["animMs", "animation (ms/frame)"],
+  ["apiMs", "last API (ms)"], ["stream", "event stream"]];
 
 export function createOverlay(root, metrics) {
   const doc = root.ownerDocument;
@@ -15,7 +16,9 @@ export function createOverlay(root, metrics) {
     const tr = doc.createElement("tr"), a = doc.createElement("td"), b = doc.createElement("td");
     a.textContent = name; b.dataset.metric = k; cells[k] = b; tr.append(a, b); table.appendChild(tr);
   }
-  root.replaceChildren(table);
+  const why = doc.createElement("p"); // why this mode: the threshold crossed, or who forced it
+  why.className = "rf-overlay-why"; why.dataset.metric = "why";
+  root.replaceChildren(table, why);
   const button = doc.createElement("button");
   button.type = "button"; button.className = "rf-overlay-toggle"; button.textContent = "Perf (P)";
   button.setAttribute("aria-pressed", "false");
@@ -26,6 +29,8 @@ export function createOverlay(root, metrics) {
   function refresh() {
     const m = metrics();
     for (const [k] of ROWS) cells[k].textContent = m[k] === null || m[k] === undefined ? "–" : String(m[k]);
+    if (m.idle) { cells.fps.textContent = "idle"; cells.p95.textContent = "–"; } // nothing drawn lately: no stale fps, no "0"
+    why.textContent = m.why ? `Mode: ${m.why}` : "";
   }
 
   function toggle(force) {

@@ -76,7 +76,7 @@ export class PatchQueue {
 
 /** Subscribe to /events with EventSource (resumes by itself); calls onChanges(cs, rev) for
  * other clients' patches, onMeta({start, name}, rev) when they also moved the start or renamed the
- * flow, onCounts(counts) for live call counts, onReload() when events were missed. */
+ * flow, onCounts(counts, outlets) for live call counts and outlet traversals, onReload() when events were missed. */
 export function subscribe({ url, clientId, onChanges, onMeta, onCounts, onReload, onStatus }) {
   if (typeof EventSource === "undefined") return { close() {}, status: () => "unsupported" };
   let status = "connecting";
@@ -95,7 +95,7 @@ export function subscribe({ url, clientId, onChanges, onMeta, onCounts, onReload
         onChanges && onChanges(fromEvent(ch), ev.revision);
         if (onMeta && (ch.start != null || ch.name != null)) onMeta({ start: ch.start ?? undefined, name: ch.name ?? undefined }, ev.revision);
       } else if (ev.type === "counts" || ev.type === "live") {
-        onCounts && onCounts(ev.counts || ev.nodes || {});
+        onCounts && onCounts(ev.counts || ev.nodes || {}, ev.outlets || null); // outlets: cumulative traversals, for edge particles
       }
     }
   });

@@ -6,9 +6,8 @@
 import { portPosition, edgePath } from "../core/edges.js";
 import { DELETED } from "../core/flowstate.js";
 
-const BG = "#f3f5f7";
-const EDGE = "#9aa3b2";
-const SELECT = "#1a73e8";
+// colours from the design tokens (engine/theme.js -> setTheme); these are the light defaults
+let BG = "#eef1f6", EDGE = "#98a2b3", SELECT = "#2f5fe0", CARD = "#ffffff", CARD_LINE = "#d5dbe5", LABEL = "#172031";
 const HL = { current: "#f29900", path: "#34a853", match: "#a142f4", error: "#d93025" };
 
 /** "#rrggbb" -> 0xAABBGGRR (little-endian canvas pixel). */
@@ -29,6 +28,12 @@ export class Renderer {
     this.colors = new Array(256).fill("#888888");
     this.lastFarZoom = -1; this.zoomAt = -1e9; this.needSettle = false; this.farCache = null;
     this.bgU32 = rgbaU32(BG); this.edgeU32 = rgbaU32("#c3c9d3"); this.selU32 = rgbaU32(SELECT);
+  }
+
+  /** Colours of the current theme (engine/theme.js readTheme); the far raster is redrawn with them. */
+  setTheme(t) {
+    BG = t.bg; EDGE = t.edge; SELECT = t.selection; CARD = t.card; CARD_LINE = t.cardBorder; LABEL = t.text;
+    this.bgU32 = rgbaU32(BG); this.edgeU32 = rgbaU32(t.edgeFar); this.selU32 = rgbaU32(SELECT); this.farCache = null;
   }
 
   setTypes(types) {
@@ -161,9 +166,11 @@ export class Renderer {
     const ctx = this.ctx, z = cam.zoom;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = BG; ctx.fillRect(0, 0, pw, ph);
+    if (this.backdrop) this.backdrop(ctx, f); // the dot grid of the beauty modes (engine)
     ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
     const X = state.x, Y = state.y, NW = state.w, NH = state.h, T = state.type;
     if (showEdges) this._edges(f);
+    if (showEdges && f.edgeMarks) this._edgeMarks(f);
     if (lod === "mid") {
       // bucket visible nodes by type: one fill per colour
       if (this.bucket.length < k) this.bucket = new Uint32Array(Math.max(k, this.bucket.length * 2));
@@ -189,7 +196,7 @@ export class Renderer {
       const body = new Path2D();
       for (let t = 0; t < k; t++) { const i = vis[t]; body.rect(X[i], Y[i], NW[i], NH[i]); }
       if (features.shadows) { ctx.shadowColor = "rgba(20,30,60,.18)"; ctx.shadowBlur = 10 * z * dpr; ctx.shadowOffsetY = 3 * z * dpr; }
-      ctx.fillStyle = "#ffffff"; ctx.fill(body);
+      ctx.fillStyle = CARD; ctx.fill(body);
       ctx.shadowColor = "transparent"; ctx.shadowBlur = 0; ctx.shadowOffsetY = 0;
       if (features.gradients) {
         const sheen = new Path2D();
@@ -203,14 +210,13 @@ export class Renderer {
         for (let t = s0; t < s1; t++) { const i = b[t]; p.rect(X[i], Y[i], NW[i], Math.min(NH[i], 8)); }
         ctx.fillStyle = this.colors[c]; ctx.fill(p);
       }
-      ctx.lineWidth = Math.max(1 / z, 1); ctx.strokeStyle = "#c9ced6"; ctx.stroke(body);
+      ctx.lineWidth = Math.max(1 / z, 1); ctx.strokeStyle = CARD_LINE; ctx.stroke(body);
       let any = false; const sel = new Path2D();
       for (let t = 0; t < k; t++) { const i = vis[t]; if (selected[i]) { any = true; sel.rect(X[i] - 3 / z, Y[i] - 3 / z, NW[i] + 6 / z, NH[i] + 6 / z); } }
       if (any) { ctx.lineWidth = 2.5 / z; ctx.strokeStyle = SELECT; ctx.stroke(sel); }
     }
     this._marks(f);
     if (lod === "mid" && f.showLabels) this._labels(f);
-    if (f.pulse) this._pulses(f);
     this._gestures(f);
   }
 
@@ -233,11 +239,35 @@ export class Renderer {
     if (lod === "near") { ctx.fillStyle = EDGE; ctx.fill(arrows); }
   }
 
+  /** The hovered and the selected edges (refs {s, o, d}), over the others: wider, in colour. */
+  _edgeMarks({ state, cam, outletCount, edgeMarks }) {
+    const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h, curve = z >= 0.25;
+    const path = (r) => {
+      const p = new Path2D(), a = r.s, b = r.d;
+      if (state.type[a] === DELETED || state.type[b] === DELETED) return p;
+      const q0 = portPosition(X[a], Y[a], NW[a], NH[a], r.o, outletCount(a));
+      if (curve) { const q = edgePath(q0.x, q0.y, X[b], Y[b], NW[b]); p.moveTo(q[0], q[1]); p.bezierCurveTo(q[2], q[3], q[4], q[5], q[6], q[7]); }
+      else { p.moveTo(q0.x, q0.y); p.lineTo(X[b] + NW[b] / 2, Y[b]); }
+      return p;
+    };
+    if (edgeMarks.hover) { ctx.lineWidth = 4 / Math.max(z, 0.25); ctx.strokeStyle = "rgba(26,115,232,.45)"; ctx.stroke(path(edgeMarks.hover)); }
+    if (edgeMarks.selected.length) {
+      ctx.lineWidth = 3.5 / Math.max(z, 0.25); ctx.strokeStyle = SELECT; ctx.fillStyle = SELECT; ctx.setLineDash([]);
+      for (const r of edgeMarks.selected) {
+        ctx.stroke(path(r));
+        if (curve && state.type[r.d] !== DELETED) { // its arrowhead too, so the direction reads in the selection colour
+          const ax = X[r.d] + NW[r.d] / 2, ay = Y[r.d], sz = 8;
+          ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(ax - sz * 0.6, ay - sz); ctx.lineTo(ax + sz * 0.6, ay - sz); ctx.closePath(); ctx.fill();
+        }
+      }
+    }
+  }
+
   /** Highlights and validation markers, drawn at mid and near (cards carry classes too). */
   _marks({ state, cam, vis, k, highlight, problems, lod }) {
     if (!highlight.size && !problems.size) return;
     const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h;
-    for (const [kind, set] of highlight) {
+    if (lod !== "near") for (const [kind, set] of highlight) { // near: the cards carry the highlight themselves
       const p = new Path2D();
       for (const i of set) if (state.type[i] !== DELETED) p.rect(X[i] - 5 / z, Y[i] - 5 / z, NW[i] + 10 / z, NH[i] + 10 / z);
       ctx.lineWidth = 3 / z; ctx.strokeStyle = HL[kind] || SELECT; ctx.stroke(p);
@@ -258,22 +288,13 @@ export class Renderer {
     const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const size = Math.max(9, Math.min(14, 14 * z * 1.4));
-    ctx.font = `600 ${size}px system-ui, sans-serif`; ctx.fillStyle = "#1d2330"; ctx.textBaseline = "top";
+    ctx.font = `600 ${size}px system-ui, sans-serif`; ctx.fillStyle = LABEL; ctx.textBaseline = "top";
     for (let t = 0; t < k; t++) {
       const i = vis[t], text = label(i);
       if (!text) continue;
       const sx = (X[i] - cam.x) * z + 8 * z, sy = (Y[i] - cam.y) * z + 16 * z;
       ctx.fillText(text.length > 28 ? text.slice(0, 27) + "…" : text, sx, sy, Math.max(10, state.w[i] * z - 12 * z));
     }
-  }
-
-  /** Live call pulses: rings that grow and fade, phase from the one clock. */
-  _pulses({ state, cam, dpr, live, phase }) {
-    const ctx = this.ctx, z = cam.zoom;
-    ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
-    const grow = (6 + 18 * phase) / z, p = new Path2D();
-    for (const i of live) p.rect(state.x[i] - grow, state.y[i] - grow, state.w[i] + 2 * grow, state.h[i] + 2 * grow);
-    ctx.lineWidth = 3 / z; ctx.strokeStyle = `rgba(52,168,83,${(1 - phase).toFixed(3)})`; ctx.stroke(p);
   }
 
   _gestures({ cam, dpr, box, link }) {

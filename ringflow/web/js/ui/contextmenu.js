@@ -13,8 +13,10 @@ export function createContextMenu(stage) {
   };
   const outside = (ev) => { if (menu && !menu.contains(ev.target)) close(); };
 
-  function open({ sx, sy, items }) {
+  let back = null; // where focus goes when Escape closes a menu opened from the keyboard
+  function open({ sx, sy, items, returnFocus = null }) {
     close();
+    back = returnFocus;
     const buttons = items.map((it) => h("button", { class: "menu-item", type: "button", role: "menuitem", tabindex: "-1",
       disabled: it.disabled || false, onclick: () => { close(); it.run(); } }, it.label));
     menu = h("div", { class: "context-menu", role: "menu", "aria-label": "Actions" }, buttons);
@@ -24,7 +26,7 @@ export function createContextMenu(stage) {
       const at = live.indexOf(document.activeElement);
       if (ev.key === "ArrowDown") { ev.preventDefault(); live[(at + 1) % live.length]?.focus(); }
       else if (ev.key === "ArrowUp") { ev.preventDefault(); live[(at - 1 + live.length) % live.length]?.focus(); }
-      else if (ev.key === "Escape") { ev.preventDefault(); ev.stopPropagation(); close(); }
+      else if (ev.key === "Escape") { ev.preventDefault(); ev.stopPropagation(); close(); if (back && back.isConnected) back.focus(); }
     });
     stage.appendChild(menu);
     const r = stage.getBoundingClientRect();

@@ -22,18 +22,37 @@ function textInput(f, id, value, commit) {
     class: f.kind === "template" ? "template-input" : null, "aria-required": f.required ? "true" : null };
   const el = multiline ? h("textarea", { ...attrs, rows: 3 }) : h("input", { ...attrs, type: "text" });
   el.value = value ?? "";
-  el.addEventListener("change", () => commit(el.value));
+  liveCommit(el, () => el.value, commit);
   return el;
+}
+
+/**
+ * Commit on change (blur, Enter) and also after a pause in typing, so the field's validation
+ * message follows what is typed, not only what was left; one value is never committed twice.
+ */
+const TYPING_PAUSE_MS = 450;
+function liveCommit(el, read, commit) {
+  let last = read();
+  let timer = 0;
+  const send = () => {
+    clearTimeout(timer);
+    const v = read();
+    if (v === last) return;
+    last = v;
+    commit(v);
+  };
+  el.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(send, TYPING_PAUSE_MS); });
+  el.addEventListener("change", send);
 }
 
 function numberInput(f, id, value, commit) {
   const el = h("input", { id, name: f.name, type: "number", inputmode: "numeric",
     step: f.kind === "integer" ? 1 : "any", min: f.minimum ?? null, max: f.maximum ?? null });
   el.value = value ?? "";
-  el.addEventListener("change", () => {
-    if (el.value.trim() === "") return commit(null);
-    const n = Number(el.value);
-    commit(Number.isFinite(n) ? (f.kind === "integer" ? Math.trunc(n) : n) : el.value);
+  liveCommit(el, () => el.value, (raw) => {
+    if (raw.trim() === "") return commit(null);
+    const n = Number(raw);
+    commit(Number.isFinite(n) ? (f.kind === "integer" ? Math.trunc(n) : n) : raw);
   });
   return el;
 }

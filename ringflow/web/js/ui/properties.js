@@ -2,6 +2,7 @@
 // never from a hard-coded list, with the server's validation messages shown beside each field.
 import { h, icon, clear } from "./dom.js";
 import { fieldWidget, limitsHint } from "./fields.js";
+import { fieldTitle, fieldPathTitle, messageText } from "../core/problemtext.js";
 
 /** The panel field a problem is about: the server names config fields "config.NAME". */
 const fieldOf = (p) => (p.field || "").replace(/^config\./, "").split(/[.[]/)[0];
@@ -21,8 +22,10 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
 
   function problemLine(p) {
     const kind = p.severity === "warning" ? "warning" : "error";
+    const t = current ? byName.get(current.typeName) : null;
+    const field = fieldOf(p) ? "" : fieldPathTitle(t, p.field); // under its own field the title is already there
     return h("div", { class: `problem ${kind}`, dataset: { code: p.code || "" } },
-      icon(kind, kind === "error" ? "Error" : "Warning"), h("span", {}, p.message));
+      icon(kind, kind === "error" ? "Error" : "Warning"), h("span", {}, `${field ? `${field}: ` : ""}${messageText(t, p)}`));
   }
 
   function paintProblems() {
@@ -50,7 +53,7 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
 
   function show(info) {
     const t = byName.get(info.typeName);
-    current = { index: info.index, id: info.id, config: { ...(info.config || {}) } };
+    current = { index: info.index, id: info.id, typeName: info.typeName, config: { ...(info.config || {}) } };
     const commit = (patch) => onChange(info.index, patch);
     const form = h("form", { class: "props", "aria-labelledby": "props-title", novalidate: true });
     form.addEventListener("submit", (ev) => ev.preventDefault());
@@ -83,7 +86,7 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
       const hint = [f.description, limitsHint(f)].filter(Boolean).join(" · ");
       const isGroup = !["string", "template", "integer", "number", "boolean", "enum"].includes(f.kind);
       const title = h(isGroup ? "span" : "label", isGroup ? { class: "label", id: `${id}-label` } : { for: id },
-        f.name.replace(/_/g, " "), f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null,
+        fieldTitle(t, f.name), f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null,
         f.required ? h("span", { class: "sr-only" }, " (required)") : null);
       if (isGroup) widget.setAttribute("aria-labelledby", `${id}-label`);
       const wrap = h("div", { class: `field field-${f.kind}`, dataset: { field: f.name } });
@@ -116,11 +119,21 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
       h("button", { class: "btn btn-danger", type: "button", onclick: onDelete }, `Delete ${count} nodes`));
   }
 
+  /** Selected connections (no nodes): what they join, and a button to delete them (touch users
+   * have no Delete key). */
+  function showEdges(lines, onDeleteEdges) {
+    current = null;
+    clear(body, h("p", {}, lines.length === 1 ? "Connection" : `${lines.length} connections selected`),
+      h("ul", { class: "edge-list" }, lines.map((t) => h("li", {}, t))),
+      h("p", { class: "muted" }, "Delete or Backspace removes it; undo brings it back."),
+      h("button", { class: "btn btn-danger", type: "button", onclick: onDeleteEdges }, lines.length === 1 ? "Delete connection" : `Delete ${lines.length} connections`));
+  }
+
   function setProblems(list) {
     problems = Array.isArray(list) ? list : [];
     paintProblems();
   }
 
   empty();
-  return { show, showMany, empty, setProblems, setOutlets, current: () => current };
+  return { show, showMany, showEdges, empty, setProblems, setOutlets, current: () => current };
 }

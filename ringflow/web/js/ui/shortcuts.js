@@ -9,7 +9,7 @@ function typing(el) {
 
 const plural = (n) => `${n} node${n === 1 ? "" : "s"}`;
 
-/** deps: {engine, focusSearch, openHelp, modalOpen, jumpToIndex, closePanels} */
+/** deps: {engine, focusSearch, openHelp, modalOpen, jumpToIndex, closePanels, focusPalette} */
 export function wireShortcuts(deps) {
   const e = deps.engine;
   let clip = null; // kept in memory only: configs may hold secrets (HTTP headers)
@@ -36,6 +36,7 @@ export function wireShortcuts(deps) {
     }
     if (typing(ev.target) || deps.modalOpen()) return;
     if (ev.key === "?") { ev.preventDefault(); deps.openHelp(); return; }
+    if (!mod && !ev.altKey && k === "n" && deps.focusPalette) { ev.preventDefault(); deps.focusPalette(); return; } // N: add a node
     if (mod && k === "z") { ev.preventDefault(); if (ev.shiftKey) e.redo(); else e.undo(); }
     else if (mod && k === "y") { ev.preventDefault(); e.redo(); }
     else if (mod && k === "c") {

@@ -20,10 +20,32 @@ export function readCall(data) {
     errors: (Array.isArray(d.errors) ? d.errors : []).map((e) => ({ node: e?.node_id ?? null, message: String(e?.message ?? e) })) };
 }
 
-/** deps: {flowId, onHighlight({current, path}), onClear(), labelOf(id)?} */
+/**
+ * The edges a call took, from its explained steps ({node_id, outlet}) in order and where it is now:
+ * each step leads to the next step's node, the last one to the current node. Retries stay put.
+ */
+export function takenEdges(steps, current) {
+  const out = [];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    if (!s.outlet || s.outlet === "retry") continue;
+    const next = i + 1 < steps.length ? steps[i + 1].node_id : current;
+    if (next) out.push({ source: s.node_id, outlet: s.outlet, target: next });
+  }
+  return out;
+}
+
+/** "Main menu → 2: heard “2”, which matches choice 2" (the runtime's words, the node's label). */
+export function stepText(s) {
+  const head = s.outlet && s.outlet !== "retry" ? `${s.label} → ${s.outlet}` : s.label;
+  return s.reason ? `${head}: ${s.reason}` : head;
+}
+
+/** deps: {flowId, onHighlight({current, path, edges}), onClear(), labelOf(id)?} */
 export function createTestCall(root, deps) {
   let call = null;
   let path = [];
+  let steps = [];
   const transcript = h("ol", { class: "transcript", "aria-live": "polite", "aria-label": "What the caller hears" });
   const where = h("p", { class: "call-where" });
   const vars = h("dl", { class: "vars" });
@@ -68,12 +90,16 @@ export function createTestCall(root, deps) {
       transcript.appendChild(h("li", { class: "flow-error", role: "alert" }, icon("error", "Error"),
         h("span", { class: "who" }, ` ${e.node ? deps.labelOf?.(e.node) || `node ${e.node}` : "Flow"}: `), e.message));
     }
+    const why = Array.isArray(data?.steps) ? data.steps : [];
+    for (const s of why) transcript.appendChild(h("li", { class: "step" }, h("span", { class: "who" }, "Step: "), stepText(s)));
+    steps = [...steps, ...why].slice(-400);
     for (const line of c.lines) transcript.appendChild(h("li", { class: "heard" }, h("span", { class: "who" }, "Flow: "), line));
-    const name = c.node ? (deps.labelOf?.(c.node) || `node ${c.node}`) : "";
-    where.textContent = c.ended ? "The call has ended." : c.node ? `Now at ${name}${c.waiting ? ` (waiting for ${String(c.waiting).replace(/_/g, " ")})` : ""}.` : "";
+    const name = c.node ? (data?.node_label || deps.labelOf?.(c.node) || `node ${c.node}`) : "";
+    const last = why.length ? why[why.length - 1] : null;
+    where.textContent = c.ended ? `The call has ended${last ? ` at ${last.label}` : ""}.` : c.node ? `Now at ${name}${c.waiting ? ` (waiting for ${String(c.waiting).replace(/_/g, " ")})` : ""}.` : "";
     clear(vars, Object.entries(c.variables || {}).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]));
     path = [...path, ...c.path].slice(-200);
-    deps.onHighlight({ current: c.ended ? null : c.node, path });
+    deps.onHighlight({ current: c.ended ? null : c.node, path, edges: takenEdges(steps, c.ended ? null : c.node) });
     setActive(!c.ended);
     if (c.ended) call = null;
   }
@@ -82,6 +108,7 @@ export function createTestCall(root, deps) {
     error.hidden = true;
     transcript.replaceChildren();
     path = [];
+    steps = [];
     call = null;
     try {
       const data = await api(`/flows/${deps.flowId}/test-calls${draft.checked ? "?draft=1" : ""}`, { method: "POST", body: {} });
