@@ -97,7 +97,7 @@ flow_revisions = Table(
     Column("node_count", Integer, nullable=False),
     Column("edge_count", Integer, nullable=False),
     Column("document", LargeBinary, nullable=False),  # zlib(orjson(document)): immutable snapshot
-    Column("version", Integer),  # 1, 2, 3... per flow in publish order: what people read (0005)
+    Column("version", Integer),  # 1, 2, 3... per flow in publish order: what people read (0006)
     Column("name", String(200)),  # optional, given at publish
     Column("author", String(64)),  # the publishing API key's prefix
     PrimaryKeyConstraint("customer_id", "flow_id", "number", name="pk_flow_revisions"),

@@ -55,7 +55,7 @@ def test_reopening_a_migrated_database_keeps_the_data(store_url: str) -> None:
     try:
         assert store.get_customer(cust.id).name == "Kept"
         with store.engines.read.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0005"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0006"
     finally:
         store.close()
 
