@@ -102,8 +102,7 @@ class StoreFlows:
     def forget(self, customer_id: int, flow_id: int) -> None:
         """A deleted flow: drop its compiled revisions, its published revision and its owner now,
         so a webhook or test call for it stops at once instead of after the TTLs."""
-        for key in [k for k in self._cache.items if k[:2] == (customer_id, flow_id)]:  # type: ignore[index]
-            del self._cache.items[key]
+        self._cache.items.drop_where(lambda k: k[:2] == (customer_id, flow_id))  # type: ignore[index]
         self._published.pop((customer_id, flow_id), None)
         self._owners.pop(flow_id, None)
 
