@@ -156,6 +156,10 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
         return
     store.close()  # each worker opens its own (the schema is already migrated, the demo seeded)
     os.environ["RINGFLOW_DATABASE_URL"] = settings.database_url  # the workers read their settings from the environment
+    # worker processes are spawned: they get the protocol by name and build it from the environment
+    limits["http"] = "ringflow.api.httpserver:LimitedHttpTools"
+    os.environ["RINGFLOW_MAX_HEADER_BYTES"] = str(settings.max_header_bytes)
+    os.environ["RINGFLOW_HEADER_TIMEOUT_SECONDS"] = str(settings.header_timeout_seconds)
     uvicorn.run(FACTORY, factory=True, workers=workers, host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
                 timeout_graceful_shutdown=GRACEFUL_SECONDS, **limits)
 

@@ -44,6 +44,8 @@ def test_two_worker_processes_share_calls(tmp_path: Path, pg_databases: Any) -> 
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             key = http.post("/api/v1/customers", json={"name": "Two"}, headers=ADMIN).json()["api_key"]
             auth = {"Authorization": f"Bearer {key}"}
+            # the simulated provider does not sign: this tenant allows unsigned webhooks (refused by default)
+            assert http.patch("/api/v1/telephony", json={"allow_unsigned_webhooks": True}, headers=auth).status_code == 200
             flow = http.post("/api/v1/flows", json=LOOP, headers=auth).json()
             assert http.post(f"/api/v1/flows/{flow['id']}/publish", headers=auth).status_code in (200, 201)
         sim = subprocess.Popen([sys.executable, "-m", "ringflow.cli", "simulate", str(flow["id"]), "--via", "http", "--url",

@@ -93,6 +93,8 @@ def tenant(topology: Topology) -> dict[str, Any]:
     with httpx.Client(base_url=topology.base, timeout=30) as http:
         key = http.post("/api/v1/customers", json={"name": "Scale"}, headers=ADMIN).json()["api_key"]
         auth = {"Authorization": f"Bearer {key}"}
+        # the simulated provider does not sign: this tenant allows unsigned webhooks (refused by default)
+        assert http.patch("/api/v1/telephony", json={"allow_unsigned_webhooks": True}, headers=auth).status_code == 200
         flow = http.post("/api/v1/flows", json=LOOP, headers=auth).json()
         assert http.post(f"/api/v1/flows/{flow['id']}/publish", headers=auth).status_code in (200, 201)
     return {"auth": auth, "flow": flow["id"], "revision": flow["revision"]}
