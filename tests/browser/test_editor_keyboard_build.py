@@ -40,13 +40,13 @@ def add(page: Page, type_title: str) -> None:
 
 def edit(page: Page, field: str, text: str) -> None:
     """Enter on the focused card opens its properties; Tab to the field, type, Escape back."""
-    card_label = focused(page)["label"]
+    card = focused(page)["label"].split(",")[0]  # "Say: Welcome" (the rest summarises the settings being edited)
     page.keyboard.press("Enter")
     expect(page.locator("#prop-label")).to_be_focused()
     tab_to(page, f"prop-{field}")
     page.keyboard.type(text)
     page.keyboard.press("Escape")
-    eventually(lambda: focused(page)["label"] == card_label, what="back on the card")
+    eventually(lambda: focused(page)["label"].split(",")[0] == card, what="back on the card")
 
 
 def go_to(page: Page, name: str) -> None:
@@ -114,6 +114,9 @@ def test_keyboard_only_builds_and_publishes_a_flow(page: Page, server: Server, a
     expect(page.locator("#inspector")).to_contain_text("The call starts here.")
 
     tab_to(page, "btn-publish")
+    page.keyboard.press("Enter")
+    expect(page.locator("#version-name")).to_be_focused()  # the publish form asks for an optional version name
+    page.keyboard.type("Keyboard build")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Published")
     expect(dialog).to_be_visible()

@@ -217,7 +217,8 @@ class Isolation(RuleBasedStateMachine):
 def test_customers_never_see_each_other(world: World) -> None:
     Isolation.world = world
     machine = Isolation.TestCase
-    machine.settings = settings(max_examples=20, stateful_step_count=20, deadline=None,
+    # derandomized: the same 20 runs every time, so "did real work" below is a fact, not a coin toss
+    machine.settings = settings(max_examples=20, stateful_step_count=20, deadline=None, derandomize=True,
                                 suppress_health_check=list(HealthCheck))
     machine().runTest()
     assert world.requests > 300  # it did real work
