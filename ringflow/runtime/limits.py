@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable, Iterator
 
 RENDER_CPU_SECONDS = 0.05  # one render's CPU budget (thread time: another tenant's work does not count)
-ANSWER_SECONDS = 0.02  # loop time of all renders and split cases of one engine advance (wall clock: what others wait)
+ANSWER_SECONDS = 0.01  # loop time of all renders and split cases of one engine advance (wall clock: what others wait)
 MAX_VALUE_CHARS = 64 * 1024  # a text a filter takes or makes (the HTTP node's body limit)
 MAX_ITEMS = 10_000  # a list or range a filter takes or makes
 MAX_INT_BITS = 4096  # a number a filter makes (times/plus chains of big integers)
@@ -45,7 +45,7 @@ _BUDGET = _Budget()
 
 def answer_deadline() -> float:
     """The deadline of an answer that starts now (the engine takes one per advance, lazily).
-    Wall clock on purpose: on a busy machine 20 ms of CPU can hold the loop for much longer."""
+    Wall clock on purpose: on a busy machine 10 ms of CPU can hold the loop for much longer."""
     return time.perf_counter() + ANSWER_SECONDS
 
 
