@@ -6,6 +6,7 @@ not found, and answers exactly like a missing one.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -27,6 +28,7 @@ from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, Sta
 
 router = APIRouter(prefix="/api/v1", tags=["flows"])
 
+log = logging.getLogger("ringflow.api")
 FlowId = Path(ge=1, le=MAX_ID_INT, description="the flow's id")
 PROBLEMS_INLINE_MAX_NODES = 20_000  # bigger flows validate in the background on GET (seconds at 500,000 nodes)
 PATCH_OPS = ("add_node", "move_node", "update_node", "delete_node", "add_edge", "delete_edge", "rename", "set_start")
@@ -58,8 +60,8 @@ class ProblemCache:
         def run() -> None:
             try:
                 self.put(key, summarize(make()))
-            except Exception:  # flow deleted meanwhile, or the store hiccuped: a later request retries
-                pass
+            except Exception as exc:  # flow deleted meanwhile, or the store hiccuped: a later request retries
+                log.info("background validation of flow %s failed (%s); a later request retries", key, type(exc).__name__)
             finally:
                 with self._lock:
                     self._pending.discard(key)
