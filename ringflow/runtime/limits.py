@@ -169,5 +169,5 @@ def static_template_limit(source: str) -> str | None:
     for m in _RANGE.finditer(source):
         n = int(m.group(2)) - int(m.group(1)) + 1
         if n > MAX_ITEMS:
-            return f"the range {m.group(0)} has {n:,} items; at most {MAX_ITEMS:,}"
+            return f"uses the range {m.group(0)} of {n:,} items; a template may use at most {MAX_ITEMS:,}"
     return None

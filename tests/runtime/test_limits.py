@@ -113,7 +113,7 @@ def test_the_huge_range_is_a_problem_before_it_is_published(client, alice):
     flow_id = publish(client, alice, doc([("big", "say", {"text": HUGE_RANGE})], []), publish_it=False)
     problems = client.get(f"/api/v1/flows/{flow_id}", headers=alice.headers).json()["problems"]
     assert {"code": "bad_template", "node_id": "big",
-            "message": "text the range (1..10000000) has 10,000,000 items; at most 10,000"} in \
+            "message": "text uses the range (1..10000000) of 10,000,000 items; a template may use at most 10,000"} in \
         [{k: p[k] for k in ("code", "node_id", "message")} for p in problems]
     r = client.post(f"/api/v1/flows/{flow_id}/publish", headers=alice.headers)
     assert r.status_code == 422
