@@ -31,6 +31,7 @@ from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, Sta
 log = logging.getLogger("ringflow.api")
 router = APIRouter(prefix="/api/v1", tags=["flows"])
 
+log = logging.getLogger("ringflow.api")
 FlowId = Path(ge=1, le=MAX_ID_INT, description="the flow's id")
 PROBLEMS_INLINE_MAX_NODES = 20_000  # bigger flows validate in the background on GET (seconds at 500,000 nodes)
 PATCH_OPS = ("add_node", "move_node", "update_node", "delete_node", "add_edge", "delete_edge", "rename", "set_start")

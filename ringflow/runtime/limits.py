@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable, Iterator
 
 RENDER_CPU_SECONDS = 0.05  # one render's CPU budget (thread time: another tenant's work does not count)
-ANSWER_SECONDS = 0.02  # loop time of all renders and split cases of one engine advance (wall clock: what others wait)
+ANSWER_SECONDS = 0.01  # loop time of all renders and split cases of one engine advance (wall clock: what others wait)
 MAX_VALUE_CHARS = 64 * 1024  # a text a filter takes or makes (the HTTP node's body limit)
 MAX_ITEMS = 10_000  # a list or range a filter takes or makes
 MAX_INT_BITS = 4096  # a number a filter makes (times/plus chains of big integers)
@@ -45,7 +45,7 @@ _BUDGET = _Budget()
 
 def answer_deadline() -> float:
     """The deadline of an answer that starts now (the engine takes one per advance, lazily).
-    Wall clock on purpose: on a busy machine 20 ms of CPU can hold the loop for much longer."""
+    Wall clock on purpose: on a busy machine 10 ms of CPU can hold the loop for much longer."""
     return time.perf_counter() + ANSWER_SECONDS
 
 
@@ -169,5 +169,5 @@ def static_template_limit(source: str) -> str | None:
     for m in _RANGE.finditer(source):
         n = int(m.group(2)) - int(m.group(1)) + 1
         if n > MAX_ITEMS:
-            return f"the range {m.group(0)} has {n:,} items; at most {MAX_ITEMS:,}"
+            return f"uses the range {m.group(0)} of {n:,} items; a template may use at most {MAX_ITEMS:,}"
     return None
