@@ -203,17 +203,6 @@ class Auth:
             return None  # also cookies from before server-side sign-out (no session id): sign in again
         return Session(parts[0], int(parts[1]), parts[2])
 
-    def session_hash(self, value: str) -> str | None:
-        """The key hash inside a valid, unexpired session cookie that was not signed out, else None."""
-        session = self.read_cookie(value)
-        if session is None or self.store.session_revoked(session.session_id):
-            return None
-        return session.key_hash
-
-    def read_session(self, value: str) -> ApiKey | None:
-        key_hash = self.session_hash(value)
-        return self.key_for_hash(key_hash) if key_hash else None
-
     def end_session(self, value: str) -> bool:
         """Sign-out: the cookie's session is refused from now on, by every process (stored until it expires)."""
         session = self.read_cookie(value)
@@ -308,10 +297,13 @@ async def current_customer(request: Request) -> Principal:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise ApiError(401, "unauthorized", "sign in, or send 'Authorization: Bearer <api key>'")
-        check_failures(auth, request)
+        # only a cookie this server signed reaches the database, so a valid one is never held back by
+        # the failure limit (a customer behind the same address as a guesser keeps working)
         session = auth.read_cookie(cookie)
         revoked = session is not None and await run_in_threadpool(auth.store.session_revoked, session.session_id)
-        key = await _lookup(auth, request, session.key_hash) if session is not None and not revoked else None
+        key = None
+        if session is not None and not revoked:
+            key = auth.cached(session.key_hash) or await run_in_threadpool(auth.key_for_hash, session.key_hash)
         if key is None:
             raise refuse(auth, request, "your session has ended or is not valid; sign in again")
         principal = Principal(key.customer_id, key.id, True)

@@ -192,10 +192,11 @@ def test_failed_authentication_is_limited_per_address_with_retry_after(store: ob
             return real_find(key_hash)
 
     app.state.auth.store = CountingStore()
-    with TestClient(app) as c:
+    with TestClient(app) as c, TestClient(app) as browser:
+        assert browser.post("/api/v1/session", json={"api_key": alice.key}).status_code == 200
         assert c.get("/api/v1/flows", headers=alice.headers).status_code == 200  # known (and now cached)
         codes = [c.get("/api/v1/flows", headers={"Authorization": f"Bearer rf_guess{i}"}).status_code for i in range(5)]
-        assert codes == [401] * 5 and len(lookups) == 6
+        assert codes == [401] * 5 and len(lookups) == 6  # the sign-in's lookup, then one per guess
         for i in range(100):
             r = c.get("/api/v1/flows", headers={"Authorization": f"Bearer rf_more{i}"})
             assert r.status_code == 429
@@ -204,5 +205,6 @@ def test_failed_authentication_is_limited_per_address_with_retry_after(store: ob
         assert c.post("/api/v1/session", json={"api_key": "rf_nope"}).status_code == 429
         assert c.post("/api/v1/customers", json={"name": "X"}, headers={"Authorization": "Bearer not-admin"}).status_code == 429
         assert c.get("/api/v1/flows", headers=alice.headers).status_code == 200  # a known key still passes
+        assert browser.get("/api/v1/flows").status_code == 200  # and so does a session this server signed
         clock.now += 60  # the next window
         assert c.get("/api/v1/flows", headers={"Authorization": "Bearer rf_again"}).status_code == 401
