@@ -54,10 +54,11 @@ class Services:
         self.provider = ProviderApi(getattr(settings, "provider_api_url", DEFAULT_API_URL))
         self.messenger = ProviderMessenger(self)
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, background_history=redis_client is not None,
-                               messenger=self.messenger)
+                               messenger=self.messenger, signer=self._signing_token)
         # test calls live where calls live, so any process can take the panel's next step
         self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend()
-        self.tests = Runtime(self.flows, self.test_backend, history, http, None, ttl=1800, messenger=QuietMessenger())
+        self.tests = Runtime(self.flows, self.test_backend, history, http, None, ttl=1800, messenger=QuietMessenger(),
+                             signer=self._signing_token)
         self._tokens: dict[int, tuple[float, str | None]] = {}
         self._accounts: dict[int, str | None] = {}
         self._tasks: list[asyncio.Task[Any]] = []
@@ -85,6 +86,10 @@ class Services:
             token = "\x00unusable"  # stored but undecryptable: refuse every webhook rather than skip the check
         self._tokens[customer_id] = (now, token)
         return token
+
+    async def _signing_token(self, customer_id: int) -> str | None:
+        token = await self.auth_token(customer_id)
+        return None if token is None or token.startswith("\x00") else token
 
     def forget_token(self, customer_id: int) -> None:
         self._tokens.pop(customer_id, None)

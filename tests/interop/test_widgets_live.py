@@ -172,3 +172,18 @@ def test_send_and_wait_during_a_call_texts_then_times_out_or_reports_the_failure
     assert standin.of("Messages")[-1]["Body"] == "Rate us 1-5"
     refused = twiml(signed(client, f"/voice/{flow}", voice_form(call_sid(), From=provider_standin.INVALID_NUMBER)))
     assert _says(refused) == ["Your number cannot take texts."]
+
+
+def test_a_protected_function_gets_the_request_signed_with_the_customers_token(client, standin):
+    owner = new_tenant(client, "Protected")
+    configure(client, owner)
+    doc = studio("studio/widgets_voice.json", standin.url)
+    lookup = next(s for s in doc["states"] if s["name"] == "lookup")
+    lookup["properties"]["url"] = standin.url + "/functions/protected"
+    flow = publish(client, owner, doc)
+    root = twiml(signed(client, f"/voice/{flow}", voice_form(call_sid())))
+    assert root.find("Pay") is not None  # success: the function accepted the signature and answered gold
+    assert standin.requests[-2]["signature"]  # (the last request is the SMS the gold branch sent)
+    unsigned = new_tenant(client, "Unsigned")  # no provider token: nothing to sign with, the function refuses
+    flow = publish(client, unsigned, doc)
+    assert _says(twiml(client.post(f"/voice/{flow}", data=voice_form(call_sid())))) == ["Sorry, something went wrong."]
