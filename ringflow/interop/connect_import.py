@@ -190,8 +190,8 @@ def _preceding_lambda(actions: list[dict[str, Any]]) -> dict[str, str]:
     preds: dict[str, set[str]] = {}
     for a in actions:
         t = a.get("Transitions") if isinstance(a.get("Transitions"), dict) else {}
-        targets = [t.get("NextAction")] + [c.get("NextAction") for c in t.get("Conditions") or [] if isinstance(c, dict)] \
-            + [e.get("NextAction") for e in t.get("Errors") or [] if isinstance(e, dict)]
+        listed = [x for key in ("Conditions", "Errors") if isinstance(t.get(key), list) for x in t[key]]  # shapes: checked later
+        targets = [t.get("NextAction")] + [x.get("NextAction") for x in listed if isinstance(x, dict)]
         for nxt in targets:
             if isinstance(nxt, str):
                 preds.setdefault(nxt, set()).add(a["Identifier"])
