@@ -5,12 +5,15 @@ auth (account SID and auth token), answering as Twilio does (201 and the resourc
 
 A ``To`` of ``+15005550001`` is refused as an invalid number (Twilio's test-credential magic
 number for that error), so tests can drive the fail branches. ``POST /functions/lookup`` and
-``/functions/fail`` stand in for a customer's functions (run-function): JSON, and a 500.
+``/functions/fail`` stand in for a customer's functions (run-function): JSON, and a 500;
+``/functions/protected`` answers only requests signed with an account's auth token.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -56,9 +59,15 @@ def _handler(state: Standin) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
             m = _PATH.match(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            form = dict(parse_qsl(self.rfile.read(length).decode()))
+            form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
             if self.path.startswith("/functions/"):  # a customer's function (run-function), not the provider's API
-                state.requests.append({"resource": self.path, "account": "", "form": form})
+                state.requests.append({"resource": self.path, "account": "", "form": form,
+                                       "signature": self.headers.get("X-Twilio-Signature")})
+                if self.path == "/functions/protected":  # a Twilio Function's default visibility: signed requests only
+                    url = f"{state.url}{self.path}"
+                    if not any(_signed_ok(token, url, form, self.headers.get("X-Twilio-Signature")) for token in state.accounts.values()):
+                        return self._answer(401, {"message": "Unauthorized - you are not authenticated to perform this request"})
+                    return self._answer(200, {"tier": "gold", "protected": True})
                 if self.path == "/functions/lookup":
                     return self._answer(200, {"tier": "silver" if form.get("caller", "").endswith("9") else "gold", "got": form})
                 return self._answer(500, {"error": "function crashed"})
@@ -86,6 +95,13 @@ def _handler(state: Standin) -> type[BaseHTTPRequestHandler]:
                                       "status": "queued", "api_version": "2010-04-01"})
 
     return Handler
+
+
+def _signed_ok(token: str, url: str, form: dict[str, str], given: str | None) -> bool:
+    """Twilio's request signature: HMAC-SHA1 of the URL and the sorted form fields, base64."""
+    payload = url + "".join(k + v for k, v in sorted(form.items()))
+    expected = base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+    return bool(given) and hmac.compare_digest(expected, given or "")
 
 
 def start(accounts: dict[str, str]) -> Standin:

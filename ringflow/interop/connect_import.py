@@ -184,6 +184,36 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
     return "unsupported", {"platform": "connect", "original_type": str(atype), "properties": copy.deepcopy(p), "outlets": outlets}, outs
 
 
+def _preceding_lambda(actions: list[dict[str, Any]]) -> dict[str, str]:
+    """For each action, the nearest InvokeLambdaFunction on every path into it (walking the
+    transitions backwards); actions reached through no Lambda, or through different ones, get none."""
+    preds: dict[str, set[str]] = {}
+    for a in actions:
+        t = a.get("Transitions") if isinstance(a.get("Transitions"), dict) else {}
+        listed = [x for key in ("Conditions", "Errors") if isinstance(t.get(key), list) for x in t[key]]  # shapes: checked later
+        targets = [t.get("NextAction")] + [x.get("NextAction") for x in listed if isinstance(x, dict)]
+        for nxt in targets:
+            if isinstance(nxt, str):
+                preds.setdefault(nxt, set()).add(a["Identifier"])
+    kinds = {a["Identifier"]: a["Type"] for a in actions}
+    out: dict[str, str] = {}
+    for aid in kinds:
+        found: set[str] = set()
+        seen, todo = {aid}, list(preds.get(aid, ()))
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            if kinds.get(p) == "InvokeLambdaFunction":
+                found.add(p)
+            else:
+                todo.extend(preds.get(p, ()))
+        if len(found) == 1:
+            out[aid] = found.pop()
+    return out
+
+
 def queue_name(queue_id: Any, meta: Any, ctx: _Ctx) -> str:
     """A queue's name for <Enqueue>: the name Connect's metadata shows for the action, else the
     last part of the queue ARN; at most 64 characters (Twilio's limit)."""
@@ -219,11 +249,12 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
     meta = meta.get("ActionMetadata") if isinstance(meta.get("ActionMetadata"), dict) else {}
     stored = next((ids[a["Identifier"]] for a in actions if a["Type"] == "GetParticipantInput" and isinstance(a.get("Parameters"), dict)
                    and str(a["Parameters"].get("StoreInput", "")).lower() == "true"), None)
-    lambdas = [ids[a["Identifier"]] for a in actions if a["Type"] == "InvokeLambdaFunction"]
-    ctx = _Ctx(stored, lambdas[-1] if len(lambdas) == 1 else None, meta if isinstance(meta, dict) else {})
+    preceding = _preceding_lambda(actions)
+    ctx = _Ctx(stored, None, meta if isinstance(meta, dict) else {})
     nodes, edges = [], []
     for a in actions:
         aid = a["Identifier"]
+        ctx.external_id = ids.get(preceding.get(aid, ""))  # $.External here: the answer of the Lambda run before
         ntype, config, outs = _convert(a, aid, ctx)
         config["connect"] = {"type": a["Type"], "parameters": copy.deepcopy(a.get("Parameters") or {}),
                              "transitions": copy.deepcopy(a.get("Transitions") or {})}

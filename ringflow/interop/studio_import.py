@@ -226,7 +226,7 @@ def _trigger(trigger: dict[str, Any] | None, index: int, obj: dict[str, Any], na
     _offset(props, name)
     transitions = _transitions(trigger, name, names)
     start = None
-    for event in ("incomingCall", "incomingParent"):
+    for event in ("incomingCall", "incomingParent", "incomingMessage", "incomingRequest"):  # a messaging-only flow starts at its message
         t = next((t for t in transitions if t["event"] == event and t.get("next")), None)
         if t is not None:
             start = name_to_id(t["next"])

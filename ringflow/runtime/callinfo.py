@@ -73,6 +73,8 @@ def _base(call: tuple[str, ...]) -> tuple[str, str, str, str, str]:
 
 def trigger(call: tuple[str, ...]) -> dict[str, Any]:
     """``trigger``: ``{"call": {...}}`` for a call, ``{"message": {...}}`` for a messaging conversation."""
+    if len(call) == 5 and call[3] != MESSAGE:  # the common case, on every webhook that renders trigger.call
+        return {"call": {"CallSid": call[0], "From": call[1], "To": call[2], "Direction": call[3], "AccountSid": call[4]}}
     sid, from_, to, direction, account = _base(call)
     if direction == MESSAGE:
         return {"message": {"From": from_, "To": to, "AccountSid": account, **extras(call)}}

@@ -242,7 +242,8 @@ def _entries(start_node: dict[str, Any] | None, index: dict[str, int]) -> dict[s
     stash = ((start_node or {}).get("config") or {}).get("studio")
     trigger = stash.get("trigger") if isinstance(stash, dict) else None
     out: dict[str, int] = {}
-    for t in (trigger.get("transitions") if isinstance(trigger, dict) else None) or []:
+    transitions = trigger.get("transitions") if isinstance(trigger, dict) else None
+    for t in transitions if isinstance(transitions, list) else []:  # a hand-made stash may hold anything
         entry = _TRIGGER_ENTRIES.get(t.get("event")) if isinstance(t, dict) else None
         if entry and isinstance(t.get("next"), str) and name_to_id(t["next"]) in index:
             out[entry] = index[name_to_id(t["next"])]

@@ -69,7 +69,7 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
 class _Run:
     """One advance: the copied state, the actions so far, and a lazily built template context."""
 
-    __slots__ = ("cf", "st", "now", "actions", "trail", "why", "_ctx", "_trigger", "at", "failed", "_deadline")
+    __slots__ = ("cf", "st", "now", "actions", "trail", "why", "_ctx", "_trigger", "at", "failed", "_deadline", "_flowx")
 
     def __init__(self, cf: CompiledFlow, st: CallState, now: float):
         self.cf, self.st, self.now = cf, st, now
@@ -81,6 +81,7 @@ class _Run:
         self.at = -1  # the node whose fields are being rendered (an error names it)
         self.failed = False  # a render or condition of that node went over a limit
         self._deadline = 0.0  # this advance's loop-time deadline, taken at its first Liquid render or regex
+        self._flowx: tuple[dict[str, Any], dict[str, str]] | None = None  # flow.data and flow.channel: fixed for one run
 
     def text(self, value: str | Template) -> str:
         if isinstance(value, str):
@@ -106,7 +107,9 @@ class _Run:
                 self._trigger = callinfo.trigger(self.st.call)
             return self._trigger
         if name == "flow":
-            return {"variables": self.st.vars or {}, "data": flow_data(self.st), "channel": callinfo.flow_channel(self.st.call)}
+            if self._flowx is None:
+                self._flowx = (flow_data(self.st), callinfo.flow_channel(self.st.call))
+            return {"variables": self.st.vars or {}, "data": self._flowx[0], "channel": self._flowx[1]}
         if name == "contact":
             return callinfo.contact(self.st.call)
         if name == "nodes" or name == "widgets":
@@ -354,9 +357,11 @@ def _is_open(conf: tuple[Any, ...], now: float) -> bool:
 
 def new_call(cf: CompiledFlow, call: tuple[str, ...], deadline: int = 0) -> CallState:
     """A fresh call; the fields every call of a number repeats (To, direction, account) are interned."""
-    if len(call) > 2:  # the extra parameters' names are interned, their values (cities, names) not
+    if len(call) > 5:  # the extra parameters' names are interned, their values (cities, names) not
         call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) and (i < 5 or i % 2) else x
                                 for i, x in enumerate(call[2:], 2))
+    elif len(call) > 2:
+        call = call[:2] + tuple(sys.intern(x) if isinstance(x, str) else x for x in call[2:])
     return CallState(cf.key, call, deadline)
 
 

@@ -13,8 +13,6 @@ new one. Webhooks are signed like voice (X-Twilio-Signature with the customer's 
 from __future__ import annotations
 
 import hashlib
-import logging
-
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,7 +26,6 @@ from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import Services, services
 from ringflow.runtime.state import ENDED
 
-log = logging.getLogger("ringflow.runtime")
 router = APIRouter()
 INBOUND_FIELDS = ("Body", "From", "To", "MessageSid", "NumMedia", "MediaUrl0", "MediaContentType0", "ProfileName")
 
@@ -109,6 +106,3 @@ async def _forget(svc: Services, sid: str, out: Outcome) -> None:
 async def _start(svc: Services, owner: int, flow_id: int, sid: str, form: dict[str, str]) -> Outcome:
     call = call_from_form(sid, form, direction=MESSAGE, fields=MESSAGE_FIELDS)
     return await svc.runtime.start_call(owner, flow_id, call, entry="message")
-
-
-

@@ -20,10 +20,10 @@ from starlette.responses import Response
 from ringflow.runtime import panel, twiml
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import DATA, call_from_form
-from ringflow.runtime.webhook_events import flow_event, widget_event
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
+from ringflow.runtime.webhook_events import flow_event, widget_event
 
 log = logging.getLogger("ringflow.runtime")
 router = APIRouter()

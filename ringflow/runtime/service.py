@@ -12,7 +12,8 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from ringflow.clock import Clock, system_clock
 from ringflow.runtime.backends import StateBackend
@@ -24,7 +25,9 @@ from ringflow.runtime.fairness import LoopShare
 from ringflow.runtime.flows import FlowSource
 from ringflow.runtime.history import History
 from ringflow.runtime.httpclient import GuardedHttp, HttpResult
+from ringflow.runtime.secrets import twilio_signature
 from ringflow.runtime.state import ENDED, CallState
+from ringflow.runtime.widgets import SIGN
 
 log = logging.getLogger("ringflow.runtime")
 CALL_TTL = 4 * 3600  # an idle call is dropped after this (a real call updates it every webhook)
@@ -80,10 +83,12 @@ class Messenger:
 class Runtime:
     def __init__(self, flows: FlowSource, backend: StateBackend, history: History, http: Fetcher | GuardedHttp | None = None,
                  counts: LiveCounts | None = None, clock: Clock = system_clock, ttl: int = CALL_TTL,
-                 background_history: bool = False, share: LoopShare | None = None, messenger: Messenger | None = None):
+                 background_history: bool = False, share: LoopShare | None = None, messenger: Messenger | None = None,
+                 signer: Callable[[int], Awaitable[str | None]] | None = None):
         self.flows, self.backend, self.history, self.counts = flows, backend, history, counts
         self.share = share or LoopShare()  # each customer's share of the loop for heavy answers
         self.messenger = messenger
+        self.signer = signer  # the customer's auth token, to sign requests to protected Twilio Functions
         self.http = http or GuardedHttp()
         self.clock, self.ttl = clock, ttl
         self._deadlines: dict[int, int] = {}
@@ -260,7 +265,8 @@ class Runtime:
                     res = HttpResult(0, None, None, "too many HTTP requests in one answer")
                 else:
                     self.share.charge(customer_id, time.perf_counter() - started)  # the wait is not loop time
-                    res = await self.http.fetch(last[1], last[2], last[3], last[4], last[5])
+                    headers = await self._signed(cf.key[0], last[2], last[3], last[4])  # type: ignore[index]
+                    res = await self.http.fetch(last[1], last[2], headers, last[4], last[5])
                     started = time.perf_counter()
                 step = advance(cf, step.state, ("http", res.status, res.parsed, res.body), now)
             elif last[0] == "subflow":
@@ -293,6 +299,16 @@ class Runtime:
         state = step.state
         state.last = tuple(x for seg_cf, acts in packed for x in (seg_cf.pack(acts) if seg_cf is cf else acts))
         return Outcome(state, cf, answer, path, trail=trail, errors=errors, why=whys)
+
+    async def _signed(self, customer_id: int, url: str, headers: tuple[tuple[str, str], ...], body: str) -> tuple[tuple[str, str], ...]:
+        """Headers with the run-function placeholder replaced by the request's Twilio signature."""
+        if not any(v == SIGN for _, v in headers):
+            return headers
+        token = await self.signer(customer_id) if self.signer is not None else None
+        rest = tuple((k, v) for k, v in headers if v != SIGN)
+        if not token:
+            return rest
+        return rest + (("X-Twilio-Signature", twilio_signature(token, url, parse_qsl(body, keep_blank_values=True))),)
 
     async def _message(self, cf: CompiledFlow, st: CallState, action: tuple[Any, ...], answer: list[Any], packed: list[Any],
                        now: float) -> Any:

@@ -60,11 +60,12 @@ class Services:
         self.messenger = ProviderMessenger(self)
         share = LoopShare()  # one share of the loop per customer, for its calls and its test calls together
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, clock=clock,
-                               background_history=redis_client is not None, share=share, messenger=self.messenger)
+                               background_history=redis_client is not None, share=share, messenger=self.messenger,
+                               signer=self._signing_token)
         # test calls live where calls live, so any process can take the panel's next step
         self.test_backend: Any = RedisBackend(redis_client, prefix=prefix + "t", ttl=1800) if redis_client else MemoryBackend(clock=clock)
         self.tests = Runtime(self.flows, self.test_backend, history, http, None, clock=clock, ttl=1800, share=share,
-                             messenger=QuietMessenger())
+                             messenger=QuietMessenger(), signer=self._signing_token)
         self._tokens: dict[int, tuple[float, str | None, bool]] = {}
         self._accounts: dict[int, str | None] = {}
         self._tasks: list[asyncio.Task[Any]] = []
@@ -102,6 +103,10 @@ class Services:
             self._tokens.clear()
         self._tokens[customer_id] = (now, token, unsigned)
         return token, unsigned
+
+    async def _signing_token(self, customer_id: int) -> str | None:
+        token = await self.auth_token(customer_id)
+        return None if token is None or token.startswith("\x00") else token
 
     def forget_token(self, customer_id: int) -> None:
         self._tokens.pop(customer_id, None)

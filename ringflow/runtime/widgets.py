@@ -24,6 +24,10 @@ from ringflow.runtime import callinfo
 from ringflow.runtime.compile import FUNCTION, MESSAGE, OUTCALL, PAY, REDIRECT, REPLY
 
 FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
+SIGN = "\x00sign"
+"""Placeholder header value: the adapter replaces it with X-Twilio-Signature over the function's
+URL and parameters, made with the customer's auth token, as Twilio signs requests to protected
+Functions (the default visibility); without a token the header is dropped."""
 PAY_RESULTS = {"success": "success", "too-many-failed-attempts": "max_failed_attempts",
                "payment-connector-error": "provider_error", "caller-interrupted-with-star": "pay_interrupted",
                "caller-hung-up": "hangup", "validation-error": "validation_error"}
@@ -63,7 +67,7 @@ def wait_action(kind: int, c: tuple[Any, ...], text: Callable[[Any], str], call:
     """The action for a call that reached a widget node (templates rendered by ``text``)."""
     if kind == FUNCTION:
         body = urlencode([(name, text(value)) for name, value in c[1]])
-        return ("http", "POST", text(c[0]), FORM, body, 10)
+        return ("http", "POST", text(c[0]), FORM + (("X-Twilio-Signature", SIGN),), body, 10)
     if kind == PAY:
         return ("pay", text(c[0]), *c[1:5], text(c[5]), *c[6:])
     if kind == REDIRECT:

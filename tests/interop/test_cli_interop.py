@@ -49,3 +49,15 @@ def test_validate_names_state_and_property_and_exits_1(name, words):
 def test_validate_a_connect_flow(tmp_path):
     result = runner.invoke(app, ["validate", str(DATA / "connect" / "support_line.json"), "--format", "connect"])
     assert result.exit_code == 1 and "Ringflow cannot execute Amazon Connect action InvokeLambdaFunction" in said(result)
+
+
+def test_import_prints_what_it_could_not_carry_over(db, customer_id):
+    path = str(DATA / "studio" / "voices_languages.json")
+    result = runner.invoke(app, ["import", path, "--customer", str(customer_id), "--format", "studio", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "too_many voice: 'Robot.Bender' is not a voice Twilio accepts" in said(result)
+
+
+def test_the_legacy_connect_format_is_refused_by_name(tmp_path):
+    result = runner.invoke(app, ["validate", str(DATA / "connect" / "legacy" / "legacy_modules.json"), "--format", "auto"])
+    assert result.exit_code == 1 and "legacy export format" in said(result)

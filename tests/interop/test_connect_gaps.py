@@ -79,3 +79,17 @@ def test_d9_legacy_format_is_named_as_such():
     with pytest.raises(InteropError) as info:
         to_ringflow(load("connect/legacy/legacy_modules.json"))
     assert "legacy export format" in str(info.value) and info.value.property == "modules"
+
+
+def test_d8_with_two_lambdas_each_external_reads_the_one_run_before_it():
+    flow = load("connect/contact_updates.json")
+    second = {"Identifier": "second-lambda", "Type": "InvokeLambdaFunction", "Parameters": {"LambdaFunctionARN": "arn:aws:lambda:x:function:y"},
+              "Transitions": {"NextAction": "second-say", "Errors": [{"NextAction": "sorry", "ErrorType": "NoMatchingError"}]}}
+    say = {"Identifier": "second-say", "Type": "MessageParticipant", "Parameters": {"Text": "Due on $.External.due."},
+           "Transitions": {"NextAction": "bye"}}
+    flow["Actions"] += [second, say]
+    next(a for a in flow["Actions"] if a["Identifier"] == "recording")["Transitions"]["NextAction"] = "second-lambda"
+    doc = to_ringflow(flow)
+    assert _node(doc, "balance")["config"]["text"] == "Your balance is {{widgets.billing-lambda.parsed.balance}} dollars."
+    assert _node(doc, "second-say")["config"]["text"] == "Due on {{widgets.second-lambda.parsed.due}}."
+    # "sorry" is reached after both Lambdas: nothing to pick, so a $.External there would stay literal (and be warned about)

@@ -153,3 +153,20 @@ def test_with_redis_an_execution_and_a_conversation_live_in_redis(standin, monke
         for key in r.scan_iter(match=f"{prefix}*"):
             r.delete(key)
         r.close()
+
+
+def test_a_messaging_only_studio_flow_publishes_and_runs(client, standin, alice):
+    doc = studio("studio/sms_survey.json", standin.url)
+    set_threshold = {"name": "set_threshold", "type": "set-variables", "transitions": [{"event": "next", "next": "ask_score"}],
+                     "properties": {"variables": [{"key": "threshold", "value": "5"}], "offset": {"x": 0, "y": 100}}}
+    doc["states"].insert(1, set_threshold)
+    doc["states"][0]["transitions"][0]["next"] = "set_threshold"
+    fid = publish(client, alice, doc)
+    sender = "+15557770020"
+    first = twiml(signed(client, f"/messaging/{fid}", {**sms(sender, "hi"), "ToCity": "SALEM"}))
+    assert bodies(first) == [("Thanks for visiting SALEM! Rate us 1-10.", sender)]
+    low = twiml(signed(client, f"/messaging/{fid}", sms(sender, "3")))
+    assert bodies(low) == [("Sorry to hear that; a manager will call you.", sender)]
+    twiml(signed(client, f"/messaging/{fid}", sms(sender, "again")))
+    high = twiml(signed(client, f"/messaging/{fid}", sms(sender, "9")))
+    assert bodies(high) == [("Glad you liked it!", sender)] and high.find("Message").findtext("Media") == "https://example.com/smile.png"

@@ -121,3 +121,69 @@ def test_the_editor_test_panel_walks_the_new_widgets_without_texting_anyone(clie
     nxt = client.post(f"/api/v1/test-calls/{call['call_sid']}/steps", json={"event": "pay", "result": "validation-error"},
                       headers=owner.headers).json()
     assert nxt["said"] == ["Payment failed: validation-error."] and nxt["ended"] is True
+
+
+def test_flex_refusal_redirect_failure_and_a_caller_hanging_up_during_payment(client, flow_id):
+    sid = call_sid()
+    root = twiml(signed(client, f"/voice/{flow_id}", voice_form(sid)))
+    root = twiml(signed(client, step_url(root), {"CallSid": sid, "Result": "success"}))
+    refused = twiml(signed(client, step_url(root), {"CallSid": sid, "QueueResult": "system-error"}))
+    assert _says(refused) == ["Sorry, something went wrong."]  # failedToEnqueue
+    sid = call_sid()
+    twiml(signed(client, f"/voice/{flow_id}", voice_form(sid, From="+15551112229")))
+    failed = twiml(signed(client, f"/voice/{flow_id}?FlowEvent=fail", voice_form(sid)))
+    assert _says(failed) == ["Sorry, something went wrong."]
+    sid = call_sid()
+    root = twiml(signed(client, f"/voice/{flow_id}", voice_form(sid)))
+    gone = twiml(signed(client, step_url(root), {"CallSid": sid, "Result": "caller-hung-up"}))
+    assert [el.tag for el in gone] == ["Hangup"]  # the hangup event is not connected in the flow: the call ends
+
+
+def test_studio_connect_call_to_record_voicemail_through_webhooks(client):
+    """connect-call-to fires callCompleted whatever the dial outcome; record-voicemail's three events."""
+    owner = new_tenant(client, "Ivr")
+    configure(client, owner)
+    flow = publish(client, owner, studio("studio/ivr_basic.json", ""))
+    sid = call_sid()
+    root = twiml(signed(client, f"/voice/{flow}", voice_form(sid)))
+    root = twiml(signed(client, step_url(root), {"CallSid": sid, "Digits": "1"}))
+    dial = root.find("Dial")
+    assert dial.get("callerId") == OUR_NUMBER and dial.get("timeout") == "25" and dial.findtext("Number") == "+15005550006"
+    assert _says(twiml(signed(client, step_url(root), {"CallSid": sid, "DialCallStatus": "busy"}))) == ["Goodbye."]
+    sid = call_sid()
+    root = twiml(signed(client, f"/voice/{flow}", voice_form(sid)))
+    root = twiml(signed(client, step_url(root), {"CallSid": sid, "Digits": "2"}))
+    rec = root.find("Record")
+    assert (rec.get("maxLength"), rec.get("transcribe")) == ("120", "true")
+    done = twiml(signed(client, step_url(root), {"CallSid": sid, "RecordingUrl": "https://api.example/rec/1", "RecordingDuration": "9"}))
+    assert _says(done) == ["Goodbye."]
+
+
+def test_send_and_wait_during_a_call_texts_then_times_out_or_reports_the_failure(client, standin):
+    owner = new_tenant(client, "Reply")
+    configure(client, owner)
+    doc = {"name": "reply in a call", "start": "ask", "nodes": [
+        {"id": "ask", "type": "message_reply", "x": 0, "y": 0, "config": {"body": "Rate us 1-5", "timeout": 60}},
+        {"id": "later", "type": "say", "x": 0, "y": 100, "config": {"text": "We will read your answer later."}},
+        {"id": "bad", "type": "say", "x": 0, "y": 200, "config": {"text": "Your number cannot take texts."}}],
+        "edges": [{"source": "ask", "outlet": "timeout", "target": "later"}, {"source": "ask", "outlet": "delivery_failure", "target": "bad"}]}
+    flow = publish(client, owner, doc)
+    assert _says(twiml(signed(client, f"/voice/{flow}", voice_form(call_sid())))) == ["We will read your answer later."]
+    assert standin.of("Messages")[-1]["Body"] == "Rate us 1-5"
+    refused = twiml(signed(client, f"/voice/{flow}", voice_form(call_sid(), From=provider_standin.INVALID_NUMBER)))
+    assert _says(refused) == ["Your number cannot take texts."]
+
+
+def test_a_protected_function_gets_the_request_signed_with_the_customers_token(client, standin):
+    owner = new_tenant(client, "Protected")
+    configure(client, owner)
+    doc = studio("studio/widgets_voice.json", standin.url)
+    lookup = next(s for s in doc["states"] if s["name"] == "lookup")
+    lookup["properties"]["url"] = standin.url + "/functions/protected"
+    flow = publish(client, owner, doc)
+    root = twiml(signed(client, f"/voice/{flow}", voice_form(call_sid())))
+    assert root.find("Pay") is not None  # success: the function accepted the signature and answered gold
+    assert standin.requests[-2]["signature"]  # (the last request is the SMS the gold branch sent)
+    unsigned = new_tenant(client, "Unsigned")  # no provider token: nothing to sign with, the function refuses
+    flow = publish(client, unsigned, doc)
+    assert _says(twiml(client.post(f"/voice/{flow}", data=voice_form(call_sid())))) == ["Sorry, something went wrong."]

@@ -39,3 +39,13 @@ def test_broken_templates_and_regexes_become_warnings():
     step = advance(cf, new_call(cf, ("CA1", "", "")), ("start",), 0)
     assert step.actions[0] == ("say", "", "alice", "en-US", 1) and step.actions[-1] == ("hangup", "")
     assert GATHER not in cf.kinds
+
+
+def test_a_damaged_studio_trigger_stash_never_breaks_compile():
+    from ringflow.runtime.compile import compile_flow
+
+    from .flows import doc
+
+    for trigger in (5, {"transitions": 7}, {"transitions": [1, {"event": "incomingMessage", "next": 3}, {"event": "incomingMessage"}]}):
+        d = doc([("h", "hangup", {"studio": {"trigger": trigger}})], [])
+        assert compile_flow(d, (1, 1, 1)).entries == {}

@@ -23,6 +23,12 @@ function textInput(f, id, value, commit) {
   const el = multiline ? h("textarea", { ...attrs, rows: 3 }) : h("input", { ...attrs, type: "text" });
   el.value = value ?? "";
   liveCommit(el, () => el.value, commit);
+  if (multiline || !f.choices?.length) return el;
+  // open text with suggestions (voices, languages): any value Twilio takes, the common ones offered;
+  // the list goes beside the input once the panel has placed it (the input stays the field's widget)
+  el.setAttribute("list", `${id}-choices`);
+  const list = h("datalist", { id: `${id}-choices` }, ...f.choices.map((c) => h("option", { value: c })));
+  queueMicrotask(() => el.after(list));
   return el;
 }
 
