@@ -16,7 +16,7 @@ import orjson
 
 from ringflow.redisio import OUTAGE, RedisLink, as_dict
 
-log = logging.getLogger("ringflow.runtime")
+logger = logging.getLogger("ringflow.runtime")
 from ringflow.runtime.state import CallState
 
 
@@ -249,7 +249,7 @@ class RedisBackend:
         if self.wait_replicas:
             got = await synced
             if isinstance(got, Exception) or int(got) < self.wait_replicas:
-                log.warning("call %s: state written but not confirmed on %d replica(s) within %d ms (%s)", state.call[0],
+                logger.warning("call %s: state written but not confirmed on %d replica(s) within %d ms (%s)", state.call[0],
                             self.wait_replicas, self.wait_ms, got)
         if ok:
             self._remember(state)
