@@ -183,7 +183,8 @@ def faults(procs: Processes, cluster: Any, db: str) -> dict[str, Any]:
 def edit_latency(writer: int, reader_port: int, auth: dict[str, str], flow: int, edits: int) -> dict[str, float]:
     reader = StreamReader(f"http://127.0.0.1:{reader_port}/api/v1/flows/{flow}/events", auth)
     wait_until(lambda: reader.last_id is not None, 15, "stream")
-    lat = []
+    lat: list[float] = []
+    after: list[float] = []  # from the PATCH's answer to the event on the other worker's stream
     with httpx.Client(base_url=f"http://127.0.0.1:{writer}", timeout=30) as http:
         rev = http.get(f"/api/v1/flows/{flow}", headers=auth).json()["revision"]
         for i in range(edits):
@@ -192,14 +193,31 @@ def edit_latency(writer: int, reader_port: int, auth: dict[str, str], flow: int,
             r = http.patch(f"/api/v1/flows/{flow}", json={"ops": [{"op": "move_node", "id": "s2", "x": i, "y": 1}]},
                            headers=auth | {"If-Match": str(rev)})
             rev = r.json()["revision"]
+            t_answered = time.perf_counter()
             while not any(e.get("revision") == rev for e in reader.events[seen:]):
                 if time.perf_counter() - t0 > 5:
                     raise RuntimeError("edit never reached the other worker's stream")
                 time.sleep(0.002)
             lat.append(time.perf_counter() - t0)
+            after.append(time.perf_counter() - t_answered)
             time.sleep(0.05)
     reader.stop()
-    return {"p50": pct(lat, 50) * 1000, "p99": pct(lat, 99) * 1000, "max": max(lat) * 1000, "n": len(lat)}
+    return {"p50": pct(lat, 50) * 1000, "p99": pct(lat, 99) * 1000, "max": max(lat) * 1000, "n": len(lat),
+            "after_answer_p50": pct(after, 50) * 1000, "after_answer_p99": pct(after, 99) * 1000}
+
+
+def edit_only(procs: Processes, cluster: Any, db: str, edits: int = 200) -> dict[str, float]:
+    env = env_for(db, cluster.url, f"rfe{uuid.uuid4().hex[:6]}")
+    ports = [free_port() for _ in range(2)]
+    for i, p in enumerate(ports):
+        start_worker(procs, f"ew{i}", p, env)
+    for p in ports:
+        wait_healthy(p, 60)
+    with httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30) as http:
+        key = http.post("/api/v1/customers", json={"name": "Edits"}, headers=ADMIN).json()["api_key"]
+        auth = {"Authorization": f"Bearer {key}"}
+        flow = http.post("/api/v1/flows", json=LOOP, headers=auth).json()["id"]
+    return edit_latency(ports[0], ports[1], auth, flow, edits)
 
 
 # --- (4) opening a 500,000-node flow on a fresh worker -----------------------------------------
@@ -244,12 +262,20 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=500_000, help="nodes of the flow opened cold and warm (0: skip)")
     ap.add_argument("--skip-cpu", action="store_true")
     ap.add_argument("--only-big", action="store_true", help="only the big-flow open, printed (no results file)")
+    ap.add_argument("--only-edit", action="store_true", help="only the edit-to-other-worker latency on the cluster, printed")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scaling.md"))
     args = ap.parse_args()
     load_before = os.getloadavg()[0]
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     dbs = PgDatabases()
     procs = Processes(Path(tempfile.mkdtemp(prefix="ringflow-scaling-")))
+    if args.only_edit:
+        try:
+            print(edit_only(procs, start_cluster(procs), dbs.create()))
+        finally:
+            procs.stop()
+            dbs.drop_all()
+        return
     if args.only_big:
         try:
             print(big_open(procs, dbs.create(), args.big))

@@ -134,9 +134,9 @@ class RedisLink:
         never raised into the loop). Never blocks; sent with the rest of this loop turn."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # first use, or the app moved to a new loop (tests): start afresh
-            self._loop, self._queue, self._armed = loop, [], False
-            if self.url is not None and self._client is not None and not self.cluster:
-                self._client = None  # a URL-made client's connections belong to the old loop
+            self._loop, self._queue, self._armed, self._routes = loop, [], False, {}
+            if self.url is not None and self._client is not None:
+                self._client = None  # a URL-made client's connections belong to the old loop: make it again
         fut: asyncio.Future[Any] = loop.create_future()
         self._queue.append((args, fut))
         if not self._armed:

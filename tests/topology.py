@@ -92,9 +92,20 @@ class Processes:
                 pass
 
 
+def real_clock_env() -> dict[str, str]:
+    """The environment without libfaketime: redis-server hangs under it (recursive clock_gettime),
+    and CI runs the suite under `faketime`. Redis keeps the real clock; Ringflow takes the fake one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [p for p in env.get("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    env["LD_PRELOAD"] = ":".join(preload)
+    if not preload:
+        del env["LD_PRELOAD"]
+    return env
+
+
 def redis_cli(port: int, *args: str, timeout: float = 5.0) -> str:
     return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args], capture_output=True, text=True,
-                          timeout=timeout, check=False).stdout
+                          timeout=timeout, check=False, env=real_clock_env()).stdout
 
 
 @dataclass
@@ -123,11 +134,12 @@ def start_cluster(procs: Processes, primaries: int = 3, replicas: int = 1) -> Cl
     for port in ports:
         procs.start(f"redis-{port}", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
                                       "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
-                                      "--save", "", "--appendonly", "no", "--dir", str(procs.workdir), "--protected-mode", "no"])
+                                      "--save", "", "--appendonly", "no", "--dir", str(procs.workdir), "--protected-mode", "no"],
+                    env=real_clock_env())
     for port in ports:
         wait_until(lambda p=port: redis_cli(p, "ping").strip() == "PONG", 10, f"redis {port}")
     subprocess.run(["redis-cli", "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-replicas", str(replicas),
-                    "--cluster-yes"], capture_output=True, check=True, timeout=60)
+                    "--cluster-yes"], capture_output=True, check=True, timeout=60, env=real_clock_env())
     cluster = Cluster(ports)
     wait_until(cluster.healthy, 30, "cluster state ok")
     # replicas must have synced before a failover test can expect a promotion

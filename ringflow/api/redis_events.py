@@ -102,13 +102,12 @@ class RedisHub:
         """Drain the outbox a batch at a time (one pipeline per shard), in order."""
         while self._outbox:
             batch = [self._outbox.popleft() for _ in range(len(self._outbox))]
-            sent = []
-            for flow, blob in batch:
-                sent.append(self.link.send("XADD", self._key(flow), "MAXLEN", "~", self.ring_size, "*", "e", blob))
-            for flow in dict.fromkeys(f for f, _ in batch):
-                sent.append(self.link.send("PUBLISH", self.channel, flow))
-            replies = await asyncio.gather(*sent)
-            failed = [r for r in replies if isinstance(r, Exception)]
+            added = await asyncio.gather(*(self.link.send("XADD", self._key(flow), "MAXLEN", "~", self.ring_size, "*", "e", blob)
+                                           for flow, blob in batch))
+            # the news only once the events are in their streams: on a cluster the stream and the
+            # PUBLISH are on different shards, and a listener woken first would read nothing
+            notified = await asyncio.gather(*(self.link.send("PUBLISH", self.channel, flow) for flow in dict.fromkeys(f for f, _ in batch)))
+            failed = [r for r in (*added, *notified) if isinstance(r, Exception)]
             if failed:
                 log.warning("%d event write(s) dropped: redis unavailable (%s)", len(failed), failed[0])
 

@@ -23,7 +23,7 @@ import anyio.from_thread
 import orjson
 
 from ringflow.api.flows import ProblemCache
-from ringflow.api.skeleton import Packed, SkeletonCache, build_skeleton
+from ringflow.api.skeleton import HEADER, Packed, SkeletonCache, build_skeleton
 from ringflow.redisio import OUTAGE, RedisLink
 
 log = logging.getLogger("ringflow.api")
@@ -90,8 +90,23 @@ class SharedSkeletonCache(SkeletonCache):
         if gz is None:
             return None
         raw = gzip.decompress(gz)
-        revision = int.from_bytes(raw[12:16], "little")  # the header's revision field (docs/skeleton.md)
-        return super().put(key, raw, revision)
+        revision = HEADER.unpack_from(raw)[5]  # the header's revision field (docs/skeleton.md)
+        return self._adopt(key, Packed(raw, gz, revision))
+
+    def _adopt(self, key: Hashable, item: Packed) -> Packed:
+        """Into the local LRU as it came from Redis (already compressed: no second gzip of ~13 MB)."""
+        cost = len(item.raw) + len(item.gz)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old.raw) + len(old.gz)
+            if cost <= self.max_bytes:
+                self._items[key] = item
+                self._size += cost
+                while self._size > self.max_bytes:
+                    _, dropped = self._items.popitem(last=False)
+                    self._size -= len(dropped.raw) + len(dropped.gz)
+        return item
 
     def put(self, key: Hashable, raw: bytes, revision: int) -> Packed:
         item = super().put(key, raw, revision)

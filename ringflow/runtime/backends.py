@@ -17,7 +17,7 @@ from ringflow.clock import Clock, system_clock
 from ringflow.redisio import OUTAGE, RedisLink, as_dict
 from ringflow.runtime.state import CallState
 
-log = logging.getLogger("ringflow.runtime")
+logger = logging.getLogger("ringflow.runtime")
 
 
 class BackendUnavailable(RuntimeError):
@@ -249,7 +249,7 @@ class RedisBackend:
         if self.wait_replicas:
             got = await synced
             if isinstance(got, Exception) or int(got) < self.wait_replicas:
-                log.warning("call %s: state written but not confirmed on %d replica(s) within %d ms (%s)", state.call[0],
+                logger.warning("call %s: state written but not confirmed on %d replica(s) within %d ms (%s)", state.call[0],
                             self.wait_replicas, self.wait_ms, got)
         if ok:
             self._remember(state)

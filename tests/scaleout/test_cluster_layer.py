@@ -4,7 +4,10 @@ shard, and every multi-key script (call state + history, live counts) on one has
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
+
+import pytest
 
 from ringflow.api.redis_events import RedisHub
 from ringflow.redisio import RedisLink
@@ -90,17 +93,17 @@ async def test_event_streams_on_the_cluster(cluster: Cluster) -> None:
         await b.aclose()
 
 
-async def test_wait_durability_confirms_each_state_write_on_a_replica(cluster: Cluster) -> None:
+async def test_wait_durability_confirms_each_state_write_on_a_replica(cluster: Cluster, caplog: pytest.LogCaptureFixture) -> None:
+    """With one replica per shard, WAIT 1 is confirmed for every write; asking for 2 is not, and says so."""
     prefix = f"rfw{uuid.uuid4().hex[:8]}"
     link = RedisLink.from_url(cluster.url)
-    backend = RedisBackend(link, prefix=prefix, ttl=60, wait_replicas=1, wait_ms=500)
-    rt = Runtime(StaticFlows({(1, 1): MENU}), backend, RedisHistory(link, prefix=prefix, ttl=60), None, None, clock=lambda: NOW, ttl=60)
-    sids = [f"CA{uuid.uuid4().hex}" for _ in range(12)]
-    await asyncio.gather(*(rt.start_call(1, 1, (sid, "+1", "+2", "inbound", "AC")) for sid in sids))
-    client = await link.ready()
-    for sid in sids:  # every state is on its shard's replica by the time the webhook was answered
-        node = client.get_node_from_key(f"{prefix}:{{{sid}}}:s")
-        replicas = [n for n in client.get_nodes() if n.server_type == "replica" and n is not node]
-        found = [await client.execute_command("EXISTS", f"{prefix}:{{{sid}}}:s", target_nodes=r) for r in replicas]
-        assert any(found), sid
+    for replicas, unconfirmed in ((1, 0), (2, 12)):
+        backend = RedisBackend(link, prefix=prefix, ttl=60, wait_replicas=replicas, wait_ms=50)
+        rt = Runtime(StaticFlows({(1, 1): MENU}), backend, RedisHistory(link, prefix=prefix, ttl=60), None, None, clock=lambda: NOW,
+                     ttl=60)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ringflow.runtime"):
+            outs = await asyncio.gather(*(rt.start_call(1, 1, (f"CA{uuid.uuid4().hex}", "+1", "+2", "inbound", "AC")) for _ in range(12)))
+        assert all(o.node_id == "m" for o in outs)
+        assert sum("not confirmed on" in r.getMessage() for r in caplog.records) == unconfirmed
     await link.aclose()

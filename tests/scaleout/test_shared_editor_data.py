@@ -33,5 +33,8 @@ def test_a_fresh_worker_serves_what_another_built(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setattr("ringflow.api.editor_data.build_skeleton", lambda *a: calls.append(a))  # the fresh worker must not build
         got = http.get(f"{b}/api/v1/flows/{flow['id']}/skeleton", headers=key)
         assert got.status_code == 200 and got.content == built.content and calls == []
+        assert got.headers["etag"] == built.headers["etag"] == f'"{flow["revision"]}"'
+        again = http.get(f"{b}/api/v1/flows/{flow['id']}/skeleton", headers=key | {"Accept-Encoding": "gzip"})
+        assert again.content == built.content  # the stored gzip form, decoded by the client
         meta = http.get(f"{b}/api/v1/flows/{flow['id']}", headers=key).json()
         assert meta["problems"] == flow["problems"] and meta["problems_pending"] is False

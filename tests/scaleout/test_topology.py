@@ -110,8 +110,8 @@ def test_calls_spread_over_workers_and_cluster(topology: Topology, tenant: dict[
 
 
 def test_kill_a_worker_under_load(topology: Topology, tenant: dict[str, Any]) -> None:
-    sim = topology.simulate(tenant["flow"], calls=240, concurrency=24, seed=2)
-    time.sleep(2.0)
+    sim = topology.simulate(tenant["flow"], calls=160, concurrency=24, seed=2)
+    time.sleep(1.5)
     topology.procs.kill("worker1")  # kill -9, in the middle of the run
     got = finish(sim)
     start_worker(topology.procs, "worker1", topology.ports[1], topology.env)
@@ -124,8 +124,8 @@ def test_kill_a_worker_under_load(topology: Topology, tenant: dict[str, Any]) ->
 
 def test_kill_a_redis_primary_under_load(topology: Topology, tenant: dict[str, Any]) -> None:
     victim = topology.cluster.primaries()[0]
-    sim = topology.simulate(tenant["flow"], calls=300, concurrency=24, seed=3)
-    time.sleep(2.0)
+    sim = topology.simulate(tenant["flow"], calls=200, concurrency=24, seed=3)
+    time.sleep(1.5)
     topology.procs.kill(f"redis-{victim}")
     t0 = time.monotonic()
     survivors = [p for p in topology.cluster.ports if p != victim]
