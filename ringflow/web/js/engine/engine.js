@@ -277,14 +277,14 @@ export async function createEditorEngine(opts) {
     selStamp++;
     if (!add) { for (const i of selection) selected[i] = 0; selection.clear(); }
     for (const i of indices) if (state.alive(i)) { selected[i] = 1; selection.add(i); }
-    if (edgeSel) edgeSel.set(edges || [], add);
+    edgeSel.set(edges || [], add);
     clock.invalidate();
-    emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
+    emit("selectionchange", { indices: [...selection], edges: edgeSel.list() });
   }
   function toggleSelect(i) {
     selStamp++;
     if (selection.has(i)) { selection.delete(i); selected[i] = 0; } else { selection.add(i); selected[i] = 1; }
-    clock.invalidate(); emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
+    clock.invalidate(); emit("selectionchange", { indices: [...selection], edges: edgeSel.list() });
   }
   function selectRect(x0, y0, x1, y1, add) {
     const buf = new Uint32Array(Math.max(16, state.count));
