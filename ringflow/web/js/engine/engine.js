@@ -452,10 +452,18 @@ export async function createEditorEngine(opts) {
   function focusNode(i) {
     if (!state.alive(i)) return;
     const r = visibleRect(cam, W, H);
-    if (lastLod !== "near" || state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
+    const away = lastLod !== "near" || state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3];
+    const now = !away && cards.cardOf(i);
+    if (now) { now.el.focus({ preventScroll: true }); return; } // on screen already: at once, no race with the next key
+    if (away) centerOn(i);
     clock.invalidate();
+    // the card appears after a frame or two; give up if focus went somewhere else meanwhile
+    const was = doc.activeElement;
     let tries = 12;
-    const go = () => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); else if (--tries > 0) requestAnimationFrame(go); };
+    const go = () => {
+      if (doc.activeElement !== was && doc.activeElement !== doc.body) return;
+      const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); else if (--tries > 0) requestAnimationFrame(go);
+    };
     requestAnimationFrame(go);
   }
 
