@@ -311,9 +311,10 @@ function wireEngine(props) {
   const e = ui.engine;
   const refreshUndo = () => { $("#btn-undo").disabled = !e.canUndo(); $("#btn-redo").disabled = !e.canRedo(); };
   e.on("selectionchange", () => showSelection(props));
-  e.on("nodeactivate", ({ index }) => {
+  e.on("nodeactivate", async ({ index }) => {
     e.select([index]);
     document.body.classList.add("show-props");
+    await showSelection(props); // the panel shows this node (details loaded) before focus moves into it
     requestAnimationFrame(() => $("#inspector input, #inspector select, #inspector textarea")?.focus());
   });
   e.on("change", ({ origin, changes }) => {
