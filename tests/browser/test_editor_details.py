@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -38,3 +41,34 @@ def test_monitor_says_idle_instead_of_fps_0(page: Page, server: Server, api_key:
     busy = monitor.text_content()
     assert busy not in ("idle", "0", None) and float(busy) > 20, busy
     expect(monitor).to_have_text("idle", timeout=5_000)
+
+
+def _first_pixel(png: bytes) -> tuple[int, int, int]:
+    """The top-left pixel of a PNG screenshot (row 0's first pixel is stored raw whatever its filter)."""
+    pos, data = 8, b""
+    while pos < len(png):
+        size = struct.unpack(">I", png[pos:pos + 4])[0]
+        if png[pos + 4:pos + 8] == b"IDAT":
+            data += png[pos + 8:pos + 8 + size]
+        pos += 12 + size
+    raw = zlib.decompress(data)
+    return raw[1], raw[2], raw[3]
+
+
+def test_a_big_flow_loads_on_the_canvas_colour_not_black(page: Page, server: Server, api_key: str) -> None:
+    from ringflow.model.demo import generate_flow
+    from tests.browser.conftest import sign_in
+
+    flow = server.flow(api_key, generate_flow(50_000))
+    sign_in(page, api_key)
+    page.goto(f"/flows/{flow['id']}", wait_until="domcontentloaded")
+    box = page.locator("#stage").bounding_box()
+    assert box
+    clip = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2, "width": 2, "height": 2}
+    samples = []
+    for _ in range(200):  # what the user sees in the middle of the canvas, until the flow is drawn
+        samples.append(_first_pixel(page.screenshot(clip=clip)))
+        if page.evaluate("document.documentElement.dataset.ready === '1'"):
+            break
+    assert len(samples) > 1
+    assert not [p for p in samples if max(p) < 60], f"black while loading: {samples[:5]}"
