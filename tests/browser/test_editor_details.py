@@ -72,3 +72,29 @@ def test_a_big_flow_loads_on_the_canvas_colour_not_black(page: Page, server: Ser
             break
     assert len(samples) > 1
     assert not [p for p in samples if max(p) < 60], f"black while loading: {samples[:5]}"
+
+
+def test_dragging_from_the_palette_shows_where_the_card_lands(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow("Drop"))
+    open_editor(page, api_key, flow["id"])
+    item = page.get_by_role("button", name="Add Transfer")
+    item.scroll_into_view_if_needed()
+    src = item.bounding_box()
+    stage = page.locator("#canvas").bounding_box()
+    assert src and stage
+    target = (stage["x"] + stage["width"] - 220, stage["y"] + 140)
+    page.mouse.move(src["x"] + 20, src["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(target[0] - 40, target[1], steps=6)
+    page.mouse.move(*target, steps=4)
+    preview = page.locator(".drop-preview")
+    expect(preview).to_be_visible()
+    expect(preview).to_have_text("Transfer")
+    box = preview.bounding_box()
+    assert box and abs(box["x"] + box["width"] / 2 - target[0]) < 3 and abs(box["y"] + box["height"] / 2 - target[1]) < 3
+    shot(page, "editor-drop-preview")
+    page.mouse.up()
+    expect(preview).to_be_hidden()
+    expect(page.locator(".rf-card.rf-t-transfer")).to_have_count(1)
+    card_box = page.locator(".rf-card.rf-t-transfer").bounding_box()
+    assert card_box and abs(card_box["x"] - box["x"]) < 4 and abs(card_box["y"] - box["y"]) < 4  # it landed in the outline
