@@ -98,3 +98,23 @@ def test_dragging_from_the_palette_shows_where_the_card_lands(page: Page, server
     expect(page.locator(".rf-card.rf-t-transfer")).to_have_count(1)
     card_box = page.locator(".rf-card.rf-t-transfer").bounding_box()
     assert card_box and abs(card_box["x"] - box["x"]) < 4 and abs(card_box["y"] - box["y"]) < 4  # it landed in the outline
+
+
+def test_each_type_has_its_own_icon_and_badges_match_the_panel(page: Page, server: Server, api_key: str) -> None:
+    doc = menu_flow("Icons")
+    doc["nodes"].append({"id": "lonely", "type": "hangup", "x": 600, "y": 480, "label": "Lonely", "config": {}})  # unreachable: a warning
+    flow = server.flow(api_key, doc)
+    open_editor(page, api_key, flow["id"])
+    shapes = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.palette-item')]
+      .map(b => [b.dataset.type, b.querySelector('svg path').getAttribute('d')]))""")
+    voice = [shapes[t] for t in ("say", "play", "pause", "hangup")]
+    assert len(set(voice)) == 4 and len(set(shapes.values())) == len(shapes)
+    lonely = page.locator(".rf-card.rf-problem-warning")
+    expect(lonely).to_have_count(1)
+    badge = page.evaluate("""() => { const s = getComputedStyle(document.querySelector('.rf-card.rf-problem-warning'), '::after');
+      return {text: s.content, clip: s.clipPath}; }""")
+    assert badge["text"] == '"!"' and badge["clip"].startswith("polygon"), badge  # a triangular "!"
+    page.locator("#problems-bar button").click()
+    panel_icon = page.locator(".problem-item.warning svg path").first.get_attribute("d")
+    assert panel_icon and panel_icon.startswith("M12 2 1 21")  # the panel's warning is the same triangle
+    shot(page, "editor-icons-and-badges")

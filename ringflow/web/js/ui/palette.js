@@ -22,7 +22,7 @@ export function createPalette(root, types, onAdd) {
       const btn = h("button", {
         class: "palette-item", type: "button", draggable: "true", dataset: { type: t.name },
         title: t.description, "aria-label": `Add ${t.title}`,
-      }, h("span", { class: "swatch", dataset: { type: t.name } }, icon(CATEGORY_ICON[t.category] || "node")),
+      }, h("span", { class: "swatch", dataset: { type: t.name } }, icon(t.icon || CATEGORY_ICON[t.category] || "node")),
       h("span", { class: "palette-text" }, h("span", { class: "palette-title" }, t.title),
         h("span", { class: "palette-desc" }, t.description)));
       btn.querySelector(".swatch").style.setProperty("--rf-color", t.color);
