@@ -118,3 +118,16 @@ def test_each_type_has_its_own_icon_and_badges_match_the_panel(page: Page, serve
     panel_icon = page.locator(".problem-item.warning svg path").first.get_attribute("d")
     assert panel_icon and panel_icon.startswith("M12 2 1 21")  # the panel's warning is the same triangle
     shot(page, "editor-icons-and-badges")
+
+
+def test_palette_descriptions_are_whole_and_transfer_is_above_the_fold(page: Page, server: Server, api_key: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 900})
+    flow = server.flow(api_key, menu_flow("Palette"))
+    open_editor(page, api_key, flow["id"])
+    cut = page.evaluate("""() => [...document.querySelectorAll('.palette-desc')]
+      .filter(el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1).map(el => el.textContent)""")
+    assert cut == []
+    transfer = page.get_by_role("button", name="Add Transfer").bounding_box()
+    assert transfer and transfer["y"] + transfer["height"] <= 900, transfer  # no scrolling needed
+    expect(page.locator(".palette-desc").first).to_have_css("text-overflow", "clip")
+    shot(page, "editor-palette-900")

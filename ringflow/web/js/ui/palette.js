@@ -4,6 +4,9 @@ import { h, icon } from "./dom.js";
 import { CATEGORY_ICON } from "./properties.js";
 
 export const DRAG_MIME = "application/x-ringflow-type";
+/** Groups in the order a call flow is usually built (Transfer, the commonest end, stays above the
+ * fold at 900 px); a category the catalogue adds later comes last, in its own order. */
+const GROUP_ORDER = ["voice", "input", "connect", "logic", "integration"];
 let dragged = null; // the type being dragged from the palette ({title, color}): dragover cannot read the data
 
 /** root: panel element; types: /node-types list; onAdd(typeName, point|null). */
@@ -14,7 +17,8 @@ export function createPalette(root, types, onAdd) {
     groups.get(t.category).push(t);
   }
   const body = h("div", { class: "panel-body" });
-  for (const [category, list] of groups) {
+  const rank = (c) => { const i = GROUP_ORDER.indexOf(c); return i < 0 ? GROUP_ORDER.length : i; };
+  for (const [category, list] of [...groups].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     const gid = `pal-${category}`;
     body.appendChild(h("h3", { class: "palette-group", id: gid }, category));
     const ul = h("ul", { class: "palette-list", "aria-labelledby": gid });
