@@ -180,7 +180,7 @@ async function boot() {
   acceptPaletteDrops($("#stage"), (type, cx, cy) => {
     const r = $("#canvas").getBoundingClientRect();
     addNode(type, ui.engine.screenToWorld(cx - r.left, cy - r.top));
-  });
+  }, () => { const z = ui.engine.camera.zoom; return { w: 200 * z, h: 72 * z, dx: 100 * z, dy: 36 * z }; }); // addNode's box around the point
   revalidate();
 }
 
