@@ -87,6 +87,7 @@ class NodeType:
     left open just ends the call, as Twilio Studio treats an unconnected transition; outlets the
     config creates (menu digits, split cases) always warn: someone asked for them."""
 
+    icon: str = ""  # the editor's icon for this type (each type its own; ringflow/web/js/ui/dom.js draws it)
     summary: tuple[str, ...] = ()
     """The fields a card shows at the near level of detail, in order (a Menu: its prompt and
     choices); the editor renders each by its kind (docs/editor-ui.md, "Cards")."""
@@ -166,6 +167,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("next",),
         summary=("text",),
+        icon="speech",
     ),
     NodeType(
         "play", "Play", "Plays an audio file to the caller.", "voice", "#2d9cdb",
@@ -178,12 +180,14 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("next",),
         summary=("url", "digits"),
+        icon="play",
     ),
     NodeType(
         "pause", "Pause", "Waits in silence.", "voice", "#828282",
         (Field("seconds", "integer", "Seconds of silence.", default=1, minimum=1, maximum=60),),
         outlets=("next",),
         summary=("seconds",),
+        icon="pause",
     ),
     NodeType(
         "gather", "Gather", "Collects digits or speech from the caller.", "input", "#9b51e0",
@@ -209,6 +213,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("keypress", "speech", "timeout"),
         waits=True,
         summary=("prompt", "input"),
+        icon="keypad",
     ),
     NodeType(
         "menu", "Menu", "Plays a prompt and branches on the digit pressed.", "input", "#bb6bd9",
@@ -224,6 +229,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         dynamic_outlets_doc="one outlet per entry of config.digits",
         waits=True,
         summary=("prompt", "digits"),
+        icon="menu",
     ),
     NodeType(
         "split", "Split", "Branches on a templated value, first matching case wins.", "logic", "#f2994a",
@@ -237,6 +243,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         dynamic_outlets=_split_outlets,
         dynamic_outlets_doc="one outlet per config.cases[].name",
         summary=("input", "cases"),
+        icon="fork",
     ),
     NodeType(
         "set", "Set variables", "Sets flow variables from templates.", "logic", "#f2c94c",
@@ -244,6 +251,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("next",),
         expected_outlets=("next",),  # setting variables and then hanging up is never the point
         summary=("variables",),
+        icon="variables",
     ),
     NodeType(
         "http", "HTTP request", "Calls a web service; a JSON answer is reachable as nodes.NAME.parsed.", "integration", "#27ae60",
@@ -258,6 +266,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         waits=True,
         expected_outlets=("success",),
         summary=("method", "url"),
+        icon="code",
     ),
     NodeType(
         "transfer", "Transfer", "Connects the caller to another number or address.", "connect", "#eb5757",
@@ -270,6 +279,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("completed", "busy", "no_answer", "failed"),
         waits=True,
         summary=("to",),
+        icon="phone",
     ),
     NodeType(
         "record", "Record", "Records a message from the caller.", "input", "#6fcf97",
@@ -285,6 +295,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("recorded", "no_audio", "hangup"),
         waits=True,
         summary=("max_length",),
+        icon="record",
     ),
     NodeType(
         "enqueue", "Enqueue", "Puts the caller in a queue for an agent.", "connect", "#56ccf2",
@@ -300,6 +311,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("completed", "failed"),
         waits=True,
         summary=("queue",),
+        icon="queue",
     ),
     NodeType(
         "business_hours", "Business hours", "Branches on whether it is open now in a timezone.", "logic", "#219653",
@@ -311,6 +323,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         outlets=("open", "closed"),
         expected_outlets=("open",),
         summary=("schedule", "timezone"),  # today first: the time zone may be cut short on a narrow card
+        icon="clock",
     ),
     NodeType(
         "subflow", "Subflow", "Runs another published flow, then continues.", "logic", "#4f4f4f",
@@ -321,8 +334,9 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("completed", "failed"),
         summary=("flow_id",),
+        icon="subflow",
     ),
-    NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", ()),
+    NodeType("hangup", "Hang up", "Ends the call.", "voice", "#333333", (), icon="hangup"),
     NodeType(
         "unsupported", "Unsupported", "A step imported from another platform that Ringflow cannot execute; kept so nothing is lost.",
         "other", "#bdbdbd",
@@ -336,6 +350,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         dynamic_outlets=_unsupported_outlets,
         dynamic_outlets_doc="one outlet per entry of config.outlets",
         summary=("original_type",),
+        icon="unknown",
     ),
 )
 

@@ -71,7 +71,7 @@ def node_type_info(nt: NodeType) -> dict[str, Any]:
     return {
         "name": nt.name, "title": nt.title, "description": nt.description, "category": nt.category,
         "color": nt.color, "outlets": list(nt.outlets), "dynamic_outlets": nt.dynamic_outlets_doc or None,
-        "waits": nt.waits, "config_schema": config_schema(nt), "summary": list(nt.summary),
+        "waits": nt.waits, "config_schema": config_schema(nt), "summary": list(nt.summary), "icon": nt.icon,
         "fields": [{"name": f.name, "title": f.label, "kind": f.kind, "description": f.description, "default": f.default,
                     "required": f.required, "minimum": f.minimum, "maximum": f.maximum,
                     "max_length": f.max_length, "choices": list(f.choices),

@@ -55,6 +55,14 @@ def test_versions_diff_on_the_canvas_and_restore(page: Page, server: Server, api
       return {red, amber};
     }""")
     assert red["red"] > 100 and red["amber"] > 100, red
+    # the marks follow the view: pan 80 px and the ghost moves with the canvas
+    left = """() => { const c = document.querySelector('canvas.diff-overlay'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let min = 1e9; for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i+1] < 80 && d[i+3] > 200) min = Math.min(min, (i / 4) % c.width);
+      return min / (window.devicePixelRatio || 1); }"""
+    before = page.evaluate(left)
+    page.evaluate("() => { const e = window.ringflow.engine, c = e.camera; e.setCamera({ x: c.x - 80 / c.zoom, y: c.y, zoom: c.zoom }); }")
+    page.wait_for_timeout(200)
+    assert abs(page.evaluate(left) - before - 80) < 3
     shot(page, "editor-history-diff")
     assert serious(page) == []
     history.get_by_role("button", name="← All versions").click()

@@ -41,3 +41,13 @@ def test_default_config_is_a_fresh_copy():
     a = default_config("business_hours")
     a["schedule"]["mon"].append(["18:00", "19:00"])
     assert default_config("business_hours")["schedule"]["mon"] == [["09:00", "17:00"]]
+
+
+def test_each_type_has_its_own_icon_and_a_summary_of_its_own_fields():
+    from ringflow.model.catalogue import CATALOGUE
+
+    icons = [t.icon for t in CATALOGUE.values()]
+    assert all(icons) and len(set(icons)) == len(icons)  # Say, Play, Pause and Hang up no longer share one
+    for t in CATALOGUE.values():
+        assert set(t.summary) <= set(t.field_map()), t.name
+        assert set(t.expected_outlets) <= set(t.outlets), t.name

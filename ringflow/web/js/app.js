@@ -191,7 +191,7 @@ async function boot() {
   acceptPaletteDrops($("#stage"), (type, cx, cy) => {
     const r = $("#canvas").getBoundingClientRect();
     addNode(type, ui.engine.screenToWorld(cx - r.left, cy - r.top));
-  });
+  }, () => { const z = ui.engine.camera.zoom; return { w: 200 * z, h: 72 * z, dx: 100 * z, dy: 36 * z }; }); // addNode's box around the point
   revalidate();
 }
 
@@ -324,9 +324,10 @@ function wireEngine(props) {
   const e = ui.engine;
   const refreshUndo = () => { $("#btn-undo").disabled = !e.canUndo(); $("#btn-redo").disabled = !e.canRedo(); };
   e.on("selectionchange", () => showSelection(props));
-  e.on("nodeactivate", ({ index }) => {
+  e.on("nodeactivate", async ({ index }) => {
     e.select([index]);
     document.body.classList.add("show-props");
+    await showSelection(props); // the panel shows this node (details loaded) before focus moves into it
     requestAnimationFrame(() => $("#inspector input, #inspector select, #inspector textarea")?.focus());
   });
   e.on("change", ({ origin, changes }) => {

@@ -155,7 +155,10 @@ export function createPointerController(root, eng) {
     });
   }
 
+  function leave() { hoverP = null; eng.hoverEdge(null); root.classList.remove("rf-edge-hover"); }
+
   root.style.touchAction = "none";
+  root.addEventListener("pointerleave", leave);
   root.addEventListener("pointerdown", down);
   root.addEventListener("pointermove", move);
   root.addEventListener("pointerup", up);
@@ -169,7 +172,7 @@ export function createPointerController(root, eng) {
     destroy() {
       root.removeEventListener("pointerdown", down); root.removeEventListener("pointermove", move);
       root.removeEventListener("pointerup", up); root.removeEventListener("pointercancel", up);
-      root.removeEventListener("dblclick", dbl); root.removeEventListener("contextmenu", ctx);
+      root.removeEventListener("dblclick", dbl); root.removeEventListener("contextmenu", ctx); root.removeEventListener("pointerleave", leave);
       window.removeEventListener("keydown", onKey); window.removeEventListener("keyup", onKey);
     },
   };

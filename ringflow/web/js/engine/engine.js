@@ -306,14 +306,14 @@ export async function createEditorEngine(opts) {
     selStamp++;
     if (!add) { for (const i of selection) selected[i] = 0; selection.clear(); }
     for (const i of indices) if (state.alive(i)) { selected[i] = 1; selection.add(i); }
-    if (edgeSel) edgeSel.set(edges || [], add);
+    edgeSel.set(edges || [], add);
     clock.invalidate();
-    emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
+    emit("selectionchange", { indices: [...selection], edges: edgeSel.list() });
   }
   function toggleSelect(i) {
     selStamp++;
     if (selection.has(i)) { selection.delete(i); selected[i] = 0; } else { selection.add(i); selected[i] = 1; }
-    clock.invalidate(); emit("selectionchange", { indices: [...selection], edges: edgeSel ? edgeSel.list() : [] });
+    clock.invalidate(); emit("selectionchange", { indices: [...selection], edges: edgeSel.list() });
   }
   function selectRect(x0, y0, x1, y1, add) {
     const buf = new Uint32Array(Math.max(16, state.count));
@@ -535,12 +535,20 @@ export async function createEditorEngine(opts) {
   function focusNode(i) {
     if (!state.alive(i)) return;
     const r = visibleRect(cam, W, H);
-    if (lastLod !== "near" || state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3]) centerOn(i);
+    const away = lastLod !== "near" || state.x[i] < r[0] || state.y[i] < r[1] || state.x[i] + state.w[i] > r[2] || state.y[i] + state.h[i] > r[3];
+    const now = !away && cards.cardOf(i);
+    if (now) { now.el.focus({ preventScroll: true }); return; } // on screen already: at once, no race with the next key
+    if (away) centerOn(i);
     clock.invalidate();
-    // a glide brings the card into view over several frames: focus it once it exists
+    // a glide brings the card into view over several frames: focus it once it exists, and give up
+    // if focus went somewhere else meanwhile
+    const was = doc.activeElement;
     let tries = 60;
-    const tryFocus = () => { const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); else if (tries-- > 0) requestAnimationFrame(tryFocus); };
-    requestAnimationFrame(() => requestAnimationFrame(tryFocus));
+    const go = () => {
+      if (doc.activeElement !== was && doc.activeElement !== doc.body) return;
+      const c = cards.cardOf(i); if (c) c.el.focus({ preventScroll: true }); else if (--tries > 0) requestAnimationFrame(go);
+    };
+    requestAnimationFrame(() => requestAnimationFrame(go));
   }
 
   const controllers = [createPointerController(root, eng), createWheelController(root, eng), createKeyController(root, eng)];

@@ -20,6 +20,7 @@ export class Renderer {
   constructor(canvas) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d", { alpha: false });
+    this.ctx.fillStyle = BG; this.ctx.fillRect(0, 0, canvas.width, canvas.height); // not black while the flow loads
     this.img = null; this.u32 = null;
     this.indexing = false; // the engine is still building the adjacency in slices: edges from one linear pass
     this.mark = new Uint32Array(0); this.stamp = 0;
@@ -41,8 +42,12 @@ export class Renderer {
   }
 
   resize(pw, ph) {
+    const changed = this.canvas.width !== pw || this.canvas.height !== ph;
     if (this.canvas.width !== pw) this.canvas.width = pw;
     if (this.canvas.height !== ph) this.canvas.height = ph;
+    // an opaque canvas is black until drawn, and resizing clears it: paint the background now, so
+    // a big flow still loading shows the empty canvas, not half a second of black
+    if (changed) { this.ctx.setTransform(1, 0, 0, 1, 0, 0); this.ctx.fillStyle = BG; this.ctx.fillRect(0, 0, pw, ph); }
     if (!this.img || this.img.width !== pw || this.img.height !== ph) { this.img = null; this.u32 = null; }
   }
 

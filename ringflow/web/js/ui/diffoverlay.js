@@ -2,7 +2,7 @@
 // edges a test call took (blue). History's diff: added nodes and edges green, changed amber, removed ones as
 // red dashed ghosts where they used to be. Positions come from the diff itself (both documents
 // carry x, y, w, h), so removed nodes need no place in the engine's arrays; the layer is its own
-// canvas over the stage and redraws only while a diff is shown and the camera moves.
+// canvas over the stage and redraws only while a diff is shown and the view or the flow changes.
 
 const COLORS = { added: "#1e8e3e", changed: "#b06000", removed: "#c5221f", taken: "#1a73e8" };
 
@@ -31,7 +31,7 @@ export function createDiffOverlay(stage, engine) {
   canvas.className = "diff-overlay";
   canvas.setAttribute("aria-hidden", "true");
   canvas.style.cssText = "position:absolute;inset:0;pointer-events:none;z-index:3";
-  let shapes = null, raf = 0, lastCam = "";
+  let shapes = null;
 
   const boxOf = (id) => {
     const n = shapes.where.get(id);
@@ -81,12 +81,15 @@ export function createDiffOverlay(stage, engine) {
     ctx.setLineDash([]);
   }
 
-  function loop() {
-    if (!shapes) return;
-    const c = engine.camera, r = stage.getBoundingClientRect();
-    const sig = `${c.x},${c.y},${c.zoom},${r.width},${r.height}`;
-    if (sig !== lastCam) { lastCam = sig; draw(); }
-    raf = requestAnimationFrame(loop);
+  // redrawn when the engine's camera moves (it says so in the frame it draws) or the flow changes;
+  // nothing runs while the view is still
+  let offs = [];
+  const redraw = () => { if (shapes) draw(); };
+  function listen() {
+    offs.forEach((off) => off());
+    offs = [engine.on("viewportchange", redraw), engine.on("change", redraw)];
+    window.addEventListener("resize", redraw);
+    offs.push(() => window.removeEventListener("resize", redraw));
   }
 
   return {
@@ -95,9 +98,10 @@ export function createDiffOverlay(stage, engine) {
     showShapes(given) {
       shapes = { nodes: given.nodes || [], edges: given.edges || [], where: given.where || new Map() };
       if (!canvas.isConnected) stage.appendChild(canvas);
-      lastCam = ""; cancelAnimationFrame(raf); loop();
+      listen();
+      draw();
     },
-    hide() { shapes = null; cancelAnimationFrame(raf); canvas.remove(); },
+    hide() { shapes = null; offs.forEach((off) => off()); offs = []; canvas.remove(); },
     shown: () => shapes !== null,
   };
 }

@@ -58,7 +58,7 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
     const form = h("form", { class: "props", "aria-labelledby": "props-title", novalidate: true });
     form.addEventListener("submit", (ev) => ev.preventDefault());
     form.appendChild(h("div", { class: "props-head" },
-      h("span", { class: "type-chip", dataset: { type: info.typeName } }, icon(CATEGORY_ICON[t?.category] || "node"),
+      h("span", { class: "type-chip", dataset: { type: info.typeName } }, icon(t?.icon || CATEGORY_ICON[t?.category] || "node"),
         h("span", {}, t ? t.title : `Unknown type “${info.typeName}”`)),
       h("span", { class: "mono muted", title: "Node id" }, info.id ?? "")));
     if (t?.description) form.appendChild(h("p", { class: "muted type-desc" }, t.description));
