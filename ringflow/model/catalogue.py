@@ -365,6 +365,9 @@ _NODE_TYPES += (
         ),
         outlets=("success", "fail"),
         waits=True,
+        summary=("url",),
+        expected_outlets=("success",),
+        icon="function",
     ),
     NodeType(
         "pay", "Capture payment", "Collects a card or bank payment with the provider's <Pay> and branches on its result.",
@@ -386,6 +389,9 @@ _NODE_TYPES += (
         ),
         outlets=("success", "max_failed_attempts", "provider_error", "pay_interrupted", "hangup", "validation_error"),
         waits=True,
+        summary=("charge_amount", "currency"),
+        expected_outlets=("success",),
+        icon="card",
     ),
     NodeType(
         "redirect", "TwiML redirect", "Hands the call to another TwiML application (<Redirect>); when it redirects back to "
@@ -396,6 +402,8 @@ _NODE_TYPES += (
         ),
         outlets=("return", "timeout", "fail"),
         waits=True,
+        summary=("url",),
+        icon="redirect",
     ),
     NodeType(
         "message", "Send message", "Sends a text message: the reply of a messaging conversation (<Message>), or an SMS "
@@ -408,6 +416,8 @@ _NODE_TYPES += (
         ),
         outlets=("sent", "failed"),
         waits=True,
+        summary=("body", "to"),
+        icon="message",
     ),
     NodeType(
         "message_reply", "Send and wait for reply", "Sends a message, then waits for the contact's answer "
@@ -420,6 +430,9 @@ _NODE_TYPES += (
         ),
         outlets=("incoming_message", "timeout", "delivery_failure"),
         waits=True,
+        summary=("body",),
+        expected_outlets=("incoming_message",),
+        icon="reply",
     ),
     NodeType(
         "outbound_call", "Make outgoing call", "The call a REST execution places (Studio's make-outgoing-call-v2): "
@@ -431,6 +444,9 @@ _NODE_TYPES += (
             Field("record", "boolean", "Record the call.", default=False),
         ),
         outlets=("answered", "busy", "no_answer", "failed"),
+        summary=("to",),
+        expected_outlets=("answered",),
+        icon="outcall",
     ),
 )
 

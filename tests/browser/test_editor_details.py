@@ -8,6 +8,7 @@ import zlib
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import eventually
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
 
 pytestmark = pytest.mark.browser
@@ -96,8 +97,11 @@ def test_dragging_from_the_palette_shows_where_the_card_lands(page: Page, server
     page.mouse.up()
     expect(preview).to_be_hidden()
     expect(page.locator(".rf-card.rf-t-transfer")).to_have_count(1)
-    card_box = page.locator(".rf-card.rf-t-transfer").bounding_box()
-    assert card_box and abs(card_box["x"] - box["x"]) < 4 and abs(card_box["y"] - box["y"]) < 4  # it landed in the outline
+    def landed() -> bool:  # it lands in the outline once its short entry (a rise) is over
+        b = page.locator(".rf-card.rf-t-transfer").bounding_box()
+        return bool(b and abs(b["x"] - box["x"]) < 4 and abs(b["y"] - box["y"]) < 4)
+
+    eventually(landed, what="the new card in the outline")
 
 
 def test_each_type_has_its_own_icon_and_badges_match_the_panel(page: Page, server: Server, api_key: str) -> None:
