@@ -8,8 +8,8 @@ import zlib
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import eventually
 from tests.browser.conftest import Server, menu_flow, open_editor, shot
+from tests.browser.helpers import eventually
 
 pytestmark = pytest.mark.browser
 
