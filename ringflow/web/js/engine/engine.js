@@ -74,6 +74,13 @@ export async function createEditorEngine(opts) {
   let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0, pendingOutlets = [];
   let startId = opts.meta ? opts.meta.start ?? null : null; // the start node's id (state.start is its index, -1 when unknown)
   // motion and live traffic (camera.js, traffic.js): one more thing each frame of the same clock
+  // live traffic draws on its own transparent canvas over the flow (under the cards): a frame where
+  // only the animation is due redraws that layer alone, not the flow
+  const trafficCanvas = doc.createElement("canvas");
+  trafficCanvas.className = "rf-traffic-canvas"; trafficCanvas.setAttribute("aria-hidden", "true");
+  Object.assign(trafficCanvas.style, { position: "absolute", inset: "0", width: "100%", height: "100%", pointerEvents: "none" });
+  canvas.after(trafficCanvas);
+  const trafficCtx = trafficCanvas.getContext("2d");
   const traffic = new Traffic(root, domLayer);
   let theme = readTheme(doc), reduced = watchReducedMotion(win, (r) => { reduced = r; applyModeClass(); clock.invalidate(); });
   let outletTotals = null, testPath = [], dragging = new Set(), born = new Map(), dotPattern = null, stepDownAt = 0, moving = false, movingTimer = 0;
@@ -175,6 +182,8 @@ export async function createEditorEngine(opts) {
     const r = canvas.getBoundingClientRect();
     dpr = win.devicePixelRatio || 1; W = Math.max(1, Math.round(r.width)); H = Math.max(1, Math.round(r.height));
     renderer.resize(Math.round(W * dpr), Math.round(H * dpr));
+    if (trafficCanvas.width !== Math.round(W * dpr)) trafficCanvas.width = Math.round(W * dpr);
+    if (trafficCanvas.height !== Math.round(H * dpr)) trafficCanvas.height = Math.round(H * dpr);
     sizeDirty = false;
   }
 
@@ -190,8 +199,9 @@ export async function createEditorEngine(opts) {
     return !!building;
   }
 
-  function frame(t, { animFrame }) {
+  function frame(t, { animFrame, dirty = true }) {
     if (!state || destroyed) return;
+    if (animFrame && !dirty && !sizeDirty && ready && !glide.moving()) { animationFrame(t); return; }
     if (sizeDirty) measure();
     if (glide.step(t)) clock.invalidate();
     if (scratch.length < state.count) scratch = new Uint32Array(Math.max(state.count, scratch.length * 2));
@@ -208,12 +218,12 @@ export async function createEditorEngine(opts) {
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       box, link }); // live traffic is drawn on top by traffic.js
-    const mot = moving ? { ...motionNow(), glow: false } : motionNow(), tf = { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && feats.pulses };
-    traffic.draw(renderer.ctx, tf);
+    const tf = trafficFrame(t, rect, lod);
+    traffic.draw(trafficCtx, tf);
     if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
     traffic.placeBadges(tf);
-    clock.setAnimating(traffic.wantsFrames(mot, t));
+    clock.setAnimating(traffic.wantsFrames(tf.motion, t));
     if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
     lastDrawn = k; lastLod = lod;
     drawMs = drawMs * 0.8 + (performance.now() - t0) * 0.2;
@@ -227,6 +237,19 @@ export async function createEditorEngine(opts) {
       emit("modechange", { mode, reason: "step-down" });
       toast(root, `Frames were slow: switched to ${mode} mode`);
     }
+  }
+
+  function trafficFrame(t, rect, lod) {
+    const mot = moving ? { ...motionNow(), glow: false } : motionNow();
+    return { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && features(mode).pulses };
+  }
+  /** A frame where nothing but the animation is due: the flow's canvas and the cards stay as they are. */
+  function animationFrame(t) {
+    const tf = trafficFrame(t, visibleRect(cam, W, H), lastLod);
+    traffic.draw(trafficCtx, tf);
+    traffic.placeBadges(tf);
+    if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
+    clock.setAnimating(traffic.wantsFrames(tf.motion, t));
   }
 
   function cardClasses(i) {
@@ -620,7 +643,7 @@ export async function createEditorEngine(opts) {
     destroy() {
       destroyed = true; clock.stop(); queue.destroy(); for (const c of controllers) c.destroy();
       if (overlay) overlay.destroy(); if (minimap) minimap.destroy(); if (sub) sub.close(); if (ro) ro.disconnect();
-      unwatchTheme(); traffic.destroy();
+      unwatchTheme(); traffic.destroy(); trafficCanvas.remove();
       clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); clearTimeout(movingTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
     },
   };

@@ -55,12 +55,16 @@ export class Traffic {
     return false;
   }
 
-  /** Canvas part (called after the renderer drew the frame): rings, particles, traces, mid-zoom badges. */
+  /** Canvas part, on the traffic's own transparent canvas over the flow: rings, particles, traces,
+   * mid-zoom badges. Cleared each time it draws; left alone once it is clear and nothing is live. */
   draw(ctx, f) {
     const t0 = performance.now();
     const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic } = f;
     this._prune(now, state);
-    if (lod !== "far" && (this.calls.size || this.heat.size || this.traces.length)) {
+    const any = lod !== "far" && (this.calls.size || this.heat.size || this.traces.length);
+    if (this.painted || any) { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height); this.painted = false; }
+    if (any) {
+      this.painted = true;
       const z = cam.zoom;
       ctx.save();
       ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
