@@ -5,7 +5,7 @@ method (requestAnimationFrame intervals; Chromium, software rendering, 1280x800)
 
   anim        3 s with nothing but the traffic animating (the clock at RINGFLOW_ANIMATION_FRAME_RATE)
   pan         a Space-drag pan at the opening zoom (also measured just before the traffic starts)
-  out pan     three wheel notches out (mid zoom: many live nodes in view), then a drag
+  out pan     four wheel notches out (mid zoom: many live nodes in view), then a drag
   anim work   the traffic module's own time per drawn frame (rings, particles, badges), avg/p95/max
   heap        after a forced GC: after the pan, zoom out and pan without traffic (back at the opening
               view), and after the same gestures with the traffic running; the figures in brackets
@@ -87,7 +87,7 @@ def _anim(page: Page) -> dict[str, float]:
     return {"avg": m["animMs"], "p95": m["animP95"], "max": m["animMax"]}
 
 
-def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: int = 3) -> dict[str, Any]:
+def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: int = 4) -> dict[str, Any]:
     """One row: the editor at `url` in `mode` with `live` nodes carrying calls."""
     out: dict[str, Any] = {"mode": mode, "live": live}
     with sync_playwright() as p:
