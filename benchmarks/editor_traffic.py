@@ -78,7 +78,10 @@ def _drag(page: Page, dist: float = 500, steps: int = 90) -> None:
 
 
 def _heap(page: Page) -> float:
+    """JS heap after two forced collections a moment apart (the second catches what the first freed late)."""
     page.evaluate("() => window.gc && window.gc()")
+    page.wait_for_timeout(300)
+    page.evaluate("() => { window.__frames = []; window.gc && window.gc(); }")
     return round(page.evaluate("() => performance.memory.usedJSHeapSize") / 2**20, 2)
 
 
