@@ -61,7 +61,8 @@ def test_dark_theme_has_no_serious_violations(browser: Browser, server: Server, 
         sign_in(page, api_key)
         page.locator("#flow-rows tr").first.wait_for()
         assert serious(page) == [], "flow list"
-        open_editor(page, api_key, flow["id"])
+        page.goto(f"/flows/{flow['id']}")  # signed in already
+        page.locator("html[data-ready='1']").wait_for(state="attached", timeout=15_000)
         page.locator(".rf-card").first.wait_for()
         assert page.evaluate("window.ringflow.engine.theme().dark") is True
         page.evaluate("() => window.ringflow.engine.setLive({menu: 2}, null)")

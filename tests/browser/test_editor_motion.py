@@ -149,3 +149,32 @@ def test_with_reduced_motion_nothing_moves(still_page: Page, server: Server, api
     assert len(shots) == 1, "nothing on the canvas moves"
     animating = page.evaluate("() => document.getAnimations().filter((a) => a.playState === 'running').length")
     assert animating == 0
+
+
+def test_new_nodes_rise_in_drags_cast_a_shadow_and_the_overlay_says_why(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    page.get_by_role("button", name="Monitor").click()
+    expect(page.locator(".rf-overlay-why")).to_have_text("Mode: auto: 5 nodes < 1,000 (RINGFLOW_MAX_ANIMATED_NODES)")
+    set_mode(page, "high-performance")
+    expect(page.locator(".rf-overlay-why")).to_have_text("Mode: forced by the mode switch")
+    page.locator("#palette").get_by_role("button", name="Add Pause").click()
+    added = page.locator(".rf-card.rf-selected")
+    expect(added).to_contain_text("Pause")
+    expect(added).not_to_contain_class("rf-new")  # nothing moves in high-performance mode
+    set_mode(page, "beauty")
+    page.locator("#palette").get_by_role("button", name="Add Play").click()
+    expect(page.locator(".rf-card.rf-selected")).to_contain_class("rf-new")  # it rises in
+    page.mouse.move(5, 5)
+    sales = card(page, "Sales")
+    box = sales.bounding_box()
+    assert box
+    resting = sales.evaluate("el => getComputedStyle(el).boxShadow")
+    page.mouse.move(box["x"] + 40, box["y"] + 30)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 80, box["y"] + 60, steps=6)
+    expect(sales).to_contain_class("rf-dragging")
+    page.wait_for_timeout(250)
+    assert sales.evaluate("el => getComputedStyle(el).boxShadow") != resting, "a drag lifts the card onto a soft shadow"
+    page.mouse.up()
+    expect(sales).not_to_contain_class("rf-dragging")
