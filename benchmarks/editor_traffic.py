@@ -14,6 +14,7 @@ method (requestAnimationFrame intervals; Chromium, software rendering, 1280x800)
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import Any
 
@@ -153,6 +154,23 @@ def rows(results: list[tuple[int, dict[str, Any]]]) -> list[str]:
                    f"| {r['pan_out']['fps']} / {r['pan_out']['p95_ms']} ({r['pan_out_without']['fps']} / {r['pan_out_without']['p95_ms']}; {r['lod_out']}, {r['drawn_out']:,} drawn) "
                    f"| {work['avg']} / {work['p95']} / {work['max']} | {r['heap_before']} → {r['heap_after']} ({r['heap_delta_pct']:+} %) |")
     return head + out
+
+
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the runs that finished (nested dicts too); other values from the last run."""
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[-1]
+
+    def med(vals: list[Any]) -> Any:
+        if all(isinstance(v, dict) for v in vals):
+            return {k: med([v[k] for v in vals if k in v]) for k in vals[-1]}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            return statistics.median(vals)
+        return vals[-1]
+    out = med(ok)
+    out["runs"] = len(ok)
+    return out
 
 
 def timed(fn: Any, *args: Any, **kw: Any) -> dict[str, Any]:
