@@ -152,7 +152,7 @@ export async function createEditorEngine(opts) {
 
   function applyModeClass() {
     for (const m of ["beauty", "balanced", "high-performance", "enterprise"]) domLayer.classList.toggle(`rf-mode-${m}`, m === mode);
-    root.dataset.rfMode = mode; // the page's glass and lifts follow the mode (css/editor.css)
+    if (root.dataset.rfMode !== mode) root.dataset.rfMode = mode; // the page's glass follows the mode (css/editor.css); unchanged: no style recalc
     clock.setAnimating(traffic.wantsFrames(motionNow(), performance.now()));
   }
 
