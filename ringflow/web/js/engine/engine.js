@@ -74,14 +74,16 @@ export async function createEditorEngine(opts) {
   let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0, pendingOutlets = [];
   let startId = opts.meta ? opts.meta.start ?? null : null; // the start node's id (state.start is its index, -1 when unknown)
   // motion and live traffic (camera.js, traffic.js): one more thing each frame of the same clock
-  // live traffic draws on its own transparent canvas over the flow (under the cards): a frame where
-  // only the animation is due redraws that layer alone, not the flow
+  // Live traffic: drawn on the flow's canvas in frames that redraw it anyway (pan, zoom, edits), and
+  // on its own transparent canvas over it (under the cards) while only the animation runs, so those
+  // frames redraw that layer alone; the layer is hidden otherwise (one less layer to composite).
   const trafficCanvas = doc.createElement("canvas");
   trafficCanvas.className = "rf-traffic-canvas"; trafficCanvas.setAttribute("aria-hidden", "true");
-  Object.assign(trafficCanvas.style, { position: "absolute", inset: "0", width: "100%", height: "100%", pointerEvents: "none" });
+  Object.assign(trafficCanvas.style, { position: "absolute", inset: "0", width: "100%", height: "100%", pointerEvents: "none", display: "none" });
   canvas.after(trafficCanvas);
   const trafficCtx = trafficCanvas.getContext("2d");
   const traffic = new Traffic(root, domLayer);
+  let layered = false; // the traffic is on its own canvas (only the animation has been running)
   let theme = readTheme(doc), reduced = watchReducedMotion(win, (r) => { reduced = r; applyModeClass(); clock.invalidate(); });
   let outletTotals = null, testPath = [], dragging = new Set(), born = new Map(), dotPattern = null, stepDownAt = 0, moving = false, movingTimer = 0;
   renderer.setTheme(theme);
@@ -201,7 +203,8 @@ export async function createEditorEngine(opts) {
 
   function frame(t, { animFrame, dirty = true }) {
     if (!state || destroyed) return;
-    if (animFrame && !dirty && !sizeDirty && ready && !glide.moving()) { animationFrame(t); return; }
+    const animOnly = animFrame && !dirty && !sizeDirty && ready && !glide.moving();
+    if (animOnly && layered) { animationFrame(t); return; }
     if (sizeDirty) measure();
     if (glide.step(t)) clock.invalidate();
     if (scratch.length < state.count) scratch = new Uint32Array(Math.max(state.count, scratch.length * 2));
@@ -219,7 +222,12 @@ export async function createEditorEngine(opts) {
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       box, link }); // live traffic is drawn on top by traffic.js
     const tf = trafficFrame(t, rect, lod);
-    traffic.draw(trafficCtx, tf);
+    if (animOnly !== layered) { // switch where the traffic goes; the flow was just drawn without it
+      layered = animOnly;
+      trafficCanvas.style.display = layered ? "" : "none";
+      if (!layered) traffic.clearLayer(trafficCtx);
+    }
+    traffic.draw(layered ? trafficCtx : renderer.ctx, tf, layered);
     if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
     traffic.placeBadges(tf);
@@ -246,7 +254,7 @@ export async function createEditorEngine(opts) {
   /** A frame where nothing but the animation is due: the flow's canvas and the cards stay as they are. */
   function animationFrame(t) {
     const tf = trafficFrame(t, visibleRect(cam, W, H), lastLod);
-    traffic.draw(trafficCtx, tf);
+    traffic.draw(trafficCtx, tf, true);
     traffic.placeBadges(tf);
     if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
     clock.setAnimating(traffic.wantsFrames(tf.motion, t));

@@ -55,16 +55,16 @@ export class Traffic {
     return false;
   }
 
-  /** Canvas part, on the traffic's own transparent canvas over the flow: rings, particles, traces,
-   * mid-zoom badges. Cleared each time it draws; left alone once it is clear and nothing is live. */
-  draw(ctx, f) {
+  /** Canvas part: rings, particles, traces, mid-zoom badges; on the flow's canvas just drawn, or
+   * (`layer`) on the traffic's own canvas, cleared first (and left alone once clear with nothing live). */
+  draw(ctx, f, layer = false) {
     const t0 = performance.now();
     const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic } = f;
     this._prune(now, state);
     const any = lod !== "far" && (this.calls.size || this.heat.size || this.traces.length);
-    if (this.painted || any) { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height); this.painted = false; }
+    if (layer && (this.painted || any)) this.clearLayer(ctx);
     if (any) {
-      this.painted = true;
+      if (layer) this.painted = true;
       const z = cam.zoom;
       ctx.save();
       ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
@@ -77,6 +77,12 @@ export class Traffic {
       if (lod === "mid" && motion.badge && vis.length && state.h[vis[0]] * z >= 14) this._canvasBadges(ctx, state, vis, cam, dpr, theme);
     }
     this._sample(performance.now() - t0);
+  }
+
+  clearLayer(ctx) {
+    if (!this.painted) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    this.painted = false;
   }
 
   /** DOM badges over the near-zoom cards (the canvas is under the cards, so a drawn badge would hide). */
