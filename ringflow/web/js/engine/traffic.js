@@ -17,7 +17,7 @@ export class Traffic {
     const doc = layerParent.ownerDocument;
     this.layer = doc.createElement("div");
     this.layer.className = "rf-traffic-layer";
-    this.layer.setAttribute("aria-hidden", "true"); // the count is also in the card's aria-label (see label())
+    this.layer.setAttribute("aria-hidden", "true"); // changes every second: not read out (metrics().calls has the total)
     if (before && before.parentNode === layerParent) before.after(this.layer); else layerParent.appendChild(this.layer);
     this.sources = new Map(); // source name -> Map(index -> calls)
     this.calls = new Map(); // index -> calls, all sources summed
