@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import Server, menu_flow, new_context, open_editor, sign_in
+from tests.browser.conftest import Server, menu_flow, new_context, open_editor, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +61,7 @@ def test_dark_theme_has_no_serious_violations(browser: Browser, server: Server, 
         sign_in(page, api_key)
         page.locator("#flow-rows tr").first.wait_for()
         assert serious(page) == [], "flow list"
+        shot(page, "list-dark")
         page.goto(f"/flows/{flow['id']}")  # signed in already
         page.locator("html[data-ready='1']").wait_for(state="attached", timeout=15_000)
         page.locator(".rf-card").first.wait_for()
