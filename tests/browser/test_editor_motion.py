@@ -178,3 +178,26 @@ def test_new_nodes_rise_in_drags_cast_a_shadow_and_the_overlay_says_why(page: Pa
     assert sales.evaluate("el => getComputedStyle(el).boxShadow") != resting, "a drag lifts the card onto a soft shadow"
     page.mouse.up()
     expect(sales).not_to_contain_class("rf-dragging")
+
+
+def test_the_theme_switch_cycles_and_is_remembered(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    switch = page.locator("#btn-theme")
+    expect(switch).to_have_attribute("aria-label", "Theme: system (click to change)")
+    assert page.evaluate("window.ringflow.engine.theme().dark") is False  # the test browser's system is light
+    switch.click()
+    expect(switch).to_have_attribute("aria-label", "Theme: light (click to change)")
+    switch.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.wait_for_function("() => window.ringflow.engine.theme().dark")  # the canvas re-read its colours
+    page.reload()
+    page.locator("html[data-ready='1']").wait_for(state="attached")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert page.evaluate("window.ringflow.engine.theme().dark") is True
+    expect(page.locator("#btn-theme")).to_have_attribute("aria-label", "Theme: dark (click to change)")
+    page.goto("/")  # the flow list follows the choice too
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.goto(f"/flows/{flow['id']}")
+    page.locator("#btn-theme").click()  # back to the system's
+    expect(page.locator("html")).not_to_have_attribute("data-theme", "dark")
