@@ -5,7 +5,7 @@ method (requestAnimationFrame intervals; Chromium, software rendering, 1280x800)
 
   anim        3 s with nothing but the traffic animating (the clock at RINGFLOW_ANIMATION_FRAME_RATE)
   pan         a Space-drag pan at the opening zoom (also measured just before the traffic starts)
-  out pan     three wheel notches out (mid zoom: many live nodes in view), then a drag
+  out pan     four wheel notches out (mid zoom: many live nodes in view), then a drag
   anim work   the traffic module's own time per drawn frame (rings, particles, badges), avg/p95/max
   heap        after a forced GC: after the pan, zoom out and pan without traffic (back at the opening
               view), and after the same gestures with the traffic running; the figures in brackets
@@ -14,6 +14,7 @@ method (requestAnimationFrame intervals; Chromium, software rendering, 1280x800)
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import Any
 
@@ -78,7 +79,10 @@ def _drag(page: Page, dist: float = 500, steps: int = 90) -> None:
 
 
 def _heap(page: Page) -> float:
+    """JS heap after two forced collections a moment apart (the second catches what the first freed late)."""
     page.evaluate("() => window.gc && window.gc()")
+    page.wait_for_timeout(300)
+    page.evaluate("() => { window.__frames = []; window.gc && window.gc(); }")
     return round(page.evaluate("() => performance.memory.usedJSHeapSize") / 2**20, 2)
 
 
@@ -87,7 +91,7 @@ def _anim(page: Page) -> dict[str, float]:
     return {"avg": m["animMs"], "p95": m["animP95"], "max": m["animMax"]}
 
 
-def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: int = 3) -> dict[str, Any]:
+def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: int = 4) -> dict[str, Any]:
     """One row: the editor at `url` in `mode` with `live` nodes carrying calls."""
     out: dict[str, Any] = {"mode": mode, "live": live}
     with sync_playwright() as p:
@@ -150,6 +154,23 @@ def rows(results: list[tuple[int, dict[str, Any]]]) -> list[str]:
                    f"| {r['pan_out']['fps']} / {r['pan_out']['p95_ms']} ({r['pan_out_without']['fps']} / {r['pan_out_without']['p95_ms']}; {r['lod_out']}, {r['drawn_out']:,} drawn) "
                    f"| {work['avg']} / {work['p95']} / {work['max']} | {r['heap_before']} → {r['heap_after']} ({r['heap_delta_pct']:+} %) |")
     return head + out
+
+
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the runs that finished (nested dicts too); other values from the last run."""
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[-1]
+
+    def med(vals: list[Any]) -> Any:
+        if all(isinstance(v, dict) for v in vals):
+            return {k: med([v[k] for v in vals if k in v]) for k in vals[-1]}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            return statistics.median(vals)
+        return vals[-1]
+    out = med(ok)
+    out["runs"] = len(ok)
+    return out
 
 
 def timed(fn: Any, *args: Any, **kw: Any) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import Server, menu_flow, open_editor, sign_in
+from tests.browser.conftest import Server, menu_flow, new_context, open_editor, shot, sign_in
 from tests.browser.helpers import cards
 
 pytestmark = pytest.mark.browser
@@ -51,6 +51,31 @@ def test_editor_has_no_serious_violations(page: Page, server: Server, api_key: s
     page.get_by_role("button", name="Add", exact=True).click()
     page.locator("#palette").wait_for()
     assert serious(page) == [], "phone with the palette open"
+
+
+def test_dark_theme_has_no_serious_violations(browser: Browser, server: Server, api_key: str) -> None:
+    """The dark theme's own colours (css/tokens.css) pass the contrast checks too, with a test call's live badge showing."""
+    ctx = new_context(browser, server, color_scheme="dark")
+    try:
+        page = ctx.new_page()
+        flow = server.flow(api_key, menu_flow())
+        sign_in(page, api_key)
+        page.locator("#flow-rows tr").first.wait_for()
+        assert serious(page) == [], "flow list"
+        shot(page, "list-dark")
+        page.goto(f"/flows/{flow['id']}")  # signed in already
+        page.locator("html[data-ready='1']").wait_for(state="attached", timeout=15_000)
+        page.locator(".rf-card").first.wait_for()
+        assert page.evaluate("window.ringflow.engine.theme().dark") is True
+        page.evaluate("() => window.ringflow.engine.setLive({menu: 2}, null)")
+        page.locator(".rf-calls:visible").first.wait_for()
+        assert serious(page) == [], "editor"
+        page.locator(".rf-card:visible", has_text="Main menu").click()
+        page.get_by_role("button", name="Test call", exact=True).click()
+        page.wait_for_timeout(300)
+        assert serious(page) == [], "editor with properties and the test call drawer"
+    finally:
+        ctx.close()
 
 
 def test_the_scan_does_see_a_planted_violation(page: Page, server: Server) -> None:

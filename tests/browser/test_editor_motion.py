@@ -149,3 +149,55 @@ def test_with_reduced_motion_nothing_moves(still_page: Page, server: Server, api
     assert len(shots) == 1, "nothing on the canvas moves"
     animating = page.evaluate("() => document.getAnimations().filter((a) => a.playState === 'running').length")
     assert animating == 0
+
+
+def test_new_nodes_rise_in_drags_cast_a_shadow_and_the_overlay_says_why(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    page.get_by_role("button", name="Monitor").click()
+    expect(page.locator(".rf-overlay-why")).to_have_text("Mode: auto: 5 nodes < 1,000 (RINGFLOW_MAX_ANIMATED_NODES)")
+    set_mode(page, "high-performance")
+    expect(page.locator(".rf-overlay-why")).to_have_text("Mode: forced by the mode switch")
+    page.locator("#palette").get_by_role("button", name="Add Pause").click()
+    added = page.locator(".rf-card.rf-selected")
+    expect(added).to_contain_text("Pause")
+    expect(added).not_to_contain_class("rf-new")  # nothing moves in high-performance mode
+    set_mode(page, "beauty")
+    page.locator("#palette").get_by_role("button", name="Add Play").click()
+    expect(page.locator(".rf-card.rf-selected")).to_contain_class("rf-new")  # it rises in
+    page.mouse.move(5, 5)
+    sales = card(page, "Sales")
+    box = sales.bounding_box()
+    assert box
+    resting = sales.evaluate("el => getComputedStyle(el).boxShadow")
+    page.mouse.move(box["x"] + 40, box["y"] + 30)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 80, box["y"] + 60, steps=6)
+    expect(sales).to_contain_class("rf-dragging")
+    page.wait_for_timeout(250)
+    assert sales.evaluate("el => getComputedStyle(el).boxShadow") != resting, "a drag lifts the card onto a soft shadow"
+    page.mouse.up()
+    expect(sales).not_to_contain_class("rf-dragging")
+
+
+def test_the_theme_switch_cycles_and_is_remembered(page: Page, server: Server, api_key: str) -> None:
+    flow = server.flow(api_key, menu_flow())
+    open_editor(page, api_key, flow["id"])
+    switch = page.locator("#btn-theme")
+    expect(switch).to_have_attribute("aria-label", "Theme: system (click to change)")
+    assert page.evaluate("window.ringflow.engine.theme().dark") is False  # the test browser's system is light
+    switch.click()
+    expect(switch).to_have_attribute("aria-label", "Theme: light (click to change)")
+    switch.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.wait_for_function("() => window.ringflow.engine.theme().dark")  # the canvas re-read its colours
+    page.reload()
+    page.locator("html[data-ready='1']").wait_for(state="attached")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert page.evaluate("window.ringflow.engine.theme().dark") is True
+    expect(page.locator("#btn-theme")).to_have_attribute("aria-label", "Theme: dark (click to change)")
+    page.goto("/")  # the flow list follows the choice too
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.goto(f"/flows/{flow['id']}")
+    page.locator("#btn-theme").click()  # back to the system's
+    expect(page.locator("html")).not_to_have_attribute("data-theme", "dark")

@@ -12,9 +12,10 @@ export function createClock({ onFrame, fps = 30, raf = globalThis.requestAnimati
     const animDue = animating && t - lastAnim >= minGap - 1;
     const work = onFrame.before ? onFrame.before(t) : false; // background slices (index build)
     if (dirty || animDue) {
+      const wasDirty = dirty; // false: only the animation is due (the engine then redraws just its animated layer)
       dirty = false;
       if (animDue) lastAnim = t;
-      onFrame(t, { animFrame: animDue });
+      onFrame(t, { animFrame: animDue, dirty: wasDirty });
     }
     if (dirty || animating || work) handle = raf(loop);
     else { running = false; onFrame.idle && onFrame.idle(); }

@@ -75,7 +75,16 @@ export async function createEditorEngine(opts) {
   let overlay = null, minimap = null, sizeDirty = true, drawMs = 0, selStamp = 0, settleTimer = 0, pendingOutlets = [];
   let startId = opts.meta ? opts.meta.start ?? null : null; // the start node's id (state.start is its index, -1 when unknown)
   // motion and live traffic (camera.js, traffic.js): one more thing each frame of the same clock
+  // Live traffic: drawn on the flow's canvas in frames that redraw it anyway (pan, zoom, edits), and
+  // on its own transparent canvas over it (under the cards) while only the animation runs, so those
+  // frames redraw that layer alone; the layer is hidden otherwise (one less layer to composite).
+  const trafficCanvas = doc.createElement("canvas");
+  trafficCanvas.className = "rf-traffic-canvas"; trafficCanvas.setAttribute("aria-hidden", "true");
+  Object.assign(trafficCanvas.style, { position: "absolute", inset: "0", width: "100%", height: "100%", pointerEvents: "none", display: "none" });
+  canvas.after(trafficCanvas);
+  const trafficCtx = trafficCanvas.getContext("2d");
   const traffic = new Traffic(root, domLayer);
+  let layered = false; // the traffic is on its own canvas (only the animation has been running)
   let theme = readTheme(doc), reduced = watchReducedMotion(win, (r) => { reduced = r; applyModeClass(); clock.invalidate(); });
   let outletTotals = null, testPath = [], dragging = new Set(), born = new Map(), dotPattern = null, stepDownAt = 0, moving = false, movingTimer = 0;
   renderer.setTheme(theme);
@@ -147,7 +156,7 @@ export async function createEditorEngine(opts) {
 
   function applyModeClass() {
     for (const m of ["beauty", "balanced", "high-performance", "enterprise"]) domLayer.classList.toggle(`rf-mode-${m}`, m === mode);
-    root.dataset.rfMode = mode; // the page's glass and lifts follow the mode (css/editor.css)
+    if (root.dataset.rfMode !== mode) root.dataset.rfMode = mode; // the page's glass follows the mode (css/editor.css); unchanged: no style recalc
     clock.setAnimating(traffic.wantsFrames(motionNow(), performance.now()));
   }
 
@@ -177,6 +186,8 @@ export async function createEditorEngine(opts) {
     const r = canvas.getBoundingClientRect();
     dpr = win.devicePixelRatio || 1; W = Math.max(1, Math.round(r.width)); H = Math.max(1, Math.round(r.height));
     renderer.resize(Math.round(W * dpr), Math.round(H * dpr));
+    if (trafficCanvas.width !== Math.round(W * dpr)) trafficCanvas.width = Math.round(W * dpr);
+    if (trafficCanvas.height !== Math.round(H * dpr)) trafficCanvas.height = Math.round(H * dpr);
     sizeDirty = false;
   }
 
@@ -192,8 +203,10 @@ export async function createEditorEngine(opts) {
     return !!building;
   }
 
-  function frame(t, { animFrame }) {
+  function frame(t, { animFrame, dirty = true }) {
     if (!state || destroyed) return;
+    const animOnly = animFrame && !dirty && !sizeDirty && ready && !glide.moving();
+    if (animOnly && layered) { animationFrame(t); return; }
     if (sizeDirty) measure();
     if (glide.step(t)) clock.invalidate();
     if (scratch.length < state.count) scratch = new Uint32Array(Math.max(state.count, scratch.length * 2));
@@ -210,12 +223,17 @@ export async function createEditorEngine(opts) {
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       box, link, edgeMarks: lod === "far" ? null : edgeSel.marks() }); // live traffic is drawn on top by traffic.js
-    const mot = moving ? { ...motionNow(), glow: false } : motionNow(), tf = { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && feats.pulses };
-    traffic.draw(renderer.ctx, tf);
+    const tf = trafficFrame(t, rect, lod);
+    if (animOnly !== layered) { // switch where the traffic goes; the flow was just drawn without it
+      layered = animOnly;
+      trafficCanvas.style.display = layered ? "" : "none";
+      if (!layered) traffic.clearLayer(trafficCtx);
+    }
+    traffic.draw(layered ? trafficCtx : renderer.ctx, tf, layered);
     if (lod === "near") cards.update(scratch, k, { state, cam, info: nodeInfo, classes: cardClasses, links: edgeSel.links });
     else if (lastLod === "near" || cards.byIndex.size) cards.clear();
     traffic.placeBadges(tf);
-    clock.setAnimating(traffic.wantsFrames(mot, t));
+    clock.setAnimating(traffic.wantsFrames(tf.motion, t));
     if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
     lastDrawn = k; lastLod = lod;
     drawMs = drawMs * 0.8 + (performance.now() - t0) * 0.2;
@@ -229,6 +247,19 @@ export async function createEditorEngine(opts) {
       emit("modechange", { mode, reason: "step-down" });
       toast(root, `Frames were slow: switched to ${mode} mode`);
     }
+  }
+
+  function trafficFrame(t, rect, lod) {
+    const mot = moving ? { ...motionNow(), glow: false } : motionNow();
+    return { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && features(mode).pulses };
+  }
+  /** A frame where nothing but the animation is due: the flow's canvas and the cards stay as they are. */
+  function animationFrame(t) {
+    const tf = trafficFrame(t, visibleRect(cam, W, H), lastLod);
+    traffic.draw(trafficCtx, tf, true);
+    traffic.placeBadges(tf);
+    if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
+    clock.setAnimating(traffic.wantsFrames(tf.motion, t));
   }
 
   function cardClasses(i) {
@@ -647,7 +678,7 @@ export async function createEditorEngine(opts) {
     destroy() {
       destroyed = true; clock.stop(); queue.destroy(); for (const c of controllers) c.destroy();
       if (overlay) overlay.destroy(); if (minimap) minimap.destroy(); if (sub) sub.close(); if (ro) ro.disconnect();
-      unwatchTheme(); traffic.destroy();
+      unwatchTheme(); traffic.destroy(); trafficCanvas.remove();
       clearTimeout(detailTimer); clearTimeout(reloadTimer); clearTimeout(settleTimer); clearTimeout(movingTimer); cards.clear(); domLayer.replaceChildren(); listeners.clear();
     },
   };

@@ -17,7 +17,7 @@ export class Traffic {
     const doc = layerParent.ownerDocument;
     this.layer = doc.createElement("div");
     this.layer.className = "rf-traffic-layer";
-    this.layer.setAttribute("aria-hidden", "true"); // the count is also in the card's aria-label (see label())
+    this.layer.setAttribute("aria-hidden", "true"); // changes every second: not read out (metrics().calls has the total)
     if (before && before.parentNode === layerParent) before.after(this.layer); else layerParent.appendChild(this.layer);
     this.sources = new Map(); // source name -> Map(index -> calls)
     this.calls = new Map(); // index -> calls, all sources summed
@@ -55,12 +55,16 @@ export class Traffic {
     return false;
   }
 
-  /** Canvas part (called after the renderer drew the frame): rings, particles, traces, mid-zoom badges. */
-  draw(ctx, f) {
+  /** Canvas part: rings, particles, traces, mid-zoom badges; on the flow's canvas just drawn, or
+   * (`layer`) on the traffic's own canvas, cleared first (and left alone once clear with nothing live). */
+  draw(ctx, f, layer = false) {
     const t0 = performance.now();
     const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic } = f;
     this._prune(now, state);
-    if (lod !== "far" && (this.calls.size || this.heat.size || this.traces.length)) {
+    const any = lod !== "far" && (this.calls.size || this.heat.size || this.traces.length);
+    if (layer && (this.painted || any)) this.clearLayer(ctx);
+    if (any) {
+      if (layer) this.painted = true;
       const z = cam.zoom;
       ctx.save();
       ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
@@ -73,6 +77,12 @@ export class Traffic {
       if (lod === "mid" && motion.badge && vis.length && state.h[vis[0]] * z >= 14) this._canvasBadges(ctx, state, vis, cam, dpr, theme);
     }
     this._sample(performance.now() - t0);
+  }
+
+  clearLayer(ctx) {
+    if (!this.painted) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    this.painted = false;
   }
 
   /** DOM badges over the near-zoom cards (the canvas is under the cards, so a drawn badge would hide). */
