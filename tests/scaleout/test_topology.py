@@ -224,8 +224,10 @@ def test_rolling_restart_drops_no_call_and_streams_resume(topology: Topology, te
             edit(i * 10 + 5)
     got = finish(sim)
     assert got.pop("stale") == 0
-    wait_until(lambda: {e.get("revision") for e in reader.events if e.get("type") == "patch"} >= set(revisions), 10,
-               "every edit on the stream")
+    # delivery, not latency, is asserted here (latency is benchmarks/scaling.py's): a generous bound, since on a
+    # loaded 2-core machine the stream's reconnects after three restarts can take several seconds
+    wait_until(lambda: {e.get("revision") for e in reader.events if e.get("type") == "patch"} >= set(revisions), 30,
+               f"every edit on the stream (wanted {revisions})")
     reader.stop()
     print(f"rolling restart: outcomes {got}, stream connects {reader.connects}, reloads {reader.reloads}")
     assert set(got) <= {"caller_hung_up", "caller_gave_up", "flow_ended"}, got  # no call dropped
