@@ -108,6 +108,7 @@ def test_keyboard_only_builds_and_publishes_a_flow(page: Page, server: Server, a
     # the Say node is the start: Enter, Tab to "Make this the start node", Enter
     go_to(page, "Say")
     page.keyboard.press("Enter")
+    expect(page.locator("#prop-label")).to_be_focused()  # as a user does, wait for the panel to take focus
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("button", name="Make this the start node")).to_be_focused()
     page.keyboard.press("Enter")
