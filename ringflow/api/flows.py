@@ -380,7 +380,7 @@ def restore_revision(request: Request, flow_id: int = FlowId, number: int = Path
         raise ApiError(412, "stale_revision", str(exc), {"current_revision": exc.current},
                        headers={"ETag": f'"{exc.current}"'}) from None
     except PatchError as exc:
-        raise ApiError(422, "invalid_patch", str(exc), {"problems": [p.to_dict() for p in exc.problems]}) from None
+        raise ApiError(422, "invalid_patch", str(exc), summarize(exc.problems)) from None  # capped, like a patch's
     changes = changes_dict(result)
     if any(changes[k] for k in ("added_nodes", "updated_nodes", "removed_nodes", "added_edges", "removed_edges")) \
             or result.name is not None or result.start is not None:
