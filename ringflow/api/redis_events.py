@@ -34,6 +34,7 @@ from ringflow.redisio import OUTAGE, RedisLink, as_dict
 log = logging.getLogger("ringflow.api")
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}\Z")
 READ_MAX = 1000
+DRAIN_SECONDS = 2.0  # at shutdown, how long queued events may take to reach their streams
 
 
 def _sid(value: str) -> tuple[int, int]:
@@ -228,6 +229,16 @@ class RedisHub:
 
     async def aclose(self) -> None:
         self._closed = True
+        # events already accepted (their PATCH answered 200) reach their streams before the link closes
+        if self._outbox and (self._writer is None or self._writer.done()):
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+        if self._writer is not None and not self._writer.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._writer), DRAIN_SECONDS)
+            except asyncio.TimeoutError:
+                log.warning("%d event(s) not written before shutdown", len(self._outbox))
+            except (RedisError, *OUTAGE) as exc:
+                log.warning("events not written before shutdown: %s", exc)
         for task in (self._listener, self._writer):
             if task is not None and not task.done():
                 task.cancel()
