@@ -91,22 +91,7 @@ class SharedSkeletonCache(SkeletonCache):
             return None
         raw = gzip.decompress(gz)
         revision = HEADER.unpack_from(raw)[5]  # the header's revision field (docs/skeleton.md)
-        return self._adopt(key, Packed(raw, gz, revision))
-
-    def _adopt(self, key: Hashable, item: Packed) -> Packed:
-        """Into the local LRU as it came from Redis (already compressed: no second gzip of ~13 MB)."""
-        cost = len(item.raw) + len(item.gz)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._size -= len(old.raw) + len(old.gz)
-            if cost <= self.max_bytes:
-                self._items[key] = item
-                self._size += cost
-                while self._size > self.max_bytes:
-                    _, dropped = self._items.popitem(last=False)
-                    self._size -= len(dropped.raw) + len(dropped.gz)
-        return item
+        return self.keep(key, Packed(raw, gz, revision))  # as it came from Redis: no second gzip of ~13 MB
 
     def put(self, key: Hashable, raw: bytes, revision: int) -> Packed:
         item = super().put(key, raw, revision)

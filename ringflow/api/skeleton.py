@@ -12,10 +12,10 @@ import struct
 import sys
 import threading
 from array import array
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Hashable
 
+from ringflow.bytelru import ByteLRU
 from ringflow.model.catalogue import CATALOGUE, TYPE_CODES
 from ringflow.store.base import Geometry
 
@@ -93,9 +93,8 @@ class SkeletonCache:
 
     def __init__(self, max_bytes: int = 256 * 1024 * 1024):
         self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, Packed] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._items: ByteLRU[Packed] = ByteLRU(max_bytes)
+        self._lock = threading.Lock()  # guards the build locks (the LRU has its own)
         self._building: dict[Hashable, threading.Lock] = {}
 
     def build_lock(self, key: Hashable) -> threading.Lock:
@@ -109,30 +108,16 @@ class SkeletonCache:
             return lock
 
     def get(self, key: Hashable) -> Packed | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+        return self._items.get(key)
 
     def drop_flow(self, customer_id: int, flow_id: int) -> None:
         """A deleted flow's skeletons go at once (keys are (customer id, flow id, revision))."""
-        with self._lock:
-            for key in [k for k in self._items if isinstance(k, tuple) and k[:2] == (customer_id, flow_id)]:
-                old = self._items.pop(key)
-                self._size -= len(old.raw) + len(old.gz)
+        self._items.drop_where(lambda k: isinstance(k, tuple) and k[:2] == (customer_id, flow_id))
+
+    def keep(self, key: Hashable, item: Packed) -> Packed:
+        """Into the LRU as it is, costed at its raw and gzip bytes."""
+        self._items.put(key, item, len(item.raw) + len(item.gz))
+        return item
 
     def put(self, key: Hashable, raw: bytes, revision: int) -> Packed:
-        item = Packed(raw, gzip.compress(raw, compresslevel=5, mtime=0), revision)
-        cost = len(item.raw) + len(item.gz)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._size -= len(old.raw) + len(old.gz)
-            if cost <= self.max_bytes:
-                self._items[key] = item
-                self._size += cost
-                while self._size > self.max_bytes:
-                    _, dropped = self._items.popitem(last=False)
-                    self._size -= len(dropped.raw) + len(dropped.gz)
-        return item
+        return self.keep(key, Packed(raw, gzip.compress(raw, compresslevel=5, mtime=0), revision))
