@@ -9,8 +9,25 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests import provider_standin
-from tests.interop.live import ACCOUNT, OUR_NUMBER, configure, publish, signed, step_url, studio, twiml, voice_form
+from tests.interop.live import ACCOUNT, OUR_NUMBER, TOKEN, configure, publish, signed, step_url, studio, twiml, voice_form
 from tests.runtime.conftest import make_client, new_tenant
+
+
+@pytest.fixture(scope="module")
+def standin():
+    server = provider_standin.start({ACCOUNT: TOKEN})
+    yield server
+    provider_standin.stop(server)
+
+
+@pytest.fixture(scope="module")
+def app(standin):
+    yield from make_client(provider_api_url=standin.url)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app[0]
 
 
 @pytest.fixture(scope="module")
