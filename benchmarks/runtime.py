@@ -108,7 +108,7 @@ def start_server(db: str, workers: int, redis_url: str | None, prefix: str) -> t
     env.pop("RINGFLOW_REDIS_URL", None)
     if redis_url:
         env["RINGFLOW_REDIS_URL"] = redis_url
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "ringflow.runtime.serve:app_from_env", "--factory", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "ringflow.api.serve:app_from_env", "--factory", "--host", "127.0.0.1",
                              "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
                             cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -385,7 +385,7 @@ def main() -> None:
         "- (b) a child process starts N calls through `Runtime.start_call` (memory backend, timing wheel, bounded history",
         "  ring) and holds them at the menu; RSS after minus RSS before, divided by N. Each call has its own CallSid and",
         "  caller number.",
-        "- (c) uvicorn (`ringflow.runtime.serve:app_from_env`, SQLite store) on loopback; each load connection plays whole",
+        "- (c) uvicorn (`ringflow.api.serve:app_from_env`, SQLite store) on loopback; each load connection plays whole",
         "  calls: first webhook (welcome + menu), digit, dial result, status callback. Requests/s over the whole run, latency",
         "  percentiles of every request.",
         "- (d) `MEMORY USAGE key SAMPLES 0` of 2,000 call-state hashes after the first webhook; history keys listed apart.",

@@ -65,7 +65,7 @@ def baseline_tree(tmp: Path) -> Path:
 
 def one_server(procs: Processes, name: str, env: dict[str, str], cwd: Path) -> int:
     port = free_port()
-    procs.start(name, [sys.executable, "-m", "uvicorn", "ringflow.runtime.serve:app_from_env", "--factory", "--host", "127.0.0.1",
+    procs.start(name, [sys.executable, "-m", "uvicorn", "ringflow.api.serve:app_from_env", "--factory", "--host", "127.0.0.1",
                        "--port", str(port), "--no-access-log", "--log-level", "warning"], env={**env, "PYTHONPATH": str(cwd)})
     wait_healthy(port, 60)
     return port

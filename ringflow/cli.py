@@ -126,8 +126,9 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     """Migrate the database, seed the demo on first start, and serve the API and editor."""
     import os
 
+    from ringflow.api.app import create_app
+    from ringflow.api.serve import FACTORY, multi_process_problem
     from ringflow.config import load_settings
-    from ringflow.runtime.serve import FACTORY, build_app, multi_process_problem
     from ringflow.store.seed import ensure_demo
 
     with _friendly():
@@ -151,7 +152,7 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     # header size and header-read limits as production servers set them (431 / 408)
     limits = server_options(settings)
     if workers == 1:
-        uvicorn.run(build_app(settings, store), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
+        uvicorn.run(create_app(settings, store), host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG,
                     timeout_graceful_shutdown=GRACEFUL_SECONDS, **limits)
         return
     store.close()  # each worker opens its own (the schema is already migrated, the demo seeded)

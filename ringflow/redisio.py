@@ -269,5 +269,10 @@ class RedisLink:
         return n
 
     async def aclose(self) -> None:
+        """Let batches in flight finish (at most RETRY_SECONDS), then close the connections."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.retry_seconds)
         if self._client is not None:
             await self._client.aclose()
+            if self.url is not None:
+                self._client = None  # made from a URL: made again if the link is used after this

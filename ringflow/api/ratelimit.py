@@ -54,6 +54,13 @@ class SharedRateLimiter:
             except RuntimeError:  # no loop (a sync caller): counted locally until one runs
                 pass
 
+    async def aclose(self) -> None:
+        """Stop the sync task (the app's shutdown); counts not yet sent are this process's alone."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+
     async def _sync_forever(self) -> None:
         while True:
             await asyncio.sleep(SYNC_SECONDS)

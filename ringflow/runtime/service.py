@@ -195,6 +195,7 @@ class Runtime:
                 for w in writes:
                     await w
             except Exception:  # noqa: BLE001 - history is best effort; the call itself is safe
+                log.warning("call history write dropped", exc_info=True)
                 for w in writes:
                     if asyncio.iscoroutine(w):
                         w.close()
@@ -202,6 +203,15 @@ class Runtime:
         task = asyncio.get_running_loop().create_task(run())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+
+    async def drain(self, seconds: float = 2.0) -> None:
+        """Wait (at most ``seconds``) for history writes already accepted: the app's shutdown."""
+        if self._pending:
+            done, late = await asyncio.wait(set(self._pending), timeout=seconds)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("%d call history write(s) dropped at shutdown", len(late))
 
     async def _replay(self, sid: str) -> Outcome | None:
         got = await self.get_state(sid)
@@ -338,8 +348,9 @@ class Runtime:
         return await self.flows.published(customer_id, flow_id)
 
 
-async def run_forever(fn: Callable[[], Any], every: float) -> None:
-    """A background ticker (timing wheel, counts flush) that survives its own errors."""
+async def run_forever(fn: Callable[[], Any], every: float, what: str = "background ticker") -> None:
+    """A background ticker (timing wheel, counts flush) that survives its own errors: each one is
+    logged (with its traceback) and the next tick retries. Cancelled by the app's lifespan."""
     while True:
         await asyncio.sleep(every)
         try:
@@ -347,4 +358,4 @@ async def run_forever(fn: Callable[[], Any], every: float) -> None:
             if asyncio.iscoroutine(result):
                 await result
         except Exception:  # noqa: BLE001 - a ticker must never die; the next tick retries
-            pass
+            log.exception("%s failed; retrying in %.1f s", what, every)

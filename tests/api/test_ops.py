@@ -78,7 +78,7 @@ def test_openapi_and_docs(client: TestClient) -> None:
 def test_runtime_router_is_mounted_when_present(store: object) -> None:
     app = create_app(make_settings(), store)  # type: ignore[arg-type]
     try:
-        import ringflow.runtime.routes as runtime_routes
+        import ringflow.api.voice as runtime_routes
     except ModuleNotFoundError:
         return
     names = [r.name for r in runtime_routes.router.routes if getattr(r, "name", None)]

@@ -57,7 +57,7 @@ def tenant(base: str, name: str) -> Tenant:
 
 
 class ChildServer:
-    """``uvicorn ringflow.runtime.serve:app_from_env`` in a child process: what kill -9 tests kill."""
+    """``uvicorn ringflow.api.serve:app_from_env`` in a child process: what kill -9 tests kill."""
 
     def __init__(self, database_url: str, env: dict[str, str] | None = None):
         self.database_url = database_url
@@ -75,7 +75,7 @@ class ChildServer:
         env = {**os.environ, "RINGFLOW_DATABASE_URL": self.database_url, "RINGFLOW_ADMIN_TOKEN": ADMIN,
                "RINGFLOW_SECRET_KEY": "reliability-secret", "RINGFLOW_RATE_LIMIT": "0", **self.extra_env}
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "ringflow.runtime.serve:app_from_env", "--factory", "--host", "127.0.0.1",
+            [PYTHON, "-m", "uvicorn", "ringflow.api.serve:app_from_env", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning", "--no-access-log", "--backlog", "4096",
              "--http", "ringflow.api.httpserver:LimitedHttpTools"],  # as production runs it (header limits)
             cwd=ROOT, env=env, stdout=self.log, stderr=self.log)

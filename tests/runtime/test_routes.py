@@ -170,13 +170,12 @@ def test_whole_call_through_redis_backend(monkeypatch):
 
 
 def test_fast_path_answers_webhooks_and_passes_everything_else_through(rt, alice):
-    from fastapi.testclient import TestClient
-
-    from ringflow.runtime.routes import fast_path
+    from ringflow.api.voice import VoiceFastPath
 
     client, app = rt
+    assert app.user_middleware[0].cls is VoiceFastPath  # the one factory installs it outermost
     flow_id = publish(client, alice, MENU)
-    fast = TestClient(fast_path(app), raise_server_exceptions=False)
+    fast = client
     call = sid()
     root = parse(fast.post(f"/voice/{flow_id}", data={"CallSid": call, "From": "+15551112222", "To": "+1"}))
     assert [c.tag for c in root] == ["Say", "Gather", "Redirect"]
@@ -234,7 +233,7 @@ def test_non_utf8_body_and_unexpected_errors_never_500(rt, alice, monkeypatch):
     flow_id = publish(client, alice, MENU)
     bad = client.post(f"/voice/{flow_id}", content=b"CallSid=\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert bad.status_code == 400 and parse(bad)[-1].tag == "Hangup"
-    from ringflow.runtime.services import services as _services  # noqa: F401
+    from ringflow.api.services import services as _services  # noqa: F401
 
     svc = app.state.runtime_services
 

@@ -1,5 +1,5 @@
 """Provider webhooks (TwiML) and the runtime's ``router`` (which also carries the JSON API of
-:mod:`ringflow.runtime.panel`).
+:mod:`ringflow.api.panel`).
 
 Webhooks answer TwiML whatever happens: an unknown flow or call, a state store that is
 down, junk input all get a spoken apology and ``<Hangup/>`` (or a 4xx for requests no
@@ -17,12 +17,13 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ringflow.runtime import panel, twiml
+from ringflow.api import panel
+from ringflow.runtime import twiml
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import DATA, call_from_form
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
-from ringflow.runtime.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
+from ringflow.api.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
 from ringflow.runtime.webhook_events import flow_event, widget_event
 
 log = logging.getLogger("ringflow.runtime")
@@ -31,7 +32,7 @@ router.include_router(panel.router)
 
 
 def _include_messaging() -> None:
-    from ringflow.runtime import executions, messaging  # their own modules; mounted with the voice webhooks
+    from ringflow.api import executions, messaging  # their own modules; mounted with the voice webhooks
 
     router.include_router(messaging.router)
     router.include_router(executions.router)
@@ -140,7 +141,7 @@ async def _status(request: Request) -> Response:
 
 
 async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
-    from ringflow.runtime.executions import execution_data
+    from ringflow.api.executions import execution_data
 
     svc = services(request)
     params = await _form(request)
@@ -218,30 +219,30 @@ async def _guarded(answer: Any) -> Response:
 _VOICE = re.compile(r"^/voice/(?:(status)|([^/]+)(/step)?)\Z")
 
 
-def fast_path(app: Any) -> Any:
-    """Wrap the whole app so provider webhooks skip the router walk and the API middleware.
+class VoiceFastPath:
+    """Provider webhooks skip the router walk and the API middleware (``create_app`` installs this
+    outermost).
 
     The API has dozens of routes; matching ``/voice/...`` through all of them costs more CPU
     than running the call. Webhook bodies are still capped (32 KB) by the handlers themselves.
-    Everything else goes to ``app`` unchanged.
+    Everything else goes to the wrapped app unchanged.
     """
 
-    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
             m = _VOICE.match(scope["path"])
             if m is not None:
-                scope = {**scope, "app": app}
-                request = Request(scope, receive)
+                request = Request(scope, receive)  # scope["app"] is the FastAPI app: services() finds its state
                 if m.group(1):
                     response = await voice_status(request)
                 else:
                     response = await _guarded(_webhook(request, m.group(2), first=m.group(3) is None))
                 await response(scope, receive, send)
                 return
-        await app(scope, receive, send)
-
-    asgi.state = app.state  # type: ignore[attr-defined]
-    return asgi
+        await self.app(scope, receive, send)
 
 
 _include_messaging()

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
-from ringflow.runtime.services import Services, services
+from ringflow.api.services import Services, services
 
 router = APIRouter()
 EXECUTION_TTL = 3600  # an unanswered call's parameters are kept this long

@@ -1,7 +1,8 @@
 """What the runtime's routes share per app: flows, state backends, history, counts, tokens.
 
-Built once per app on first use (the API's ``create_app`` knows nothing about it), from
-``app.state.settings``, ``app.state.store`` and ``app.state.events``.
+Built by the app's lifespan at start-up (or on first use by an app driven without one), from
+``app.state.settings``, ``app.state.store`` and ``app.state.events``; ``aclose`` stops its
+background tasks and closes its clients when the app shuts down.
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ class Services:
         settings, store = app.state.settings, app.state.store
         self.settings, self.store = settings, store
         clock = getattr(app.state, "clock", system_clock)  # one "now" for calls, their state, history and counts
-        events = getattr(app.state, "events", None)
-        publish = events.publish if events is not None else None
-        http = GuardedHttp(allow_private=settings.allow_private_http)
+        publish = None
+        if getattr(app.state, "events", None) is not None:
+            def publish(key: Any, event: Any) -> Any:  # the hub on app.state when the counts go out
+                return app.state.events.publish(key, event)
+        http = self.http = GuardedHttp(allow_private=settings.allow_private_http)
         self.flows = StoreFlows(store)
         redis_client = None
+        self._own_link = False
         prefix = redis_prefix()
         if settings.redis_url:
             link = getattr(app.state, "redis", None)  # the app's one link, shared with events and rate limits
+            self._own_link = link is None  # a link of our own is ours to close; the app closes its shared one
             backend = RedisBackend(link, prefix=prefix) if link is not None else RedisBackend.from_url(settings.redis_url, prefix=prefix)
             backend.wait_replicas, backend.wait_ms = redis_wait()
             redis_client = backend.link  # one link (one pipeline per loop turn) for state, history and counts
@@ -69,12 +74,36 @@ class Services:
         self._tokens: dict[int, tuple[float, str | None, bool]] = {}
         self._accounts: dict[int, str | None] = {}
         self._tasks: list[asyncio.Task[Any]] = []
-        loop = asyncio.get_running_loop()
+        loop = self.loop = asyncio.get_running_loop()
         if isinstance(backend, MemoryBackend):
-            self._tasks.append(loop.create_task(run_forever(backend.sweep, 1.0)))
+            self._tasks.append(loop.create_task(run_forever(backend.sweep, 1.0, "call state sweep"), name="ringflow-sweep"))
         if isinstance(self.test_backend, MemoryBackend):
-            self._tasks.append(loop.create_task(run_forever(self.test_backend.sweep, 5.0)))
-        self._tasks.append(loop.create_task(run_forever(self.counts.flush, 1.0)))
+            self._tasks.append(loop.create_task(run_forever(self.test_backend.sweep, 5.0, "test call sweep"), name="ringflow-test-sweep"))
+        self._tasks.append(loop.create_task(run_forever(self.counts.flush, 1.0, "live counts flush"), name="ringflow-counts"))
+        self.backend = backend
+
+    async def aclose(self) -> None:
+        """Stop the tickers, let accepted history writes and the last counts land, close the clients."""
+        if asyncio.get_running_loop() is not self.loop:
+            # built by a request on a loop that has since ended (an app driven without its lifespan,
+            # as some tests do): its tasks and clients went with that loop
+            log.debug("runtime services built on another event loop; nothing left to stop")
+            self._tasks.clear()
+            return
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.runtime.drain()
+        await self.tests.drain()
+        try:
+            await self.counts.flush()
+        except Exception:  # noqa: BLE001 - shutting down: say what is lost and keep closing
+            log.warning("live counts not flushed at shutdown", exc_info=True)
+        await self.http.close()
+        await self.provider.close()
+        if self._own_link:
+            await self.backend.close()
 
     def _expired(self, st: Any) -> None:
         """An abandoned call dropped by the timing wheel leaves the live counts too."""
@@ -148,8 +177,12 @@ class ProviderMessenger:
 
 
 def services(request: Request) -> Services:
-    app = request.app
-    svc = getattr(app.state, "runtime_services", None)
+    return services_of(request.app)
+
+
+def services_of(app: Any) -> Services:
+    """The app's runtime services (built here when the app runs without its lifespan)."""
+    svc: Services | None = getattr(app.state, "runtime_services", None)
     if svc is None:
         svc = app.state.runtime_services = Services(app)
     return svc

@@ -23,7 +23,7 @@ from ringflow.runtime.engine import waiting_for
 from ringflow.runtime.explain import explain
 from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, encrypt
 from ringflow.runtime.service import NotPublished, Outcome
-from ringflow.runtime.services import SID_RE, services
+from ringflow.api.services import SID_RE, services
 
 router = APIRouter()
 ACCOUNT_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")

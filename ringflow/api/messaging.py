@@ -23,7 +23,7 @@ from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import MESSAGE, MESSAGE_FIELDS, call_from_form
 from ringflow.runtime.compile import REPLY
 from ringflow.runtime.service import NotPublished, Outcome
-from ringflow.runtime.services import Services, services
+from ringflow.api.services import Services, services
 from ringflow.runtime.state import ENDED
 
 router = APIRouter()
@@ -40,13 +40,13 @@ def _xml(body: str, status: int = 200) -> Response:
 
 @router.post("/messaging/{flow_ref}", include_in_schema=False)
 async def messaging_webhook(flow_ref: str, request: Request) -> Response:
-    from ringflow.runtime.routes import _guarded
+    from ringflow.api.voice import _guarded
 
     return await _guarded(_message(request, flow_ref))
 
 
 async def _message(request: Request, flow_ref: str) -> Response:
-    from ringflow.runtime.routes import _forbidden, _form, _verified
+    from ringflow.api.voice import _forbidden, _form, _verified
 
     svc = services(request)
     params = await _form(request)

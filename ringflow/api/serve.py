@@ -1,6 +1,7 @@
-"""The one app factory: ``ringflow serve`` (one process or ``--workers N``) and every worker use it.
+"""How ``ringflow serve`` (one process or ``--workers N``) and every worker build the one app:
+``create_app`` (ringflow/api/app.py) around a store opened from the settings.
 
-``uvicorn ringflow.runtime.serve:app_from_env --factory --http ringflow.api.httpserver:LimitedHttpTools``
+``uvicorn ringflow.api.serve:app_from_env --factory --http ringflow.api.httpserver:LimitedHttpTools``
 is the same app (with the request-head limits of ``ringflow serve``): each worker opens its own
 store connection and runtime; with RINGFLOW_REDIS_URL set they share calls, history, live
 counts and event streams, and with PostgreSQL the flows.
@@ -12,20 +13,15 @@ from typing import Any
 
 from ringflow.api.app import create_app
 from ringflow.config import Settings, load_settings
-from ringflow.runtime.routes import fast_path
 from ringflow.store import open_store
 
-FACTORY = "ringflow.runtime.serve:app_from_env"
-
-
-def build_app(settings: Settings, store: Any = None) -> Any:
-    """The full app, with provider webhooks answered before the API's router and middleware
-    (a third of the CPU)."""
-    return fast_path(create_app(settings, store if store is not None else open_store(settings.database_url)))
+FACTORY = "ringflow.api.serve:app_from_env"
 
 
 def app_from_env() -> Any:
-    return build_app(load_settings())
+    """What each worker process runs: the settings from the environment, its own store connection."""
+    settings = load_settings()
+    return create_app(settings, open_store(settings.database_url))
 
 
 def multi_process_problem(settings: Settings, workers: int) -> str | None:
