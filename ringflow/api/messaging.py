@@ -59,7 +59,10 @@ async def _message(request: Request, flow_ref: str) -> Response:
     if not flow_ref.isdigit() or len(flow_ref) > 18:
         return _xml(twiml.EMPTY, 404)
     flow_id = int(flow_ref)
-    owner = await svc.flows.owner(flow_id)
+    try:
+        owner = await svc.flows.owner(flow_id)  # a store outage raises (logged there): 503, the provider retries
+    except BackendUnavailable:
+        return _xml(twiml.EMPTY, 503)
     if owner is None:
         return _xml(twiml.EMPTY, 404)
     if not await _verified(svc, request, owner, params):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from ringflow.api.common import FastJSON
 from ringflow.api.metrics import Metrics
+
+log = logging.getLogger("ringflow.api")
 
 router = APIRouter(tags=["operations"])
 
@@ -21,7 +25,8 @@ def healthz() -> Response:
 async def readyz(request: Request) -> Response:
     try:
         ok = bool(await run_in_threadpool(request.app.state.store.ping))
-    except Exception:  # a dead database must read as "not ready", never as a 500
+    except Exception as exc:  # noqa: BLE001 - a dead database must read as "not ready", never as a 500
+        log.warning("readiness check: the database did not answer: %s", exc)
         ok = False
     if not ok:
         return FastJSON({"error": {"code": "unavailable", "message": "the database is not reachable", "details": {}}}, status_code=503)

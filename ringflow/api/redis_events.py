@@ -244,8 +244,10 @@ class RedisHub:
                 task.cancel()
                 try:
                     await task
-                except (asyncio.CancelledError, RedisError, *OUTAGE):
-                    pass
+                except asyncio.CancelledError:
+                    pass  # what cancel() asked for
+                except (RedisError, *OUTAGE) as exc:
+                    log.info("event task ended with %s at shutdown", exc)
         await self.link.aclose()
 
     def close(self) -> Any:

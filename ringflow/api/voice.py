@@ -155,7 +155,10 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
     if not flow_ref.isdigit() or len(flow_ref) > 18:
         return _twiml(twiml.NOT_CONFIGURED)
     flow_id = int(flow_ref)
-    owner = await svc.flows.owner(flow_id)
+    try:
+        owner = await svc.flows.owner(flow_id)  # a store outage raises (logged there): an apology, never "not set up"
+    except BackendUnavailable:
+        return _twiml(twiml.APOLOGY)
     if owner is None:
         return _twiml(twiml.NOT_CONFIGURED)
     if not await _verified(svc, request, owner, params):

@@ -9,12 +9,22 @@ keyed by a negative revision so they never collide with published ones.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from typing import Any, Hashable, Protocol
+from typing import Any, Callable, Hashable, Protocol, TypeVar
 
 from ringflow.bytelru import ByteLRU
 from ringflow.model.document import FlowDocument
+from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.compile import CompiledFlow, compile_flow
+from ringflow.store.base import NotFound, StoreError
+
+log = logging.getLogger("ringflow.runtime")
+T = TypeVar("T")
+
+
+class FlowsUnavailable(BackendUnavailable):
+    """The store cannot be read (a database outage): callers hear an apology, never "not set up"."""
 
 
 class FlowSource(Protocol):
@@ -52,18 +62,23 @@ class StoreFlows:
         self._published: dict[tuple[int, int], tuple[float, int | None]] = {}
         self._owners: dict[int, tuple[float, int | None]] = {}
 
+    async def _read(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """One store read in a worker thread; a failure that is not the store's own answer
+        (NotFound, ...) is an outage: logged here with what was read, raised as FlowsUnavailable."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except StoreError:
+            raise
+        except Exception as exc:
+            log.error("store unavailable reading %s %s: %s", what, args, exc, exc_info=True)
+            raise FlowsUnavailable(f"store unavailable reading {what}") from exc
+
     async def owner(self, flow_id: int) -> int | None:
         hit = self._owners.get(flow_id)
         now = time.monotonic()
         if hit and now - hit[0] < 30:
             return hit[1]
-        lookup = getattr(self.store, "flow_owner", None)
-        if lookup is None:
-            return None
-        try:
-            customer = await asyncio.to_thread(lookup, flow_id)
-        except Exception:  # noqa: BLE001 - an unreadable owner is an unknown flow to the caller
-            return None
+        customer = await self._read("the owner of flow", self.store.flow_owner, flow_id)
         if len(self._owners) > 100_000:
             self._owners.clear()
         self._owners[flow_id] = (now, customer)
@@ -74,7 +89,7 @@ class StoreFlows:
         hit = self._published.get((customer_id, flow_id))
         if hit and now - hit[0] < self.ttl:
             return hit[1]
-        meta = await asyncio.to_thread(self.store.get_flow, customer_id, flow_id)
+        meta = await self._read("flow", self.store.get_flow, customer_id, flow_id)
         rev = meta.published_revision if meta is not None else None
         if len(self._published) > 100_000:
             self._published.clear()
@@ -86,13 +101,13 @@ class StoreFlows:
         return None if rev is None else await self.by_key((customer_id, flow_id, rev))
 
     async def draft(self, customer_id: int, flow_id: int) -> CompiledFlow | None:
-        meta = await asyncio.to_thread(self.store.get_flow, customer_id, flow_id)
+        meta = await self._read("flow", self.store.get_flow, customer_id, flow_id)
         if meta is None:
             return None
         key = (customer_id, flow_id, -meta.revision)
         cf = self._cache.get(key)
         if cf is None:
-            doc = await asyncio.to_thread(self.store.get_document, customer_id, flow_id)
+            doc = await self._read("draft of flow", self.store.get_document, customer_id, flow_id)
             cf = self._cache.put(compile_flow(doc, key))
         return cf
 
@@ -115,8 +130,8 @@ class StoreFlows:
             draft = await self.draft(customer_id, flow_id)
             return draft if draft is not None and draft.key == key else None
         try:
-            _, doc = await asyncio.to_thread(self.store.get_revision, customer_id, flow_id, rev)
-        except Exception:  # NotFound, or the flow was deleted under a live call
+            _, doc = await self._read("revision of flow", self.store.get_revision, customer_id, flow_id, rev)
+        except NotFound:  # the flow was deleted under a live call
             return None
         return self._cache.put(compile_flow(doc, key))
 

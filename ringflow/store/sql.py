@@ -7,6 +7,7 @@ customer_id, so another customer's flow is indistinguishable from a missing one.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -27,6 +28,8 @@ from ringflow.store.cursors import decode_cursor, encode_cursor
 from ringflow.store.engine import Engines, migrate, open_engines
 from ringflow.store.patch import apply_ops
 from ringflow.store.schema import api_keys, customer_secrets, customers, flow_revisions, flows, revoked_sessions, settings
+
+log = logging.getLogger("ringflow.store")
 
 MAX_PAGE = 500
 ANALYZE_AFTER = 10_000  # nodes: imports this big refresh the planner's statistics
@@ -84,7 +87,8 @@ class SqlStore:
         try:
             with self._read() as conn:
                 return conn.exec_driver_sql("SELECT 1").scalar() == 1
-        except Exception:  # a health check answers, it does not raise
+        except Exception as exc:  # noqa: BLE001 - a health check answers, it does not raise
+            log.warning("store ping failed: %s", exc)
             return False
 
     # --- customers and keys

@@ -260,3 +260,30 @@ def test_signature_checked_against_the_public_url_behind_a_proxy(client):
     assert ok.status_code == 200 and parse(ok)[0].tag == "Say"
     other = RequestValidator(token).compute_signature("https://evil.example.com/voice/1", params)
     assert client.post(f"/voice/{flow_id}", data=params, headers={"X-Twilio-Signature": other}).status_code == 403
+
+
+def test_a_database_outage_is_an_apology_and_an_error_in_the_log(caplog, monkeypatch):
+    """The store failing must not tell callers "this number is not set up", nor stay silent."""
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    from .conftest import make_client, new_tenant
+
+    for client, app in make_client():
+        t = new_tenant(client, "Outage Co")
+        flow_id = publish(client, t, MENU)
+        store = app.state.store
+
+        def down(*args, **kwargs):
+            raise OperationalError("SELECT customer_id FROM flows", {}, ConnectionRefusedError("connection refused"))
+
+        monkeypatch.setattr(store, "flow_owner", down)
+        monkeypatch.setattr(store, "get_flow", down)
+        with caplog.at_level(logging.ERROR, logger="ringflow.runtime"):
+            resp = first(client, flow_id, sid())
+        assert resp.status_code == 200
+        said = parse(resp)[0].text
+        assert "not set up" not in said and said == "We are sorry, this call cannot be completed right now. Goodbye."
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "ringflow.runtime"]
+        assert errors and str(flow_id) in errors[0].getMessage() and "store unavailable" in errors[0].getMessage()
