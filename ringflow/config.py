@@ -1,4 +1,6 @@
-"""Settings read from the environment, in one place (the API serves the editor's part)."""
+"""Settings read from the environment, in one place: no other module of the package reads
+``os.environ`` (the README's settings table lists every variable; tests/test_settings.py holds
+the two equal). The API serves the editor's part at ``/api/v1/config``."""
 
 from __future__ import annotations
 
@@ -55,6 +57,10 @@ class Settings:
     max_header_bytes: int = 16 * 1024  # request line + headers; more is 431 (ringflow/api/httpserver.py)
     header_timeout_seconds: int = 10  # a request head must arrive within this; slower is 408
     provider_api_url: str = "https://api.twilio.com"  # the provider's REST API (Calls, Messages); tests point it at their own
+    # Redis key prefix; when not given, the environment's (so tests that build Settings by hand stay apart)
+    redis_prefix: str = field(default_factory=lambda: redis_prefix())
+    redis_wait_replicas: int = 0  # answer a webhook once this many replicas hold the call's new state (0: off)
+    redis_wait_ms: int = 100  # how long that WAIT may take
     editor: EditorSettings = field(default_factory=EditorSettings)
 
 
@@ -80,7 +86,7 @@ def load_settings() -> Settings:
         raise SystemExit(f"RINGFLOW_PERFORMANCE_MODE must be one of {', '.join(PERFORMANCE_MODES)}, not {mode!r}")
     if _int("RINGFLOW_MAX_HEADER_BYTES", 16 * 1024) < 1024 or _int("RINGFLOW_HEADER_TIMEOUT_SECONDS", 10) < 1:
         raise SystemExit("RINGFLOW_MAX_HEADER_BYTES must be at least 1024 and RINGFLOW_HEADER_TIMEOUT_SECONDS at least 1")
-    redis_wait()  # a bad value stops start-up, not the first webhook
+    wait_replicas, wait_ms = redis_wait()  # a bad value stops start-up, not the first webhook
     if _int("RINGFLOW_STREAM_MAX_SECONDS", 300) < 1:
         raise SystemExit("RINGFLOW_STREAM_MAX_SECONDS must be at least 1 (seconds an event stream lasts before it resumes)")
     editor = EditorSettings(
@@ -104,5 +110,8 @@ def load_settings() -> Settings:
         max_header_bytes=_int("RINGFLOW_MAX_HEADER_BYTES", 16 * 1024),
         header_timeout_seconds=_int("RINGFLOW_HEADER_TIMEOUT_SECONDS", 10),
         provider_api_url=env.get("RINGFLOW_PROVIDER_API_URL", "").strip() or "https://api.twilio.com",
+        redis_prefix=redis_prefix(),
+        redis_wait_replicas=wait_replicas,
+        redis_wait_ms=wait_ms,
         editor=editor,
     )

@@ -27,7 +27,7 @@ from ringflow.api.skeleton import SkeletonCache
 from ringflow.api.ratelimit import SharedRateLimiter
 from ringflow.api.services import services_of
 from ringflow.clock import Clock, system_clock
-from ringflow.config import Settings, redis_prefix
+from ringflow.config import Settings
 from ringflow.redisio import RedisLink
 from ringflow.store.base import Store
 
@@ -129,12 +129,12 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
     if link is not None:  # per-revision editor data computed once, served by every worker, kept across restarts
         from ringflow.api.shared_cache import SharedProblemCache, SharedSkeletonCache
 
-        app.state.skeletons = SharedSkeletonCache(link, redis_prefix())
-        app.state.problem_cache = SharedProblemCache(link, redis_prefix())
+        app.state.skeletons = SharedSkeletonCache(link, settings.redis_prefix)
+        app.state.problem_cache = SharedProblemCache(link, settings.redis_prefix)
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
                           failures_per_minute=settings.auth_failures_per_minute, clock=clock)
     if link is not None:  # every worker counts against the same limit
-        app.state.auth.limiter = SharedRateLimiter(settings.rate_limit_per_minute, link, redis_prefix(), clock=clock)
+        app.state.auth.limiter = SharedRateLimiter(settings.rate_limit_per_minute, link, settings.redis_prefix, clock=clock)
     metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
     _pool_gauges(metrics, store)
 

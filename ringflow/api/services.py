@@ -16,14 +16,13 @@ from typing import Any
 from fastapi import Request
 
 from ringflow.clock import system_clock
-from ringflow.config import redis_prefix, redis_wait
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.fairness import LoopShare
 from ringflow.runtime.flows import StoreFlows
 from ringflow.runtime.history import MemoryHistory, RedisHistory
 from ringflow.runtime.httpclient import GuardedHttp
-from ringflow.runtime.provider import DEFAULT_API_URL, Credentials, ProviderApi
+from ringflow.runtime.provider import Credentials, ProviderApi
 from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, decrypt
 from ringflow.runtime.service import Runtime, run_forever
 
@@ -49,19 +48,19 @@ class Services:
         self.flows = StoreFlows(store)
         redis_client = None
         self._own_link = False
-        prefix = redis_prefix()
+        prefix = settings.redis_prefix
         if settings.redis_url:
             link = getattr(app.state, "redis", None)  # the app's one link, shared with events and rate limits
             self._own_link = link is None  # a link of our own is ours to close; the app closes its shared one
             backend = RedisBackend(link, prefix=prefix) if link is not None else RedisBackend.from_url(settings.redis_url, prefix=prefix)
-            backend.wait_replicas, backend.wait_ms = redis_wait()
+            backend.wait_replicas, backend.wait_ms = settings.redis_wait_replicas, settings.redis_wait_ms
             redis_client = backend.link  # one link (one pipeline per loop turn) for state, history and counts
             history: Any = RedisHistory(redis_client, prefix=prefix)
         else:
             backend = MemoryBackend(clock=clock, on_expire=self._expired)  # type: ignore[assignment]
             history = MemoryHistory()
         self.counts = LiveCounts(publish, redis_client, prefix=prefix, clock=clock)
-        self.provider = ProviderApi(getattr(settings, "provider_api_url", DEFAULT_API_URL))
+        self.provider = ProviderApi(settings.provider_api_url)
         self.messenger = ProviderMessenger(self)
         share = LoopShare()  # one share of the loop per customer, for its calls and its test calls together
         self.runtime = Runtime(self.flows, backend, history, http, self.counts, clock=clock,
