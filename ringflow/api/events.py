@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Protocol
+
+from ringflow.bytelru import ByteLRU
 
 RING_SIZE = 512
 # rings kept for flows nobody is watching, so a client reconnecting (stream lifetime, network blip) resumes
@@ -76,7 +78,7 @@ class EventHub:
         self.epoch = secrets.token_hex(4)
         self.ring_size = ring_size
         self._flows: dict[Hashable, _FlowRing] = {}
-        self._idle: OrderedDict[Hashable, None] = OrderedDict()
+        self._idle: ByteLRU[bool] = ByteLRU(MAX_IDLE_FLOWS)  # cost 1 each: the longest idle go first
         self._streams = 0
         self._seq = 0
         self._lock = threading.Lock()
@@ -88,10 +90,7 @@ class EventHub:
         return fr
 
     def _became_idle(self, key: Hashable) -> None:
-        self._idle[key] = None
-        self._idle.move_to_end(key)
-        while len(self._idle) > MAX_IDLE_FLOWS:
-            forgotten, _ = self._idle.popitem(last=False)
+        for forgotten in self._idle.put(key, True, 1):
             del self._flows[forgotten]
 
     def event_id(self, seq: int) -> str:
@@ -130,7 +129,7 @@ class EventHub:
                 last = int(seq) if epoch == self.epoch and seq.isdigit() and int(seq) <= self._seq else -1
             sub = Subscription(flow_key, last, loop)
             fr.subs.add(sub)
-            self._idle.pop(flow_key, None)
+            self._idle.pop(flow_key)
             self._streams += 1
             if last < fr.floor or (fr.ring and fr.ring[-1][0] > last):
                 sub.wake.set()

@@ -8,11 +8,11 @@ server processes) can never advance one call twice.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Any, Callable, Hashable, Protocol
 
 import orjson
 
+from ringflow.bytelru import ByteLRU
 from ringflow.clock import Clock, system_clock
 from ringflow.redisio import OUTAGE, RedisLink, as_dict
 from ringflow.runtime.state import CallState
@@ -197,8 +197,7 @@ class RedisBackend:
         # so a primary's failover no longer loses acknowledged steps (unless WAIT timed out: logged)
         self.wait_replicas, self.wait_ms = wait_replicas, wait_ms
         self._cas = self.link.script(_CAS)
-        self._local: OrderedDict[str, CallState] = OrderedDict()  # states this process wrote, newest last
-        self._local_max = local
+        self._local: ByteLRU[CallState] = ByteLRU(local)  # states this process wrote (cost 1 each)
 
     @property
     def client(self) -> Any:
@@ -207,10 +206,7 @@ class RedisBackend:
 
     def _remember(self, state: CallState) -> None:
         sid = state.call[0]
-        self._local[sid] = state
-        self._local.move_to_end(sid)
-        if len(self._local) > self._local_max:
-            self._local.popitem(last=False)
+        self._local.put(sid, state, 1)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "rf", ttl: int = 4 * 3600) -> "RedisBackend":
@@ -254,11 +250,11 @@ class RedisBackend:
         if ok:
             self._remember(state)
         else:
-            self._local.pop(state.call[0], None)
+            self._local.pop(state.call[0])
         return ok
 
     async def delete(self, sid: str) -> None:
-        self._local.pop(sid, None)
+        self._local.pop(sid)
         await self._do(self.link.call("DEL", state_key(sid, self.prefix)))
 
     async def count(self) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 
+from ringflow.bytelru import ByteLRU
 from ringflow.redisio import RedisLink, as_dict
 
 MAX_ENTRIES = 100
@@ -49,26 +50,24 @@ def _summary(meta: dict[str, Any]) -> dict[str, Any]:
 class MemoryHistory:
     def __init__(self, max_calls: int = MAX_CALLS, max_entries: int = MAX_ENTRIES):
         self.max_calls, self.max_entries = max_calls, max_entries
-        self.calls: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.calls: ByteLRU[dict[str, Any]] = ByteLRU(max_calls)  # cost 1 each: the oldest calls go first
         self._seq = 0
 
     async def begin(self, sid: str, customer_id: int, flow_id: int, revision: int, test: bool, now: float) -> None:
         self._seq += 1
-        self.calls[sid] = {"call_sid": sid, "customer_id": customer_id, "flow_id": flow_id, "revision": revision, "test": test,
-                           "started_at": now, "ended": False, "node_id": None, "seq": self._seq,
-                           "history": deque(maxlen=self.max_entries)}
-        while len(self.calls) > self.max_calls:
-            self.calls.popitem(last=False)
+        self.calls.put(sid, {"call_sid": sid, "customer_id": customer_id, "flow_id": flow_id, "revision": revision, "test": test,
+                             "started_at": now, "ended": False, "node_id": None, "seq": self._seq,
+                             "history": deque(maxlen=self.max_entries)}, 1)
 
     async def add(self, sid: str, entries: list[tuple[str, str, str]], node_id: str | None, ended: bool, now: float) -> None:
-        rec = self.calls.get(sid)
+        rec = self.calls.get(sid, touch=False)
         if rec is None:
             return
         rec["history"].extend({"node_id": n, "outlet": o, "event": e, "at": now} for n, o, e in entries)
         rec["node_id"], rec["ended"] = node_id, rec["ended"] or ended
 
     async def get(self, customer_id: int, sid: str) -> dict[str, Any] | None:
-        rec = self.calls.get(sid)
+        rec = self.calls.get(sid, touch=False)
         if rec is None or rec["customer_id"] != customer_id:
             return None
         return {**_summary(rec), "history": list(rec["history"])}
@@ -76,7 +75,7 @@ class MemoryHistory:
     async def list(self, customer_id: int, flow_id: int, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
         before = decode_cursor(cursor)[0] if cursor else float("inf")
         items: list[dict[str, Any]] = []
-        for rec in reversed(self.calls.values()):  # newest first
+        for rec in reversed(self.calls.values()):  # newest first (a snapshot)
             if rec["seq"] >= before or rec["customer_id"] != customer_id or rec["flow_id"] != flow_id:
                 continue
             items.append(rec)
