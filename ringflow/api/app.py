@@ -19,6 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from ringflow.api import admin, editor_data, errors, flows, ops, session, static, stream, voice
 from ringflow.api.auth import Auth, bootstrap_admin, session_secret
+from ringflow.api.background import Background
 from ringflow.api.events import EventHub, Hub
 from ringflow.api.flows import ProblemCache
 from ringflow.api.metrics import Metrics
@@ -70,6 +71,7 @@ async def shutdown(app: FastAPI) -> None:
         done = close()
         if inspect.isawaitable(done):
             await done
+    app.state.background.shutdown()
     link = app.state.redis
     if link is not None:
         await link.aclose()
@@ -124,13 +126,14 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
     app.state.events = hub
     app.state.stream_max_seconds = float(settings.stream_max_seconds)
     app.state.metrics = metrics
+    background = app.state.background = Background()  # validations and skeleton builds off the request path
     app.state.skeletons = SkeletonCache()
-    app.state.problem_cache = ProblemCache()
+    app.state.problem_cache = ProblemCache(background=background)
     if link is not None:  # per-revision editor data computed once, served by every worker, kept across restarts
         from ringflow.api.shared_cache import SharedProblemCache, SharedSkeletonCache
 
-        app.state.skeletons = SharedSkeletonCache(link, settings.redis_prefix)
-        app.state.problem_cache = SharedProblemCache(link, settings.redis_prefix)
+        app.state.skeletons = SharedSkeletonCache(link, settings.redis_prefix, background=background)
+        app.state.problem_cache = SharedProblemCache(link, settings.redis_prefix, background=background)
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
                           failures_per_minute=settings.auth_failures_per_minute, clock=clock)
     if link is not None:  # every worker counts against the same limit

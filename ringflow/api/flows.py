@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from ringflow.api.auth import Principal, current_customer
+from ringflow.api.background import Background
 from ringflow.api.common import MAX_ID_INT, FastJSON, json_body, parse_if_match, store_of
 from ringflow.api.errors import ApiError, not_found
 from ringflow.api.problems import cost, has_error, summarize
@@ -28,9 +29,7 @@ from ringflow.model.schema import flow_schema
 from ringflow.model.validation import has_errors, validate
 from ringflow.store.base import FlowMeta, NotFound, PatchError, PatchResult, StaleRevision, StoreError
 
-log = logging.getLogger("ringflow.api")
 router = APIRouter(prefix="/api/v1", tags=["flows"])
-
 log = logging.getLogger("ringflow.api")
 FlowId = Path(ge=1, le=MAX_ID_INT, description="the flow's id")
 PROBLEMS_INLINE_MAX_NODES = 20_000  # bigger flows validate in the background on GET (seconds at 500,000 nodes)
@@ -46,8 +45,9 @@ class ProblemCache:
     by bytes: GET /flows/{id} on a big flow must not re-validate each time, nor keep a million
     problems. A deleted flow's entries are dropped (``drop_flow``)."""
 
-    def __init__(self, max_bytes: int = 16 * 1024 * 1024):
+    def __init__(self, max_bytes: int = 16 * 1024 * 1024, background: Background | None = None):
         self._items: ByteLRU[dict[str, Any]] = ByteLRU(max_bytes)
+        self.background = background or Background()
         self._pending: set[ProblemKey] = set()
         self._lock = threading.Lock()
 
@@ -78,7 +78,12 @@ class ProblemCache:
                 with self._lock:
                     self._pending.discard(key)
 
-        threading.Thread(target=run, name="ringflow-validate", daemon=True).start()
+        job = self.background.submit(run, f"background validation of flow {key[1]} revision {key[2]}")
+        job.add_done_callback(lambda f: f.cancelled() and self._unpend(key))  # dropped at shutdown: a later GET asks again
+
+    def _unpend(self, key: ProblemKey) -> None:
+        with self._lock:
+            self._pending.discard(key)
 
     def get_or_make(self, key: ProblemKey, make: Any) -> dict[str, Any]:
         hit = self._items.get(key)

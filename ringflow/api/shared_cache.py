@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
-import threading
 from typing import Any, Callable, Hashable
 
 import anyio.from_thread
 import orjson
 
+from ringflow.api.background import Background
 from ringflow.api.flows import ProblemCache
 from ringflow.api.skeleton import HEADER, Packed, SkeletonCache, build_skeleton
 from ringflow.redisio import OUTAGE, RedisLink
@@ -77,10 +77,12 @@ def _name(prefix: str, kind: str, key: Hashable) -> str:
 
 
 class SharedSkeletonCache(SkeletonCache):
-    def __init__(self, link: RedisLink, prefix: str = "rf", max_bytes: int = 256 * 1024 * 1024):
+    def __init__(self, link: RedisLink, prefix: str = "rf", max_bytes: int = 256 * 1024 * 1024,
+                 background: Background | None = None):
         super().__init__(max_bytes)
         self.bridge, self.prefix = _Bridge(link), prefix
         self._warming: set[Hashable] = set()
+        self.background = background or Background()
 
     def get(self, key: Hashable) -> Packed | None:
         hit = super().get(key)
@@ -116,12 +118,14 @@ class SharedSkeletonCache(SkeletonCache):
             finally:
                 self._warming.discard(key)
 
-        threading.Thread(target=run, name="ringflow-skeleton", daemon=True).start()
+        job = self.background.submit(run, f"warming the skeleton of {key}")
+        job.add_done_callback(lambda f: f.cancelled() and self._warming.discard(key))  # dropped at shutdown
 
 
 class SharedProblemCache(ProblemCache):
-    def __init__(self, link: RedisLink, prefix: str = "rf", max_bytes: int = 16 * 1024 * 1024):
-        super().__init__(max_bytes)
+    def __init__(self, link: RedisLink, prefix: str = "rf", max_bytes: int = 16 * 1024 * 1024,
+                 background: Background | None = None):
+        super().__init__(max_bytes, background)
         self.bridge, self.prefix = _Bridge(link), prefix
 
     def _shared(self, key: Any) -> dict[str, Any] | None:
