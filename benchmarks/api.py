@@ -134,11 +134,11 @@ def server_histogram(server: Server, route: str) -> dict[float, int]:
     conn = server.conn()
     _, _, _, body = get(conn, "/metrics", {})
     out: dict[float, int] = {}
-    marker = f'route="{route}",le="'
+    marker = f'route="{route}"'
     for line in body.decode().splitlines():
         if line.startswith("ringflow_http_request_duration_seconds_bucket") and marker in line:
-            le = line.split(marker, 1)[1].split('"', 1)[0]
-            out[float("inf") if le == "+Inf" else float(le)] = int(line.rsplit(" ", 1)[1])
+            le = line.split('le="', 1)[1].split('"', 1)[0]  # labels in any order (prometheus_client puts le first)
+            out[float("inf") if le == "+Inf" else float(le)] = int(float(line.rsplit(" ", 1)[1]))
     return out
 
 

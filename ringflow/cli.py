@@ -324,16 +324,14 @@ def validate_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
               + (f", {len(problems)} warning(s)" if problems else ""))
 
 
-def _register_extras() -> None:
-    """Commands other packages contribute (the runtime's simulator)."""
-    try:
-        from ringflow.runtime.cli import simulate_command
-    except ImportError:
-        return
+def _register_simulate() -> None:
+    """``ringflow simulate``, whose options live beside the simulator (ringflow/runtime/cli.py)."""
+    from ringflow.runtime.cli import simulate_command
+
     app.command("simulate")(simulate_command)
 
 
-_register_extras()
+_register_simulate()
 
 
 def main() -> None:

@@ -107,7 +107,7 @@ def _pool_gauges(metrics: Metrics, store: Store) -> None:
         for stat in ("checkedout", "size"):
             reader = getattr(pool, stat, None)
             if callable(reader):
-                metrics.gauges[f'ringflow_db_pool_{stat}{{pool="{role}"}}'] = reader
+                metrics.gauge(f"ringflow_db_pool_{stat}", reader, f"Database pool connections ({stat}), by pool.", ("pool", role))
 
 
 def create_app(settings: Settings, store: Store, events: Hub | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -138,7 +138,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
                           failures_per_minute=settings.auth_failures_per_minute, clock=clock)
     if link is not None:  # every worker counts against the same limit
         app.state.auth.limiter = SharedRateLimiter(settings.rate_limit_per_minute, link, settings.redis_prefix, clock=clock)
-    metrics.gauges["ringflow_event_streams_open"] = hub.stream_count
+    metrics.gauge("ringflow_event_streams_open", hub.stream_count, "Editors' event streams open in this process.")
     _pool_gauges(metrics, store)
 
     _enable_access_log()

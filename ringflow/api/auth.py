@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from itsdangerous import BadSignature, Signer
 
 from ringflow.api.errors import ApiError
 from ringflow.clock import Clock, system_clock
@@ -133,6 +134,7 @@ class Auth:
         self.store = store
         self.admin_hash = admin_hash
         self.session_secret = session_secret
+        self._signer = Signer(session_secret, salt="ringflow-session", digest_method=hashlib.sha256)
         self.limiter = RateLimiter(rate_limit, clock)
         self.failures = FailureLimiter(failures_per_minute, clock)
         self.clock = clock
@@ -160,43 +162,31 @@ class Auth:
             self._cache[key_hash] = (key, time.monotonic() + self.cache_ttl)
         return key
 
-    def key_for_clear(self, clear: str) -> ApiKey | None:
-        if not clear or len(clear) > 256:
-            return None
-        return self.key_for_hash(hash_key(clear))
-
     def forget_key(self, key_id: int) -> None:
         """Called on revocation so a revoked key stops working at once in this process."""
         with self._lock:
             self._cache = {h: v for h, v in self._cache.items() if v[0].id != key_id}
-
-    def forget_customer_keys(self) -> None:
-        with self._lock:
-            self._cache.clear()
 
     # --- admin
     def is_admin(self, token: str) -> bool:
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
         return hmac.compare_digest(digest, self.admin_hash)
 
-    # --- sessions: "<payload>.<mac>", payload = key hash, expiry and a random session id. Only
-    # sessions ended early (sign-out) are stored server-side, in the database, so every process refuses them.
-    def _mac(self, payload: bytes) -> str:
-        return base64.urlsafe_b64encode(hmac.new(self.session_secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
-
+    # --- sessions: itsdangerous-signed "<base64 payload>.<signature>", payload = key hash, expiry and a
+    # random session id. The expiry is in the payload (not itsdangerous' timestamp) so it follows the
+    # app's injected clock. Only sessions ended early (sign-out) are stored server-side, in the
+    # database, so every process refuses them.
     def make_session(self, key_hash: str, now: float | None = None) -> str:
         expires = int((self.clock() if now is None else now) + SESSION_SECONDS)
         payload = f"{key_hash}:{expires}:{secrets.token_urlsafe(18)}".encode()
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
+        return self._signer.sign(base64.urlsafe_b64encode(payload).rstrip(b"=")).decode()
 
     def read_cookie(self, value: str) -> Session | None:
         """The session in a validly signed, unexpired cookie (revocation not checked), else None."""
         try:
-            body, mac = value.split(".", 1)
-            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        except (ValueError, TypeError):
-            return None
-        if not hmac.compare_digest(mac, self._mac(payload)):
+            body = self._signer.unsign(value.encode("utf-8", "surrogatepass"))
+            payload = base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4))
+        except (BadSignature, ValueError, TypeError):
             return None
         parts = payload.decode("ascii", "replace").split(":")
         if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < self.clock() or not 16 <= len(parts[2]) <= 64:

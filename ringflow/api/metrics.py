@@ -1,71 +1,81 @@
-"""Prometheus text exposition, hand-written: a latency histogram per route template and counters.
+"""Prometheus metrics through prometheus_client: a latency histogram per route template, a
+request counter, and gauges read at scrape time (open event streams, database pools).
 
-Hand-written because it is ~80 lines and keeps the hot path to a dict lookup and a few
-integer adds under one lock; label values are route *templates*, so cardinality is bounded.
+One registry per app (tests build many apps in one process). Label values are route
+*templates*, so cardinality is bounded; each (method, route) histogram child is looked up
+once and kept, so the request path is a dict hit and an ``observe``.
 """
 
 from __future__ import annotations
 
-import bisect
-import threading
-from typing import Callable
+import logging
+from typing import Any, Callable, Iterator
 
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+try:  # no *_created series beside each counter and histogram: nothing here reads them
+    from prometheus_client import disable_created_metrics
+
+    disable_created_metrics()
+except ImportError:  # older prometheus_client: the series stay, harmless
+    pass
+
+log = logging.getLogger("ringflow.api")
 BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+Reader = Callable[[], float]
 
 
-def _esc(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+class _Gauges(Collector):
+    """Gauges whose value is read at scrape time; a reader that fails is logged and left out."""
+
+    def __init__(self) -> None:
+        self.readers: dict[str, tuple[str, dict[str, Reader]]] = {}  # name -> (help, {label value: reader})
+        self.label: dict[str, str] = {}  # name -> its one label's name ("" for none)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for name, (doc, readers) in sorted(self.readers.items()):
+            label = self.label[name]
+            family = GaugeMetricFamily(name, doc, labels=[label] if label else None)
+            for value_of, reader in sorted(readers.items()):
+                try:
+                    value = float(reader())
+                except Exception:  # noqa: BLE001 - a gauge must never break the scrape
+                    log.warning("metric %s%s could not be read; left out of this scrape", name,
+                                f'{{{label}="{value_of}"}}' if label else "", exc_info=True)
+                    continue
+                family.add_metric([value_of] if label else [], value)
+            yield family
 
 
 class Metrics:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._hist: dict[tuple[str, str], list[float]] = {}  # (method, route) -> bucket counts + [sum, count]
-        self._total: dict[tuple[str, str, int], int] = {}
-        self.gauges: dict[str, Callable[[], float]] = {}  # name -> reader, e.g. open event streams
+        self.registry = CollectorRegistry(auto_describe=False)
+        self._duration = Histogram("ringflow_http_request_duration_seconds", "Time to answer an HTTP request, by route template.",
+                                   ["method", "route"], buckets=BUCKETS, registry=self.registry)
+        self._requests = Counter("ringflow_http_requests", "HTTP requests answered, by route template and status.",
+                                 ["method", "route", "status"], registry=self.registry)
+        self._gauges = _Gauges()
+        self.registry.register(self._gauges)
+        self._timers: dict[tuple[str, str], Any] = {}
+        self._counters: dict[tuple[str, str, int], Any] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route)
-        with self._lock:
-            row = self._hist.get(key)
-            if row is None:
-                row = self._hist[key] = [0.0] * (len(BUCKETS) + 2)
-            idx = bisect.bisect_left(BUCKETS, seconds)
-            if idx < len(BUCKETS):  # slower than the last bucket: counted only in +Inf
-                row[idx] += 1
-            row[-2] += seconds
-            row[-1] += 1
-            tkey = (method, route, status)
-            self._total[tkey] = self._total.get(tkey, 0) + 1
+        timer = self._timers.get((method, route))
+        if timer is None:
+            timer = self._timers[(method, route)] = self._duration.labels(method, route)
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self._counters[(method, route, status)] = self._requests.labels(method, route, str(status))
+        timer.observe(seconds)
+        counter.inc()
+
+    def gauge(self, name: str, reader: Reader, doc: str = "", label: tuple[str, str] | None = None) -> None:
+        """Read ``reader`` at each scrape as gauge ``name`` (with one ``label=(name, value)`` if given)."""
+        self._gauges.label[name] = label[0] if label else ""
+        self._gauges.readers.setdefault(name, (doc or name, {}))[1][label[1] if label else ""] = reader
 
     def render(self) -> str:
-        lines = ["# HELP ringflow_http_request_duration_seconds Time to answer an HTTP request, by route template.",
-                 "# TYPE ringflow_http_request_duration_seconds histogram"]
-        with self._lock:
-            hist = {k: list(v) for k, v in self._hist.items()}
-            total = dict(self._total)
-        for (method, route), row in sorted(hist.items()):
-            labels = f'method="{method}",route="{_esc(route)}"'
-            running = 0.0
-            for i, bound in enumerate(BUCKETS):
-                running += row[i]
-                lines.append(f'ringflow_http_request_duration_seconds_bucket{{{labels},le="{bound}"}} {int(running)}')
-            lines.append(f'ringflow_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} {int(row[-1])}')
-            lines.append(f"ringflow_http_request_duration_seconds_sum{{{labels}}} {row[-2]:.6f}")
-            lines.append(f"ringflow_http_request_duration_seconds_count{{{labels}}} {int(row[-1])}")
-        lines += ["# HELP ringflow_http_requests_total HTTP requests answered, by route template and status.",
-                  "# TYPE ringflow_http_requests_total counter"]
-        for (method, route, status), count in sorted(total.items()):
-            lines.append(f'ringflow_http_requests_total{{method="{method}",route="{_esc(route)}",status="{status}"}} {count}')
-        typed: set[str] = set()
-        for name, reader in sorted(self.gauges.items()):  # a name may carry labels: base{k="v"}
-            try:
-                value = float(reader())
-            except Exception:  # a gauge must never break the scrape
-                continue
-            base = name.split("{", 1)[0]
-            if base not in typed:
-                typed.add(base)
-                lines.append(f"# TYPE {base} gauge")
-            lines.append(f"{name} {value:g}")
-        return "\n".join(lines) + "\n"
+        return generate_latest(self.registry).decode()

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from ringflow.api.common import FastJSON
-from ringflow.api.metrics import Metrics
+from ringflow.api.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger("ringflow.api")
 
@@ -37,4 +37,4 @@ async def readyz(request: Request) -> Response:
             response_class=PlainTextResponse, responses={200: {"content": {"text/plain": {}}}})
 def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
-    return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(registry.render(), media_type=CONTENT_TYPE)

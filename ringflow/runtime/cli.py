@@ -1,6 +1,7 @@
 """``ringflow simulate``: synthetic callers against a flow, in-process or over HTTP.
 
-Lives here until the project CLI (ringflow/cli.py) exists; it registers this command.
+The project CLI (ringflow/cli.py) registers ``simulate_command``; its options and report live
+here, beside the simulator.
 """
 
 from __future__ import annotations
@@ -116,7 +117,3 @@ def parse_instant(text: str) -> float:
         instant = instant.replace(tzinfo=timezone.utc)
     return instant.timestamp()
 
-
-def register(app: typer.Typer) -> None:
-    """How the project CLI adds this command: ``register(app)``."""
-    app.command("simulate")(simulate_command)

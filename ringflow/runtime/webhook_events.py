@@ -1,5 +1,5 @@
 """Provider webhook fields -> engine events for the verbs Studio's widgets use (<Pay>, the
-return from a <Redirect>); ``routes._event`` asks here first.
+return from a <Redirect>); ``ringflow.api.voice._event`` asks here first.
 
 A <Redirect> hands the call to another TwiML application. To give it back, that application
 redirects to the flow's webhook with ``FlowEvent=return`` (``fail``, ``timeout``), as Studio's

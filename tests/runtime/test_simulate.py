@@ -38,13 +38,8 @@ def test_caller_policy_covers_every_wait():
 
 
 def test_cli_demo_run_prints_the_report():
-    import typer
+    from ringflow.cli import app
 
-    from ringflow.runtime.cli import register
-
-    app = typer.Typer()
-    register(app)
-    app.command("noop")(lambda: None)
     result = CliRunner().invoke(app, ["simulate", "demo", "--calls", "50", "--concurrency", "5", "--seed", "1",
                                       "--at", "2026-11-30T17:00:00+00:00"])
     assert result.exit_code == 0, result.output
