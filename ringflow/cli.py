@@ -10,7 +10,7 @@ import dataclasses
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, cast
 
 import orjson
 import typer
@@ -22,7 +22,7 @@ from rich.table import Table
 from ringflow.model.document import DocumentError, FlowDocument, Problem, normalize
 from ringflow.model.gcpause import loads
 from ringflow.model.validation import has_errors, validate
-from ringflow.store.base import StoreError
+from ringflow.store.base import Store, StoreError
 
 app = typer.Typer(help="Ringflow: voice call flows (editor, store, runtime).", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -67,7 +67,7 @@ def _friendly() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _open(url: Optional[str]):  # type: ignore[no-untyped-def]
+def _open(url: Optional[str]) -> Store:
     from ringflow.store import open_store
 
     return open_store(_db(url))
@@ -196,7 +196,7 @@ def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
         made: list[int] = []
         if customers:
             doc = sized_flow(nodes, f"Demo flow ({nodes} nodes)")
-            docs = [{**doc, "name": f"Flow {j + 1}"} for j in range(flows)]
+            docs = [cast(FlowDocument, {**doc, "name": f"Flow {j + 1}"}) for j in range(flows)]
             chunk = max(1, 20_000 // max(1, flows * len(doc["nodes"])))  # customers per transaction
             with _progress() as bar:
                 task = bar.add_task(f"{customers} customers x {flows} flows of {len(doc['nodes'])} nodes", total=customers)
@@ -230,7 +230,7 @@ def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
         out.print(f"They belong to customer {first_customer.id} ({escape(first_customer.name)}): sign in with its key as before.")
 
 
-def _demo_customer(store: Any, setting: str) -> int | None:
+def _demo_customer(store: Store, setting: str) -> int | None:
     """The id of the demo customer 'ringflow serve' seeded on this database, if any."""
     seeded = store.get_setting(setting)
     return int(seeded) if seeded and seeded.isdigit() else None
@@ -297,7 +297,7 @@ def export(flow_id: int = typer.Argument(..., help="Flow id."),
                 sink.write(b"\n")
             sink.flush()
         except BrokenPipeError:  # `ringflow export 1 | head`: the reader left, which is fine
-            sys.stdout = None  # type: ignore[assignment]  # no second error at exit
+            sys.stdout = None  # no second error at exit
             raise typer.Exit(0) from None
         finally:
             if output:

@@ -25,8 +25,9 @@ from typing import Any, Awaitable
 import redis.asyncio as aioredis
 from hiredis import pack_command
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import (ClusterDownError, ConnectionError as RConnectionError, NoScriptError, ReadOnlyError, RedisClusterException,
-                              RedisError, ResponseError, TimeoutError as RTimeoutError, TryAgainError)
+from redis.exceptions import ClusterDownError, NoScriptError, ReadOnlyError, RedisClusterException, RedisError, ResponseError, TryAgainError
+from redis.exceptions import ConnectionError as RConnectionError
+from redis.exceptions import TimeoutError as RTimeoutError
 
 log = logging.getLogger("ringflow.redis")
 
@@ -34,6 +35,9 @@ OUTAGE: tuple[type[BaseException], ...] = (RConnectionError, RTimeoutError, Clus
                                            RedisClusterException, OSError, asyncio.TimeoutError)
 """What an unreachable server, a dropped connection or a failover in progress raises (or answers:
 CLUSTERDOWN, TRYAGAIN, READONLY from a primary just demoted)."""
+
+FAILURES: tuple[type[BaseException], ...] = (RedisError, *OUTAGE)
+"""An outage or any error the server answered: what a best-effort caller catches."""
 
 CLIENT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 RETRY_SECONDS = 3.0
@@ -232,7 +236,7 @@ class RedisLink:
         except RedisError as exc:
             return [exc] * len(commands)
         self._answered = True
-        return replies
+        return list(replies)
 
     async def _on_connection(self, client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Standalone: the batch on one pooled connection of redis-py, written at once and read in

@@ -24,9 +24,9 @@ from ringflow.api.events import EventHub, Hub
 from ringflow.api.flows import ProblemCache
 from ringflow.api.metrics import Metrics
 from ringflow.api.middleware import Gatekeeper
-from ringflow.api.skeleton import SkeletonCache
 from ringflow.api.ratelimit import SharedRateLimiter
 from ringflow.api.services import services_of
+from ringflow.api.skeleton import SkeletonCache
 from ringflow.clock import Clock, system_clock
 from ringflow.config import Settings
 from ringflow.redisio import RedisLink

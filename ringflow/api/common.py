@@ -25,7 +25,8 @@ class FastJSON(Response):
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
 async def json_body(request: Request) -> Any:

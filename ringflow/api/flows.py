@@ -79,7 +79,7 @@ class ProblemCache:
                     self._pending.discard(key)
 
         job = self.background.submit(run, f"background validation of flow {key[1]} revision {key[2]}")
-        job.add_done_callback(lambda f: f.cancelled() and self._unpend(key))  # dropped at shutdown: a later GET asks again
+        job.add_done_callback(lambda f: self._unpend(key) if f.cancelled() else None)  # dropped at shutdown: a later GET asks again
 
     def _unpend(self, key: ProblemKey) -> None:
         with self._lock:

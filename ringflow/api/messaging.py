@@ -18,12 +18,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ringflow.api.services import Services, services
 from ringflow.runtime import twiml
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import MESSAGE, MESSAGE_FIELDS, call_from_form
 from ringflow.runtime.compile import REPLY
 from ringflow.runtime.service import NotPublished, Outcome
-from ringflow.api.services import Services, services
 from ringflow.runtime.state import ENDED
 
 router = APIRouter()

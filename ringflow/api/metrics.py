@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 try:  # no *_created series beside each counter and histogram: nothing here reads them
     from prometheus_client import disable_created_metrics
 
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]
 except ImportError:  # older prometheus_client: the series stay, harmless
     pass
 

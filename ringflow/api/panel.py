@@ -18,12 +18,12 @@ from starlette.responses import Response
 
 from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
+from ringflow.api.services import SID_RE, services
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.engine import waiting_for
 from ringflow.runtime.explain import explain
 from ringflow.runtime.secrets import ACCOUNT_NAME, SECRET_NAME, encrypt
 from ringflow.runtime.service import NotPublished, Outcome
-from ringflow.api.services import SID_RE, services
 
 router = APIRouter()
 ACCOUNT_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")

@@ -39,7 +39,7 @@ def summarize(problems: Iterable[Problem | dict[str, Any]], limit: int = LIST_MA
 
 
 def has_error(summary: dict[str, Any]) -> bool:
-    return summary["severity_counts"]["error"] > 0
+    return int(summary["severity_counts"]["error"]) > 0
 
 
 def cost(summary: dict[str, Any]) -> int:

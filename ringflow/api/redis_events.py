@@ -26,10 +26,9 @@ from typing import Any, Hashable
 import anyio.from_thread
 import orjson
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from ringflow.api.events import RING_SIZE, Batch, Subscription
-from ringflow.redisio import OUTAGE, RedisLink, as_dict
+from ringflow.redisio import FAILURES, RedisLink, as_dict
 
 log = logging.getLogger("ringflow.api")
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}\Z")
@@ -128,7 +127,7 @@ class RedisHub:
                 last: str | None = await self._tail(flow)
             else:
                 last = last_event_id if STREAM_ID.match(last_event_id) else None
-        except (RedisError, *OUTAGE):
+        except FAILURES:
             last = None
         sub = Subscription(flow, last, loop)
         self._subs.setdefault(flow, set()).add(sub)
@@ -136,7 +135,7 @@ class RedisHub:
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
-        subs = self._subs.get(sub.flow_key)  # type: ignore[arg-type]
+        subs = self._subs.get(str(sub.flow_key))
         if subs is not None:
             subs.discard(sub)
             if not subs:
@@ -158,7 +157,7 @@ class RedisHub:
             if not isinstance(info, Exception) and self._missed(sub.last, as_dict(info)):
                 sub.last = await self._tail(flow)
                 return Batch([], sub.last, reload=True)
-        except (RedisError, *OUTAGE):
+        except FAILURES:
             sub.last = None  # we cannot know what was missed: reload once Redis answers again
             return Batch([], None)
         if not entries:
@@ -218,7 +217,7 @@ class RedisHub:
                     message = await pubsub.get_message(timeout=1.0)
                     if message and message.get("type") == "message":
                         self._wake(_text(message["data"]))
-            except (RedisError, *OUTAGE) as exc:
+            except FAILURES as exc:
                 log.info("event listener reconnecting: %s", exc)
                 await asyncio.sleep(0.5)
             finally:
@@ -237,7 +236,7 @@ class RedisHub:
                 await asyncio.wait_for(asyncio.shield(self._writer), DRAIN_SECONDS)
             except asyncio.TimeoutError:
                 log.warning("%d event(s) not written before shutdown", len(self._outbox))
-            except (RedisError, *OUTAGE) as exc:
+            except FAILURES as exc:
                 log.warning("events not written before shutdown: %s", exc)
         for task in (self._listener, self._writer):
             if task is not None and not task.done():
@@ -246,7 +245,7 @@ class RedisHub:
                     await task
                 except asyncio.CancelledError:
                     pass  # what cancel() asked for
-                except (RedisError, *OUTAGE) as exc:
+                except FAILURES as exc:
                     log.info("event task ended with %s at shutdown", exc)
         await self.link.aclose()
 

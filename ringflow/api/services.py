@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 
@@ -108,7 +108,7 @@ class Services:
         """An abandoned call dropped by the timing wheel leaves the live counts too."""
         cf = self.flows.cached(st.flow)
         if cf is not None and st.node >= 0:
-            self.counts.record(cf.key[1], cf.ids[st.node], None, [])
+            self.counts.record(cast(tuple[int, int, int], cf.key)[1], cf.ids[st.node], None, [])
 
     async def auth_token(self, customer_id: int) -> str | None:
         return (await self.webhook_policy(customer_id))[0]

@@ -28,6 +28,7 @@ from ringflow.redisio import OUTAGE, RedisLink
 
 log = logging.getLogger("ringflow.api")
 TTL = 7 * 24 * 3600
+RUNTIME_OR_OUTAGE: tuple[type[BaseException], ...] = (*OUTAGE, RuntimeError)
 CALL_TIMEOUT = 5.0
 
 
@@ -59,15 +60,16 @@ class _Bridge:
 
     def get(self, key: str) -> bytes | None:
         try:
-            return self.run(self.link.call, "GET", key)
-        except (*OUTAGE, RuntimeError) as exc:
+            raw: bytes | None = self.run(self.link.call, "GET", key)
+            return raw
+        except RUNTIME_OR_OUTAGE as exc:
             log.warning("shared editor cache unavailable, rebuilding locally: %s", exc)
             return None
 
     def put(self, key: str, value: bytes) -> None:
         try:
             self.run(self.link.call, "SET", key, value, "EX", TTL)
-        except (*OUTAGE, RuntimeError) as exc:
+        except RUNTIME_OR_OUTAGE as exc:
             log.warning("shared editor cache not written: %s", exc)
 
 
@@ -119,7 +121,7 @@ class SharedSkeletonCache(SkeletonCache):
                 self._warming.discard(key)
 
         job = self.background.submit(run, f"warming the skeleton of {key}")
-        job.add_done_callback(lambda f: f.cancelled() and self._warming.discard(key))  # dropped at shutdown
+        job.add_done_callback(lambda f: self._warming.discard(key) if f.cancelled() else None)  # dropped at shutdown
 
 
 class SharedProblemCache(ProblemCache):
@@ -132,7 +134,7 @@ class SharedProblemCache(ProblemCache):
         raw = self.bridge.get(_name(self.prefix, "problems", key))
         if raw is None:
             return None
-        value = orjson.loads(raw)
+        value: dict[str, Any] = orjson.loads(raw)
         super().put(key, value)
         return value
 

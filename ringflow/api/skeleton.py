@@ -25,7 +25,7 @@ HEADER = struct.Struct("<4sHHIIIi4f")  # 40 bytes
 UNKNOWN = 255
 
 
-def _le(arr: array) -> bytes:
+def _le(arr: array[int] | array[float]) -> bytes:
     if sys.byteorder != "little":
         arr.byteswap()
     return arr.tobytes()
@@ -35,7 +35,7 @@ def _pad4(raw: bytes) -> bytes:
     return raw + b"\0" * (-len(raw) % 4)
 
 
-def _clamp_u16(values: list[float]) -> array:
+def _clamp_u16(values: list[float]) -> array[int]:
     return array("H", [0 if v < 0 else 65535 if v > 65535 else int(round(v)) for v in values])
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from starlette.responses import HTMLResponse, Response
-
 from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, Response
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",

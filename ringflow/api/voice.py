@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Awaitable
 from urllib.parse import parse_qsl
 
 import orjson
@@ -18,12 +18,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ringflow.api import panel
+from ringflow.api.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
 from ringflow.runtime import twiml
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import DATA, call_from_form
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
-from ringflow.api.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
 from ringflow.runtime.webhook_events import flow_event, widget_event
 
 log = logging.getLogger("ringflow.runtime")
@@ -206,7 +206,7 @@ async def voice_step(flow_ref: str, request: Request) -> Response:
     return await _guarded(_webhook(request, flow_ref, first=False))
 
 
-async def _guarded(answer: Any) -> Response:
+async def _guarded(answer: Awaitable[Response]) -> Response:
     """A provider never gets a 500: junk bodies are a 400, anything unforeseen an apology."""
     try:
         return await answer

@@ -15,6 +15,7 @@ from typing import Any
 
 from ringflow.interop.errors import InteropError
 from ringflow.interop.names import name_to_id
+from ringflow.interop.shapes import as_dict, as_list
 from ringflow.model.document import FlowDocument, normalize
 
 _PATH_RE = re.compile(r"\$\.(Attributes|External|CustomerEndpoint\.Address|SystemEndpoint\.Address|StoredCustomerInput|Name)(?:\.([A-Za-z_][\w]*))?")
@@ -117,7 +118,7 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
         timeout = _seconds(p.get("InputTimeLimitSeconds", 5), 1, 60) or 5
         if str(p.get("StoreInput", "False")).lower() == "true":
             dtmf = p.get("DTMFConfiguration") or {}
-            cfg = {"prompt": prompt, "input": "dtmf", "num_digits": _seconds(p.get("MaxDigits", 0), 0, 32) or 0, "timeout": timeout,
+            cfg: dict[str, Any] = {"prompt": prompt, "input": "dtmf", "num_digits": _seconds(p.get("MaxDigits", 0), 0, 32) or 0, "timeout": timeout,
                    "finish_on_key": str(dtmf.get("InputTerminationSequence", "#"))[:1] if isinstance(dtmf, dict) else "#"}
             return "gather", cfg, [("keypress", nxt), ("timeout", errors.get("InputTimeLimitExceeded"))]
         if not conds and prompt:  # D2: no conditions: the prompt, one key, and NextAction kept as where input goes
@@ -157,20 +158,20 @@ def _convert(action: dict[str, Any], aid: str, ctx: _Ctx) -> tuple[str, dict[str
         variables = {var: ctx.liquid(p[key]) for key, var in fields.items() if isinstance(p.get(key), str)}
         return "set", {"variables": variables}, [("next", nxt)]
     if atype == "UpdateContactRecordingBehavior":
-        behavior = p.get("RecordingBehavior") if isinstance(p.get("RecordingBehavior"), dict) else {}
-        who = behavior.get("RecordedParticipants") if isinstance(behavior.get("RecordedParticipants"), list) else []
+        behavior = as_dict(p.get("RecordingBehavior"))
+        who = as_list(behavior.get("RecordedParticipants"))
         return "set", {"variables": {RECORDING_VARIABLE: ",".join(str(w) for w in who)}}, [("next", nxt)]
     if atype == "CheckHoursOfOperation":
         outs = [("open" if _operand(c).lower() == "true" else "closed", n) for c, n in conds]
         return "business_hours", {"timezone": "UTC"}, outs
     if atype == "TransferParticipantToThirdParty":
-        cfg: dict[str, Any] = {"to": ctx.liquid(p.get("ThirdPartyPhoneNumber", ""))}
+        cfg = {"to": ctx.liquid(p.get("ThirdPartyPhoneNumber", ""))}
         caller = p.get("CallerId")
         if isinstance(caller, dict) and caller.get("Number"):
             cfg["caller_id"] = ctx.liquid(caller["Number"])
-        timeout = _seconds(p.get("ThirdPartyConnectionTimeLimitSeconds", 30), 5, 600)
-        if timeout:
-            cfg["timeout"] = timeout
+        ring = _seconds(p.get("ThirdPartyConnectionTimeLimitSeconds", 30), 5, 600)
+        if ring:
+            cfg["timeout"] = ring
         failed = errors.get("CallFailed") or errors.get("NoMatchingError")
         return "transfer", cfg, [("completed", nxt), ("busy", failed), ("no_answer", errors.get("ConnectionTimeLimitExceeded") or failed),
                                  ("failed", failed)]
@@ -189,7 +190,7 @@ def _preceding_lambda(actions: list[dict[str, Any]]) -> dict[str, str]:
     transitions backwards); actions reached through no Lambda, or through different ones, get none."""
     preds: dict[str, set[str]] = {}
     for a in actions:
-        t = a.get("Transitions") if isinstance(a.get("Transitions"), dict) else {}
+        t = as_dict(a.get("Transitions"))
         listed = [x for key in ("Conditions", "Errors") if isinstance(t.get(key), list) for x in t[key]]  # shapes: checked later
         targets = [t.get("NextAction")] + [x.get("NextAction") for x in listed if isinstance(x, dict)]
         for nxt in targets:
@@ -220,8 +221,9 @@ def queue_name(queue_id: Any, meta: Any, ctx: _Ctx) -> str:
     if isinstance(queue_id, str) and queue_id.startswith("$."):
         return ctx.liquid(queue_id)
     queue = meta.get("queue") if isinstance(meta, dict) else None
-    if isinstance(queue, dict) and isinstance(queue.get("text"), str) and queue["text"].strip():
-        return queue["text"].strip()[:MAX_QUEUE_NAME]
+    shown = queue.get("text") if isinstance(queue, dict) else None
+    if isinstance(shown, str) and shown.strip():
+        return shown.strip()[:MAX_QUEUE_NAME]
     text = str(queue_id or "")
     return text.rsplit("/", 1)[-1][:MAX_QUEUE_NAME]
 
@@ -245,8 +247,8 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
     start = obj.get("StartAction")
     if not isinstance(start, str) or start not in ids:
         raise InteropError(f"must name an action (got {start!r})", None, "StartAction", noun="action")
-    meta = obj.get("Metadata") if isinstance(obj.get("Metadata"), dict) else {}
-    meta = meta.get("ActionMetadata") if isinstance(meta.get("ActionMetadata"), dict) else {}
+    meta = as_dict(obj.get("Metadata"))
+    meta = as_dict(meta.get("ActionMetadata"))
     stored = next((ids[a["Identifier"]] for a in actions if a["Type"] == "GetParticipantInput" and isinstance(a.get("Parameters"), dict)
                    and str(a["Parameters"].get("StoreInput", "")).lower() == "true"), None)
     preceding = _preceding_lambda(actions)
@@ -272,5 +274,6 @@ def connect_to_ringflow(obj: Any) -> FlowDocument:
             if not isinstance(target, str) or target not in ids:
                 raise InteropError(f"goes to unknown action {target!r}", aid, "Transitions", noun="action")
             edges.append({"source": ids[aid], "outlet": outlet, "target": ids[target]})
-    name = obj.get("Name") if isinstance(obj.get("Name"), str) and obj["Name"].strip() else "Imported Amazon Connect flow"
+    given = obj.get("Name")
+    name = given if isinstance(given, str) and given.strip() else "Imported Amazon Connect flow"
     return normalize({"name": name[:200], "start": ids[start], "nodes": nodes, "edges": edges})

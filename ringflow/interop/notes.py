@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from ringflow.interop.shapes import as_dict
+from ringflow.model.document import FlowDocument
 from ringflow.runtime.callinfo import BASE_FIELDS, MESSAGE_FIELDS, VOICE_FIELDS
 
 _EXPR_RE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
@@ -69,7 +71,7 @@ def _texts(value: Any, where: str) -> Iterator[tuple[str, str]]:
 _RESULT_RE = re.compile(r"\b(?:widgets|nodes)\.([A-Za-z0-9_:.-]+?)\.(?:parsed|body|status_code|StatusCode)\b")
 
 
-def import_warnings(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def import_warnings(doc: FlowDocument | dict[str, Any]) -> list[dict[str, Any]]:
     """One ``{state, property, message}`` per thing the import could not carry over exactly."""
     out: list[dict[str, Any]] = []
     unsupported = {n["id"]: (n.get("config") or {}).get("original_type") for n in doc.get("nodes") or [] if n.get("type") == "unsupported"}
@@ -88,8 +90,8 @@ def import_warnings(doc: dict[str, Any]) -> list[dict[str, Any]]:
             if node.get("type") != "unsupported" and (m := _CONNECT_RE.search(text)):
                 out.append({"state": node["id"], "property": where,
                             "message": f"Amazon Connect reference {m.group(0)} has no Ringflow equivalent; it stays literal text"})
-        studio = config.get("studio") if isinstance(config.get("studio"), dict) else {}
-        props = studio.get("properties") if isinstance(studio.get("properties"), dict) else {}
+        studio = as_dict(config.get("studio"))
+        props = as_dict(studio.get("properties"))
         for prop, key in (("voice", "voice"), ("language", "language"), ("gather_language", "speech_language"),
                           ("speech_model", "speech_model")):
             value = props.get(prop)

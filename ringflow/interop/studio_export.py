@@ -13,6 +13,7 @@ from typing import Any
 
 from ringflow.interop.errors import InteropError
 from ringflow.interop.names import id_to_name
+from ringflow.interop.shapes import as_dict
 from ringflow.interop.studio_import import DEFAULT_NAME, condition_value
 from ringflow.interop.studio_native import export_native, import_native, to_studio_text
 from ringflow.interop.studio_widgets import COND_TYPES, EXPORT_EVENTS, TRIGGER_EVENTS, WIDGET_ALIASES
@@ -155,13 +156,13 @@ class _Exporter:
             if isinstance(item, dict) and "_outlets" in item and item.get("event") == "match":
                 case = next(pending, None)
                 if case is not None:
-                    out.append(self.match(node, config, case, stashed.get(case.get("name")), base_input))
-                    covered.add(case.get("name"))
+                    out.append(self.match(node, config, case, stashed.get(str(case.get("name"))), base_input))
+                    covered.add(str(case.get("name")))
             else:
                 out.append(item)
         for case in pending:
-            out.append(self.match(node, config, case, stashed.get(case.get("name")), base_input))
-            covered.add(case.get("name"))
+            out.append(self.match(node, config, case, stashed.get(str(case.get("name"))), base_input))
+            covered.add(str(case.get("name")))
         return out
 
     def match(self, node: Any, config: Props, case: Props, original: Props | None, base_input: str | None) -> Props:
@@ -170,14 +171,14 @@ class _Exporter:
         if original is not None:
             first = original["conditions"][0]
             ctype = first.get("type")
-            unchanged = (COND_TYPES.get(case.get("op")) == ctype and condition_value(ctype, first.get("value", "")) == case.get("value", "")
+            unchanged = (COND_TYPES.get(str(case.get("op"))) == ctype and condition_value(ctype, first.get("value", "")) == case.get("value", "")
                          and config.get("input") == base_input)
             if unchanged:
                 cond = copy.deepcopy(first)
         if cond is None:
             value = case.get("value", "")
             cond = {"friendly_name": name, "arguments": [to_studio_text(str(config.get("input", "")))],
-                    "type": COND_TYPES.get(case.get("op"), "equal_to"), "value": value if isinstance(value, str) else str(value)}
+                    "type": COND_TYPES.get(str(case.get("op")), "equal_to"), "value": value if isinstance(value, str) else str(value)}
         extra = {k: copy.deepcopy(v) for k, v in (original or {}).items() if k not in ("event", "next", "conditions") and not k.startswith("_")}
         out = self.transition(node["id"], "match", [name], {"conditions": [cond], **extra})
         if "next" not in out and original is not None and "next" in original:
@@ -236,8 +237,9 @@ class _Exporter:
         ordered = ([start] if start else []) + list(self.nodes.values())
         for node in ordered:
             stash = (node.get("config") or {}).get("studio")
-            if isinstance(stash, dict) and isinstance(stash.get("trigger"), dict):
-                return stash["trigger"]
+            trigger = stash.get("trigger") if isinstance(stash, dict) else None
+            if isinstance(trigger, dict):
+                return trigger
         return None
 
     def trigger_state(self, stash: Props | None) -> Props:
@@ -287,7 +289,7 @@ class _Exporter:
         index = stash.get("index", 0) if stash else 0
         index = index if isinstance(index, int) else 0
         states.insert(max(0, min(int(index), len(states))), trigger)
-        top = copy.deepcopy(stash.get("top")) if stash and isinstance(stash.get("top"), dict) else {}
+        top: Props = copy.deepcopy(as_dict(stash.get("top"))) if stash else {}
         description = top.get("description")
         imported_name = description.strip()[:MAX_NAME] if isinstance(description, str) and description.strip() else DEFAULT_NAME
         if not stash or self.doc.get("name") != imported_name:

@@ -18,7 +18,12 @@ from ringflow.interop.errors import InteropError
 from ringflow.interop.names import name_to_id
 from ringflow.interop.studio_native import check_properties, import_native
 from ringflow.interop.studio_widgets import (
-    COND_OPS, KNOWN_WIDGETS, NATIVE_EVENTS, SECRET_PROPERTIES, TRIGGER, UNSUPPORTED_WIDGETS,
+    COND_OPS,
+    KNOWN_WIDGETS,
+    NATIVE_EVENTS,
+    SECRET_PROPERTIES,
+    TRIGGER,
+    UNSUPPORTED_WIDGETS,
 )
 from ringflow.model.document import MAX_NAME, FlowDocument, normalize
 
@@ -145,14 +150,14 @@ def _state_node(state: dict[str, Any], name: str, names: set[str]) -> tuple[dict
             config["cases"] = _split_cases(transitions, name)
         if ntype == "gather" and any(t["event"] == "speech" and t.get("next") for t in transitions):
             config["input"] = "both"  # Studio listens for speech once its transition is connected
-    edges = []
+    edges: list[tuple[str, str, str]] = []
     for t in transitions:
         if "_outlets" in t and isinstance(t.get("next"), str):
             edges.extend((name, outlet, t["next"]) for outlet in t["_outlets"])
             del t["next"]  # an edge now says where it goes; the export puts it back
     stash["transitions"] = transitions
     config["studio"] = stash
-    node = {"id": name_to_id(name, name), "type": ntype, "x": x, "y": y, "label": name[:200], "config": config}
+    node: dict[str, Any] = {"id": name_to_id(name, name), "type": ntype, "x": x, "y": y, "label": name[:200], "config": config}
     return node, edges
 
 

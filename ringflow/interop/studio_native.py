@@ -13,6 +13,7 @@ from typing import Any, Callable
 from urllib.parse import quote_plus
 
 from ringflow.interop.errors import InteropError
+from ringflow.interop.shapes import as_dict
 from ringflow.interop.studio_widgets import PROPERTY_KINDS
 from ringflow.model.catalogue import LANGUAGE_RE, SPEECH_MODEL_RE, SPEECH_TIMEOUT_RE, VOICE_RE
 from ringflow.model.fieldcheck import VAR_RE, pattern
@@ -372,7 +373,7 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
     ``like``: the widget an imported node came from, when several import as this type."""
     c = config
     if ntype == "enqueue" and (like == "send-to-flex" or (like is None and c.get("workflow_sid") and not c.get("queue"))):
-        props = {"workflow": c.get("workflow_sid", "")}
+        props: Props = {"workflow": c.get("workflow_sid", "")}
         if c.get("attributes"):
             props["attributes"] = _t(c, "attributes")
         if "priority" in c:
@@ -381,7 +382,7 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
             props["timeout"] = c["task_timeout"]
         return "send-to-flex", props
     if ntype == "function":
-        params = c.get("parameters") if isinstance(c.get("parameters"), dict) else {}
+        params = as_dict(c.get("parameters"))
         return "run-function", {"url": _t(c, "url"), "parameters": [{"key": k, "value": to_studio_text(str(v))} for k, v in params.items()]}
     if ntype == "pay":
         props = {}
@@ -400,7 +401,7 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
         props.update({k: c[k] for k in ("timeout", "record") if k in c})
         return wtype, props
     if ntype == "say":
-        props: Props = {"say": _t(c, "text")}
+        props = {"say": _t(c, "text")}
         props.update({k: c[k] for k in ("voice", "language", "loop") if k in c})
         return "say-play", props
     if ntype == "play":
@@ -437,7 +438,7 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
     if ntype == "split":
         return "split-based-on", {"input": _t(c, "input")}
     if ntype == "set":
-        variables = c.get("variables") if isinstance(c.get("variables"), dict) else {}
+        variables = as_dict(c.get("variables"))
         return "set-variables", {"variables": [{"key": k, "value": to_studio_text(v if isinstance(v, str) else json.dumps(v))}
                                                for k, v in variables.items()]}
     if ntype == "transfer":
@@ -469,7 +470,7 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
         return "record-voicemail", props
     if ntype == "http":
         props = {"method": c.get("method", "GET"), "url": _t(c, "url")}
-        headers = c.get("headers") if isinstance(c.get("headers"), dict) else {}
+        headers = as_dict(c.get("headers"))
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
         if content_type:
             props["content_type"] = content_type
@@ -477,7 +478,7 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
             props["body"] = _t(c, "body")
         return "make-http-request", props
     if ntype == "subflow":
-        params = c.get("parameters") if isinstance(c.get("parameters"), dict) else {}
+        params = as_dict(c.get("parameters"))
         return "run-subflow", {"flow_sid": c.get("flow_id", ""), "flow_revision": "LatestPublished",
                                "parameters": [{"key": k, "value": to_studio_text(v if isinstance(v, str) else json.dumps(v))}
                                               for k, v in params.items()]}
@@ -487,10 +488,10 @@ def export_native(ntype: str, config: Config, like: str | None = None) -> tuple[
             props["priority"] = c["priority"]
         return "enqueue-call", props
     if ntype == "business_hours":
-        params = [{"key": "timezone", "value": str(c.get("timezone", "UTC"))},
+        hours = [{"key": "timezone", "value": str(c.get("timezone", "UTC"))},
                   {"key": "schedule", "value": json.dumps(c.get("schedule") or {}, separators=(",", ":"))},
                   {"key": "holidays", "value": ",".join(str(d) for d in c.get("holidays") or [] if isinstance(d, str))}]
-        return "run-function", {"url": "", "parameters": params}
+        return "run-function", {"url": "", "parameters": hours}
     if ntype == "unsupported":
         if c.get("platform", "studio") == "studio":
             return str(c.get("original_type")), dict(c["properties"]) if isinstance(c.get("properties"), dict) else {}

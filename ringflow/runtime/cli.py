@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from ringflow.runtime.flows import FlowSource
 from ringflow.runtime.simulate import SimResult, simulate
 
 
@@ -27,7 +28,8 @@ def simulate_command(
     url: Optional[str] = typer.Option(None, "--url", help="Base URL of a running server, for --via http."),
     auth_token: Optional[str] = typer.Option(None, "--auth-token", help="Provider auth token to sign webhooks with."),
     demo_nodes: int = typer.Option(20, "--demo-nodes", help="Size of the generated flow when FLOW_ID is 'demo'."),
-    at: Optional[str] = typer.Option(None, "--at", help="Pretend it is this ISO time (business hours), e.g. 2026-11-30T10:00:00+00:00; without an offset, UTC."),
+    at: Optional[str] = typer.Option(None, "--at", help=("Pretend it is this ISO time (business hours), e.g. "
+                                                         "2026-11-30T10:00:00+00:00; without an offset, UTC.")),
 ) -> None:
     """Place synthetic calls and print throughput, latency percentiles, outcomes and node visits."""
     console = Console()
@@ -42,7 +44,7 @@ def simulate_command(
             console.print(f"[red]--at must be an ISO date-time, not {at!r}[/red]")
             raise typer.Exit(2) from None
         clock = lambda: fixed  # noqa: E731
-    flows = None
+    flows: FlowSource | None = None
     store = None
     if via == "http":
         if not url or not flow_id.isdigit():

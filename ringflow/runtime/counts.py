@@ -110,15 +110,19 @@ class LiveCounts:
         if due:
             self.redis.send("SADD", self._flows_key(), *due)  # another slot: its own command
         calls = []
+        none: Counter[str] = Counter()
         for flow_id in order:
             args: list[Any] = [int(now) - GRACE, int(flow_id in changed)]
-            for deltas in (dn.get(flow_id, {}), do.get(flow_id, {}), due.get(flow_id, {})):
+            for deltas in (dn.get(flow_id, none), do.get(flow_id, none), due.get(flow_id, none)):
                 items = [kv for kv in deltas.items() if kv[1]]
                 args.append(len(items))
                 args += [x for kv in items for x in kv]
             calls.append(self.redis.evalsha(self._flush_script, self.keys(flow_id), args))
         res = await asyncio.gather(*calls)
-        decode = lambda flat: {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}  # noqa: E731
+
+        def decode(flat: list[Any]) -> dict[str, int]:
+            return {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
         return {flow_id: (decode(r[0]), decode(r[1]), int(r[2])) for flow_id, r in zip(order, res)}
 
     def totals(self, flow_id: int) -> tuple[dict[str, int], dict[str, int]]:

@@ -21,8 +21,27 @@ from typing import Any, NamedTuple
 
 from ringflow.model.saferegex import search as rx_search
 from ringflow.runtime import callinfo, widgets
-from ringflow.runtime.compile import (GATHER, HANGUP, HOURS, HTTP, MENU, PAUSE, PLAY, RECORD, SAY, SET, SPLIT, SUBFLOW,
-                                      TRANSFER, ENQUEUE, WAITING, OUTCALL, CompiledFlow, gather_action, prompt_action)
+from ringflow.runtime.compile import (
+    ENQUEUE,
+    GATHER,
+    HANGUP,
+    HOURS,
+    HTTP,
+    MENU,
+    OUTCALL,
+    PAUSE,
+    PLAY,
+    RECORD,
+    SAY,
+    SET,
+    SPLIT,
+    SUBFLOW,
+    TRANSFER,
+    WAITING,
+    CompiledFlow,
+    gather_action,
+    prompt_action,
+)
 from ringflow.runtime.limits import LimitError, answer_deadline, check_answer
 from ringflow.runtime.state import ENDED, CallState
 from ringflow.runtime.templates import NodesView, Template, build_context
@@ -294,7 +313,7 @@ def _ordered(parse: Any, value: str, expected: str, before: bool) -> bool:
     a, b = parse(value), parse(expected)
     if a is None or b is None:
         return False
-    return a < b if before else a > b
+    return bool(a < b if before else a > b)
 
 
 def _matches(op: str, value: str, expected: str, rx: Any) -> bool:
@@ -412,9 +431,9 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
         r.put_out(node, {"status_code": status, "parsed": event[2], "body": event[3]})
         return r.follow(node, "success" if 200 <= status < 300 else "failed")
     elif nk == TRANSFER and kind == "dial":
-        status = str(event[1] or "failed")
-        r.put_out(node, {"status": status})
-        return r.follow(node, _DIAL.get(status, "failed"))
+        dialed = str(event[1] or "failed")
+        r.put_out(node, {"status": dialed})
+        return r.follow(node, _DIAL.get(dialed, "failed"))
     elif nk == RECORD and kind == "record":
         url, seconds = str(event[1] or ""), int(event[2] or 0)
         r.put_out(node, {"recording_url": url, "duration": seconds})
@@ -448,7 +467,7 @@ def flow_data(state: CallState) -> dict[str, str]:
     subflow without parameters) carries no extra field at all."""
     stack = state.stack
     if stack:
-        return stack[-1][2] if len(stack[-1]) > 2 else {}  # type: ignore[misc]
+        return stack[-1][2] if len(stack[-1]) > 2 else {}
     return callinfo.call_data(state.call) if len(state.call) > 5 else {}  # a REST execution's parameters
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable, Hashable, Protocol, TypeVar
+from typing import Any, Callable, Hashable, Protocol, TypeVar, cast
 
 from ringflow.bytelru import ByteLRU
 from ringflow.model.document import FlowDocument
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.compile import CompiledFlow, compile_flow
-from ringflow.store.base import NotFound, StoreError
+from ringflow.store.base import NotFound, Store, StoreError
 
 log = logging.getLogger("ringflow.runtime")
 T = TypeVar("T")
@@ -56,7 +56,7 @@ class _Cache:
 class StoreFlows:
     """FlowSource over a ``Store`` (sync calls run in a worker thread, only on cache misses)."""
 
-    def __init__(self, store: Any, max_bytes: int = COMPILED_CACHE_BYTES, ttl: float = 2.0):
+    def __init__(self, store: Store, max_bytes: int = COMPILED_CACHE_BYTES, ttl: float = 2.0):
         self.store, self.ttl = store, ttl
         self._cache = _Cache(max_bytes)
         self._published: dict[tuple[int, int], tuple[float, int | None]] = {}
@@ -125,7 +125,7 @@ class StoreFlows:
         cf = self._cache.get(key)
         if cf is not None:
             return cf
-        customer_id, flow_id, rev = key  # type: ignore[misc]
+        customer_id, flow_id, rev = cast(tuple[int, int, int], key)
         if rev <= 0:  # a draft test call served by another process (or after eviction): same draft revision only
             draft = await self.draft(customer_id, flow_id)
             return draft if draft is not None and draft.key == key else None

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Protocol
 from urllib.parse import parse_qsl
 
 from ringflow.clock import Clock, system_clock
@@ -65,14 +65,14 @@ class Outcome:
         return None if self.state.node == ENDED else self.flow.ids[self.state.node]
 
 
-class Fetcher:
+class Fetcher(Protocol):
     """What the HTTP node needs; GuardedHttp in production, anything with ``fetch`` in tests."""
 
     async def fetch(self, method: str, url: str, headers: tuple[tuple[str, str], ...] = (), body: str = "",
                     timeout: float = 10.0) -> HttpResult: ...
 
 
-class Messenger:
+class Messenger(Protocol):
     """Sends an SMS for a call's flow (the provider's REST API with the customer's account);
     ``None`` in a Runtime means no provider is configured: every send fails (the fail branch)."""
 
@@ -129,7 +129,7 @@ class Runtime:
         st = await self.backend.get(sid, n)
         if st is None:
             return None
-        if expect is not None and root_flow(st)[:2] != expect:  # type: ignore[index]
+        if expect is not None and root_flow(st)[:2] != expect:
             return None
         cf = await self.flows.by_key(st.flow)
         if cf is None:

@@ -9,12 +9,12 @@ what each caller does at each wait, so a run is reproducible.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import re
 import time
-import logging
-import zlib
 import xml.etree.ElementTree as ET
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable

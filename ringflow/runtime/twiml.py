@@ -108,12 +108,12 @@ def render(actions: list[tuple[Any, ...]], action_url: str) -> str:
             parts.append(f"<Redirect method=\"POST\">{escape(action_url + '&ev=timeout')}</Redirect>")
         elif kind == "dial":
             _, to, caller_id, timeout, record = a
-            attrs = f'action={url} method="POST" timeout="{timeout}"'
+            dial = f'action={url} method="POST" timeout="{timeout}"'
             if caller_id:
-                attrs += f" callerId={quoteattr(caller_id)}"
+                dial += f" callerId={quoteattr(caller_id)}"
             if record:
-                attrs += ' record="record-from-answer"'
-            parts.append(f"<Dial {attrs}>{dial_nouns(to)}</Dial>")
+                dial += ' record="record-from-answer"'
+            parts.append(f"<Dial {dial}>{dial_nouns(to)}</Dial>")
         elif kind == "record":
             _, max_length, beep, transcribe = a[:4]
             extra = ' transcribe="true"' if transcribe else ""

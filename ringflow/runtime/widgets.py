@@ -42,7 +42,8 @@ def _int(value: Any, default: int) -> int:
 
 def widget_conf(kind: int, cfg: dict[str, Any], t: Callable[[str], Any], nid: str, w: list[str]) -> tuple[Any, ...]:
     if kind == FUNCTION:
-        params = cfg.get("parameters") if isinstance(cfg.get("parameters"), dict) else {}
+        given = cfg.get("parameters")
+        params: dict[str, Any] = given if isinstance(given, dict) else {}
         from ringflow.runtime.compile import _text
 
         return (t("url"), tuple((str(k), _text(v, nid, w)) for k, v in params.items()))

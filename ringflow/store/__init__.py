@@ -2,9 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from ringflow.store.base import (BadCursor, NotFound, PatchError, StaleRevision, Store,  # noqa: F401
-                                 StoreError)
-
+from ringflow.store.base import BadCursor, NotFound, PatchError, StaleRevision, Store, StoreError  # noqa: F401
 
 if TYPE_CHECKING:
     from ringflow.clock import Clock

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
-from ringflow.model.document import FlowDocument, NodeDict, EdgeDict, Problem
+from ringflow.model.document import EdgeDict, FlowDocument, NodeDict, Problem
 
 
 class StoreError(Exception):
@@ -163,7 +163,11 @@ class Store(Protocol):
     def get_secret(self, customer_id: int, name: str) -> str | None: ...
 
     # --- flows
-    def create_flow(self, customer_id: int, doc: FlowDocument) -> FlowMeta: ...  # one transaction
+    # one transaction; ``checked=True`` skips normalize for a document the caller has just normalized
+    def create_flow(self, customer_id: int, doc: FlowDocument, checked: bool = False) -> FlowMeta: ...
+    # many small tenants, each with copies of ``docs`` (already normalized), in one transaction:
+    # [(customer id, [flow ids])] in the order of ``names``
+    def create_customers_with_flows(self, names: list[str], docs: list[FlowDocument]) -> list[tuple[int, list[int]]]: ...
     def get_flow(self, customer_id: int, flow_id: int) -> FlowMeta | None: ...
     # sort: "newest" (default), "name" (A-Z), "updated" (most recent first), "size" (most nodes first)
     def list_flows(self, customer_id: int, limit: int = 50, cursor: str | None = None, q: str | None = None,

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection
 
-from ringflow.store.engine import Engines
+from ringflow.store.engine import Engines, driver
 
 WAL_AUTOCHECKPOINT = 1000  # pages: SQLite's default, which every other write keeps
 
@@ -36,7 +36,7 @@ def big_write(engines: Engines) -> Iterator[Connection]:
             yield conn
         return
     with engines.write_lock, engines.write.connect() as conn:
-        raw = conn.connection.driver_connection
+        raw = driver(conn)
         raw.execute("PRAGMA foreign_keys=OFF")
         raw.execute("PRAGMA wal_autocheckpoint=0")
         try:

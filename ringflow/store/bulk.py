@@ -6,12 +6,13 @@ PostgreSQL. Rows are built from an already normalized document, so nothing here 
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import orjson
 from sqlalchemy import Connection
 
 from ringflow.model.document import DocumentError, EdgeDict, FlowDocument, NodeDict, Problem
+from ringflow.store.engine import driver
 
 NODE_INSERT_COLUMNS = "customer_id, flow_id, node_id, type, x, y, w, h, label, config"
 EDGE_INSERT_COLUMNS = "customer_id, flow_id, source, outlet, target"
@@ -42,17 +43,17 @@ def check_storable(doc: FlowDocument) -> None:
         raise DocumentError(found)
 
 
-def node_rows(customer_id: int, flow_id: int, nodes: Iterable[NodeDict]) -> list[tuple]:
+def node_rows(customer_id: int, flow_id: int, nodes: Iterable[NodeDict]) -> list[tuple[Any, ...]]:
     dumps = orjson.dumps
     return [(customer_id, flow_id, n["id"], n["type"], n["x"], n["y"], n["w"], n["h"], n.get("label") or "",
              dumps(n.get("config") or {}).decode()) for n in nodes]
 
 
-def edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]) -> list[tuple]:
+def edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]) -> list[tuple[Any, ...]]:
     return [(customer_id, flow_id, e["source"], e["outlet"], e["target"]) for e in edges]
 
 
-def numbered_edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]) -> list[tuple]:
+def numbered_edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]) -> list[tuple[Any, ...]]:
     """SQLite's edge rows carry their place in the document (``id``, 1..E for a new flow): the
     table is clustered on its key, so there is no rowid to number them (migration 0004)."""
     return [(i, customer_id, flow_id, e["source"], e["outlet"], e["target"]) for i, e in enumerate(edges, 1)]
@@ -60,7 +61,7 @@ def numbered_edge_rows(customer_id: int, flow_id: int, edges: Iterable[EdgeDict]
 
 def load(conn: Connection, dialect: str, customer_id: int, flow_id: int,
          nodes: Sequence[NodeDict], edges: Sequence[EdgeDict]) -> None:
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     nrows = node_rows(customer_id, flow_id, nodes)
     if dialect == "sqlite":
         cur = raw.cursor()

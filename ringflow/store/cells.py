@@ -25,7 +25,10 @@ from typing import Iterable
 
 from sqlalchemy import Connection
 
-from ringflow.store.schema import SQLITE_GRID_INDEX as GRID_INDEX
+from ringflow.store.schema import SQLITE_GRID_INDEX as GRID_INDEX  # noqa: F401 - spatial.py names it cells.GRID_INDEX
+
+__all__ = ["GRID_INDEX"]
+from ringflow.store.engine import driver
 
 # Cell side in canvas units (migration 0003 builds the index with the same constant). Measured
 # on the 500,000-node demo flow: 512 gave 134,000 cells and a 2.5 s fill, 1,024 gives 42,000
@@ -61,7 +64,7 @@ def fill_flow(conn: Connection, customer_id: int, flow_id: int) -> None:
     the only write transaction). Measured against a scratch table filled by INSERT ...
     SELECT: as fast on the 500,000-node flow (~1 s), 2-5x faster on the demo's thousands of
     20-node flows."""
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     boxes = raw.execute(_GROUPED, (flow_id,)).fetchall()
     if not boxes:
         return
@@ -75,7 +78,7 @@ def fill_flow(conn: Connection, customer_id: int, flow_id: int) -> None:
 def refresh(conn: Connection, customer_id: int, flow_id: int, touched: Iterable[tuple[int, int]]) -> None:
     """Recompute the boxes of the touched cells from their nodes, exactly; a cell that has
     emptied goes, with its R*Tree row."""
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     cur = raw.cursor()
     try:
         for cy, cx in sorted(set(touched)):

@@ -12,7 +12,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -34,6 +34,14 @@ class Engines:
         self.read.dispose()
         if self.write is not self.read:
             self.write.dispose()
+
+
+def driver(conn: Connection) -> Any:
+    """The DB-API connection under ``conn`` (sqlite3 or psycopg), for bulk paths SQLAlchemy has no verb for."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise StoreError("the database connection is closed")
+    return raw
 
 
 def normalize_url(url: str) -> str:

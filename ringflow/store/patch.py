@@ -14,8 +14,8 @@ from sqlalchemy import Connection, text
 
 from ringflow.model.document import MAX_NAME, EdgeDict, Problem, normalize_edge, normalize_node
 from ringflow.store import cells
-from ringflow.store.bulk import nul_problems
 from ringflow.store.base import NotFound, PatchError, PatchResult, StaleRevision
+from ringflow.store.bulk import nul_problems
 from ringflow.store.reads import node_of
 from ringflow.store.spatial import NODE_COLUMNS
 
@@ -49,8 +49,8 @@ class _Patch:
         self.conn, self.dialect, self.c, self.f = conn, dialect, customer_id, flow_id
         self.name, self.start = flow.name, flow.start_node
         self.node_count, self.edge_count = flow.node_count, flow.edge_count
-        self.added: dict[str, dict] = {}
-        self.updated: dict[str, dict] = {}
+        self.added: dict[str, Any] = {}  # node id -> the node as stored, with its key
+        self.updated: dict[str, Any] = {}
         self.removed: list[str] = []
         self.added_edges: list[EdgeDict] = []
         self.removed_edges: list[EdgeDict] = []
@@ -104,10 +104,10 @@ class _Patch:
 
     def move_node(self, i: int, op: dict[str, Any]) -> None:
         row = self.node(i, op)
-        merged = node_of(row, False)
+        merged: dict[str, Any] = dict(node_of(row, False))
         for axis in ("x", "y"):
             if axis in op:
-                merged[axis] = op[axis]  # type: ignore[literal-required]
+                merged[axis] = op[axis]
         self.write_node(i, row, merged)
 
     def update_node(self, i: int, op: dict[str, Any]) -> None:
@@ -115,10 +115,10 @@ class _Patch:
         extra = set(op) - {"op", "id", "label", "config", "type", "w", "h", "x", "y"}
         if extra:
             raise _bad(i, "unknown_field", f"update_node cannot change {sorted(extra)}", row.node_id, sorted(extra)[0])
-        merged = node_of(row, False)
+        merged: dict[str, Any] = dict(node_of(row, False))
         for name in ("label", "config", "type", "w", "h", "x", "y"):
             if name in op:
-                merged[name] = op[name]  # type: ignore[literal-required]
+                merged[name] = op[name]
         self.write_node(i, row, merged)
 
     def delete_node(self, i: int, op: dict[str, Any]) -> None:
@@ -126,6 +126,7 @@ class _Patch:
         edges = self.conn.execute(text("SELECT id, source, outlet, target FROM flow_edges WHERE customer_id = :c AND flow_id = :f "
                                        "AND source = :id UNION SELECT id, source, outlet, target FROM flow_edges "
                                        "WHERE customer_id = :c AND flow_id = :f AND target = :id"), self.p(id=row.node_id)).all()
+        edges = list(edges)
         edges.sort(key=lambda e: e.id)
         for e in edges:
             self.conn.execute(text("DELETE FROM flow_edges WHERE flow_id = :f AND id = :e AND customer_id = :c"),
@@ -149,8 +150,8 @@ class _Patch:
         assert edge is not None
         _storable(i, {"edges": [edge]})
         for end in ("source", "target"):
-            if self.conn.execute(_NODE, self.p(id=edge[end])).first() is None:  # type: ignore[literal-required]
-                raise _bad(i, f"edge_unknown_{end}", f"edge {end} {edge[end]!r} is not a node", edge["source"], end)  # type: ignore[literal-required]
+            if self.conn.execute(_NODE, self.p(id=edge[end])).first() is None:
+                raise _bad(i, f"edge_unknown_{end}", f"edge {end} {edge[end]!r} is not a node", edge["source"], end)
         if self.conn.execute(_EDGE, self.p(s=edge["source"], o=edge["outlet"])).first() is not None:
             raise _bad(i, "duplicate_edge", f"outlet {edge['outlet']!r} is already connected", edge["source"], f"outlets.{edge['outlet']}")
         self.conn.execute(_ADD_EDGE[self.dialect], self.p(s=edge["source"], o=edge["outlet"], t=edge["target"]))
@@ -167,11 +168,11 @@ class _Patch:
             raise _bad(i, "unknown_edge", f"outlet {outlet!r} of {source!r} is not connected", source, f"outlets.{outlet}")
         self.conn.execute(text("DELETE FROM flow_edges WHERE customer_id = :c AND flow_id = :f AND source = :s AND outlet = :o"),
                           self.p(s=source, o=outlet))
-        edge = {"source": row.source, "outlet": row.outlet, "target": row.target}
+        edge: EdgeDict = {"source": row.source, "outlet": row.outlet, "target": row.target}
         if edge in self.added_edges:
-            self.added_edges.remove(edge)  # type: ignore[arg-type]
+            self.added_edges.remove(edge)
         else:
-            self.removed_edges.append(edge)  # type: ignore[arg-type]
+            self.removed_edges.append(edge)
         self.edge_count -= 1
 
     def rename(self, i: int, op: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, text
 from ringflow.model.document import EdgeDict, FlowDocument, NodeDict
 from ringflow.model.gcpause import gc_paused
 from ringflow.store.base import Geometry, Viewport
+from ringflow.store.engine import driver
 from ringflow.store.spatial import NODE_COLUMNS
 
 # Big reads go through the driver's own cursor (plain tuples): SQLAlchemy rows cost more
@@ -46,19 +47,20 @@ def _edge(row: Any) -> EdgeDict:
     return {"source": row[1], "outlet": row[2], "target": row[3]}
 
 
-def raw_query(conn: Connection, sql: str, params: tuple) -> list[tuple]:
+def raw_query(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """Run ``sql`` ("?" placeholders) on the driver's cursor, inside the current transaction."""
     if conn.dialect.name != "sqlite":
         sql = sql.replace("?", "%s")
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver(conn).cursor()
     try:
         cur.execute(sql, params)
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
     finally:
         cur.close()
 
 
-def _iter_after(conn: Connection, sql: str, customer_id: int, flow_id: int, batch: int) -> Iterator[list[tuple]]:
+def _iter_after(conn: Connection, sql: str, customer_id: int, flow_id: int, batch: int) -> Iterator[list[tuple[Any, ...]]]:
     """Rows in key order, a keyset batch at a time (column 0 is the key)."""
     after = -1
     while True:
@@ -70,11 +72,11 @@ def _iter_after(conn: Connection, sql: str, customer_id: int, flow_id: int, batc
         after = rows[-1][0]
 
 
-def iter_nodes(conn: Connection, customer_id: int, flow_id: int, batch: int = 20000) -> Iterator[list[tuple]]:
+def iter_nodes(conn: Connection, customer_id: int, flow_id: int, batch: int = 20000) -> Iterator[list[tuple[Any, ...]]]:
     return _iter_after(conn, _NODES_AFTER, customer_id, flow_id, batch)
 
 
-def iter_edges(conn: Connection, customer_id: int, flow_id: int, batch: int = 50000) -> Iterator[list[tuple]]:
+def iter_edges(conn: Connection, customer_id: int, flow_id: int, batch: int = 50000) -> Iterator[list[tuple[Any, ...]]]:
     return _iter_after(conn, _EDGES_AFTER, customer_id, flow_id, batch)
 
 
@@ -88,7 +90,8 @@ def document(conn: Connection, flow: Any) -> FlowDocument:
 def _node_json(row: Sequence[Any]) -> bytes:
     # config is already JSON text in the row: splice it in rather than parse and re-dump
     head = orjson.dumps({"id": row[1], "type": row[2], "x": row[3], "y": row[4], "w": row[5], "h": row[6], "label": row[7]})
-    return head[:-1] + b',"config":' + row[8].encode() + b"}"
+    config: str = row[8]
+    return head[:-1] + b',"config":' + config.encode() + b"}"
 
 
 def document_chunks(conn: Connection, flow: Any, batch: int) -> Iterator[bytes]:
@@ -150,7 +153,7 @@ def edges_touching(conn: Connection, customer_id: int, flow_id: int, ids: Sequen
 def geometry(conn: Connection, flow: Any) -> Geometry:
     """Whole-flow columns; the per-row work is C-level (zip, map), not a Python step per row."""
     g = Geometry([], [], [], [], [], [], revision=flow.revision)
-    columns = (g.keys, g.ids, g.types, g.xs, g.ys, g.ws, g.hs)
+    columns: tuple[list[Any], ...] = (g.keys, g.ids, g.types, g.xs, g.ys, g.ws, g.hs)
     for rows in _iter_after(conn, _GEOMETRY_AFTER, flow.customer_id, flow.id, 50000):
         if rows:
             for column, values in zip(columns, zip(*rows)):  # the rows are (key, id, type, x, y, w, h)
@@ -193,7 +196,7 @@ def critical(conn: Connection, flow: Any, limit: int) -> Viewport:
             order.append(nid)
         if len(order) >= limit:
             break
-        found = []
+        found: list[Any] = []
         for part in _chunks(fresh):
             found.extend(conn.execute(_TARGETS_OF, {"c": c, "f": f, "ids": part}))
         found.sort(key=lambda r: r.id)

@@ -6,6 +6,7 @@ second demo customer and the clear API key is shown exactly once.
 
 from __future__ import annotations
 
+from typing import cast
 
 from ringflow.model.demo import generate_flow, main_line
 from ringflow.model.document import FlowDocument, normalize
@@ -40,7 +41,7 @@ def ensure_demo(store: Store) -> tuple[Customer | None, str | None]:
     customer = store.create_customer(DEMO_CUSTOMER)
     clear, key_hash, prefix = new_api_key()
     store.create_api_key(customer.id, key_hash, prefix)
-    store.create_flow(customer.id, main_line())
+    store.create_flow(customer.id, cast(FlowDocument, main_line()))
     store.create_flow(customer.id, sized_flow(200, "Support line (200 nodes)", seed=1), checked=True)
     store.create_flow(customer.id, sized_flow(2000, "Contact centre (2,000 nodes)", seed=2), checked=True)
     store.set_setting(DEMO_SETTING, str(customer.id))

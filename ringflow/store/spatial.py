@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from ringflow.store import cells
 from ringflow.store.base import StoreError
+from ringflow.store.engine import driver
 
 NODE_COLUMNS = "n.key, n.node_id, n.type, n.x, n.y, n.w, n.h, n.label, n.config"
 _EXACT = "n.x <= :x1 AND n.x + n.w >= :x0 AND n.y <= :y1 AND n.y + n.h >= :y0 AND n.customer_id = :c"
@@ -61,10 +62,11 @@ def viewport_rows(conn: Connection, dialect: str, customer_id: int, flow_id: int
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         raise StoreError("viewport coordinates must be finite numbers")
     params: dict[str, Any] = {"c": customer_id, "f": flow_id, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "lim": limit}
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver(conn).cursor()
     try:
         cur.execute(_VIEWPORT_DRIVER[dialect], params)
-        return cur.fetchall()
+        rows: list[Any] = cur.fetchall()
+        return rows
     finally:
         cur.close()
 
@@ -72,7 +74,7 @@ def viewport_rows(conn: Connection, dialect: str, customer_id: int, flow_id: int
 def sqlite_plan(conn: Connection, customer_id: int, flow_id: int) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN for the viewport, one step a line (tests and the benchmark check it)."""
     params = {"c": customer_id, "f": flow_id, "x0": 0, "y0": 0, "x1": 1280, "y1": 800, "lim": 100}
-    return [r[3] for r in conn.connection.driver_connection.execute("EXPLAIN QUERY PLAN " + _VIEWPORT_DRIVER["sqlite"], params)]
+    return [r[3] for r in driver(conn).execute("EXPLAIN QUERY PLAN " + _VIEWPORT_DRIVER["sqlite"], params)]
 
 
 def index_flow(conn: Connection, dialect: str, customer_id: int, flow_id: int) -> None:

@@ -21,9 +21,8 @@ from ringflow.model.diff import patch_ops
 from ringflow.model.document import FlowDocument, NodeDict, normalize
 from ringflow.model.gcpause import gc_paused, loads
 from ringflow.store import bulk, reads, spatial
+from ringflow.store.base import ApiKey, Customer, FlowMeta, Geometry, NotFound, Page, PatchResult, Revision, StaleRevision, StoreError, Viewport
 from ringflow.store.bigwrite import big_write
-from ringflow.store.base import (ApiKey, Customer, FlowMeta, Geometry, NotFound, Page, PatchResult, Revision,
-                                 StaleRevision, StoreError, Viewport)
 from ringflow.store.cursors import decode_cursor, encode_cursor
 from ringflow.store.engine import Engines, migrate, open_engines
 from ringflow.store.patch import apply_ops
