@@ -81,7 +81,7 @@ class _Run:
         self.at = -1  # the node whose fields are being rendered (an error names it)
         self.failed = False  # a render or condition of that node went over a limit
         self._deadline = 0.0  # this advance's loop-time deadline, taken at its first Liquid render or regex
-        self._flowx: tuple[dict[str, Any], dict[str, str]] | None = None  # flow.data and flow.channel: fixed for one run
+        self._flowx: tuple[dict[str, Any], dict[str, Any]] | None = None  # flow.data, flow_sid, sid, channel: fixed for one run
 
     def text(self, value: str | Template) -> str:
         if isinstance(value, str):
@@ -108,8 +108,8 @@ class _Run:
             return self._trigger
         if name == "flow":
             if self._flowx is None:
-                self._flowx = (flow_data(self.st), callinfo.flow_channel(self.st.call))
-            return {"variables": self.st.vars or {}, "data": self._flowx[0], "channel": self._flowx[1]}
+                self._flowx = (flow_data(self.st), callinfo.flow_context(self.st.call, self.cf.key))
+            return {"variables": self.st.vars or {}, "data": self._flowx[0], **self._flowx[1]}
         if name == "contact":
             return callinfo.contact(self.st.call)
         if name == "nodes" or name == "widgets":
@@ -118,7 +118,7 @@ class _Run:
 
     def _context(self) -> dict[str, Any]:
         if self._ctx is None:
-            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs, flow_data(self.st))
+            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs, flow_data(self.st), self.cf.key)
         return self._ctx
 
     def put_out(self, node: int, result: dict[str, Any]) -> None:

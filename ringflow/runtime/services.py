@@ -41,7 +41,9 @@ class Services:
         self.settings, self.store = settings, store
         clock = getattr(app.state, "clock", system_clock)  # one "now" for calls, their state, history and counts
         events = getattr(app.state, "events", None)
-        publish = events.publish if events is not None else None
+        # the hub is looked up when counts are published, not now: the services may be built at start-up
+        # (the lifespan's timers), before a host or test swaps app.state.events
+        publish = (lambda key, event: app.state.events.publish(key, event)) if events is not None else None
         http = GuardedHttp(allow_private=settings.allow_private_http)
         self.flows = StoreFlows(store)
         redis_client = None
@@ -148,7 +150,11 @@ class ProviderMessenger:
 
 
 def services(request: Request) -> Services:
-    app = request.app
+    return services_of(request.app)
+
+
+def services_of(app: Any) -> Services:
+    """The app's runtime services, built on first use (a request, or the lifespan's background tasks)."""
     svc = getattr(app.state, "runtime_services", None)
     if svc is None:
         svc = app.state.runtime_services = Services(app)
