@@ -100,15 +100,17 @@ class Runtime:
     # --- the three webhook entry points ------------------------------------------------------
 
     async def start_call(self, customer_id: int, flow_id: int, call: tuple[str, ...], *, draft: bool = False,
-                         test: bool = False, entry: str = "") -> Outcome:
+                         test: bool = False, entry: str = "", outcome: str = "") -> Outcome:
         """``entry``: "message" (a messaging conversation) or "request" (a REST execution's call)
-        start where Studio's trigger sends them; "" at the flow's start."""
+        start where Studio's trigger sends them; "" at the flow's start. ``outcome``: the outlet a
+        make-outgoing-call node takes (busy, no_answer, failed: the execution's call never connected)."""
         cf = await (self.flows.draft(customer_id, flow_id) if draft else self.flows.published(customer_id, flow_id))
         if cf is None:
             raise NotPublished(flow_id)
         now = self.clock()
         st = new_call(cf, call, int(now) + self.ttl)
-        out = await self._drive(cf, st, ("start", entry) if entry else ("start",), now)
+        event = ("start", entry, outcome) if outcome else ("start", entry) if entry else ("start",)
+        out = await self._drive(cf, st, event, now)
         out.state.step = 1
         self._finish(out, now)
         rev = cf.key[2]  # type: ignore[index]

@@ -22,7 +22,7 @@ from ringflow.runtime.messaging import conversation_sid
 from ringflow.store import open_store
 from tests import provider_standin
 from tests.api.conftest import ADMIN
-from tests.interop.live import ACCOUNT, OUR_NUMBER, TOKEN, configure, publish, signed, studio, twiml
+from tests.interop.live import ACCOUNT, OUR_NUMBER, TOKEN, configure, drop_redis_keys, publish, signed, studio, twiml
 from tests.interop.test_messaging_and_executions import bodies, sms
 from tests.runtime.conftest import new_tenant
 
@@ -166,10 +166,7 @@ def test_with_redis_two_workers_racing_send_the_timeout_message_once(standin, mo
             assert sum(fired) <= len(senders)
             r.close()
     finally:
-        r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        for key in r.scan_iter(match=f"{prefix}*"):
-            r.delete(key)
-        r.close()
+        drop_redis_keys(prefix)
 
 
 def test_memory_timers_claim_once_and_keep_a_newer_due_time():
