@@ -76,13 +76,14 @@ class _Redis:
     async def write(self, ex_id: str, fields: dict[str, str], index: tuple[int, int] | None) -> None:
         key = f"{self.prefix}:exr:{{{ex_id}}}"
         flat = [x for kv in fields.items() for x in kv]
-        sent = [self.link.call("HSET", key, *flat), self.link.call("EXPIRE", key, RECORD_TTL)]
+        sent = [self.link.send("HSET", key, *flat), self.link.send("EXPIRE", key, RECORD_TTL)]  # queued now: one round trip
         if index is not None:
             listed = f"{self.prefix}:exl:{{{index[0]}:{index[1]}}}"
-            sent += [self.link.call("ZADD", listed, self.clock(), ex_id),
-                     self.link.call("ZREMRANGEBYRANK", listed, 0, -LIST_MAX - 1), self.link.call("EXPIRE", listed, RECORD_TTL)]
+            sent += [self.link.send("ZADD", listed, self.clock(), ex_id),
+                     self.link.send("ZREMRANGEBYRANK", listed, 0, -LIST_MAX - 1), self.link.send("EXPIRE", listed, RECORD_TTL)]
         for done in sent:
-            await done
+            if isinstance(result := await done, Exception):
+                raise result
 
     async def read(self, ex_id: str) -> dict[str, str] | None:
         raw = as_dict(await self.link.call("HGETALL", f"{self.prefix}:exr:{{{ex_id}}}"))

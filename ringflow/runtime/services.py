@@ -1,7 +1,8 @@
 """What the runtime's routes share per app: flows, state backends, history, counts, tokens.
 
-Built once per app on first use (the API's ``create_app`` knows nothing about it), from
-``app.state.settings``, ``app.state.store`` and ``app.state.events``.
+Built once per app on first use (a runtime request, or the app's lifespan starting the due
+timers of ``ringflow.runtime.timers``), from ``app.state.settings``, ``app.state.store`` and
+``app.state.events``.
 """
 
 from __future__ import annotations
