@@ -33,7 +33,7 @@ from typing import Any
 
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import MESSAGE
-from ringflow.runtime.compile import REPLY
+from ringflow.runtime.compile import REPLY, CompiledFlow
 from ringflow.runtime.service import Outcome
 from ringflow.runtime.state import ENDED, CallState
 
@@ -121,21 +121,16 @@ def of(svc: Any) -> MemoryTimers | RedisTimers:
     return found
 
 
-def _since(runtime: Any, st: CallState) -> float:
-    """When the conversation took its last step (the state's deadline is that instant + ttl)."""
-    return float(st.deadline - runtime.ttl)
-
-
-def reply_due(runtime: Any, st: CallState, kinds: Any, conf: Any) -> int | None:
+def reply_due(runtime: Any, st: CallState, cf: CompiledFlow) -> int | None:
     """The instant a conversation's send-and-wait-for-reply times out; None when it waits for no reply."""
-    if st.node == ENDED or st.call[3] != MESSAGE or kinds[st.node] != REPLY:
+    if st.node == ENDED or st.call[3] != MESSAGE or cf.kinds[st.node] != REPLY:
         return None
-    return int(_since(runtime, st)) + int(conf[st.node][4])
+    return int(runtime.waiting_since(cf, st)) + int(cf.conf[st.node][4])
 
 
 async def watch(svc: Any, out: Outcome) -> None:
     """After a conversation's step: if it now waits for a reply, file its timeout."""
-    due = reply_due(svc.runtime, out.state, out.flow.kinds, out.flow.conf)
+    due = reply_due(svc.runtime, out.state, out.flow)
     if due is not None:
         await of(svc).set(out.state.call[0], due)
 
@@ -160,7 +155,7 @@ async def _fire(svc: Any, sid: str, now: float) -> int:
     if got is None:
         return 0
     st, cf = got
-    due = reply_due(runtime, st, cf.kinds, cf.conf)
+    due = reply_due(runtime, st, cf)
     if due is None:
         return 0  # it ended or no longer waits for a reply: nothing to do
     if due > now:

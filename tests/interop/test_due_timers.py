@@ -123,6 +123,35 @@ def test_a_reply_in_time_cancels_the_timeout(standin):
         assert sent_to(standin, sender) == []
 
 
+@pytest.mark.parametrize("redis_url", ["", "redis://127.0.0.1:6379/0"], ids=["memory", "redis"])
+def test_a_timeout_of_a_day_outlives_the_4_hour_idle_limit(standin, monkeypatch, redis_url):
+    prefix = f"rfd{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("RINGFLOW_REDIS_PREFIX", prefix)
+    clock = Clock()
+    try:
+        for [(client, app)] in apps(clock, standin, **({"redis_url": redis_url} if redis_url else {})):
+            tenant = new_tenant(client, "Patient Co")
+            configure(client, tenant)
+            doc = studio("studio/sms_reminder.json", standin.url)
+            doc["states"][1]["properties"]["timeout"] = "86400"  # Studio takes up to days; the catalogue up to 7
+            fid = publish(client, tenant, doc)
+            sender = "+15557771004" if redis_url else "+15557771003"
+            twiml(signed(client, f"/messaging/{fid}", sms(sender, "hi")))
+            if redis_url:
+                import redis
+
+                r = redis.Redis.from_url(redis_url)
+                assert r.ttl(f"{prefix}:{{{conversation_sid(fid, sender)}}}:s") > 86400  # not the 4 h of a call
+                r.close()
+            clock.now += 5 * 3600  # past the 4 h a call is kept idle: the memory backend's sweep runs meanwhile
+            time.sleep(1.5)
+            assert sent_to(standin, sender) == []
+            clock.now += 86400 - 5 * 3600 + 1
+            assert wait_for(lambda: sent_to(standin, sender)) == [NUDGE]
+    finally:
+        drop_redis_keys(prefix)
+
+
 def test_stopping_the_lifespan_stops_the_ticker(standin):
     clock = Clock()
     for [(client, app)] in apps(clock, standin):
