@@ -18,7 +18,6 @@ retries callbacks).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
