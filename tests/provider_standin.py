@@ -4,7 +4,11 @@ auth (account SID and auth token), answering as Twilio does (201 and the resourc
 404 and 400 with ``{code, message, status}``). It records every accepted request for tests to read.
 
 A ``To`` of ``+15005550001`` is refused as an invalid number (Twilio's test-credential magic
-number for that error), so tests can drive the fail branches. ``POST /functions/lookup`` and
+number for that error), so tests can drive the fail branches. A call whose ``To`` a test put in
+``outcomes`` then progresses as Twilio's would: ``completed`` first requests the call's ``Url``
+(the called party answered; the TwiML is kept in ``answers``), then every outcome POSTs the
+``StatusCallback`` with that final ``CallStatus`` (busy, no-answer, failed, completed), signed
+with the account's auth token (``X-Twilio-Signature``); ``callbacks`` records what came back. ``POST /functions/lookup`` and
 ``/functions/fail`` stand in for a customer's functions (run-function): JSON, and a 500;
 ``/functions/protected`` answers only requests signed with an account's auth token.
 """
@@ -19,9 +23,11 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 INVALID_NUMBER = "+15005550001"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Calls|Messages)\.json$")
@@ -32,6 +38,9 @@ class Standin:
     accounts: dict[str, str]  # account SID -> auth token
     requests: list[dict[str, Any]] = field(default_factory=list)  # {"resource", "account", "form"}
     server: ThreadingHTTPServer | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)  # a call's To -> its final CallStatus
+    answers: dict[str, str] = field(default_factory=dict)  # CallSid -> the TwiML its Url answered
+    callbacks: list[dict[str, Any]] = field(default_factory=list)  # {"sid", "url", "form", "status", "body"}
 
     @property
     def url(self) -> str:
@@ -91,17 +100,48 @@ def _handler(state: Standin) -> type[BaseHTTPRequestHandler]:
             state.requests.append({"resource": resource, "account": account, "form": form})
             prefix = "CA" if resource == "Calls" else "SM"
             sid = prefix + secrets.token_hex(16)
-            return self._answer(201, {"sid": sid, "account_sid": account, "to": form["To"], "from": form["From"],
-                                      "status": "queued", "api_version": "2010-04-01"})
+            self._answer(201, {"sid": sid, "account_sid": account, "to": form["To"], "from": form["From"],
+                               "status": "queued", "api_version": "2010-04-01"})
+            if resource == "Calls" and form["To"] in state.outcomes:  # after the answer, as the call progresses
+                threading.Thread(target=_progress, args=(state, account, sid, form, state.outcomes[form["To"]]), daemon=True).start()
 
     return Handler
 
 
-def _signed_ok(token: str, url: str, form: dict[str, str], given: str | None) -> bool:
+def _signature(token: str, url: str, form: dict[str, str]) -> str:
     """Twilio's request signature: HMAC-SHA1 of the URL and the sorted form fields, base64."""
     payload = url + "".join(k + v for k, v in sorted(form.items()))
-    expected = base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
-    return bool(given) and hmac.compare_digest(expected, given or "")
+    return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def _signed_ok(token: str, url: str, form: dict[str, str], given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(_signature(token, url, form), given or "")
+
+
+def _post_signed(token: str, url: str, form: dict[str, str]) -> tuple[int, str]:
+    """POST a form to the application as Twilio does: signed, form-encoded."""
+    req = urllib.request.Request(url, data=urlencode(form).encode(), method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": _signature(token, url, form)})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _progress(state: Standin, account: str, sid: str, placed: dict[str, str], outcome: str) -> None:
+    """A placed call's life: answered (its Url requested) when it completes, then its status callback."""
+    token = state.accounts[account]
+    base = {"CallSid": sid, "AccountSid": account, "From": placed["From"], "To": placed["To"], "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01", "Called": placed["To"], "Caller": placed["From"]}
+    if outcome == "completed":
+        _, twiml = _post_signed(token, placed["Url"], {**base, "CallStatus": "in-progress"})
+        state.answers[sid] = twiml
+    if placed.get("StatusCallback"):
+        form = {**base, "CallStatus": outcome, "CallDuration": "12" if outcome == "completed" else "0",
+                "CallbackSource": "call-progress-events", "SequenceNumber": "0"}
+        status, body = _post_signed(token, placed["StatusCallback"], form)
+        state.callbacks.append({"sid": sid, "url": placed["StatusCallback"], "form": form, "status": status, "body": body})
 
 
 def start(accounts: dict[str, str]) -> Standin:

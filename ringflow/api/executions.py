@@ -5,8 +5,12 @@ The flow must be published and the customer's provider account configured (``PUT
 /api/v1/telephony`` with ``auth_token`` and ``account_sid``). Ringflow places the call through
 the provider's Calls resource with the flow's webhook as its URL (``/voice/{flow_id}?execution=FN...``)
 and remembers the parameters for an hour; when the called party answers, the call starts where
-the Studio trigger's incomingRequest leads (else at the start) with ``flow.data`` = the parameters
-and ``contact.channel.address`` = ``to``.
+the Studio trigger's incomingRequest leads (else at the start) with ``flow.data`` = the parameters,
+``flow.sid`` = the execution's sid and ``contact.channel.address`` = ``to``. When that is a
+make-outgoing-call node, its timeout and record go with the call. The call's status callback
+(``/voice/status?execution=FN...``) settles the execution (``ringflow.api.outcomes``: busy,
+no-answer and failed run that node's branches); ``GET .../executions[/{sid}]`` shows it
+(``ringflow.runtime.execution_records``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from starlette.responses import Response
 from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
 from ringflow.api.services import Services, services
+from ringflow.runtime.compile import OUTCALL
+from ringflow.runtime.execution_records import public, records
 
 router = APIRouter()
 EXECUTION_TTL = 3600  # an unanswered call's parameters are kept this long
@@ -47,7 +53,7 @@ class _Pending:
 
     def __init__(self, svc: Services):
         backend = svc.runtime.backend
-        self.redis = getattr(backend, "client", None)
+        self.redis = getattr(backend, "link", None)  # the link, not its client: that exists only once the link has connected
         self.prefix = getattr(backend, "prefix", "rf")
         self.local: dict[str, tuple[float, bytes]] = {}
         self.clock = svc.runtime.clock
@@ -55,7 +61,7 @@ class _Pending:
     async def put(self, ex_id: str, record: dict[str, Any]) -> None:
         blob = orjson.dumps(record)
         if self.redis is not None:
-            await self.redis.set(f"{self.prefix}:ex:{ex_id}", blob, ex=EXECUTION_TTL)
+            await self.redis.call("SET", f"{self.prefix}:ex:{ex_id}", blob, "EX", EXECUTION_TTL)
             return
         now = self.clock()
         if len(self.local) > 10_000:
@@ -64,7 +70,7 @@ class _Pending:
 
     async def take(self, ex_id: str) -> dict[str, Any] | None:
         if self.redis is not None:
-            blob = await self.redis.getdel(f"{self.prefix}:ex:{ex_id}")
+            blob = await self.redis.call("GETDEL", f"{self.prefix}:ex:{ex_id}")
         else:
             hit = self.local.pop(ex_id, None)
             blob = hit[1] if hit and hit[0] > self.clock() else None
@@ -131,14 +137,57 @@ async def create_execution(flow_id: int, request: Request, principal: Principal 
         raise ApiError(409, "provider_not_configured", "set your provider's auth_token and account_sid with "
                        "PUT /api/v1/telephony before starting executions")
     ex_id = "FN" + secrets.token_hex(16)
+    now = int(svc.runtime.clock())
+    record = {"sid": ex_id, "flow_id": flow_id, "call_sid": "", "status": "active", "call_status": "queued",
+              "contact_channel_address": to, "from": sender, "parameters": parameters, "date_created": now, "date_updated": now}
     await pending(svc).put(ex_id, {"customer": customer, "flow": flow_id, "parameters": parameters})
+    await records(svc).create(customer, record)  # before the call: its status callback may come back at once
     base = _public_base(request)
+    timeout, record_call = await _dial_settings(svc, customer, flow_id)
     res = await svc.provider.create_call(creds, to, sender, f"{base}/voice/{flow_id}?execution={ex_id}",
-                                         status_callback=f"{base}/voice/status")
+                                         status_callback=f"{base}/voice/status?execution={ex_id}", timeout=timeout,
+                                         record=record_call)
     if not res.ok:
         await pending(svc).take(ex_id)
+        await records(svc).update(ex_id, status="failed", call_status="failed")
         raise ApiError(502, "provider_error", f"the provider did not place the call: {res.error}", {"provider_message": res.error})
-    payload = {"sid": ex_id, "flow_id": flow_id, "call_sid": res.sid, "status": "active", "contact_channel_address": to,
-               "from": sender, "parameters": parameters, "date_created": int(svc.runtime.clock())}
+    await records(svc).update(ex_id, call_sid=res.sid)
+    payload = {**record, "call_sid": res.sid}
     return Response(orjson.dumps(payload), status_code=201, media_type="application/json",
                     headers={"Location": f"/api/v1/flows/{flow_id}/executions/{ex_id}"})
+
+
+async def _dial_settings(svc: Services, customer: int, flow_id: int) -> tuple[int, bool]:
+    """(ring timeout, record) of the make-outgoing-call node the execution's trigger leads to; else 60 s, no."""
+    cf = await svc.flows.published(customer, flow_id)
+    begin = cf.entries.get("request", cf.start) if cf is not None else -1
+    if cf is None or begin < 0 or cf.kinds[begin] != OUTCALL:
+        return 60, False
+    return max(5, min(int(cf.conf[begin][2]), 600)), bool(cf.conf[begin][3])
+
+
+async def _owned(request: Request, principal: Principal, flow_id: int) -> Services:
+    svc = services(request)
+    meta = await asyncio.to_thread(svc.store.get_flow, principal.customer_id, flow_id) if 0 < flow_id < 2**63 else None
+    if meta is None:
+        raise not_found("flow")
+    return svc
+
+
+@router.get("/api/v1/flows/{flow_id}/executions", tags=["runtime"],
+            summary="The flow's newest executions (up to 50), newest first: status active, ended or failed")
+async def list_executions(flow_id: int, request: Request, principal: Principal = Depends(current_customer)) -> Response:
+    svc = await _owned(request, principal, flow_id)
+    found = await records(svc).listing(principal.customer_id, flow_id)
+    return Response(orjson.dumps({"executions": found}), media_type="application/json")
+
+
+@router.get("/api/v1/flows/{flow_id}/executions/{execution_sid}", tags=["runtime"],
+            summary="One execution: status (active, ended, failed), the call's sid and final call_status")
+async def get_execution(flow_id: int, execution_sid: str, request: Request,
+                        principal: Principal = Depends(current_customer)) -> Response:
+    svc = await _owned(request, principal, flow_id)
+    fields = await records(svc).get(execution_sid) if EXECUTION_RE.match(execution_sid) else None
+    if fields is None or fields.get("customer") != str(principal.customer_id) or fields.get("flow_id") != str(flow_id):
+        raise not_found("execution")
+    return Response(orjson.dumps(public(fields)), media_type="application/json")

@@ -5,9 +5,10 @@ A conversation is a state record like a call, keyed by the flow and the sender (
 message starts the flow at the Studio trigger's incomingMessage target (else the flow's
 start) with ``trigger.message.*`` (Body, From, To, MessageSid, ...); send-message widgets
 answer as ``<Message>`` verbs; a send-and-wait-for-reply waits for the sender's next message,
-which continues the conversation (``widgets.NAME.inbound.Body``). A reply later than the
-widget's timeout first runs its timeout branch; a message to an ended conversation starts a
-new one. Webhooks are signed like voice (X-Twilio-Signature with the customer's token).
+which continues the conversation (``widgets.NAME.inbound.Body``). When the widget's timeout
+passes with no reply, the due timer (``ringflow.runtime.timers``) runs its timeout branch by
+itself; a reply that still arrives late (before a tick took it) first runs that branch here. A
+message to an ended conversation starts a new one. Webhooks are signed like voice (X-Twilio-Signature with the customer's token).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ringflow.api.services import Services, services
-from ringflow.runtime import twiml
+from ringflow.runtime import timers, twiml
 from ringflow.runtime.backends import BackendUnavailable
 from ringflow.runtime.callinfo import MESSAGE, MESSAGE_FIELDS, call_from_form
 from ringflow.runtime.compile import REPLY
@@ -77,29 +78,39 @@ async def _message(request: Request, flow_ref: str) -> Response:
 
 
 async def converse(svc: Services, owner: int, flow_id: int, form: dict[str, str]) -> list[tuple[Any, ...]]:
-    """Run one incoming message through the sender's conversation; the messages to answer with."""
+    """Run one incoming message through the sender's conversation; the messages to answer with.
+    A conversation left waiting for a reply gets its timeout filed (ringflow.runtime.timers)."""
     sid = conversation_sid(flow_id, form["From"])
+    actions, last = await _converse(svc, owner, flow_id, sid, form)
+    if last is not None and not last.replay:
+        await timers.watch(svc, last)
+    return actions
+
+
+async def _converse(svc: Services, owner: int, flow_id: int, sid: str, form: dict[str, str]) -> tuple[list[tuple[Any, ...]], Outcome | None]:
     runtime = svc.runtime
     inbound = {k: form[k][:1600 if k == "Body" else 256] for k in INBOUND_FIELDS if form.get(k)}
     got = await runtime.get_state(sid)
     actions: list[tuple[Any, ...]] = []
     if got is not None and got[0].node != ENDED and got[1].kinds[got[0].node] == REPLY and got[1].key[0] == owner:  # type: ignore[index]
         st, cf = got
-        waited = runtime.clock() - (st.deadline - runtime.ttl)
+        waited = runtime.clock() - runtime.waiting_since(cf, st)
         if waited > cf.conf[st.node][4]:  # the reply came after the widget's timeout: its timeout branch first
             late = await runtime.step_call(sid, st.step, ("timeout",))
             if late is None:
-                return []
+                return [], None
             actions += late.actions
             if late.ended or late.flow.kinds[late.state.node] != REPLY:
                 await _forget(svc, sid, late)
-                return actions + (await _start(svc, owner, flow_id, sid, form)).actions
+                fresh = await _start(svc, owner, flow_id, sid, form)
+                return actions + fresh.actions, fresh
             st = late.state
         out = await runtime.step_call(sid, st.step, ("message", inbound))
-        return actions + (out.actions if out is not None else [])
+        return actions + (out.actions if out is not None else []), out
     if got is not None:
         await runtime.end_call(sid, got[0])  # an ended (or stuck) conversation: this message starts a new one
-    return (await _start(svc, owner, flow_id, sid, form)).actions
+    fresh = await _start(svc, owner, flow_id, sid, form)
+    return fresh.actions, fresh
 
 
 async def _forget(svc: Services, sid: str, out: Outcome) -> None:

@@ -16,6 +16,7 @@ from typing import Any, cast
 from fastapi import Request
 
 from ringflow.clock import system_clock
+from ringflow.runtime import timers
 from ringflow.runtime.backends import MemoryBackend, RedisBackend
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.fairness import LoopShare
@@ -79,6 +80,9 @@ class Services:
         if isinstance(self.test_backend, MemoryBackend):
             self._tasks.append(loop.create_task(run_forever(self.test_backend.sweep, 5.0, "test call sweep"), name="ringflow-test-sweep"))
         self._tasks.append(loop.create_task(run_forever(self.counts.flush, 1.0, "live counts flush"), name="ringflow-counts"))
+        # send-and-wait-for-reply's timeouts fire by themselves
+        self.due_timers = loop.create_task(timers.run(self), name="ringflow-due-timers")
+        self._tasks.append(self.due_timers)
         self.backend = backend
 
     async def aclose(self) -> None:

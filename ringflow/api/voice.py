@@ -21,7 +21,7 @@ from ringflow.api import panel
 from ringflow.api.services import FINAL_STATUSES, MAX_FORM, SID_RE, Services, services
 from ringflow.runtime import twiml
 from ringflow.runtime.backends import BackendUnavailable
-from ringflow.runtime.callinfo import DATA, call_from_form
+from ringflow.runtime.callinfo import DATA, EXECUTION, call_from_form
 from ringflow.runtime.secrets import signature_ok
 from ringflow.runtime.service import NotPublished, Outcome
 from ringflow.runtime.webhook_events import flow_event, widget_event
@@ -128,6 +128,12 @@ async def _status(request: Request) -> Response:
     if not SID_RE.match(sid):
         return _twiml(twiml.EMPTY, 400)
     try:
+        if ex_id := request.query_params.get("execution", ""):  # a REST execution's call: how it ended
+            from ringflow.api.outcomes import on_status
+
+            refused = await on_status(svc, request, params, ex_id)
+            if refused is not None:
+                return refused
         got = await svc.runtime.get_state(sid, recent_ok=True)
         if got is None:
             return _twiml(twiml.EMPTY)
@@ -174,7 +180,7 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
             if ex_id := request.query_params.get("execution"):  # the call a REST execution placed
                 data = await execution_data(svc, ex_id, owner, flow_id)
                 if data is not None:
-                    call, entry = call + (DATA, data), "request"
+                    call, entry = call + (DATA, data, EXECUTION, ex_id), "request"
             try:
                 out = await svc.runtime.start_call(owner, flow_id, call, entry=entry)
             except NotPublished:

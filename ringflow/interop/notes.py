@@ -22,7 +22,7 @@ _PATH_RE = re.compile(r"(?<![\w.\"'])(trigger|flow|contact)((?:\.[A-Za-z_][\w-]*
 _CONNECT_RE = re.compile(r"\$\.[A-Za-z][\w.]*")
 _CALL = frozenset(BASE_FIELDS + VOICE_FIELDS)
 _MESSAGE = frozenset(("From", "To", "AccountSid") + MESSAGE_FIELDS)
-_FLOW = {"variables": None, "data": None, "channel": frozenset({"address"})}
+_FLOW = {"variables": None, "data": None, "channel": frozenset({"address"}), "flow_sid": frozenset(), "sid": frozenset()}
 _CONTACT = {"channel": frozenset({"address", "type"})}
 
 

@@ -26,7 +26,7 @@ class BackendUnavailable(RuntimeError):
 
 class StateBackend(Protocol):
     async def get(self, sid: str, expect_step: int | None = None) -> CallState | None: ...
-    async def put(self, state: CallState, expect_step: int | None, log: Any = None) -> bool: ...
+    async def put(self, state: CallState, expect_step: int | None, log: Any = None, ttl: int | None = None) -> bool: ...
     async def delete(self, sid: str) -> None: ...
     async def count(self) -> int: ...
 
@@ -65,8 +65,8 @@ class MemoryBackend:
             self._file(sid, state.deadline)
         return True
 
-    async def put(self, state: CallState, expect_step: int | None, log: Any = None) -> bool:
-        return self.put_nowait(state, expect_step)
+    async def put(self, state: CallState, expect_step: int | None, log: Any = None, ttl: int | None = None) -> bool:
+        return self.put_nowait(state, expect_step)  # the state's deadline says how long it is kept
 
     async def delete(self, sid: str) -> None:
         self.calls.pop(sid, None)  # its wheel entry is dropped when the bucket comes round
@@ -231,9 +231,10 @@ class RedisBackend:
 
     accepts_log = True
 
-    async def put(self, state: CallState, expect_step: int | None, log: Any = None) -> bool:
-        """Compare-and-set; ``log`` (an InlineLog) is the call's history written in the same script."""
-        args: list[Any] = ["" if expect_step is None else expect_step, state.step, self.ttl, encode_state(state)]
+    async def put(self, state: CallState, expect_step: int | None, log: Any = None, ttl: int | None = None) -> bool:
+        """Compare-and-set; ``log`` (an InlineLog) is the call's history written in the same script;
+        ``ttl`` keeps this state longer than ``self.ttl`` (a conversation with a long reply timeout)."""
+        args: list[Any] = ["" if expect_step is None else expect_step, state.step, max(ttl or 0, self.ttl), encode_state(state)]
         keys = [state_key(state.call[0], self.prefix)]
         if log is not None:
             keys += [log.meta_key, log.log_key]

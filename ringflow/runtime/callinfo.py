@@ -10,7 +10,8 @@ none costs nothing more.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import hashlib
+from typing import Any, Hashable, Mapping
 
 import orjson
 
@@ -47,6 +48,8 @@ def call_from_form(sid: str, form: Mapping[str, str], direction: str | None = No
 
 DATA = "flow.data"
 """The entry holding a REST execution's parameters as JSON (no provider parameter has a dot)."""
+EXECUTION = "flow.sid"
+"""The entry holding a REST execution's sid (``FN...``), so ``flow.sid`` is the sid its API answered."""
 
 
 def extras(call: tuple[str, ...]) -> dict[str, str]:
@@ -97,3 +100,20 @@ def flow_channel(call: tuple[str, ...]) -> dict[str, str]:
     """Studio's ``flow.channel.address``: the flow's own number (the other end from the contact)."""
     _, from_, to, direction, _ = _base(call)
     return {"address": from_ if _outbound(direction) else to}
+
+
+def execution_sid(call: tuple[str, ...]) -> str:
+    """Studio's ``flow.sid``: the execution's sid. A REST execution's own (kept in the call tuple);
+    for a call or conversation, ``FN`` + a digest of its CallSid (or conversation sid), so it is the
+    same on every webhook and in every process without being stored."""
+    for k, v in zip(call[5::2], call[6::2]):
+        if k == EXECUTION:
+            return v
+    return "FN" + hashlib.sha256(call[0].encode()).hexdigest()[:32] if call else ""
+
+
+def flow_context(call: tuple[str, ...], flow_key: Hashable) -> dict[str, Any]:
+    """Studio's ``flow.*`` besides variables and data: ``flow_sid`` (here the flow's id, as text: what
+    an imported run-subflow's flow_sid becomes), ``sid`` (the execution) and ``channel.address``."""
+    flow_id = flow_key[1] if isinstance(flow_key, tuple) and len(flow_key) > 1 else ""
+    return {"flow_sid": str(flow_id), "sid": execution_sid(call), "channel": flow_channel(call)}

@@ -88,7 +88,7 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
 class _Run:
     """One advance: the copied state, the actions so far, and a lazily built template context."""
 
-    __slots__ = ("cf", "st", "now", "actions", "trail", "why", "_ctx", "_trigger", "at", "failed", "_deadline", "_flowx")
+    __slots__ = ("cf", "st", "now", "actions", "trail", "why", "_ctx", "_trigger", "at", "failed", "_deadline", "_flowx", "outcall")
 
     def __init__(self, cf: CompiledFlow, st: CallState, now: float):
         self.cf, self.st, self.now = cf, st, now
@@ -100,7 +100,8 @@ class _Run:
         self.at = -1  # the node whose fields are being rendered (an error names it)
         self.failed = False  # a render or condition of that node went over a limit
         self._deadline = 0.0  # this advance's loop-time deadline, taken at its first Liquid render or regex
-        self._flowx: tuple[dict[str, Any], dict[str, str]] | None = None  # flow.data and flow.channel: fixed for one run
+        self._flowx: tuple[dict[str, Any], dict[str, Any]] | None = None  # flow.data, flow_sid, sid, channel: fixed for one run
+        self.outcall = "answered"  # the outlet a make-outgoing-call node takes (a REST execution's call outcome)
 
     def text(self, value: str | Template) -> str:
         if isinstance(value, str):
@@ -127,8 +128,8 @@ class _Run:
             return self._trigger
         if name == "flow":
             if self._flowx is None:
-                self._flowx = (flow_data(self.st), callinfo.flow_channel(self.st.call))
-            return {"variables": self.st.vars or {}, "data": self._flowx[0], "channel": self._flowx[1]}
+                self._flowx = (flow_data(self.st), callinfo.flow_context(self.st.call, self.cf.key))
+            return {"variables": self.st.vars or {}, "data": self._flowx[0], **self._flowx[1]}
         if name == "contact":
             return callinfo.contact(self.st.call)
         if name == "nodes" or name == "widgets":
@@ -137,7 +138,7 @@ class _Run:
 
     def _context(self) -> dict[str, Any]:
         if self._ctx is None:
-            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs, flow_data(self.st))
+            self._ctx = build_context(self.st.call, self.st.vars, self.st.outs, flow_data(self.st), self.cf.key)
         return self._ctx
 
     def put_out(self, node: int, result: dict[str, Any]) -> None:
@@ -245,9 +246,9 @@ class _Run:
                 self.trail.append((node, ""))
                 return self.end()
             elif kind == OUTCALL:
-                # the call a REST execution placed reaches the flow's webhook only once answered
-                # (busy, no-answer and failed end it at the provider and come back as its status)
-                outlet = "answered"
+                # the call a REST execution placed reaches the flow's webhook only once answered; busy,
+                # no-answer and failed come back as its status callback and start here with that outcome
+                outlet, self.outcall = self.outcall, "answered"
             else:
                 self.trail.append((node, ""))
                 return self.end("unsupported_node")
@@ -389,8 +390,11 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     st = state.copy()
     r = _Run(cf, st, now)
     kind = event[0]
-    if kind == "start":  # ("start",) or ("start", "message" | "request"): Studio's other triggers
+    if kind == "start":  # ("start",), ("start", "message" | "request"): Studio's other triggers;
+        # ("start", "request", outlet): a REST execution's call that never connected (busy, no_answer, failed)
         begin = cf.entries.get(event[1], cf.start) if len(event) > 1 else cf.start
+        if len(event) > 2:
+            r.outcall = event[2]
         if begin < 0:
             return r.end("no_start")
         st.same = 1

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from ringflow.clock import Clock, system_clock
 from ringflow.runtime.backends import StateBackend
 from ringflow.runtime.callinfo import MESSAGE
-from ringflow.runtime.compile import CompiledFlow
+from ringflow.runtime.compile import REPLY, CompiledFlow
 from ringflow.runtime.counts import LiveCounts
 from ringflow.runtime.engine import advance, enter_subflow, leave_subflow, new_call
 from ringflow.runtime.fairness import LoopShare
@@ -32,6 +32,7 @@ from ringflow.runtime.widgets import SIGN
 log = logging.getLogger("ringflow.runtime")
 CALL_TTL = 4 * 3600  # an idle call is dropped after this (a real call updates it every webhook)
 ENDED_TTL = 300  # an ended call is kept a little, so a retried last webhook still gets its answer
+REPLY_GRACE = 300  # a conversation waiting for a reply is kept this long past the widget's timeout
 MAX_HTTP_PER_ANSWER = 5  # more HTTP nodes in one answer fail fast instead of stalling the provider
 _INTERNAL = frozenset({"http", "subflow", "return", "error", "sms", "sms_wait"})
 
@@ -100,20 +101,22 @@ class Runtime:
     # --- the three webhook entry points ------------------------------------------------------
 
     async def start_call(self, customer_id: int, flow_id: int, call: tuple[str, ...], *, draft: bool = False,
-                         test: bool = False, entry: str = "") -> Outcome:
+                         test: bool = False, entry: str = "", outcome: str = "") -> Outcome:
         """``entry``: "message" (a messaging conversation) or "request" (a REST execution's call)
-        start where Studio's trigger sends them; "" at the flow's start."""
+        start where Studio's trigger sends them; "" at the flow's start. ``outcome``: the outlet a
+        make-outgoing-call node takes (busy, no_answer, failed: the execution's call never connected)."""
         cf = await (self.flows.draft(customer_id, flow_id) if draft else self.flows.published(customer_id, flow_id))
         if cf is None:
             raise NotPublished(flow_id)
         now = self.clock()
         st = new_call(cf, call, int(now) + self.ttl)
-        out = await self._drive(cf, st, ("start", entry) if entry else ("start",), now)
+        event = ("start", entry, outcome) if outcome else ("start", entry) if entry else ("start",)
+        out = await self._drive(cf, st, event, now)
         out.state.step = 1
         self._finish(out, now)
         rev = cf.key[2]  # type: ignore[index]
         log = self._inline_call(call[0], (customer_id, flow_id, rev, test), out, "start", now) if self._inline_log else None
-        if not await self.backend.put(out.state, None, log):  # the provider retried the first webhook
+        if not await self.backend.put(out.state, None, log, **self._longer(out, now)):  # the provider retried the first webhook
             return await self._replay(call[0]) or out
         self._count(out, None, None)
         if log is not None:
@@ -142,7 +145,7 @@ class Runtime:
         out.state.step = st.step + 1
         self._finish(out, now)
         log = self._inline_call(sid, None, out, event[0], now) if self._inline_log else None
-        if not await self.backend.put(out.state, st.step, log):  # a concurrent retry (or another process) won
+        if not await self.backend.put(out.state, st.step, log, **self._longer(out, now)):  # a concurrent retry (or another process) won
             return await self._replay(sid)
         self._count(out, left, st.deadline)
         if log is None:
@@ -217,8 +220,24 @@ class Runtime:
         got = await self.get_state(sid)
         return Outcome(got[0], got[1], got[1].unpack(got[0].last), replay=True) if got else None
 
+    def hold(self, cf: CompiledFlow, st: CallState) -> int:
+        """Seconds an idle state is kept: the call ttl, or more for a conversation waiting in a
+        send-and-wait-for-reply whose timeout is longer (its timeout branch must still find it)."""
+        if st.node != ENDED and st.call[3] == MESSAGE and cf.kinds[st.node] == REPLY:
+            return max(self.ttl, int(cf.conf[st.node][4]) + REPLY_GRACE)
+        return self.ttl
+
+    def waiting_since(self, cf: CompiledFlow, st: CallState) -> float:
+        """When the state took its last step (its deadline is that instant + ``hold``)."""
+        return float(st.deadline - self.hold(cf, st))
+
+    def _longer(self, out: Outcome, now: float) -> dict[str, int]:
+        """``ttl`` for the backend when this state is kept longer than every call (else nothing)."""
+        keep = out.state.deadline - int(now)
+        return {"ttl": keep} if keep > self.ttl else {}
+
     def _finish(self, out: Outcome, now: float) -> None:
-        deadline = int(now) + (ENDED_TTL if out.state.node == ENDED else self.ttl)
+        deadline = int(now) + (ENDED_TTL if out.state.node == ENDED else self.hold(out.flow, out.state))
         out.state.deadline = self._deadlines.setdefault(deadline, deadline)  # one int object per second, not per call
         if len(self._deadlines) > 4096:
             self._deadlines.clear()

@@ -192,15 +192,15 @@ def _missing(key: str) -> Any:
 
 
 def build_context(call: tuple[str, ...], variables: Mapping[str, Any] | None, outs: Mapping[str, Any] | None,
-                  data: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The render context: trigger.call, flow.variables, flow.data, nodes.* and widgets.*."""
+                  data: Mapping[str, Any] | None = None, flow_key: Any = None) -> dict[str, Any]:
+    """The render context: trigger.call, flow.* (variables, data, flow_sid, sid, channel), nodes.* and widgets.*."""
     from ringflow.runtime import callinfo  # trigger.*, contact.* and flow.channel as Studio names them
 
     nodes = NodesView(outs)
     return {
         "trigger": callinfo.trigger(call),
         "contact": callinfo.contact(call),
-        "flow": {"variables": dict(variables or {}), "data": dict(data or {}), "channel": callinfo.flow_channel(call)},
+        "flow": {"variables": dict(variables or {}), "data": dict(data or {}), **callinfo.flow_context(call, flow_key)},
         "nodes": nodes,
         "widgets": nodes,
     }

@@ -66,3 +66,15 @@ def step_url(root: ET.Element) -> str:
         if el.get("action"):
             return el.get("action")  # type: ignore[return-value]
     raise AssertionError(ET.tostring(root))
+
+
+def drop_redis_keys(prefix: str, url: str = "redis://127.0.0.1:6379/0") -> None:
+    """Remove a test's Redis keys (its own RINGFLOW_REDIS_PREFIX), so runs sharing one Redis stay apart."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    try:
+        for key in r.scan_iter(match=f"{prefix}*"):
+            r.delete(key)
+    finally:
+        r.close()

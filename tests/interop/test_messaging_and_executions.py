@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests import provider_standin
-from tests.interop.live import ACCOUNT, OUR_NUMBER, TOKEN, configure, publish, signed, step_url, studio, twiml, voice_form
+from tests.interop.live import (ACCOUNT, OUR_NUMBER, TOKEN, configure, drop_redis_keys, publish, signed, step_url, studio, twiml,
+                                 voice_form)
 from tests.runtime.conftest import make_client, new_tenant
 
 
@@ -95,7 +96,7 @@ def test_an_execution_places_the_call_and_runs_with_flow_data(client, standin, a
     assert (placed["To"], placed["From"], placed["Method"]) == ("+15558880001", OUR_NUMBER, "POST")
     url = urlsplit(placed["Url"])
     assert url.path == f"/voice/{flow_id}" and url.query == f"execution={ex['sid']}"
-    assert placed["StatusCallback"].endswith("/voice/status")
+    assert placed["StatusCallback"].endswith(f"/voice/status?execution={ex['sid']}")  # how the call ends settles the execution
     # the called party answers: the provider requests the flow's webhook
     sid = ex["call_sid"]
     form = voice_form(sid, From=OUR_NUMBER, To="+15558880001", Direction="outbound-api", CallStatus="in-progress")
@@ -130,8 +131,6 @@ def test_a_used_or_unknown_execution_gives_no_flow_data(client, standin, alice, 
 
 def test_with_redis_an_execution_and_a_conversation_live_in_redis(standin, monkeypatch):
     """Several processes share Redis: the execution's parameters and the conversation are kept there."""
-    import redis
-
     prefix = f"rfi{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("RINGFLOW_REDIS_PREFIX", prefix)
     try:
@@ -149,10 +148,7 @@ def test_with_redis_an_execution_and_a_conversation_live_in_redis(standin, monke
             assert bodies(twiml(signed(client, f"/messaging/{fid}", sms(sender, "5"))))[0][0].endswith("order 5.")
             assert bodies(twiml(signed(client, f"/messaging/{fid}", sms(sender, "yes")))) == [("Confirmed, thanks!", sender)]
     finally:
-        r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        for key in r.scan_iter(match=f"{prefix}*"):
-            r.delete(key)
-        r.close()
+        drop_redis_keys(prefix)
 
 
 def test_a_messaging_only_studio_flow_publishes_and_runs(client, standin, alice):
