@@ -17,6 +17,7 @@ import { portPosition, edgePath } from "../core/edges.js";
 import { decay, particlesFor, bezierInto } from "../core/motion.js";
 
 const PULSE_MS = 1600, PARTICLE_MS = 1500, TRACE_MS = 650, CARD_RADIUS = 12, MAX_DOTS = 6;
+const Q = 8, TAU = 2 * Math.PI; // rings and particles are drawn in 1/8 world units (see draw)
 const SPARE_BADGES = 8, ATLAS_COLS = 16, ATLAS_ROWS = 8, BADGE_MAX_W = 64; // mid-zoom badge images: 128 counts at most, 7 digits wide
 
 export class Traffic {
@@ -102,10 +103,13 @@ export class Traffic {
       if (layer) this.painted = true;
       const z = cam.zoom;
       ctx.save();
-      ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
+      // rings and particles in 1/Q world units, rounded: whole numbers pass to the canvas calls as
+      // small integers, where fractional ones would each be boxed (allocated) by V8 on every call
+      ctx.setTransform(dpr * z / Q, 0, 0, dpr * z / Q, -cam.x * dpr * z, -cam.y * dpr * z);
       const vis = this._visible(state, rect);
       if (vis && (motion.pulse || ringStatic)) this._rings(ctx, state, z, now, motion, theme, ringStatic);
       if (motion.particles && this.nHeat) this._particles(ctx, state, z, now, rect, theme, outletCount, motion.glow);
+      ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
       if (this.traces.length) this._traces(ctx, state, z, now, theme, outletCount);
       ctx.restore();
       if (lod === "mid" && motion.badge && vis && state.h[this.cIdx[0]] * z >= 14) this._canvasBadges(ctx, state, cam, dpr, theme);
@@ -191,11 +195,11 @@ export class Traffic {
       ctx.beginPath();
       for (let k = 0; k < this.nVis; k++) {
         const i = this.cIdx[k];
-        roundRect(ctx, state.x[i] - grow, state.y[i] - grow, state.w[i] + 2 * grow, state.h[i] + 2 * grow, CARD_RADIUS + grow);
+        roundRectQ(ctx, units(state.x[i] - grow), units(state.y[i] - grow), units(state.w[i] + 2 * grow), units(state.h[i] + 2 * grow), units(CARD_RADIUS + grow));
       }
       const alpha = r ? Math.pow(1 - ph, 1.8) * 0.8 : still ? 0.9 : 0.85;
-      if (motion.glow) { ctx.globalAlpha = alpha * 0.25; ctx.lineWidth = 8 / z; ctx.stroke(); }
-      ctx.globalAlpha = alpha; ctx.lineWidth = (r ? 1.5 : 2) / z; ctx.stroke();
+      if (motion.glow) { ctx.globalAlpha = alpha * 0.25; ctx.lineWidth = 8 * Q / z; ctx.stroke(); }
+      ctx.globalAlpha = alpha; ctx.lineWidth = (r ? 1.5 : 2) * Q / z; ctx.stroke();
     }
     ctx.globalAlpha = 1;
   }
@@ -229,8 +233,8 @@ export class Traffic {
       }
     }
     ctx.fillStyle = theme.live;
-    if (glow) { ctx.globalAlpha = 0.2; dotPath(ctx, dots, nd, r * 2.2); ctx.fill(); }
-    ctx.globalAlpha = 1; dotPath(ctx, dots, nd, r); ctx.fill();
+    if (glow) { ctx.globalAlpha = 0.2; dotPath(ctx, dots, nd, Math.max(1, units(r * 2.2))); ctx.fill(); }
+    ctx.globalAlpha = 1; dotPath(ctx, dots, nd, Math.max(1, units(r))); ctx.fill();
   }
 
   _traces(ctx, state, z, now, theme, outletCount) {
@@ -325,8 +329,19 @@ function roundRect(p, x, y, w, h, r) {
   p.arcTo(x, y + h, x, y, rr); p.arcTo(x, y, x + w, y, rr); p.closePath();
 }
 
-/** Circles of radius r at the first n/2 points of xy, as the context's one current path. */
+/** World length v in the 1/Q units rings and particles are drawn in, as an integer. */
+function units(v) { return Math.round(v * Q) | 0; }
+
+/** roundRect in whole 1/Q units: every argument of every canvas call stays an integer. */
+function roundRectQ(p, x, y, w, h, r) {
+  const rr = Math.min(r, w >> 1, h >> 1);
+  p.moveTo(x + rr, y);
+  p.arcTo(x + w, y, x + w, y + h, rr); p.arcTo(x + w, y + h, x, y + h, rr);
+  p.arcTo(x, y + h, x, y, rr); p.arcTo(x, y, x + w, y, rr); p.closePath();
+}
+
+/** Circles of radius r (1/Q units) at the first n/2 world points of xy, as the context's one current path. */
 function dotPath(ctx, xy, n, r) {
   ctx.beginPath();
-  for (let k = 0; k < n; k += 2) { ctx.moveTo(xy[k] + r, xy[k + 1]); ctx.arc(xy[k], xy[k + 1], r, 0, 6.2832); }
+  for (let k = 0; k < n; k += 2) { const x = units(xy[k]), y = units(xy[k + 1]); ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU); }
 }
