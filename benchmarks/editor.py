@@ -12,7 +12,7 @@ and particles on their edges, at 1,000 nodes in beauty mode and 50,000 in enterp
 --traffic-only measures just those and writes benchmarks/results/editor-traffic.md.
 
 usage: .venv/bin/python benchmarks/editor.py [--sizes 100,1000,10000,50000,500000] [--runs 3]
-       [--peer-sizes 10000,50000 | --no-peer] [--traffic | --traffic-only] [--out FILE]
+       [--peer-sizes 10000,50000 | --no-peer] [--traffic | --traffic-only] [--traffic-baseline CHECKOUT] [--out FILE]
 """
 
 from __future__ import annotations
@@ -184,6 +184,8 @@ def main() -> None:
     ap.add_argument("--traffic", action="store_true", help="add the live-traffic rows")
     ap.add_argument("--traffic-only", action="store_true", help="measure only the live-traffic rows")
     ap.add_argument("--traffic-rows", default="1000:beauty,50000:enterprise", help="NODES:MODE,...")
+    ap.add_argument("--traffic-baseline", default="", metavar="CHECKOUT",
+                    help="also serve another checkout (e.g. a worktree of main) and measure its traffic rows in the same run, interleaved")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     a.out = a.out or str(ROOT / ("benchmarks/results/editor-traffic.md" if a.traffic_only else "benchmarks/results/editor.md"))
@@ -201,6 +203,10 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, __file__, "--serve", db_url, str(port)], env=env)
+    other = Path(a.traffic_baseline).resolve() if a.traffic_baseline and traffic_rows else None
+    bport = free_port()
+    baseline = subprocess.Popen([sys.executable, str(other / "benchmarks/editor.py"), "--serve", db_url, str(bport)],
+                                env={**os.environ, "PYTHONPATH": str(other)}) if other else None
     results: list[tuple[str, int, dict]] = []
     traffic: list[tuple[int, dict]] = []
     base = f"http://127.0.0.1:{port}"
@@ -219,16 +225,27 @@ def main() -> None:
             results.append(("Ringflow", n, {**median_run(runs), "cold_s": cold[n]}))
         from benchmarks.editor_traffic import measure, timed
         from benchmarks.editor_traffic import median as traffic_median
+        bbase = f"http://127.0.0.1:{bport}"
+        if baseline:
+            wait_http(f"{bbase}/healthz")
         for n, mode in traffic_rows:
-            tr = []
-            for k in range(a.runs):
-                r = timed(measure, f"{base}/flows/{ids[n]}", f"{base}/api/v1/session", key, mode=mode)
-                print(f"  traffic {n:>7,} {mode} run {k + 1}: {json.dumps(r)[:400]}", file=sys.stderr)
-                tr.append(r)
+            tr: list[dict] = []
+            br: list[dict] = []
+            for k in range(a.runs):  # this checkout, then the baseline's, turn about: both see the same load
+                for url, got, who in [(base, tr, "this")] + ([(bbase, br, "baseline")] if baseline else []):
+                    r = timed(measure, f"{url}/flows/{ids[n]}", f"{url}/api/v1/session", key, mode=mode)
+                    print(f"  traffic {n:>7,} {mode} {who} run {k + 1}: {json.dumps(r)[:400]}", file=sys.stderr)
+                    got.append(r)
             traffic.append((n, traffic_median(tr)))
+            if baseline:
+                m = traffic_median(br)
+                m["mode"] = f"{mode}, baseline"
+                traffic.append((n, m))
     finally:
-        server.terminate()
-        server.wait(10)
+        for proc in (server, baseline):
+            if proc:
+                proc.terminate()
+                proc.wait(10)
     if peer_sizes:
         dist = build_peer()
         for n in peer_sizes:
@@ -280,8 +297,10 @@ def report(results: list[tuple[str, int, dict]], sizes: list[int], peer_sizes: l
                "counts event every second as the stream sends them; targets: ≥ 55 fps, p95 ≤ 20 ms, animation work ≤ 2 ms a frame, "
                "heap within 10 %. See benchmarks/editor_traffic.py for the method.", "", *tl, ""]
         if a.traffic_only:  # just the machine, the date, the command and these rows
-            md = md[:4] + [f"- command: `.venv/bin/python benchmarks/editor.py --traffic-only --traffic-rows {a.traffic_rows} --runs {a.runs}`; "
-                           f"each figure is the median of {a.runs} runs", ""] + md[md.index("## Live traffic"):]
+            cmd = f"--traffic-only --traffic-rows {a.traffic_rows} --runs {a.runs}" + (f" --traffic-baseline {a.traffic_baseline}" if a.traffic_baseline else "")
+            md = md[:4] + [f"- command: `.venv/bin/python benchmarks/editor.py {cmd}`; each figure is the median of {a.runs} runs"
+                           + ("; rows marked *baseline* are the same measurement of that checkout's editor, run in turn with this one's"
+                              if a.traffic_baseline else ""), ""] + md[md.index("## Live traffic"):]
         print("\n".join(tl))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text("\n".join(md))

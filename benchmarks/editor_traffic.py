@@ -9,7 +9,13 @@ method (requestAnimationFrame intervals; Chromium, software rendering, 1280x800)
   anim work   the traffic module's own time per drawn frame (rings, particles, badges), avg/p95/max
   heap        after a forced GC: after the pan, zoom out and pan without traffic (back at the opening
               view), and after the same gestures with the traffic running; the figures in brackets
-              are those gestures without traffic, on the same page a moment before
+              are those gestures without traffic, on the same page a moment before. The first
+              traffic on a page also compiles the traffic code (V8 code space counts in the heap), so
+              the traffic then runs a second time, the same way, on the warm page: "again" is the
+              heap after that, against the heap after the first (what running traffic keeps)
+  alloc       bytes allocated per animation-only frame (V8's sampling heap profiler over 2 s of
+              traffic with nothing else happening, collected objects included, divided by the
+              frames drawn in that time): the frame's garbage, which a forced GC hides from "heap"
 """
 
 from __future__ import annotations
@@ -86,6 +92,27 @@ def _heap(page: Page) -> float:
     return round(page.evaluate("() => performance.memory.usedJSHeapSize") / 2**20, 2)
 
 
+def _alloc_per_frame(page: Page, ms: int = 2000) -> float:
+    """KB allocated per frame while only the traffic animates (sampled every 128 bytes)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("HeapProfiler.enable")
+        cdp.send("HeapProfiler.startSampling", {"samplingInterval": 128, "includeObjectsCollectedByMajorGC": True,
+                                                 "includeObjectsCollectedByMinorGC": True})
+        n0 = page.evaluate("() => window.ringflow.engine.framesDrawn()")
+        page.wait_for_timeout(ms)
+        n1 = page.evaluate("() => window.ringflow.engine.framesDrawn()")
+        prof = cdp.send("HeapProfiler.stopSampling")["profile"]
+    finally:
+        cdp.detach()
+    total, todo = 0, [prof["head"]]
+    while todo:
+        node = todo.pop()
+        total += node["selfSize"]
+        todo.extend(node.get("children", []))
+    return round(total / max(1, n1 - n0) / 1024, 2)
+
+
 def _anim(page: Page) -> dict[str, float]:
     m = page.evaluate("() => window.ringflow.metrics()")
     return {"avg": m["animMs"], "p95": m["animP95"], "max": m["animMax"]}
@@ -130,11 +157,18 @@ def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: i
             page.wait_for_timeout(600)
             out["anim"] = _frames(page, lambda: page.wait_for_timeout(3000))
             out["anim_idle_work"] = _anim(page)
+            out["alloc_kb"] = _alloc_per_frame(page)
             gestures("")
             out["calls_badged"] = page.evaluate("() => window.ringflow.metrics().calls")
             page.evaluate("() => clearInterval(window.__traffic)")
             out["heap_after"] = _heap(page)
             out["heap_delta_pct"] = round((out["heap_after"] - out["heap_before"]) * 100 / out["heap_before"], 1)
+            page.evaluate(START_TRAFFIC)  # the same traffic again, on the warm page
+            page.wait_for_timeout(3600)
+            gestures("_again")
+            page.evaluate("() => clearInterval(window.__traffic)")
+            out["heap_again"] = _heap(page)
+            out["heap_again_pct"] = round((out["heap_again"] - out["heap_after"]) * 100 / out["heap_after"], 1)
         finally:
             b.close()
     return out
@@ -142,17 +176,18 @@ def measure(url: str, login: str, key: str, mode: str, live: int = 200, wheel: i
 
 def rows(results: list[tuple[int, dict[str, Any]]]) -> list[str]:
     head = ["| nodes | mode | nodes with calls | animating only fps / p95 ms | pan fps / p95 ms (without traffic) | zoomed-out pan fps / p95 ms (without; detail) "
-            "| animation work ms/frame avg / p95 / max | heap MB before → after (Δ) |",
-            "|---|---|---|---|---|---|---|---|"]
+            "| animation work ms/frame avg / p95 / max | allocated KB / animation frame | heap MB before → after (Δ) | heap MB again (Δ from after) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     out = []
     for n, r in results:
         if "error" in r:
-            out.append(f"| {n:,} | {r.get('mode', '?')} | {r['error']} |" + " |" * 5)
+            out.append(f"| {n:,} | {r.get('mode', '?')} | {r['error']} |" + " |" * 7)
             continue
         work = max((r[k] for k in ("anim_idle_work", "pan_work", "pan_out_work")), key=lambda w: w["p95"])
         out.append(f"| {n:,} | {r['mode']} | {r['live']} | {r['anim']['fps']} / {r['anim']['p95_ms']} | {r['pan']['fps']} / {r['pan']['p95_ms']} ({r['pan_without']['fps']} / {r['pan_without']['p95_ms']}) "
                    f"| {r['pan_out']['fps']} / {r['pan_out']['p95_ms']} ({r['pan_out_without']['fps']} / {r['pan_out_without']['p95_ms']}; {r['lod_out']}, {r['drawn_out']:,} drawn) "
-                   f"| {work['avg']} / {work['p95']} / {work['max']} | {r['heap_before']} → {r['heap_after']} ({r['heap_delta_pct']:+} %) |")
+                   f"| {work['avg']} / {work['p95']} / {work['max']} | {r.get('alloc_kb', '–')} | {r['heap_before']} → {r['heap_after']} ({r['heap_delta_pct']:+} %) "
+                   f"| {r.get('heap_again', '–')} ({r.get('heap_again_pct', 0):+} %) |")
     return head + out
 
 

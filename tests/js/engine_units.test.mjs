@@ -1,3 +1,4 @@
+import { toneFor } from "../../ringflow/web/js/engine/theme.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createClock } from "../../ringflow/web/js/engine/clock.js";
@@ -97,4 +98,13 @@ test("critical nodes become a small state with edges resolved by outlet name", (
 
 test("type colours become little-endian canvas pixels", () => {
   assert.equal(rgbaU32("#2f80ed"), 0xffed802f);
+});
+
+test("a near-black type colour is lifted on a dark theme, hue kept; light themes and bright colours unchanged", () => {
+  assert.equal(toneFor("#333333", false), "#333333");
+  assert.equal(toneFor("#2f80ed", true), "#2f80ed");
+  const lifted = toneFor("#333333", true), v = parseInt(lifted.slice(1), 16);
+  assert.ok((v >> 16) >= 110 && (v >> 16) === ((v >> 8) & 255) && (v & 255) === (v >> 16), lifted); // still a grey, now readable
+  const red = parseInt(toneFor("#5a0000", true).slice(1), 16);
+  assert.ok((red >> 16) > ((red >> 8) & 255), "a dark red stays red");
 });

@@ -33,13 +33,16 @@ export function cameraBetween(a, b, p, W, H) {
   return { x: cx - W / 2 / zoom, y: cy - H / 2 / zoom, zoom };
 }
 
-/** What moves in each mode. `reduced`: the user asked for reduced motion, so nothing moves. */
+/** What moves in each mode. `reduced`: the user asked for reduced motion, so nothing moves.
+ * The answers are shared, frozen objects: asked every animation frame, they allocate nothing. */
+const STILL = Object.freeze({ glide: false, pulse: false, glow: false, particles: false, enter: false, badge: true });
+const BEAUTY = Object.freeze({ glide: true, pulse: true, glow: true, particles: true, enter: true, badge: true });
+const BALANCED = Object.freeze({ glide: true, pulse: true, glow: false, particles: false, enter: true, badge: true });
 export function motionFor(mode, reduced = false) {
-  const still = { glide: false, pulse: false, glow: false, particles: false, enter: false, badge: true };
-  if (reduced) return still;
-  if (mode === "beauty") return { glide: true, pulse: true, glow: true, particles: true, enter: true, badge: true };
-  if (mode === "balanced") return { glide: true, pulse: true, glow: false, particles: false, enter: true, badge: true };
-  return still; // high-performance, enterprise: a flat count badge, nothing animates
+  if (reduced) return STILL;
+  if (mode === "beauty") return BEAUTY;
+  if (mode === "balanced") return BALANCED;
+  return STILL; // high-performance, enterprise: a flat count badge, nothing animates
 }
 
 export const HEAT_HALF_LIFE_MS = 6000;
@@ -81,6 +84,15 @@ export function pathSteps(prevPath, path) {
 
 /** Point at s (0..1) on the cubic bezier q = [x0,y0, c1x,c1y, c2x,c2y, x3,y3]. */
 export function bezierPoint(q, s) {
+  const out = [0, 0];
+  bezierInto(q, 0, s, out);
+  return out;
+}
+
+/** The same point written into out[0], out[1], for the bezier at q[o..o+8]: the traffic's
+ * particles use it every frame, so it allocates nothing. */
+export function bezierInto(q, o, s, out) {
   const u = 1 - s, a = u * u * u, b = 3 * u * u * s, c = 3 * u * s * s, d = s * s * s;
-  return [a * q[0] + b * q[2] + c * q[4] + d * q[6], a * q[1] + b * q[3] + c * q[5] + d * q[7]];
+  out[0] = a * q[o] + b * q[o + 2] + c * q[o + 4] + d * q[o + 6];
+  out[1] = a * q[o + 1] + b * q[o + 3] + c * q[o + 5] + d * q[o + 7];
 }

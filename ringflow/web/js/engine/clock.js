@@ -5,6 +5,7 @@
 export function createClock({ onFrame, fps = 30, raf = globalThis.requestAnimationFrame, now = () => performance.now() }) {
   let dirty = false, running = false, animating = false, lastAnim = -Infinity, stopped = false, handle = 0;
   const minGap = 1000 / Math.max(1, fps);
+  const info = { animFrame: false, dirty: false }; // handed to every frame, refilled: a frame allocates nothing here
 
   function loop(t) {
     handle = 0;
@@ -15,7 +16,8 @@ export function createClock({ onFrame, fps = 30, raf = globalThis.requestAnimati
       const wasDirty = dirty; // false: only the animation is due (the engine then redraws just its animated layer)
       dirty = false;
       if (animDue) lastAnim = t;
-      onFrame(t, { animFrame: animDue, dirty: wasDirty });
+      info.animFrame = animDue; info.dirty = wasDirty;
+      onFrame(t, info);
     }
     if (dirty || animating || work) handle = raf(loop);
     else { running = false; onFrame.idle && onFrame.idle(); }

@@ -203,8 +203,10 @@ export async function createEditorEngine(opts) {
     return !!building;
   }
 
+  let framesDrawn = 0; // every frame drawn, animation-only ones too (the traffic benchmark divides by it)
   function frame(t, { animFrame, dirty = true }) {
     if (!state || destroyed) return;
+    framesDrawn++;
     const animOnly = animFrame && !dirty && !sizeDirty && ready && !glide.moving();
     if (animOnly && layered) { animationFrame(t); return; }
     if (sizeDirty) measure();
@@ -223,7 +225,7 @@ export async function createEditorEngine(opts) {
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
       box, link, edgeMarks: lod === "far" ? null : edgeSel.marks() }); // live traffic is drawn on top by traffic.js
-    const tf = trafficFrame(t, rect, lod);
+    trafficFrame(t, rect, lod);
     if (animOnly !== layered) { // switch where the traffic goes; the flow was just drawn without it
       layered = animOnly;
       trafficCanvas.style.display = layered ? "" : "none";
@@ -249,13 +251,19 @@ export async function createEditorEngine(opts) {
     }
   }
 
-  function trafficFrame(t, rect, lod) {
-    const mot = moving ? { ...motionNow(), glow: false } : motionNow();
-    return { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && features(mode).pulses };
+  // one frame description for the traffic, filled in place: an animation frame allocates nothing
+  const tf = { state: null, cam, dpr, now: 0, rect: null, lod: "near", motion: null, theme, outletCount, ringStatic: false, fresh: true };
+  function trafficFrame(t, rect, lod, fresh = true) {
+    const mot = motionNow();
+    tf.state = state; tf.cam = cam; tf.dpr = dpr; tf.now = t; tf.rect = rect; tf.lod = lod; tf.theme = theme; tf.fresh = fresh;
+    tf.motion = moving && mot.glow ? { ...mot, glow: false } : mot;
+    tf.ringStatic = reduced && features(mode).pulses;
+    return tf;
   }
-  /** A frame where nothing but the animation is due: the flow's canvas and the cards stay as they are. */
+  /** A frame where nothing but the animation is due: the flow's canvas, the camera and the cards
+   * stay as they are (so does the visible rectangle of the last full frame). */
   function animationFrame(t) {
-    const tf = trafficFrame(t, visibleRect(cam, W, H), lastLod);
+    trafficFrame(t, tf.rect || visibleRect(cam, W, H), lastLod, false);
     traffic.draw(trafficCtx, tf, true);
     traffic.placeBadges(tf);
     if (born.size) for (const [i, at] of born) if (t - at > 700) born.delete(i);
@@ -615,7 +623,7 @@ export async function createEditorEngine(opts) {
       apiMs: api ? api.lastMs : null, stream: sub ? sub.status() : "off", zoom: Math.round(cam.zoom * 10000) / 10000,
       arraysMB: state ? Math.round(state.bytes() / 1048576 * 10) / 10 : 0, drawMs: Math.round(drawMs * 10) / 10,
       bytesPerNode: state && state.live ? Math.round(engineBytes() / state.live) : 0,
-      ...traffic.metrics(), calls: [...traffic.calls.values()].reduce((a, b) => a + b, 0), glideFrames: glide.frames(), reducedMotion: reduced,
+      ...traffic.metrics(), calls: traffic.total(), glideFrames: glide.frames(), reducedMotion: reduced,
       why: explainMode({ mode, reason: modeReason, forced, nodes: state ? state.live : 0, config, fromEnv: !!config.RINGFLOW_PERFORMANCE_MODE && forced === config.RINGFLOW_PERFORMANCE_MODE, p95: stepDownAt }) };
   }
 
@@ -658,7 +666,7 @@ export async function createEditorEngine(opts) {
       clock.invalidate(); return mode; },
     mode: () => mode, forcedMode: () => forced,
     setLive, setTestCall, setHighlight, setProblems, metrics, toggleOverlay, reload, flush: () => queue.flush(),
-    zoomBy, theme: () => ({ ...theme }), gliding: () => glide.moving(),
+    zoomBy, theme: () => ({ ...theme }), gliding: () => glide.moving(), framesDrawn: () => framesDrawn,
     rename: (name) => queue.rename(name),
     setStart: async (index) => {
       await ensureIds([index]);

@@ -62,7 +62,7 @@ export function createMinimap(canvas, eng) {
   return {
     update: draw,
     /** The view rectangle takes the theme's selection colour. */
-    restyle(t) { frame = t.selection; draw(); },
+    restyle(t) { frame = t.selection; cache = null; draw(); }, // the type colours may have been toned for the theme
     destroy() { canvas.removeEventListener("pointerdown", down); canvas.removeEventListener("pointermove", move); canvas.removeEventListener("pointerup", up); },
   };
 }

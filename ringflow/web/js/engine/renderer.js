@@ -5,6 +5,7 @@
 
 import { portPosition, edgePath } from "../core/edges.js";
 import { DELETED } from "../core/flowstate.js";
+import { toneFor } from "./theme.js";
 
 // colours from the design tokens (engine/theme.js -> setTheme); these are the light defaults
 let BG = "#eef1f6", EDGE = "#98a2b3", SELECT = "#2f5fe0", CARD = "#ffffff", CARD_LINE = "#d5dbe5", LABEL = "#172031";
@@ -27,6 +28,7 @@ export class Renderer {
     this.bucket = new Uint32Array(0);
     this.palette = new Uint32Array(256).fill(rgbaU32("#888888"));
     this.colors = new Array(256).fill("#888888");
+    this.raw = new Map(); this.dark = false; // each type's own colour; colors/palette hold them toned for the theme
     this.lastFarZoom = -1; this.zoomAt = -1e9; this.needSettle = false; this.farCache = null;
     this.bgU32 = rgbaU32(BG); this.edgeU32 = rgbaU32("#c3c9d3"); this.selU32 = rgbaU32(SELECT);
   }
@@ -35,10 +37,16 @@ export class Renderer {
   setTheme(t) {
     BG = t.bg; EDGE = t.edge; SELECT = t.selection; CARD = t.card; CARD_LINE = t.cardBorder; LABEL = t.text;
     this.bgU32 = rgbaU32(BG); this.edgeU32 = rgbaU32(t.edgeFar); this.selU32 = rgbaU32(SELECT); this.farCache = null;
+    this.dark = !!t.dark; this._tone();
   }
 
   setTypes(types) {
-    types.forEach((t, k) => { const c = t.code ?? k; this.colors[c] = t.color || "#888888"; this.palette[c] = rgbaU32(this.colors[c]); });
+    types.forEach((t, k) => this.raw.set(t.code ?? k, t.color || "#888888"));
+    this._tone();
+  }
+
+  _tone() {
+    for (const [c, hex] of this.raw) { this.colors[c] = toneFor(hex, this.dark); this.palette[c] = rgbaU32(this.colors[c]); }
   }
 
   resize(pw, ph) {

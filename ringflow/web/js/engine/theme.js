@@ -14,6 +14,18 @@ export function rgbToHex(s) {
   return "#" + [m[1], m[2], m[3]].map((v) => Math.round(Number(v)).toString(16).padStart(2, "0")).join("");
 }
 
+/** A type's colour as the canvas draws it: on a dark theme a colour darker than `floor` (luma,
+ * 0-255) is mixed toward white up to it, hue kept, so Hang up's #333 still shows on a dark card.
+ * The cards' CSS does the same with oklch (css/editor.css --rf-tone). */
+export function toneFor(hex, dark, floor = 110) {
+  const v = parseInt(String(hex).slice(1), 16);
+  if (!dark || !/^#[0-9a-f]{6}$/i.test(hex)) return hex;
+  const rgb = [v >> 16, (v >> 8) & 255, v & 255], luma = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  if (luma >= floor) return hex;
+  const f = (floor - luma) / (255 - luma);
+  return "#" + rgb.map((c) => Math.round(c + (255 - c) * f).toString(16).padStart(2, "0")).join("");
+}
+
 export function readTheme(doc) {
   const probe = doc.createElement("span");
   probe.style.display = "none";
