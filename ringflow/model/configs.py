@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 
 from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, SPLIT_OPS, WEEKDAYS, Field, NodeType
+from ringflow.model.document import MAX_NODES, EdgeShape, FlowName, NodeBase
 
 MAX_TEXT_LONG = 4096  # one value of a template_map / string_map
 LIST_ITEMS = 64  # entries of a string_list
@@ -111,6 +112,34 @@ def _struct(nt: NodeType) -> type[msgspec.Struct]:
 CONFIGS: dict[str, type[msgspec.Struct]] = {name: _struct(nt) for name, nt in CATALOGUE.items()}
 """Node type -> its config Struct."""
 FIELD_TYPES: dict[str, dict[str, Any]] = {name: {f.name: field_type(f) for f in nt.fields} for name, nt in CATALOGUE.items()}
+
+
+def _node_struct(nt: NodeType) -> Any:
+    """A node of this type with its config typed: one variant of ``TypedDoc``'s tagged union. The
+    config may be left out only when the type has no required field."""
+    config = CONFIGS[nt.name]
+    required = any(f.required for f in nt.fields)
+    field: tuple[str, Any] | tuple[str, Any, Any] = ("config", config) if required else ("config", Union[config, None], None)
+    name = "".join(part.capitalize() for part in nt.name.split("_")) + "Node"
+    return msgspec.defstruct(name, [field], bases=(NodeBase,), tag_field="type", tag=nt.name, kw_only=True,
+                             forbid_unknown_fields=True, module=__name__)
+
+
+NODE_STRUCTS: dict[type[msgspec.Struct], str] = {_node_struct(nt): name for name, nt in CATALOGUE.items()}
+"""Each typed node Struct and its type's name (the tag is not an attribute of a decoded node)."""
+TypedNode = Union[tuple(NODE_STRUCTS)]  # type: ignore[valid-type]
+"""Any node of a known type, its config checked by its type's Struct (tagged on ``type``)."""
+
+
+class TypedDoc(msgspec.Struct, forbid_unknown_fields=True):
+    """A document whose every node has a known type and a config without a fault msgspec can
+    see: decoding into it is the whole shape check of a sound document, in one pass."""
+
+    name: FlowName = "Untitled flow"
+    start: Union[str, None] = None
+    description: Any = None
+    nodes: Annotated[list[TypedNode], msgspec.Meta(max_length=MAX_NODES)] = []  # type: ignore[valid-type]
+    edges: list[EdgeShape] = []
 
 
 @lru_cache(maxsize=64)

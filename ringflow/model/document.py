@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Annotated, Any, TypedDict, Union
 
 import msgspec
@@ -110,17 +110,22 @@ Coordinate = Annotated[float, msgspec.Meta(ge=-MAX_COORD, le=MAX_COORD)]
 Size = Annotated[float, msgspec.Meta(gt=0, le=MAX_SIZE)]
 
 
-class NodeShape(msgspec.Struct, forbid_unknown_fields=True):
-    """A node as stored: what any node must be, whatever its type (its config is checked by type
-    in validation)."""
+class NodeBase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What every node has besides its type and config."""
 
     id: NodeId
-    type: Name64
     x: Coordinate = 0.0
     y: Coordinate = 0.0
     w: Size = float(NODE_WIDTH)
     h: Size = float(NODE_HEIGHT)
     label: Union[Annotated[str, msgspec.Meta(max_length=MAX_LABEL)], None] = ""
+
+
+class NodeShape(NodeBase, forbid_unknown_fields=True, kw_only=True):
+    """A node as stored: what any node must be, whatever its type (its config is checked by type
+    in validation; ``configs.TypedDoc`` checks both in one pass)."""
+
+    type: Name64
     config: Union[dict[str, ConfigValue], None] = None
 
 
@@ -184,15 +189,15 @@ def _config_value_problem(said: str, value: Any) -> str:
     return "is not a JSON value"
 
 
-def normalize_node(raw: Any, index: int = 0) -> tuple[NodeDict | None, list[Problem]]:
-    """Check one node's shape and return it in canonical form (floats, defaults filled)."""
+def node_shape(raw: Any, index: int = 0) -> tuple[NodeShape | None, list[Problem]]:
+    """One node checked alone: its shape, or every problem msgspec found, each named."""
     if not isinstance(raw, dict):
         return None, [_err("bad_node", f"nodes[{index}] must be an object")]
     nid = raw.get("id")
     if _refusal(nid, NodeId) is not None:
         return None, [_err("bad_id", f"nodes[{index}].id must be 1-{MAX_ID} letters, digits or _.:-", field="id")]
     try:
-        return _node_dict(msgspec.convert(raw, NodeShape)), []
+        return msgspec.convert(raw, NodeShape), []
     except msgspec.ValidationError:
         pass
     problems: list[Problem] = []
@@ -228,16 +233,22 @@ def normalize_node(raw: Any, index: int = 0) -> tuple[NodeDict | None, list[Prob
     return None, problems
 
 
+def normalize_node(raw: Any, index: int = 0) -> tuple[NodeDict | None, list[Problem]]:
+    """Check one node's shape and return it in canonical form (floats, defaults filled)."""
+    shape, problems = node_shape(raw, index)
+    return (None if shape is None else _node_dict(shape)), problems
+
+
 def _node_dict(n: NodeShape) -> NodeDict:
     return {"id": n.id, "type": n.type, "x": n.x, "y": n.y, "w": n.w, "h": n.h, "label": n.label or "", "config": n.config or {}}
 
 
-def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Problem]]:
+def edge_shape(raw: Any, index: int = 0) -> tuple[EdgeShape | None, list[Problem]]:
+    """One edge checked alone: its shape, or its first problem, named."""
     if not isinstance(raw, dict):
         return None, [_err("bad_edge", f"edges[{index}] must be an object")]
     try:
-        e = msgspec.convert(raw, EdgeShape)
-        return {"source": e.source, "outlet": e.outlet, "target": e.target}, []
+        return msgspec.convert(raw, EdgeShape), []
     except msgspec.ValidationError as exc:
         said = str(exc)
     src = raw.get("source") if isinstance(raw.get("source"), str) else None
@@ -250,35 +261,40 @@ def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Prob
     return None, [_err("bad_edge", f"edges[{index}]: {said}", src)]
 
 
-_ID, _SOURCE, _OUTLET, _TARGET = itemgetter("id"), itemgetter("source"), itemgetter("outlet"), itemgetter("target")
+def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Problem]]:
+    shape, problems = edge_shape(raw, index)
+    return (None if shape is None else {"source": shape.source, "outlet": shape.outlet, "target": shape.target}), problems
 
 
-def _link(nodes: list[NodeDict], edges: list[EdgeDict] | list[EdgeDict | list[Problem]],
-          problems: list[Problem]) -> tuple[list[NodeDict], list[EdgeDict]]:
+_ID, _SOURCE, _OUTLET, _TARGET = attrgetter("id"), attrgetter("source"), attrgetter("outlet"), attrgetter("target")
+
+
+def _link(nodes: list[NodeShape], edges: list[EdgeShape] | list[EdgeShape | list[Problem]],
+          problems: list[Problem]) -> tuple[list[NodeShape], list[EdgeShape]]:
     """The nodes without repeated ids and the edges whose ends are nodes, each outlet used once;
     what is dropped goes to ``problems``, with the problems of an edge of the wrong shape (a
     list in place of the edge) in edge order. Checked whole first: almost every document passes."""
     ids = set(map(_ID, nodes))
-    if all(type(e) is dict for e in edges):
+    if len(ids) == len(nodes) and not any(isinstance(e, list) for e in edges):
         sources = list(map(_SOURCE, edges))
-        if (len(ids) == len(nodes) and ids.issuperset(sources) and ids.issuperset(map(_TARGET, edges))
+        if (ids.issuperset(sources) and ids.issuperset(map(_TARGET, edges))
                 and len(set(zip(sources, map(_OUTLET, edges)))) == len(edges)):
             return nodes, edges  # type: ignore[return-value]
-    kept: list[NodeDict] = []
+    kept: list[NodeShape] = []
     seen: set[str] = set()
     for node in nodes:
-        if node["id"] in seen:
-            problems.append(_err("duplicate_id", f"node id {node['id']!r} is used twice", node["id"], "id"))
+        if node.id in seen:
+            problems.append(_err("duplicate_id", f"node id {node.id!r} is used twice", node.id, "id"))
         else:
-            seen.add(node["id"])
+            seen.add(node.id)
             kept.append(node)
-    linked: list[EdgeDict] = []
+    linked: list[EdgeShape] = []
     used: set[tuple[str, str]] = set()
     for edge in edges:
         if isinstance(edge, list):
             problems += edge
             continue
-        src, outlet, dst = edge["source"], edge["outlet"], edge["target"]
+        src, outlet, dst = edge.source, edge.outlet, edge.target
         if src not in seen:
             problems.append(_err("edge_unknown_source", f"edge from unknown node {src!r}", src, "source"))
         elif dst not in seen:
@@ -291,23 +307,6 @@ def _link(nodes: list[NodeDict], edges: list[EdgeDict] | list[EdgeDict | list[Pr
         if len(problems) > 100:
             break
     return kept, linked
-
-
-_EDGE = attrgetter("source", "outlet", "target")
-
-
-def _from_shape(shape: DocShape) -> FlowDocument:
-    """The canonical document from a shape msgspec accepted, or DocumentError (ids, edge ends)."""
-    problems: list[Problem] = []
-    nodes = list(map(_node_dict, shape.nodes))
-    edges: list[EdgeDict] = [{"source": s, "outlet": o, "target": t} for s, o, t in map(_EDGE, shape.edges)]
-    nodes, edges = _link(nodes, edges, problems)
-    if problems:
-        raise DocumentError(problems)
-    doc: FlowDocument = {"name": shape.name.strip(), "start": shape.start, "nodes": nodes, "edges": edges}
-    if isinstance(shape.description, str):
-        doc["description"] = shape.description[:MAX_STRING]
-    return doc
 
 
 def _problems(raw: dict[str, Any]) -> list[Problem]:
@@ -331,22 +330,51 @@ def _problems(raw: dict[str, Any]) -> list[Problem]:
     unknown = sorted(set(raw) - set(DocShape.__struct_fields__))
     if unknown:
         problems.append(_err("unknown_field", f"unknown top-level field(s) {unknown}", field=unknown[0]))
-    nodes: list[NodeDict] = []
+    nodes: list[NodeShape] = []
     for i, raw_node in enumerate(nodes_raw):
-        node, found = normalize_node(raw_node, i)
+        node, found = node_shape(raw_node, i)
         problems += found
         if node is not None:
             nodes.append(node)
         if len(problems) > 100:
             return problems
-    edges: list[EdgeDict | list[Problem]] = []
+    edges: list[EdgeShape | list[Problem]] = []
     for i, raw_edge in enumerate(edges_raw):
-        edge, found = normalize_edge(raw_edge, i)
+        edge, found = edge_shape(raw_edge, i)
         edges.append(found if edge is None else edge)
     _link(nodes, edges, problems)
     if not problems:  # msgspec refused what no check above names: say what it said, never let it through
         problems.append(_err("bad_document", str(_refusal(raw, DocShape))))
     return problems
+
+
+def linked_shape(shape: Any) -> Any:
+    """``shape`` when its ids are unique and its edges join nodes once per outlet, else DocumentError."""
+    problems: list[Problem] = []
+    _link(shape.nodes, shape.edges, problems)
+    if problems:
+        raise DocumentError(problems)
+    return shape
+
+
+@gc_paused
+def decode(data: bytes | str) -> DocShape:
+    """A document's shape from JSON text in one msgspec pass, no dicts built (what ``ringflow
+    validate`` checks), or DocumentError naming every problem; text that is not JSON raises
+    ``msgspec.DecodeError`` (a ValueError)."""
+    try:
+        return linked_shape(msgspec.json.decode(data, type=DocShape))
+    except msgspec.ValidationError:
+        raise DocumentError(_problems(msgspec.json.decode(data))) from None
+
+
+def to_document(shape: DocShape) -> FlowDocument:
+    """The canonical document (plain dicts, what the store keeps) of a checked shape."""
+    doc: FlowDocument = {"name": shape.name.strip(), "start": shape.start, "nodes": list(map(_node_dict, shape.nodes)),
+                         "edges": [{"source": e.source, "outlet": e.outlet, "target": e.target} for e in shape.edges]}
+    if isinstance(shape.description, str):
+        doc["description"] = shape.description[:MAX_STRING]
+    return doc
 
 
 @gc_paused
@@ -364,15 +392,10 @@ def normalize(raw: Any) -> FlowDocument:
         shape = msgspec.convert(raw, DocShape)
     except msgspec.ValidationError:
         raise DocumentError(_problems(raw)) from None
-    return _from_shape(shape)
+    return to_document(linked_shape(shape))
 
 
 @gc_paused
 def parse(data: bytes | str) -> FlowDocument:
-    """The canonical document from JSON text in one msgspec pass (no dicts built first), or
-    DocumentError; text that is not JSON raises ``msgspec.DecodeError`` (a ValueError)."""
-    try:
-        shape = msgspec.json.decode(data, type=DocShape)
-    except msgspec.ValidationError:
-        return normalize(msgspec.json.decode(data))  # names every problem, part by part
-    return _from_shape(shape)
+    """The canonical document from JSON text (``decode``, then plain dicts)."""
+    return to_document(decode(data))

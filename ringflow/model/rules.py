@@ -15,7 +15,7 @@ from liquid import Environment
 from liquid.exceptions import LiquidError
 
 from ringflow.model.catalogue import DATE_OPS, TIME_OPS, WEEKDAYS
-from ringflow.model.configs import TIME_PATTERN, VAR_PATTERN, whole
+from ringflow.model.configs import TIME_PATTERN, VAR_PATTERN, Case, whole
 from ringflow.model.saferegex import PatternError, compile_pattern
 from ringflow.runtime.limits import static_template_limit
 
@@ -58,12 +58,12 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def check_cases(cases: list[dict[str, Any]]) -> str | None:
+def check_cases(cases: list[Case]) -> str | None:
     """Rules across a split's cases (each already of the right shape): names are outlets, so
     unique and not ``no_match``; typed operands parse; regexes run on RE2."""
     names: set[str] = set()
     for case in cases:
-        name, op, operand = case["name"], case["op"], case.get("value", "")
+        name, op, operand = case.name, case.op, case.value
         if name in names or name == "no_match":
             return f"case name {name!r} is used twice or reserved"
         names.add(name)
@@ -128,12 +128,17 @@ def known_timezone(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 64 and "\x00" not in value and _zone_exists(value)
 
 
+def _get(config: Any, key: str, default: Any = None) -> Any:
+    """A config's value: configs are dicts, or their type's Struct once msgspec accepted them."""
+    return config.get(key, default) if isinstance(config, Mapping) else getattr(config, key, default)
+
+
 Finding = tuple[str, str, str, str]
 """(severity, code, message, field) of one node's problem."""
 
 
-def _menu(config: Mapping[str, Any]) -> list[Finding]:
-    digits = config.get("digits")
+def _menu(config: Any) -> list[Finding]:
+    digits = _get(config, "digits")
     if not isinstance(digits, list):
         return []
     found: list[Finding] = [("error", "bad_config", f"digit {d!r} must be one of 0-9, * or #", "config.digits")
@@ -143,29 +148,29 @@ def _menu(config: Mapping[str, Any]) -> list[Finding]:
     return found
 
 
-def _hours(config: Mapping[str, Any]) -> list[Finding]:
-    zone = config.get("timezone", "UTC")
+def _hours(config: Any) -> list[Finding]:
+    zone = _get(config, "timezone", "UTC")
     if known_timezone(zone):
         return []
     return [("error", "bad_config", f"timezone {zone!r} is not a known IANA time zone (e.g. Europe/Paris, America/New_York)",
              "config.timezone")]
 
 
-def _either(first: str, second: str, message: str) -> Callable[[Mapping[str, Any]], list[Finding]]:
+def _either(first: str, second: str, message: str) -> Callable[[Any], list[Finding]]:
     """A rule across two fields: at least one of them is set."""
-    def rule(config: Mapping[str, Any]) -> list[Finding]:
-        if str(config.get(first) or "").strip() or str(config.get(second) or "").strip():
+    def rule(config: Any) -> list[Finding]:
+        if str(_get(config, first) or "").strip() or str(_get(config, second) or "").strip():
             return []
         return [("error", "missing_config", message, f"config.{first}")]
     return rule
 
 
-def _unsupported(config: Mapping[str, Any]) -> list[Finding]:
-    platform = "Amazon Connect action" if config.get("platform") == "connect" else "Studio widget"
-    return [("error", "unsupported_node", f"Ringflow cannot execute {platform} {config.get('original_type')!s}", "type")]
+def _unsupported(config: Any) -> list[Finding]:
+    platform = "Amazon Connect action" if _get(config, "platform") == "connect" else "Studio widget"
+    return [("error", "unsupported_node", f"Ringflow cannot execute {platform} {_get(config, 'original_type')!s}", "type")]
 
 
-NODE_RULES: dict[str, Callable[[Mapping[str, Any]], list[Finding]]] = {
+NODE_RULES: dict[str, Callable[[Any], list[Finding]]] = {
     "menu": _menu,
     "business_hours": _hours,
     "play": _either("url", "digits", "play needs a url or digits"),

@@ -1,75 +1,102 @@
 """The rules across nodes: edge ends are nodes, outlets exist and are connected once, expected
-outlets are connected, every node is reachable from the start. One plain-Python pass over the
-edges, then C-level builtins over integer lists.
+outlets are connected, every node is reachable from the start.
 
-Each node's outlets get consecutive integer "slots" (the node's first slot plus the outlet's
-index); an edge fills its outlet's slot with its target's position, so a duplicate outlet is a
-slot filled twice and an unconnected one a slot left free.
+Plain Python over integer lists, the per-edge work done by C-level builtins (map, compress,
+set) rather than a Python step per edge: a 500,000-node flow has about as many edges. Each
+node's outlets get consecutive integer "slots" (the node's first slot plus the outlet's index);
+an edge fills its outlet's slot with its target's position, so a duplicate outlet is a slot
+filled twice and an unconnected one a slot left free.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate, compress
-from operator import indexOf
+from operator import add, contains, indexOf, is_, not_
 from typing import Any, Sequence
 
 from ringflow.model.catalogue import CATALOGUE
-from ringflow.model.document import EdgeDict, Problem
+from ringflow.model.document import Problem
 
 _QUIET_OUTLETS = {name: frozenset(o for o in nt.outlets if not nt.warns_unconnected(o)) for name, nt in CATALOGUE.items()}
 """Fixed outlets that may stay open without a warning (``NodeType.warns_unconnected``), per type."""
 
 
-def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[str], outlets: Sequence[Sequence[str]],
-                  edges: Sequence[EdgeDict], start: Any) -> list[Problem]:
+def _where(flags: Any) -> list[int]:
+    """The positions of the true flags."""
+    return list(compress(range(len(flags)), flags))
+
+
+def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[str], outlets: list[Sequence[str]],
+                  edges: tuple[list[str], list[str], list[str]], start: Any) -> list[Problem]:
     """Problems of the edges (by edge), unconnected outlets (by node, then outlet) and unreachable
     nodes (by node). ``ids``: each node's id; ``position``: id -> index of the node that holds it
     (the first, when an id is repeated); ``outlets[i]``: node ``i``'s outlets (none for an unknown
-    type or a repeated id)."""
-    n = len(types)
+    type or a repeated id); ``edges``: the edges' sources, outlets and targets."""
+    sources, names, targets = edges
+    src = list(map(position.get, sources))
+    dst = list(map(position.get, targets))
+    found: list[tuple[int, Problem]] = []  # (edge index, problem): reported in edge order
+    keep = range(len(sources))
+    if None in src or None in dst:
+        for j in _where(list(map(is_, src, [None] * len(src)))):
+            found.append((j, Problem("error", "edge_unknown_source", f"edge from unknown node {sources[j]!r}", sources[j], "source")))
+        for j in _where([s is not None and t is None for s, t in zip(src, dst)]):
+            found.append((j, Problem("error", "edge_unknown_target", f"outlet {names[j]!r} goes to unknown node {targets[j]!r}",
+                                     sources[j], f"outlets.{names[j]}")))
+        keep = _where([s is not None and t is not None for s, t in zip(src, dst)])  # type: ignore[assignment]
+        src, dst, names_kept = [src[j] for j in keep], [dst[j] for j in keep], [names[j] for j in keep]
+    else:
+        names_kept = names
+    node_outlets = list(map(outlets.__getitem__, src))  # type: ignore[arg-type]
+    fits = list(map(contains, node_outlets, names_kept))
+    loose: dict[int, list[int]] = {}  # edges from nodes of unknown type: no slots, still walked
+    if not all(fits):
+        seen_loose: set[tuple[int, str]] = set()
+        for k in _where(list(map(not_, fits))):
+            j, s = keep[k], src[k]
+            if types[s] in CATALOGUE:  # type: ignore[index]
+                found.append((j, Problem("error", "unknown_outlet", f"{types[s]} node has no outlet {names[j]!r}", sources[j],  # type: ignore[index]
+                                         f"outlets.{names[j]}")))
+            elif (s, names[j]) in seen_loose:
+                found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
+                                         f"outlets.{names[j]}")))
+            else:
+                seen_loose.add((s, names[j]))  # type: ignore[arg-type]
+                loose.setdefault(s, []).append(dst[k])  # type: ignore[arg-type]
+        slotted = _where(fits)
+        keep = [keep[k] for k in slotted]  # type: ignore[assignment]
+        src, dst, names_kept, node_outlets = ([seq[k] for k in slotted] for seq in (src, dst, names_kept, node_outlets))
     first_slot = list(accumulate(map(len, outlets), initial=0))
+    slots = list(map(add, map(first_slot.__getitem__, src), map(indexOf, node_outlets, names_kept)))  # type: ignore[arg-type]
     slot_target = [-1] * first_slot[-1]
-    loose: dict[tuple[int, str], int] = {}  # edges from nodes of unknown type: no slots, still walked
-    problems: list[Problem] = []
-    get = position.get
-    for edge in edges:
-        src, outlet, dst = edge["source"], edge["outlet"], edge["target"]
-        s = get(src)
-        if s is None:
-            problems.append(Problem("error", "edge_unknown_source", f"edge from unknown node {src!r}", src, "source"))
-            continue
-        t = get(dst)
-        if t is None:
-            problems.append(Problem("error", "edge_unknown_target", f"outlet {outlet!r} goes to unknown node {dst!r}", src,
-                                    f"outlets.{outlet}"))
-            continue
-        names = outlets[s]
-        if outlet in names:
-            slot = first_slot[s] + indexOf(names, outlet)
-            if slot_target[slot] < 0:
-                slot_target[slot] = t
-                continue
-        elif types[s] not in CATALOGUE:
-            if (s, outlet) not in loose:
-                loose[s, outlet] = t
-                continue
-        else:
-            problems.append(Problem("error", "unknown_outlet", f"{types[s]} node has no outlet {outlet!r}", src,
-                                    f"outlets.{outlet}"))
-            continue
-        problems.append(Problem("error", "duplicate_edge", f"outlet {outlet!r} is connected twice", src, f"outlets.{outlet}"))
+    if len(set(slots)) != len(slots):  # an outlet connected twice: the first edge counts
+        used: set[int] = set()
+        for k, slot in enumerate(slots):
+            if slot in used:
+                j = keep[k]
+                found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
+                                         f"outlets.{names[j]}")))
+            else:
+                used.add(slot)
+                slot_target[slot] = dst[k]  # type: ignore[call-overload]
+    else:
+        for slot, t in zip(slots, dst):
+            slot_target[slot] = t  # type: ignore[call-overload]
+    found.sort(key=lambda f: f[0])
+    problems = [p for _, p in found]
     problems += _open_outlets(ids, types, outlets, first_slot, slot_target)
-    start_pos = get(start, -1) if isinstance(start, str) else -1
+    start_pos = position.get(start, -1) if isinstance(start, str) else -1
     if start_pos >= 0:
-        reached = _reached(start_pos, first_slot, slot_target, loose, n)
-        problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
-                     for nid, i in position.items() if not reached[i]]
+        reached = _reached(start_pos, first_slot, slot_target, loose, len(types))
+        if 0 in reached:
+            problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
+                         for nid, i in position.items() if not reached[i]]
     return problems
 
 
-def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: Sequence[Sequence[str]],
-                  first_slot: list[int], slot_target: list[int]) -> list[Problem]:
+def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: list[Sequence[str]], first_slot: list[int],
+                  slot_target: list[int]) -> list[Problem]:
     """Free slots whose outlet name's first slot is free too (a name listed twice counts once),
     in node then outlet order, less the outlets that may stay open."""
     found = []
@@ -84,23 +111,17 @@ def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: Sequence[Se
     return found
 
 
-def _reached(start: int, first_slot: list[int], slot_target: list[int], loose: dict[tuple[int, str], int], n: int) -> bytearray:
+def _reached(start: int, first_slot: list[int], slot_target: list[int], loose: dict[int, list[int]], n: int) -> bytearray:
     """A 1 for every node a path from ``start`` reaches; a free slot holds -1, which lands on the
     extra byte at the end (marked seen up front) so the walk steps over it."""
     seen = bytearray(n + 1)
     seen[n] = seen[start] = 1
-    extra: dict[int, list[int]] = {}
-    for (s, _), t in loose.items():
-        extra.setdefault(s, []).append(t)
     stack = [start]
     pop, push = stack.pop, stack.append
     while stack:
         i = pop()
-        for nxt in slot_target[first_slot[i]:first_slot[i + 1]]:
-            if not seen[nxt]:
-                seen[nxt] = 1
-                push(nxt)
-        for nxt in extra.get(i, ()):
+        for nxt in slot_target[first_slot[i]:first_slot[i + 1]] if not loose else \
+                slot_target[first_slot[i]:first_slot[i + 1]] + loose.get(i, []):
             if not seen[nxt]:
                 seen[nxt] = 1
                 push(nxt)

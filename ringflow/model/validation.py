@@ -10,22 +10,27 @@ unreachable nodes (by node).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from operator import itemgetter
+import logging
+from collections import defaultdict, deque
+from itertools import compress, count, filterfalse, repeat
+from operator import attrgetter, contains, itemgetter
 from typing import Any, Iterable, Mapping, Sequence
 
 import msgspec
 
 from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, Field, NodeType
 from ringflow.model.configs import CONFIGS, FIELD_TYPES, field_problem, is_valid, list_type
-from ringflow.model.document import FlowDocument, Problem
+from ringflow.model.configs import NODE_STRUCTS, TypedDoc
+from ringflow.model.document import DocShape, FlowDocument, Problem, decode, linked_shape
 from ringflow.model.gcpause import gc_paused
-from ringflow.model.rules import FIELD_RULES, NODE_RULES, template_error
+from ringflow.model.rules import FIELD_RULES, NODE_RULES, SIMPLE_TEMPLATE_RE, template_error
 from ringflow.model.structure import edge_problems
 
-__all__ = ["validate", "has_errors", "check_config", "template_error"]
+log = logging.getLogger(__name__)
+__all__ = ["validate", "validate_shape", "check_json", "has_errors", "check_config", "template_error"]
 
-_ID, _TYPE = itemgetter("id"), itemgetter("type")
+_ID, _TYPE, _SOURCE, _OUTLET, _TARGET = (itemgetter(k) for k in ("id", "type", "source", "outlet", "target"))
+_SHAPE_COLUMNS = (attrgetter("id"), attrgetter("type"), attrgetter("source"), attrgetter("outlet"), attrgetter("target"))
 CHUNK = 1024
 """Configs re-checked together once a type's single call refuses one: few calls, few configs one by one."""
 Found = list[tuple[int, int, Problem]]
@@ -35,55 +40,94 @@ Found = list[tuple[int, int, Problem]]
 @gc_paused
 def validate(doc: FlowDocument) -> list[Problem]:
     """Every problem with a (normalized) flow: errors block publishing, warnings inform."""
-    nodes = doc.get("nodes", [])
-    ids: list[str] = list(map(_ID, nodes))
-    types: list[str] = list(map(_TYPE, nodes))
+    nodes, edges = doc.get("nodes", []), doc.get("edges", [])
+    configs = list(map(dict.get, nodes, repeat("config")))  # type: ignore[arg-type]
+    if None in configs:
+        configs = [c or {} for c in configs]
+    return check(list(map(_ID, nodes)), list(map(_TYPE, nodes)), configs,
+                 (list(map(_SOURCE, edges)), list(map(_OUTLET, edges)), list(map(_TARGET, edges))), doc.get("start"))
+
+
+@gc_paused
+def validate_shape(shape: DocShape) -> list[Problem]:
+    """``validate`` of a decoded document (``document.decode``), without building its dicts."""
+    node_id, node_type, source, outlet, target = _SHAPE_COLUMNS
+    configs = [n.config or {} for n in shape.nodes]
+    return check(list(map(node_id, shape.nodes)), list(map(node_type, shape.nodes)), configs,
+                 (list(map(source, shape.edges)), list(map(outlet, shape.edges)), list(map(target, shape.edges))), shape.start)
+
+
+@gc_paused
+def check_json(data: bytes | str) -> tuple[Any, list[Problem]]:
+    """The decoded document and its problems, from JSON text: a sound document is decoded and
+    shape-checked in one msgspec pass (``configs.TypedDoc``), then only the rules msgspec cannot
+    say run. When msgspec refuses it (an unknown type, a config fault, an unknown setting) the
+    document is decoded again without the configs' types, and each refused config is looked at
+    field by field to name its problems: the price of a faulty document, and logged."""
+    try:
+        typed = msgspec.json.decode(data, type=TypedDoc)
+    except msgspec.ValidationError as exc:
+        log.info("config faults (%s): checking the document's configs one type at a time", exc)
+        shape = decode(data)
+        return shape, validate_shape(shape)
+    linked = linked_shape(typed)
+    node_id, node_type, source, outlet, target = _SHAPE_COLUMNS
+    nodes, edges = linked.nodes, linked.edges
+    configs = list(map(attrgetter("config"), nodes))
+    return linked, check(list(map(node_id, nodes)), list(map(NODE_STRUCTS.__getitem__, map(type, nodes))), configs,
+                         (list(map(source, edges)), list(map(outlet, edges)), list(map(target, edges))), linked.start, typed=True)
+
+
+def _group(keys: list[str]) -> dict[str, list[int]]:
+    """Positions per key, in order (C-level: a Python step per node costs seconds on big flows)."""
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    deque(map(list.append, map(groups.__getitem__, keys), count()), maxlen=0)
+    return groups
+
+
+def check(ids: list[str], types: list[str], configs: list[Any], edges: tuple[list[str], list[str], list[str]],
+          start: Any, typed: bool = False) -> list[Problem]:
+    """Every problem of a flow given as columns: each node's id, type and config, and the edges'
+    sources, outlets and targets. ``typed``: the configs are their types' Structs already."""
     found: Found = []
     position = dict(zip(ids, range(len(ids))))  # id -> the node holding it
-    by_type: defaultdict[str, list[int]] = defaultdict(list)
     if len(position) == len(ids):
-        for i, name in enumerate(types):
-            by_type[name].append(i)
+        by_type = _group(types)
     else:  # repeated ids (normalize refuses them): the first node holding an id counts
         position = {}
         for i, nid in enumerate(ids):
             position.setdefault(nid, i)
+        by_type = defaultdict(list)
         for i, (nid, name) in enumerate(zip(ids, types)):
             if position[nid] == i:
                 by_type[name].append(i)
             else:
                 found.append((i, 0, Problem("error", "duplicate_id", f"node id {nid!r} is used twice", nid, "id")))
-    outlets: list[Sequence[str]] = [()] * len(nodes)
+    outlets: list[Sequence[str]] = [()] * len(ids)
     for name, positions in by_type.items():
         nt = CATALOGUE.get(name)
         if nt is None:
             found += [(i, 0, Problem("error", "unknown_type", f"unknown node type {name!r}", ids[i], "type")) for i in positions]
             continue
-        configs = [nodes[i].get("config") or {} for i in positions]
-        found += _type_problems(nt, positions, configs, ids)
-        if nt.dynamic_outlets is None:
-            for i in positions:
-                outlets[i] = nt.outlets
-        else:
-            for i, config in zip(positions, configs):
-                outlets[i] = nt.outlets_for(config)
+        picked = list(map(configs.__getitem__, positions))
+        found += _type_problems(nt, positions, picked, ids, typed)
+        made = map(nt.outlets_for, picked) if nt.dynamic_outlets is not None else repeat(nt.outlets)
+        deque(map(outlets.__setitem__, positions, made), maxlen=0)
     found.sort(key=itemgetter(0, 1))
     problems = [p for _, _, p in found]
-    start = doc.get("start")
     if not start:
         problems.append(Problem("error", "no_start", "the flow has no start node", None, "start"))
     elif start not in position:
         problems.append(Problem("error", "unknown_start", f"start node {start!r} does not exist", None, "start"))
-    return problems + edge_problems(ids, position, types, outlets, doc.get("edges", []), start)
+    return problems + edge_problems(ids, position, types, outlets, edges, start)
 
 
-def _refused(nt: NodeType, configs: list[Any]) -> set[int]:
-    """Positions (in ``configs``) of the configs the type's Struct refuses: one call for all,
-    then chunks, then one by one inside a refused chunk."""
+def _refused(nt: NodeType, configs: list[Any]) -> tuple[set[int], list[Any]]:
+    """Positions (in ``configs``) of the configs the type's Struct refuses, and the Structs of the
+    others (in order): one call for all, then chunks, then one by one inside a refused chunk."""
     whole_list = list_type(nt.name)
     try:
-        msgspec.convert(configs, whole_list)
-        return set()
+        return set(), msgspec.convert(configs, whole_list)
     except msgspec.ValidationError:
         pass
     refused: set[int] = set()
@@ -91,45 +135,42 @@ def _refused(nt: NodeType, configs: list[Any]) -> set[int]:
     for low in range(0, len(configs), CHUNK):
         if is_valid(configs[low:low + CHUNK], whole_list) is not None:
             refused.update(j for j in range(low, min(low + CHUNK, len(configs))) if is_valid(configs[j], struct) is not None)
-    return refused
+    return refused, msgspec.convert([c for j, c in enumerate(configs) if j not in refused], whole_list)
 
 
-def _type_problems(nt: NodeType, positions: list[int], configs: list[Any], ids: list[str]) -> Found:
+def _type_problems(nt: NodeType, positions: list[int], configs: list[Any], ids: list[str], typed: bool = False) -> Found:
     """The problems of every node of one type: the refused configs field by field, the rules
-    msgspec cannot say on the others (each distinct value once), then the rules across fields."""
-    refused = _refused(nt, configs)
+    msgspec cannot say on the others (each distinct text once), then the rules across fields."""
+    if typed:
+        refused: set[int] = set()
+        structs = [c if c is not None else CONFIGS[nt.name]() for c in configs]
+    else:
+        refused, structs = _refused(nt, configs)
     found: Found = []
     for j in refused:
         i = positions[j]
         found += [(i, rank, problem) for rank, problem in _field_problems(nt, configs[j], ids[i])]
+    accepted = [p for j, p in enumerate(positions) if j not in refused] if refused else positions
     for rank, f in enumerate(nt.fields, start=1):
         rule = FIELD_RULES.get(f.kind)
         if rule is None:
             continue
-        values = [(j, c[f.name]) for j, c in enumerate(configs) if j not in refused and f.name in c] if refused else \
-            [(j, c[f.name]) for j, c in enumerate(configs) if f.name in c]
-        bad = _failing(rule, [v for _, v in values])
-        for j, value in values:
-            why = bad.get(_key(value)) if bad else None
+        values = list(map(attrgetter(f.name), structs))
+        if f.kind == "template":  # each distinct text once, and the parser only for those the simple form cannot clear
+            distinct = set(values)
+            unclear = filterfalse(SIMPLE_TEMPLATE_RE.match, compress(distinct, map(contains, distinct, repeat("{"))))
+            bad = {text: why for text in unclear if (why := rule(text)) is not None}
+            whys = list(map(bad.get, values)) if bad else []
+        else:
+            whys = list(map(rule, values))
+        for i, why in zip(accepted, whys):
             if why is not None:
-                i = positions[j]
                 found.append((i, rank, Problem("error", code(f, why), _say(f.name, why), ids[i], f"config.{f.name}")))
     node_rule = NODE_RULES.get(nt.name)
     if node_rule is not None:
-        for i, config in zip(positions, configs):
-            found += [(i, 1000, Problem(sev, code, message, ids[i], field)) for sev, code, message, field in node_rule(config)]
+        for i, config in zip(positions, structs if typed else configs):
+            found += [(i, 1000, Problem(sev, code_, message, ids[i], field)) for sev, code_, message, field in node_rule(config)]
     return found
-
-
-def _key(value: Any) -> Any:
-    """A hashable stand-in for a config value (texts are themselves; maps and lists their JSON)."""
-    return value if isinstance(value, str) else msgspec.json.encode(value)
-
-
-def _failing(rule: Any, values: list[Any]) -> dict[Any, str]:
-    """Each distinct value the rule refuses -> why."""
-    distinct = {_key(v): v for v in values}
-    return {k: why for k, v in distinct.items() if (why := rule(v)) is not None}
 
 
 def code(f: Field, why: str) -> str:
@@ -157,9 +198,12 @@ def _field_problems(nt: NodeType, config: Any, node_id: str) -> list[tuple[int, 
                 found.append((rank, Problem("error", "missing_config", f"{f.name} is required", node_id, f"config.{f.name}")))
             continue
         value = config[f.name]
-        error = is_valid(value, known[f.name])
-        why = field_problem(f, value, error) if error is not None else \
-            rule(value) if (rule := FIELD_RULES.get(f.kind)) is not None else None
+        try:
+            typed = msgspec.convert(value, known[f.name])
+        except msgspec.ValidationError as error:
+            why: str | None = field_problem(f, value, error)
+        else:
+            why = rule(typed) if (rule := FIELD_RULES.get(f.kind)) is not None else None
         if why is not None:
             found.append((rank, Problem("error", code(f, why), _say(f.name, why), node_id, f"config.{f.name}")))
     return found
