@@ -107,7 +107,7 @@ class NodeType:
 
 def _value(config: Any, key: str) -> Any:
     """A config's value: a dict, or its type's Struct (ringflow.model.configs) once checked."""
-    return config.get(key) if isinstance(config, Mapping) else getattr(config, key, None)
+    return config.get(key) if isinstance(config, dict) else getattr(config, key, None)
 
 
 def _menu_outlets(config: Any) -> list[str]:

@@ -11,6 +11,7 @@ understands (:func:`field_problem`). Rules that span fields or nodes are in
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 from functools import lru_cache
@@ -90,10 +91,11 @@ def field_type(f: Field) -> Any:
 
 
 def _default(f: Field) -> Any:
-    if isinstance(f.default, (list, dict)):
-        value = f.default
-        return msgspec.field(default_factory=lambda: msgspec.json.decode(msgspec.json.encode(value)))
-    return f.default
+    """The field's default; a new list or dict for each config (called per decoded config: cheap)."""
+    value = f.default
+    if isinstance(value, (list, dict)):
+        return msgspec.field(default_factory=(type(value) if not value else lambda: copy.deepcopy(value)))
+    return value
 
 
 def _struct(nt: NodeType) -> type[msgspec.Struct]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liquid import Environment
@@ -130,7 +130,7 @@ def known_timezone(value: Any) -> bool:
 
 def _get(config: Any, key: str, default: Any = None) -> Any:
     """A config's value: configs are dicts, or their type's Struct once msgspec accepted them."""
-    return config.get(key, default) if isinstance(config, Mapping) else getattr(config, key, default)
+    return config.get(key, default) if isinstance(config, dict) else getattr(config, key, default)
 
 
 Finding = tuple[str, str, str, str]

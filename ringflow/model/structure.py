@@ -11,6 +11,7 @@ filled twice and an unconnected one a slot left free.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import deque
 from itertools import accumulate, compress
 from operator import add, contains, indexOf, is_, not_
 from typing import Any, Sequence
@@ -81,8 +82,7 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
                 used.add(slot)
                 slot_target[slot] = dst[k]  # type: ignore[call-overload]
     else:
-        for slot, t in zip(slots, dst):
-            slot_target[slot] = t  # type: ignore[call-overload]
+        deque(map(slot_target.__setitem__, slots, dst), maxlen=0)
     found.sort(key=lambda f: f[0])
     problems = [p for _, p in found]
     problems += _open_outlets(ids, types, outlets, first_slot, slot_target)

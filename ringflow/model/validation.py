@@ -70,12 +70,18 @@ def check_json(data: bytes | str) -> tuple[Any, list[Problem]]:
         log.info("config faults (%s): checking the document's configs one type at a time", exc)
         shape = decode(data)
         return shape, validate_shape(shape)
-    linked = linked_shape(typed)
     node_id, node_type, source, outlet, target = _SHAPE_COLUMNS
-    nodes, edges = linked.nodes, linked.edges
+    nodes, edges = typed.nodes, typed.edges
     configs = list(map(attrgetter("config"), nodes))
-    return linked, check(list(map(node_id, nodes)), list(map(NODE_STRUCTS.__getitem__, map(type, nodes))), configs,
-                         (list(map(source, edges)), list(map(outlet, edges)), list(map(target, edges))), linked.start, typed=True)
+    problems = check(list(map(node_id, nodes)), list(map(NODE_STRUCTS.__getitem__, map(type, nodes))), configs,
+                     (list(map(source, edges)), list(map(outlet, edges)), list(map(target, edges))), typed.start, typed=True)
+    if any(p.code in _UNSTORABLE for p in problems):
+        linked_shape(typed)  # raises DocumentError, as for any document no store can hold
+    return typed, problems
+
+
+_UNSTORABLE = frozenset(("duplicate_id", "edge_unknown_source", "edge_unknown_target", "duplicate_edge"))
+"""Problems ``check`` reports that ``document`` refuses outright (checked there only when seen here)."""
 
 
 def _group(keys: list[str]) -> dict[str, list[int]]:
