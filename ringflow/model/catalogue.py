@@ -6,8 +6,9 @@ this registry; nothing else in Ringflow lists node types or their config fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 FieldKind = Literal[
     "string",  # plain text, never a template

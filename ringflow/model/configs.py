@@ -19,7 +19,14 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, SPLIT_OPS, WEEKDAYS, Field, NodeType
+from ringflow.model.catalogue import (
+    CATALOGUE,
+    RESERVED_CONFIG_KEYS,
+    SPLIT_OPS,
+    WEEKDAYS,
+    Field,
+    NodeType,
+)
 from ringflow.model.document import MAX_NODES, EdgeShape, FlowName, NodeBase
 
 MAX_TEXT_LONG = 4096  # one value of a template_map / string_map
@@ -49,11 +56,11 @@ class Case(msgspec.Struct):
 
     name: CaseName
     op: Literal[SPLIT_OPS]  # type: ignore[valid-type]
-    value: Union[str, int, float] = ""
+    value: str | int | float = ""
 
 
 Span = Annotated[list[Annotated[str, msgspec.Meta(pattern=whole(TIME_PATTERN))]], msgspec.Meta(min_length=2, max_length=2)]
-Schedule = dict[Literal[WEEKDAYS], list[Span]]  # type: ignore[valid-type]
+Schedule: Any = dict[Literal[WEEKDAYS], list[Span]]  # type: ignore[valid-type]
 
 
 def field_type(f: Field) -> Any:
@@ -67,14 +74,14 @@ def field_type(f: Field) -> Any:
     if kind == "integer":
         return Annotated[int, _m(ge=f.minimum, le=f.maximum)]
     if kind == "number":
-        return Annotated[Union[int, float], _m(ge=f.minimum, le=f.maximum)]
+        return Annotated[int | float, _m(ge=f.minimum, le=f.maximum)]
     if kind == "boolean":
         return bool
     if kind == "enum":
-        return Literal[f.choices]  # type: ignore[valid-type]
+        return Literal[f.choices]
     if kind == "string_list":
         item = Annotated[str, msgspec.Meta(max_length=LIST_ITEM_CHARS)]
-        return Annotated[list[item], _m(max_length=LIST_ITEMS, min_length=1 if f.required else None)]  # type: ignore[valid-type]
+        return Annotated[list[item], _m(max_length=LIST_ITEMS, min_length=1 if f.required else None)]
     if kind == "template_map":
         return dict[Annotated[str, msgspec.Meta(pattern=whole(VAR_PATTERN))], Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LONG)]]
     if kind == "string_map":
@@ -103,7 +110,8 @@ def _struct(nt: NodeType) -> type[msgspec.Struct]:
     required fields have no default; ``studio``/``connect`` may carry an import's original."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for f in nt.fields:
-        typ = Annotated[field_type(f), msgspec.Meta(title=f.label, description=f.description, extra={"kind": f.kind})]
+        typ: Any = Annotated[field_type(f), msgspec.Meta(title=f.label, description=f.description,
+                                                        extra={"kind": f.kind})]
         fields.append((f.name, typ) if f.required else (f.name, typ, _default(f)))
     fields += [(key, Any, None) for key in RESERVED_CONFIG_KEYS]
     ordered = [f for f in fields if len(f) == 2] + [f for f in fields if len(f) == 3]  # required first
@@ -121,7 +129,7 @@ def _node_struct(nt: NodeType) -> Any:
     config may be left out only when the type has no required field."""
     config = CONFIGS[nt.name]
     required = any(f.required for f in nt.fields)
-    field: tuple[str, Any] | tuple[str, Any, Any] = ("config", config) if required else ("config", Union[config, None], None)
+    field: tuple[str, Any] | tuple[str, Any, Any] = ("config", config) if required else ("config", Union[config, None], None)  # noqa: UP007 - a Union built at run time
     name = "".join(part.capitalize() for part in nt.name.split("_")) + "Node"
     return msgspec.defstruct(name, [field], bases=(NodeBase,), tag_field="type", tag=nt.name, kw_only=True,
                              forbid_unknown_fields=True, module=__name__)
@@ -129,7 +137,7 @@ def _node_struct(nt: NodeType) -> Any:
 
 NODE_STRUCTS: dict[type[msgspec.Struct], str] = {_node_struct(nt): name for name, nt in CATALOGUE.items()}
 """Each typed node Struct and its type's name (the tag is not an attribute of a decoded node)."""
-TypedNode = Union[tuple(NODE_STRUCTS)]  # type: ignore[valid-type]
+TypedNode = Union[tuple(NODE_STRUCTS)]  # type: ignore[valid-type]  # noqa: UP007 - a Union built at run time
 """Any node of a known type, its config checked by its type's Struct (tagged on ``type``)."""
 
 
@@ -138,7 +146,7 @@ class TypedDoc(msgspec.Struct, forbid_unknown_fields=True):
     see: decoding into it is the whole shape check of a sound document, in one pass."""
 
     name: FlowName = "Untitled flow"
-    start: Union[str, None] = None
+    start: str | None = None
     description: Any = None
     nodes: Annotated[list[TypedNode], msgspec.Meta(max_length=MAX_NODES)] = []  # type: ignore[valid-type]
     edges: list[EdgeShape] = []
@@ -222,7 +230,7 @@ def _case_problem(value: Any) -> str:
             return f"case {i + 1} needs a name (its outlet)"
         if case.get("op") not in SPLIT_OPS:
             return f"case {name!r}: op must be one of {', '.join(SPLIT_OPS)}"
-        if is_valid(case.get("value", ""), Union[str, int, float]) is not None:
+        if is_valid(case.get("value", ""), Union[str, int, float]) is not None:  # noqa: UP007 - a Union built at run time
             return f"case {name!r}: value must be text or a number"
     return "must be a list of cases"
 

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Annotated, Any, TypedDict, Union
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, Union
 
 import msgspec
 
@@ -95,15 +95,18 @@ def _config_value() -> Any:
     """Any JSON value up to MAX_CONFIG_DEPTH levels deep, with the limits on texts, lists and keys."""
     finite = Annotated[float, msgspec.Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
     text = Annotated[str, msgspec.Meta(max_length=MAX_STRING)]
-    value: Any = Union[text, int, finite, bool, None]
+    value: Any = Union[text, int, finite, bool, None]  # noqa: UP007 - a Union built at run time
     key = Annotated[str, msgspec.Meta(max_length=MAX_CONFIG_KEY)]
     for _ in range(MAX_CONFIG_DEPTH):
-        value = Union[text, int, finite, bool, None, Annotated[list[value], msgspec.Meta(max_length=MAX_CONFIG_ITEMS)],
+        value = Union[text, int, finite, bool, None, Annotated[list[value], msgspec.Meta(max_length=MAX_CONFIG_ITEMS)],  # noqa: UP007 - a Union built at run time
                       Annotated[dict[key, value], msgspec.Meta(max_length=MAX_CONFIG_ITEMS)]]
     return value
 
 
-ConfigValue = _config_value()
+if TYPE_CHECKING:
+    ConfigValue = Any
+else:
+    ConfigValue = _config_value()
 NodeId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
 Name64 = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
 Coordinate = Annotated[float, msgspec.Meta(ge=-MAX_COORD, le=MAX_COORD)]
@@ -118,7 +121,7 @@ class NodeBase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     y: Coordinate = 0.0
     w: Size = float(NODE_WIDTH)
     h: Size = float(NODE_HEIGHT)
-    label: Union[Annotated[str, msgspec.Meta(max_length=MAX_LABEL)], None] = ""
+    label: Annotated[str, msgspec.Meta(max_length=MAX_LABEL)] | None = ""
 
 
 class NodeShape(NodeBase, forbid_unknown_fields=True, kw_only=True):
@@ -126,7 +129,7 @@ class NodeShape(NodeBase, forbid_unknown_fields=True, kw_only=True):
     in validation; ``configs.TypedDoc`` checks both in one pass)."""
 
     type: Name64
-    config: Union[dict[str, ConfigValue], None] = None
+    config: dict[str, ConfigValue] | None = None
 
 
 class EdgeShape(msgspec.Struct, forbid_unknown_fields=True):
@@ -141,7 +144,7 @@ FlowName = Annotated[str, msgspec.Meta(max_length=MAX_NAME, pattern=r"\S")]
 
 class DocShape(msgspec.Struct, forbid_unknown_fields=True):
     name: FlowName = "Untitled flow"
-    start: Union[str, None] = None
+    start: str | None = None
     description: Any = None
     nodes: Annotated[list[NodeShape], msgspec.Meta(max_length=MAX_NODES)] = []
     edges: list[EdgeShape] = []
@@ -348,13 +351,12 @@ def _problems(raw: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def linked_shape(shape: Any) -> Any:
-    """``shape`` when its ids are unique and its edges join nodes once per outlet, else DocumentError."""
+def check_links(shape: Any) -> None:
+    """DocumentError unless ``shape``'s ids are unique and its edges join nodes, once per outlet."""
     problems: list[Problem] = []
     _link(shape.nodes, shape.edges, problems)
     if problems:
         raise DocumentError(problems)
-    return shape
 
 
 @gc_paused
@@ -363,9 +365,11 @@ def decode(data: bytes | str) -> DocShape:
     validate`` checks), or DocumentError naming every problem; text that is not JSON raises
     ``msgspec.DecodeError`` (a ValueError)."""
     try:
-        return linked_shape(msgspec.json.decode(data, type=DocShape))
+        shape: DocShape = msgspec.json.decode(data, type=DocShape)
     except msgspec.ValidationError:
         raise DocumentError(_problems(msgspec.json.decode(data))) from None
+    check_links(shape)
+    return shape
 
 
 def to_document(shape: DocShape) -> FlowDocument:
@@ -392,7 +396,8 @@ def normalize(raw: Any) -> FlowDocument:
         shape = msgspec.convert(raw, DocShape)
     except msgspec.ValidationError:
         raise DocumentError(_problems(raw)) from None
-    return to_document(linked_shape(shape))
+    check_links(shape)
+    return to_document(shape)
 
 
 @gc_paused

@@ -6,9 +6,10 @@ shape :mod:`ringflow.model.configs` already checked (each rule reads defensively
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liquid import Environment
@@ -179,5 +180,13 @@ NODE_RULES: dict[str, Callable[[Any], list[Finding]]] = {
 }
 """Type -> the rule across its fields, run on every node of the type after its fields."""
 
-__all__ = ["WEEKDAYS", "FIELD_RULES", "NODE_RULES", "check_cases", "check_schedule", "known_timezone", "pattern",
-           "template_error"]
+__all__ = [
+    "FIELD_RULES",
+    "NODE_RULES",
+    "WEEKDAYS",
+    "check_cases",
+    "check_schedule",
+    "known_timezone",
+    "pattern",
+    "template_error",
+]

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ringflow.model.catalogue import CATALOGUE, NODE_HEIGHT, NODE_WIDTH, SPLIT_OPS, WEEKDAYS, Field, NodeType
+from ringflow.model.catalogue import (
+    CATALOGUE,
+    NODE_HEIGHT,
+    NODE_WIDTH,
+    SPLIT_OPS,
+    WEEKDAYS,
+    Field,
+    NodeType,
+)
 from ringflow.model.document import MAX_COORD, MAX_ID, MAX_LABEL, MAX_NAME
 
 SCHEMA_ID = "https://ringflow.dev/schema/flow.json"

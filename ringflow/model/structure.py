@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Sequence
 from itertools import accumulate, compress
 from operator import add, contains, indexOf, is_, not_
-from typing import Any, Sequence
+from typing import Any
 
 from ringflow.model.catalogue import CATALOGUE
 from ringflow.model.document import Problem
@@ -35,41 +36,42 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
     (the first, when an id is repeated); ``outlets[i]``: node ``i``'s outlets (none for an unknown
     type or a repeated id); ``edges``: the edges' sources, outlets and targets."""
     sources, names, targets = edges
-    src = list(map(position.get, sources))
-    dst = list(map(position.get, targets))
+    src: list[Any] = list(map(position.get, sources))  # None: not a node
+    dst: list[Any] = list(map(position.get, targets))
     found: list[tuple[int, Problem]] = []  # (edge index, problem): reported in edge order
-    keep = range(len(sources))
+    keep: Sequence[int] = range(len(sources))
     if None in src or None in dst:
         for j in _where(list(map(is_, src, [None] * len(src)))):
             found.append((j, Problem("error", "edge_unknown_source", f"edge from unknown node {sources[j]!r}", sources[j], "source")))
         for j in _where([s is not None and t is None for s, t in zip(src, dst)]):
             found.append((j, Problem("error", "edge_unknown_target", f"outlet {names[j]!r} goes to unknown node {targets[j]!r}",
                                      sources[j], f"outlets.{names[j]}")))
-        keep = _where([s is not None and t is not None for s, t in zip(src, dst)])  # type: ignore[assignment]
+        keep = _where([s is not None and t is not None for s, t in zip(src, dst)])
         src, dst, names_kept = [src[j] for j in keep], [dst[j] for j in keep], [names[j] for j in keep]
     else:
         names_kept = names
-    node_outlets = list(map(outlets.__getitem__, src))  # type: ignore[arg-type]
+    node_outlets = list(map(outlets.__getitem__, src))
     fits = list(map(contains, node_outlets, names_kept))
     loose: dict[int, list[int]] = {}  # edges from nodes of unknown type: no slots, still walked
     if not all(fits):
         seen_loose: set[tuple[int, str]] = set()
         for k in _where(list(map(not_, fits))):
             j, s = keep[k], src[k]
-            if types[s] in CATALOGUE:  # type: ignore[index]
-                found.append((j, Problem("error", "unknown_outlet", f"{types[s]} node has no outlet {names[j]!r}", sources[j],  # type: ignore[index]
+            if types[s] in CATALOGUE:
+                found.append((j, Problem("error", "unknown_outlet", f"{types[s]} node has no outlet {names[j]!r}", sources[j],
                                          f"outlets.{names[j]}")))
             elif (s, names[j]) in seen_loose:
                 found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
                                          f"outlets.{names[j]}")))
             else:
-                seen_loose.add((s, names[j]))  # type: ignore[arg-type]
-                loose.setdefault(s, []).append(dst[k])  # type: ignore[arg-type]
+                seen_loose.add((s, names[j]))
+                loose.setdefault(s, []).append(dst[k])
         slotted = _where(fits)
-        keep = [keep[k] for k in slotted]  # type: ignore[assignment]
-        src, dst, names_kept, node_outlets = ([seq[k] for k in slotted] for seq in (src, dst, names_kept, node_outlets))
+        keep = [keep[k] for k in slotted]
+        src, dst = [src[k] for k in slotted], [dst[k] for k in slotted]
+        names_kept, node_outlets = [names_kept[k] for k in slotted], [node_outlets[k] for k in slotted]
     first_slot = list(accumulate(map(len, outlets), initial=0))
-    slots = list(map(add, map(first_slot.__getitem__, src), map(indexOf, node_outlets, names_kept)))  # type: ignore[arg-type]
+    slots = list(map(add, map(first_slot.__getitem__, src), map(indexOf, node_outlets, names_kept)))
     slot_target = [-1] * first_slot[-1]
     if len(set(slots)) != len(slots):  # an outlet connected twice: the first edge counts
         used: set[int] = set()
@@ -80,7 +82,7 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
                                          f"outlets.{names[j]}")))
             else:
                 used.add(slot)
-                slot_target[slot] = dst[k]  # type: ignore[call-overload]
+                slot_target[slot] = dst[k]
     else:
         deque(map(slot_target.__setitem__, slots, dst), maxlen=0)
     found.sort(key=lambda f: f[0])

@@ -12,22 +12,41 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress, count, filterfalse, repeat
 from operator import attrgetter, contains, itemgetter
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import msgspec
 
 from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, Field, NodeType
-from ringflow.model.configs import CONFIGS, FIELD_TYPES, field_problem, is_valid, list_type
-from ringflow.model.configs import NODE_STRUCTS, TypedDoc
-from ringflow.model.document import DocShape, FlowDocument, Problem, decode, linked_shape
+from ringflow.model.configs import (
+    CONFIGS,
+    FIELD_TYPES,
+    NODE_STRUCTS,
+    TypedDoc,
+    field_problem,
+    is_valid,
+    list_type,
+)
+from ringflow.model.document import (
+    DocShape,
+    FlowDocument,
+    Problem,
+    check_links,
+    decode,
+)
 from ringflow.model.gcpause import gc_paused
-from ringflow.model.rules import FIELD_RULES, NODE_RULES, SIMPLE_TEMPLATE_RE, template_error
+from ringflow.model.rules import (
+    FIELD_RULES,
+    NODE_RULES,
+    SIMPLE_TEMPLATE_RE,
+    template_error,
+)
 from ringflow.model.structure import edge_problems
 
 log = logging.getLogger(__name__)
-__all__ = ["validate", "validate_shape", "check_json", "has_errors", "check_config", "template_error"]
+__all__ = ["check_config", "check_json", "has_errors", "template_error", "validate", "validate_shape"]
 
 _ID, _TYPE, _SOURCE, _OUTLET, _TARGET = (itemgetter(k) for k in ("id", "type", "source", "outlet", "target"))
 _SHAPE_COLUMNS = (attrgetter("id"), attrgetter("type"), attrgetter("source"), attrgetter("outlet"), attrgetter("target"))
@@ -41,7 +60,7 @@ Found = list[tuple[int, int, Problem]]
 def validate(doc: FlowDocument) -> list[Problem]:
     """Every problem with a (normalized) flow: errors block publishing, warnings inform."""
     nodes, edges = doc.get("nodes", []), doc.get("edges", [])
-    configs = list(map(dict.get, nodes, repeat("config")))  # type: ignore[arg-type]
+    configs: list[Any] = list(map(dict.get, nodes, repeat("config")))  # type: ignore[arg-type]
     if None in configs:
         configs = [c or {} for c in configs]
     return check(list(map(_ID, nodes)), list(map(_TYPE, nodes)), configs,
@@ -70,13 +89,13 @@ def check_json(data: bytes | str) -> tuple[Any, list[Problem]]:
         log.info("config faults (%s): checking the document's configs one type at a time", exc)
         shape = decode(data)
         return shape, validate_shape(shape)
-    node_id, node_type, source, outlet, target = _SHAPE_COLUMNS
+    node_id, _, source, outlet, target = _SHAPE_COLUMNS
     nodes, edges = typed.nodes, typed.edges
     configs = list(map(attrgetter("config"), nodes))
     problems = check(list(map(node_id, nodes)), list(map(NODE_STRUCTS.__getitem__, map(type, nodes))), configs,
                      (list(map(source, edges)), list(map(outlet, edges)), list(map(target, edges))), typed.start, typed=True)
     if any(p.code in _UNSTORABLE for p in problems):
-        linked_shape(typed)  # raises DocumentError, as for any document no store can hold
+        check_links(typed)  # raises DocumentError, as for any document no store can hold
     return typed, problems
 
 
