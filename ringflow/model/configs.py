@@ -105,13 +105,24 @@ def _default(f: Field) -> Any:
     return value
 
 
+def _schema_extras(f: Field) -> dict[str, Any]:
+    """What the JSON Schema says of a field beyond its type: the editor's widget (``x-kind``),
+    Liquid text, suggested values."""
+    extras: dict[str, Any] = {"x-kind": f.kind}
+    if f.kind == "template":
+        extras["x-template"] = "liquid"
+    if f.kind in ("string", "template") and f.choices:
+        extras["examples"] = list(f.choices)
+    return extras
+
+
 def _struct(nt: NodeType) -> type[msgspec.Struct]:
     """The config Struct of one node type: unknown keys are refused (validation warns about them),
     required fields have no default; ``studio``/``connect`` may carry an import's original."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for f in nt.fields:
         typ: Any = Annotated[field_type(f), msgspec.Meta(title=f.label, description=f.description,
-                                                        extra={"kind": f.kind})]
+                                                        extra_json_schema=_schema_extras(f))]
         fields.append((f.name, typ) if f.required else (f.name, typ, _default(f)))
     fields += [(key, Any, None) for key in RESERVED_CONFIG_KEYS]
     ordered = [f for f in fields if len(f) == 2] + [f for f in fields if len(f) == 3]  # required first
