@@ -83,7 +83,7 @@ async def converse(svc: Services, owner: int, flow_id: int, form: dict[str, str]
     if got is not None and got[0].node != ENDED and got[1].kinds[got[0].node] == REPLY and got[1].key[0] == owner:  # type: ignore[index]
         st, cf = got
         waited = runtime.clock() - (st.deadline - runtime.ttl)
-        if waited > cf.conf[st.node][4]:  # the reply came after the widget's timeout: its timeout branch first
+        if waited > cf.conf[st.node].timeout:  # the reply came after the widget's timeout: its timeout branch first
             late = await runtime.step_call(sid, st.step, ("timeout",))
             if late is None:
                 return []
