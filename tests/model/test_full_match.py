@@ -73,3 +73,13 @@ def test_catalogue_patterns_refuse_a_trailing_newline(field: str, value: str) ->
 def test_a_variable_name_with_a_trailing_newline_is_refused() -> None:
     raw = {"name": "S", "start": "s", "nodes": [{"id": "s", "type": "set", "config": {"variables": {"a\n": "x"}}}], "edges": []}
     assert ("bad_template", "config.variables") in _errors(raw)  # the code the old check gave a bad name too
+
+
+def test_the_json_schema_refuses_a_trailing_newline_in_catalogue_patterns() -> None:
+    """The schema's field patterns were ``^$|^...$``: Python's re.search (jsonschema) let "alice\\n" through."""
+    validator = jsonschema.Draft202012Validator(flow_schema())
+    raw = {"name": "S", "start": "s", "nodes": [{"id": "s", "type": "say", "config": {"text": "hi", "voice": "alice"}}], "edges": []}
+    assert not list(validator.iter_errors(raw))
+    for field, value in (("voice", "alice\n"), ("language", "en-US\n")):
+        bad = {**raw, "nodes": [{**raw["nodes"][0], "config": {"text": "hi", field: value}}]}
+        assert list(validator.iter_errors(bad)), field
