@@ -7,16 +7,22 @@ keeps only a node index and a few counters (see :mod:`ringflow.runtime.state`).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
+
 from ringflow.model.catalogue import CATALOGUE, WEEKDAYS, default_config
+from ringflow.model.configs import CONFIGS
 from ringflow.model.document import FlowDocument
 from ringflow.model.saferegex import PatternError, compile_pattern
 from ringflow.runtime import confs
 from ringflow.runtime.templates import Template, TemplateError, compile_text
+
+log = logging.getLogger(__name__)
 
 # Node kinds as small ints: the engine dispatches on these, not on strings.
 SAY, PLAY, PAUSE, GATHER, MENU, SPLIT, SET, HTTP, TRANSFER, RECORD, ENQUEUE, HOURS, SUBFLOW, HANGUP, UNKNOWN = range(15)
@@ -201,11 +207,27 @@ def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return None
 
 
+def _settings(type_name: str, config: dict[str, Any], refused: list[str]) -> dict[str, Any]:
+    """A node's settings read through its type's config Struct (``ringflow.model.configs``): the
+    Struct's defaults fill what the config leaves out. A config the Struct refuses (a draft's, or
+    one stored before a rule tightened) keeps its own values over the catalogue's defaults; its
+    reason goes to ``refused`` (compile_flow logs them)."""
+    struct = CONFIGS[type_name]
+    known = {k: v for k, v in config.items() if k in struct.__struct_fields__}
+    try:
+        settings: dict[str, Any] = msgspec.to_builtins(msgspec.convert(known, struct))
+    except msgspec.ValidationError as exc:
+        refused.append(str(exc))
+        return {**default_config(type_name), **config}
+    return settings
+
+
 def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
     """Compile a (validated, published) document; problems become warnings, never crashes."""
     nodes = doc.get("nodes") or []
     index = {n["id"]: i for i, n in enumerate(nodes)}
-    ids, kinds, confs, statics, warnings = [], [], [], [], []
+    ids, kinds, compiled, statics, warnings = [], [], [], [], []
+    refused: list[str] = []
     for node in nodes:
         kind = KINDS.get(node.get("type", ""), UNKNOWN)
         if kind == UNKNOWN and node.get("type") == "unsupported":
@@ -214,19 +236,22 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
                             f"{cfg0.get('original_type', '?')}; the call ends there")
         elif kind == UNKNOWN:
             warnings.append(f"node {node['id']}: unknown type {node.get('type')!r}; the call ends there")
-        cfg = {**default_config(node["type"]), **(node.get("config") or {})} if node.get("type") in CATALOGUE else {}
+        cfg = _settings(node["type"], node.get("config") or {}, refused) if node.get("type") in CATALOGUE else {}
         conf = _conf(kind, cfg, node["id"], warnings)
         ids.append(node["id"])
         kinds.append(kind)
-        confs.append(conf)
+        compiled.append(conf)
         statics.append(_static_action(kind, conf))
     exits: list[dict[str, int]] = [{} for _ in nodes]
     for edge in doc.get("edges") or []:
         src, dst = index.get(edge["source"]), index.get(edge["target"])
         if src is not None and dst is not None:
             exits[src][edge["outlet"]] = dst
+    if refused:
+        log.warning("flow %s: %d config(s) refused by their type (first: %s); compiled from their values as they are",
+                    key, len(refused), refused[0])
     start = index.get(doc.get("start") or "", -1)
-    cf = CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
+    cf = CompiledFlow(key, ids, kinds, compiled, exits, start, statics, index, warnings)
     cf.entries = _entries(nodes[start] if start >= 0 else None, index)
     cf.labels = {i: n["label"] for i, n in enumerate(nodes) if n.get("label")}
     return cf
