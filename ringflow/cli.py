@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ringflow.model.document import DocumentError, FlowDocument, Problem, decode, normalize, to_document
+from ringflow.model.document import DocumentError, FlowDocument, Problem, decode_unlinked, normalize, to_document
 from ringflow.model.gcpause import loads
 from ringflow.model.validation import check_json, has_errors, validate, validate_shape
 from ringflow.store.base import StoreError
@@ -261,11 +261,11 @@ def import_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
     with _friendly():
         if fmt == "ringflow":
             try:
-                shape = decode(_read_bytes(file))
+                shape = decode_unlinked(_read_bytes(file))
             except msgspec.DecodeError as exc:
                 raise CliError(f"{file} is not valid JSON: {exc}") from None
             raw: Any = None
-            problems = validate_shape(shape)
+            problems = validate_shape(shape, links_checked=False)
             doc = to_document(shape)
         else:
             raw = _read_json(file)

@@ -360,6 +360,17 @@ def check_links(shape: Any) -> None:
 
 
 @gc_paused
+def decode_unlinked(data: bytes | str) -> DocShape:
+    """``decode`` without the id and edge checks: for a caller that validates next, whose
+    structure pass finds those problems anyway (``validation.validate_shape(links_checked=False)``)."""
+    try:
+        shape: DocShape = msgspec.json.decode(data, type=DocShape)
+    except msgspec.ValidationError:
+        raise DocumentError(_problems(msgspec.json.decode(data))) from None
+    return shape
+
+
+@gc_paused
 def decode(data: bytes | str) -> DocShape:
     """A document's shape from JSON text in one msgspec pass, no dicts built (what ``ringflow
     validate`` checks), or DocumentError naming every problem; text that is not JSON raises

@@ -68,12 +68,18 @@ def validate(doc: FlowDocument) -> list[Problem]:
 
 
 @gc_paused
-def validate_shape(shape: DocShape) -> list[Problem]:
-    """``validate`` of a decoded document (``document.decode``), without building its dicts."""
+def validate_shape(shape: DocShape, links_checked: bool = True) -> list[Problem]:
+    """``validate`` of a decoded document (``document.decode``), without building its dicts.
+    ``links_checked=False``: the shape came straight from msgspec (``document.decode_unlinked``),
+    and a repeated id or an edge to nowhere raises DocumentError, as ``decode`` would have."""
     node_id, node_type, source, outlet, target = _SHAPE_COLUMNS
     configs = [n.config or {} for n in shape.nodes]
-    return check(list(map(node_id, shape.nodes)), list(map(node_type, shape.nodes)), configs,
-                 (list(map(source, shape.edges)), list(map(outlet, shape.edges)), list(map(target, shape.edges))), shape.start)
+    problems = check(list(map(node_id, shape.nodes)), list(map(node_type, shape.nodes)), configs,
+                     (list(map(source, shape.edges)), list(map(outlet, shape.edges)), list(map(target, shape.edges))),
+                     shape.start)
+    if not links_checked and any(p.code in _UNSTORABLE for p in problems):
+        check_links(shape)  # raises DocumentError, as for any document no store can hold
+    return problems
 
 
 @gc_paused
