@@ -312,8 +312,10 @@ def _link(nodes: list[NodeShape], edges: list[EdgeShape] | list[EdgeShape | list
     return kept, linked
 
 
-def _problems(raw: dict[str, Any]) -> list[Problem]:
+def _problems(raw: Any) -> list[Problem]:
     """Every problem of a document msgspec refused, part by part, each named precisely."""
+    if not isinstance(raw, dict):
+        return [_err("bad_document", "a flow document must be a JSON object")]
     problems: list[Problem] = []
     name = raw.get("name", "Untitled flow")
     if _refusal(name, FlowName) is not None:
