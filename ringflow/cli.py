@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional, cast
 
+import msgspec
 import orjson
 import typer
 from rich.console import Console
@@ -19,9 +20,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ringflow.model.document import DocumentError, FlowDocument, Problem, normalize
+from ringflow.model.document import DocumentError, FlowDocument, Problem, decode_unlinked, normalize, to_document
 from ringflow.model.gcpause import loads
-from ringflow.model.validation import has_errors, validate
+from ringflow.model.validation import check_json, has_errors, validate, validate_shape
 from ringflow.store.base import Store, StoreError
 
 app = typer.Typer(help="Ringflow: voice call flows (editor, store, runtime).", no_args_is_help=True, add_completion=False)
@@ -85,15 +86,30 @@ def _print_problems(problems: list[Problem], limit: int = 50) -> None:
         err.print(f"... and {len(problems) - limit} more")
 
 
-def _read_json(path: Path) -> Any:
+def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise CliError(f"{path}: no such file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise CliError(f"{path}: {path.stat().st_size} bytes is over the limit of {MAX_FILE_BYTES}")
+    return path.read_bytes()
+
+
+def _read_json(path: Path) -> Any:
     try:
-        return loads(path.read_bytes())
+        return loads(_read_bytes(path))
     except orjson.JSONDecodeError as exc:
         raise CliError(f"{path} is not valid JSON: {exc}") from None
+
+
+def _checked(path: Path) -> tuple[Any, list[Problem]]:
+    """A Ringflow document file decoded and validated in one msgspec pass (no dicts built)."""
+    data = _read_bytes(path)
+    try:
+        return check_json(data)
+    except msgspec.DecodeError as exc:
+        if not isinstance(exc, msgspec.ValidationError):
+            raise CliError(f"{path} is not valid JSON: {exc}") from None
+        raise
 
 
 def _to_document(raw: Any, fmt: str) -> FlowDocument:
@@ -244,9 +260,18 @@ def import_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
             db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Import a flow in one transaction: it lands whole or not at all."""
     with _friendly():
-        raw = _read_json(file)
-        doc = _to_document(raw, fmt)
-        problems = validate(doc)
+        if fmt == "ringflow":
+            try:
+                shape = decode_unlinked(_read_bytes(file))
+            except msgspec.DecodeError as exc:
+                raise CliError(f"{file} is not valid JSON: {exc}") from None
+            raw: Any = None
+            problems = validate_shape(shape, links_checked=False)
+            doc = to_document(shape)
+        else:
+            raw = _read_json(file)
+            doc = _to_document(raw, fmt)
+            problems = validate(doc)
         if isinstance(raw, dict) and "nodes" not in raw:  # Studio or Connect: say what could not be carried over
             from ringflow.interop.notes import import_warnings
 
@@ -312,15 +337,20 @@ def validate_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
               fmt: str = typer.Option("ringflow", "--format", help="ringflow, studio, connect or auto.")) -> None:
     """Check a flow document; exit 1 when it has errors (warnings are printed, exit 0)."""
     with _friendly():
-        doc = _to_document(_read_json(file), fmt)
-        problems = validate(doc)
+        if fmt == "ringflow":
+            shape, problems = _checked(file)
+            counts = len(shape.nodes), len(shape.edges)
+        else:
+            doc = _to_document(_read_json(file), fmt)
+            problems = validate(doc)
+            counts = len(doc["nodes"]), len(doc["edges"])
     if problems:
         _print_problems(problems)
     errors = sum(p.severity == "error" for p in problems)
     if errors:
         err.print(f"[red]{file}: {errors} error(s), {len(problems) - errors} warning(s)[/red]")
         raise typer.Exit(1)
-    out.print(f"[green]{escape(str(file))} is valid[/green]: {len(doc['nodes'])} nodes, {len(doc['edges'])} edges"
+    out.print(f"[green]{escape(str(file))} is valid[/green]: {counts[0]} nodes, {counts[1]} edges"
               + (f", {len(problems)} warning(s)" if problems else ""))
 
 

@@ -163,7 +163,7 @@ async def _dial_settings(svc: Services, customer: int, flow_id: int) -> tuple[in
     begin = cf.entries.get("request", cf.start) if cf is not None else -1
     if cf is None or begin < 0 or cf.kinds[begin] != OUTCALL:
         return 60, False
-    return max(5, min(int(cf.conf[begin][2]), 600)), bool(cf.conf[begin][3])
+    return max(5, min(int(cf.conf[begin].timeout), 600)), bool(cf.conf[begin].record)
 
 
 async def _owned(request: Request, principal: Principal, flow_id: int) -> Services:

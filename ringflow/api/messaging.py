@@ -95,7 +95,7 @@ async def _converse(svc: Services, owner: int, flow_id: int, sid: str, form: dic
     if got is not None and got[0].node != ENDED and got[1].kinds[got[0].node] == REPLY and got[1].key[0] == owner:  # type: ignore[index]
         st, cf = got
         waited = runtime.clock() - runtime.waiting_since(cf, st)
-        if waited > cf.conf[st.node][4]:  # the reply came after the widget's timeout: its timeout branch first
+        if waited > cf.conf[st.node].timeout:  # the reply came after the widget's timeout: its timeout branch first
             late = await runtime.step_call(sid, st.step, ("timeout",))
             if late is None:
                 return [], None

@@ -16,7 +16,7 @@ from ringflow.interop.errors import InteropError
 from ringflow.interop.shapes import as_dict
 from ringflow.interop.studio_widgets import PROPERTY_KINDS
 from ringflow.model.catalogue import LANGUAGE_RE, SPEECH_MODEL_RE, SPEECH_TIMEOUT_RE, VOICE_RE
-from ringflow.model.fieldcheck import VAR_RE, pattern
+from ringflow.model.rules import VAR_RE, pattern
 
 Config = dict[str, Any]
 Props = dict[str, Any]

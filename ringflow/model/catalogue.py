@@ -6,8 +6,9 @@ this registry; nothing else in Ringflow lists node types or their config fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 FieldKind = Literal[
     "string",  # plain text, never a template
@@ -28,7 +29,6 @@ FieldKind = Literal[
 NODE_WIDTH = 200
 NODE_HEIGHT = 72
 MAX_TEXT = 4096
-MAX_LIST = 64
 SPLIT_OPS = (
     "equals", "not_equals", "contains", "starts_with", "regex", "less_than", "greater_than",
     # Added for Twilio Studio's split conditions (ringflow.interop); see docs/interop.md.
@@ -79,7 +79,7 @@ class NodeType:
     color: str
     fields: tuple[Field, ...]
     outlets: tuple[str, ...] = ()
-    dynamic_outlets: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False)
+    dynamic_outlets: Callable[[Any], list[str]] | None = field(default=None, compare=False)
     dynamic_outlets_doc: str = ""
     waits: bool = False  # does the runtime wait for the caller or the network here?
     expected_outlets: tuple[str, ...] = ()
@@ -99,32 +99,37 @@ class NodeType:
     def field_map(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
-    def outlets_for(self, config: Mapping[str, Any]) -> list[str]:
+    def outlets_for(self, config: Any) -> list[str]:
         """The outlets a node of this type has, given its config (menus and splits vary)."""
         extra = self.dynamic_outlets(config) if self.dynamic_outlets else []
         return [*extra, *self.outlets]
 
 
-def _menu_outlets(config: Mapping[str, Any]) -> list[str]:
-    digits = config.get("digits")
+def _value(config: Any, key: str) -> Any:
+    """A config's value: a dict, or its type's Struct (ringflow.model.configs) once checked."""
+    return config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+
+
+def _menu_outlets(config: Any) -> list[str]:
+    digits = _value(config, "digits")
     if not isinstance(digits, list):
         return []
-    return [d for d in dict.fromkeys(digits) if isinstance(d, str)]
+    return list(dict.fromkeys(d for d in digits if isinstance(d, str)))
 
 
-def _split_outlets(config: Mapping[str, Any]) -> list[str]:
-    cases = config.get("cases")
+def _split_outlets(config: Any) -> list[str]:
+    cases = _value(config, "cases")
     if not isinstance(cases, list):
         return []
-    names = [c.get("name") for c in cases if isinstance(c, dict)]
-    return [n for n in dict.fromkeys(names) if isinstance(n, str) and n]
+    names = [c.get("name") if isinstance(c, dict) else getattr(c, "name", None) for c in cases]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str) and n))
 
 
-def _unsupported_outlets(config: Mapping[str, Any]) -> list[str]:
-    outlets = config.get("outlets")
+def _unsupported_outlets(config: Any) -> list[str]:
+    outlets = _value(config, "outlets")
     if not isinstance(outlets, list):
         return []
-    return [o for o in dict.fromkeys(outlets) if isinstance(o, str) and o]
+    return list(dict.fromkeys(o for o in outlets if isinstance(o, str) and o))
 
 
 def _t(name: str, description: str, default: str = "", required: bool = False, max_length: int = MAX_TEXT) -> Field:
@@ -453,7 +458,6 @@ _NODE_TYPES += (
 CATALOGUE: dict[str, NodeType] = {t.name: t for t in _NODE_TYPES}
 TYPE_CODES: dict[str, int] = {t.name: i for i, t in enumerate(_NODE_TYPES)}
 """Stable small integer per type, used by the binary skeleton (0 is the first type)."""
-UNKNOWN_TYPE_CODE = 255
 
 
 def node_type(name: str) -> NodeType | None:

@@ -7,7 +7,7 @@ start here. Nodes are matched by id and edges by (source, outlet) — the store'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ringflow.model.document import FlowDocument
 
@@ -15,11 +15,11 @@ _NODE_FIELDS = ("type", "label", "config", "x", "y", "w", "h")
 
 
 def _nodes(doc: FlowDocument) -> dict[str, dict[str, Any]]:
-    return {n["id"]: n for n in doc.get("nodes", [])}
+    return {n["id"]: cast(dict[str, Any], n) for n in doc.get("nodes", [])}
 
 
 def _edges(doc: FlowDocument) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(e["source"], e["outlet"]): e for e in doc.get("edges", [])}
+    return {(e["source"], e["outlet"]): cast(dict[str, Any], e) for e in doc.get("edges", [])}
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -1,9 +1,12 @@
 """The Ringflow JSON flow document: parsing and the structural checks a store relies on.
 
-A document is kept as plain dicts (``{"name", "start", "nodes": [...], "edges": [...]}``)
-because a 500,000-node flow must parse in well under a second; ``normalize`` checks the
-shape once so everything downstream can trust it. Semantic checks (unknown types, config
-limits, dangling outlets) live in :mod:`ringflow.model.validation`: a draft may have them.
+A document is kept as plain dicts (``{"name", "start", "nodes": [...], "edges": [...]}``); its
+shape is declared once, as msgspec Structs (:class:`DocShape`, :class:`NodeShape`,
+:class:`EdgeShape`), and checked in one msgspec pass (``parse`` decodes the JSON bytes straight
+into them; ``normalize`` converts already parsed JSON). Only when msgspec refuses a document
+are its parts looked at one by one, to name every problem with its node and field. Semantic
+checks (unknown types, config limits, dangling outlets) live in :mod:`ringflow.model.validation`:
+a draft may have them.
 """
 
 from __future__ import annotations
@@ -11,15 +14,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from operator import attrgetter
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, Union
+
+import msgspec
 
 from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
 from ringflow.model.gcpause import gc_paused
-
-try:
-    from ringflow.model import _kernels as native
-except ImportError:  # no compiler at install time: the node-by-node path does the same
-    native = None  # type: ignore[assignment]
 
 MAX_COORD = 10_000_000.0
 MAX_SIZE = 10_000.0
@@ -29,13 +30,10 @@ MAX_ID = 64
 MAX_STRING = 65_536
 MAX_NODES = 1_000_000
 MAX_CONFIG_DEPTH = 8
-ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}\Z")  # \Z, not $: "a\n" is not an id (issue 14, L5)
+ID_PATTERN = r"\A[A-Za-z0-9_.:\-]{1,64}\Z"  # \A...\Z, never ^...$: "a\n" is not an id (issue 14, L5)
+ID_RE = re.compile(ID_PATTERN)
 MAX_CONFIG_ITEMS = 1000  # in one list or object of a config
 MAX_CONFIG_KEY = MAX_ID * 4
-_LIMITS = (MAX_COORD, MAX_SIZE, MAX_ID, MAX_LABEL, MAX_STRING, MAX_CONFIG_ITEMS, MAX_CONFIG_KEY, MAX_CONFIG_DEPTH,
-           float(NODE_WIDTH), float(NODE_HEIGHT))
-"""What the C kernel checks against: the same limits as the Python path, from here only."""
-
 
 class NodeDict(TypedDict, total=False):
     id: str
@@ -93,207 +91,238 @@ def _err(code: str, message: str, node_id: str | None = None, field: str | None 
     return Problem("error", code, message, node_id, field)
 
 
+def _config_value() -> Any:
+    """Any JSON value up to MAX_CONFIG_DEPTH levels deep, with the limits on texts, lists and keys."""
+    finite = Annotated[float, msgspec.Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
+    text = Annotated[str, msgspec.Meta(max_length=MAX_STRING)]
+    value: Any = Union[text, int, finite, bool, None]  # noqa: UP007 - a Union built at run time
+    key = Annotated[str, msgspec.Meta(max_length=MAX_CONFIG_KEY)]
+    for _ in range(MAX_CONFIG_DEPTH):
+        value = Union[text, int, finite, bool, None, Annotated[list[value], msgspec.Meta(max_length=MAX_CONFIG_ITEMS)],  # noqa: UP007 - a Union built at run time
+                      Annotated[dict[key, value], msgspec.Meta(max_length=MAX_CONFIG_ITEMS)]]
+    return value
+
+
+if TYPE_CHECKING:
+    ConfigValue = Any
+else:
+    ConfigValue = _config_value()
+NodeId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+Name64 = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
+Coordinate = Annotated[float, msgspec.Meta(ge=-MAX_COORD, le=MAX_COORD)]
+Size = Annotated[float, msgspec.Meta(gt=0, le=MAX_SIZE)]
+
+
+class NodeBase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What every node has besides its type and config."""
+
+    id: NodeId
+    x: Coordinate = 0.0
+    y: Coordinate = 0.0
+    w: Size = float(NODE_WIDTH)
+    h: Size = float(NODE_HEIGHT)
+    label: Annotated[str, msgspec.Meta(max_length=MAX_LABEL)] | None = ""
+
+
+class NodeShape(NodeBase, forbid_unknown_fields=True, kw_only=True):
+    """A node as stored: what any node must be, whatever its type (its config is checked by type
+    in validation; ``configs.TypedDoc`` checks both in one pass)."""
+
+    type: Name64
+    config: dict[str, ConfigValue] | None = None
+
+
+class EdgeShape(msgspec.Struct, forbid_unknown_fields=True):
+    source: Name64
+    outlet: Name64
+    target: Name64
+    id: Any = None  # an editor's edge id: accepted, not kept
+
+
+FlowName = Annotated[str, msgspec.Meta(max_length=MAX_NAME, pattern=r"\S")]
+
+
+class DocShape(msgspec.Struct, forbid_unknown_fields=True):
+    name: FlowName = "Untitled flow"
+    start: str | None = None
+    description: Any = None
+    nodes: Annotated[list[NodeShape], msgspec.Meta(max_length=MAX_NODES)] = []
+    edges: list[EdgeShape] = []
+
+
+_NODE_FIELDS: dict[str, Any] = {"x": Coordinate, "y": Coordinate, "w": Size, "h": Size}
+_LIMITS = {"x": MAX_COORD, "y": MAX_COORD, "w": MAX_SIZE, "h": MAX_SIZE}
+
+
+def _refusal(value: Any, typ: Any) -> str | None:
+    """msgspec's reason for refusing ``value`` as ``typ``, or None."""
+    try:
+        msgspec.convert(value, typ)
+    except msgspec.ValidationError as exc:
+        return str(exc)
+    return None
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_config_value(value: Any, depth: int = 0) -> str | None:
-    """Why a config value cannot be stored (too deep, too long, not JSON), or None."""
-    if depth > MAX_CONFIG_DEPTH:
-        return f"nested deeper than {MAX_CONFIG_DEPTH} levels"
+def _longest(value: Any) -> int:
+    """The length of the longest text in a config value (for the message only)."""
     if isinstance(value, str):
-        return f"a string of {len(value)} characters is over the limit of {MAX_STRING}" if len(value) > MAX_STRING else None
-    if value is None or isinstance(value, (bool, int)):
-        return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else "numbers must be finite"
-    if isinstance(value, list):
-        if len(value) > MAX_CONFIG_ITEMS:
-            return f"lists hold at most {MAX_CONFIG_ITEMS} items"
-        for item in value:
-            if (why := check_config_value(item, depth + 1)) is not None:
-                return why
-        return None
-    if isinstance(value, dict):
-        if len(value) > MAX_CONFIG_ITEMS:
-            return f"objects hold at most {MAX_CONFIG_ITEMS} keys"
-        for key, item in value.items():
-            if not isinstance(key, str) or len(key) > MAX_CONFIG_KEY:
-                return "keys must be short strings"
-            if (why := check_config_value(item, depth + 1)) is not None:
-                return why
-        return None
-    return f"{type(value).__name__} is not a JSON value"
+        return len(value)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return max(map(_longest, items), default=0)
+
+
+def _config_value_problem(said: str, value: Any) -> str:
+    """A person's words for msgspec's refusal of one config value."""
+    if "got `array`" in said or "got `object`" in said:
+        return f"nested deeper than {MAX_CONFIG_DEPTH} levels"
+    if f"`str` of length <= {MAX_STRING}" in said:
+        return f"a string of {_longest(value)} characters is over the limit of {MAX_STRING}"
+    if "`array` of length" in said:
+        return f"lists hold at most {MAX_CONFIG_ITEMS} items"
+    if "`object` of length" in said:
+        return f"objects hold at most {MAX_CONFIG_ITEMS} keys"
+    if "`float`" in said:
+        return "numbers must be finite"
+    if "`key`" in said or "`str`" in said:
+        return "keys must be short strings"
+    return "is not a JSON value"
+
+
+def node_shape(raw: Any, index: int = 0) -> tuple[NodeShape | None, list[Problem]]:
+    """One node checked alone: its shape, or every problem msgspec found, each named."""
+    if not isinstance(raw, dict):
+        return None, [_err("bad_node", f"nodes[{index}] must be an object")]
+    nid = raw.get("id")
+    if _refusal(nid, NodeId) is not None:
+        return None, [_err("bad_id", f"nodes[{index}].id must be 1-{MAX_ID} letters, digits or _.:-", field="id")]
+    try:
+        return msgspec.convert(raw, NodeShape), []
+    except msgspec.ValidationError:
+        pass
+    problems: list[Problem] = []
+    if _refusal(raw.get("type"), Name64) is not None:
+        problems.append(_err("bad_type", "type must be a non-empty string", nid, "type"))
+    for axis, limit in _LIMITS.items():
+        if axis not in raw or _refusal(raw[axis], _NODE_FIELDS[axis]) is None:
+            continue
+        value = raw[axis]
+        if not _finite(value):
+            problems.append(_err("bad_coordinate", f"{axis} must be a finite number", nid, axis))
+        else:
+            problems.append(_err("bad_coordinate", f"{axis}={value} is outside the allowed range (|{axis}| <= {limit:g})", nid, axis))
+    label = raw.get("label")
+    if not isinstance(label, (str, type(None))):
+        problems.append(_err("bad_label", "label must be a string", nid, "label"))
+    elif label is not None and len(label) > MAX_LABEL:
+        problems.append(_err("bad_label", f"label is {len(label)} characters; the limit is {MAX_LABEL}", nid, "label"))
+    config = raw.get("config")
+    if not isinstance(config, (dict, type(None))):
+        problems.append(_err("bad_config", "config must be an object", nid, "config"))
+    elif config:
+        for key, value in config.items():
+            said = "`key`: keys must be strings" if not isinstance(key, str) else _refusal(value, ConfigValue)
+            if said is not None:
+                problems.append(_err("bad_config", _config_value_problem(said, value), nid, f"config.{key}"))
+                break
+    unknown = sorted(set(raw) - set(NodeShape.__struct_fields__))
+    if unknown:
+        problems.append(_err("unknown_field", f"unknown field(s) {unknown}", nid, unknown[0]))
+    if not problems:  # msgspec refused what no check above names: say what it said, never let it through
+        problems.append(_err("bad_node", f"nodes[{index}]: {_refusal(raw, NodeShape)}", nid))
+    return None, problems
 
 
 def normalize_node(raw: Any, index: int = 0) -> tuple[NodeDict | None, list[Problem]]:
     """Check one node's shape and return it in canonical form (floats, defaults filled)."""
+    shape, problems = node_shape(raw, index)
+    return (None if shape is None else _node_dict(shape)), problems
+
+
+def _node_dict(n: NodeShape) -> NodeDict:
+    return {"id": n.id, "type": n.type, "x": n.x, "y": n.y, "w": n.w, "h": n.h, "label": n.label or "", "config": n.config or {}}
+
+
+def edge_shape(raw: Any, index: int = 0) -> tuple[EdgeShape | None, list[Problem]]:
+    """One edge checked alone: its shape, or its first problem, named."""
     if not isinstance(raw, dict):
-        return None, [_err("bad_node", f"nodes[{index}] must be an object")]
-    nid = raw.get("id")
-    if not isinstance(nid, str) or not ID_RE.match(nid):
-        return None, [_err("bad_id", f"nodes[{index}].id must be 1-{MAX_ID} letters, digits or _.:-", field="id")]
-    problems: list[Problem] = []
-    ntype = raw.get("type")
-    if not isinstance(ntype, str) or not 0 < len(ntype) <= MAX_ID:
-        problems.append(_err("bad_type", "type must be a non-empty string", nid, "type"))
-    node: NodeDict = {"id": nid, "type": ntype if isinstance(ntype, str) else ""}
-    for axis, default, limit in (("x", 0.0, MAX_COORD), ("y", 0.0, MAX_COORD), ("w", NODE_WIDTH, MAX_SIZE), ("h", NODE_HEIGHT, MAX_SIZE)):
-        value = raw.get(axis, default)
-        if not _finite(value):
-            problems.append(_err("bad_coordinate", f"{axis} must be a finite number", nid, axis))
-        elif abs(value) > limit or (axis in "wh" and value <= 0):
-            problems.append(_err("bad_coordinate", f"{axis}={value} is outside the allowed range (|{axis}| <= {limit:g})", nid, axis))
-        else:
-            node[axis] = float(value)  # type: ignore[literal-required]
-    label = raw.get("label", "")
-    if label is None:
-        label = ""
-    if not isinstance(label, str):
-        problems.append(_err("bad_label", "label must be a string", nid, "label"))
-    elif len(label) > MAX_LABEL:
-        problems.append(_err("bad_label", f"label is {len(label)} characters; the limit is {MAX_LABEL}", nid, "label"))
-    else:
-        node["label"] = label
-    config = raw.get("config", {})
-    if config is None:
-        config = {}
-    if not isinstance(config, dict):
-        problems.append(_err("bad_config", "config must be an object", nid, "config"))
-    else:
-        for key, value in config.items():
-            why = check_config_value(value) if isinstance(key, str) else "keys must be strings"
-            if why:
-                problems.append(_err("bad_config", why, nid, f"config.{key}"))
-                break
-        node["config"] = config
-    unknown = set(raw) - {"id", "type", "x", "y", "w", "h", "label", "config"}
+        return None, [_err("bad_edge", f"edges[{index}] must be an object")]
+    try:
+        return msgspec.convert(raw, EdgeShape), []
+    except msgspec.ValidationError as exc:
+        said = str(exc)
+    src = raw.get("source") if isinstance(raw.get("source"), str) else None
+    for key in ("source", "outlet", "target"):
+        if _refusal(raw.get(key), Name64) is not None:
+            return None, [_err("bad_edge", f"edges[{index}].{key} must be a non-empty string of at most {MAX_ID} characters", src, key)]
+    unknown = sorted(set(raw) - set(EdgeShape.__struct_fields__))
     if unknown:
-        problems.append(_err("unknown_field", f"unknown field(s) {sorted(unknown)}", nid, sorted(unknown)[0]))
-    return (None if problems else node), problems
-
-
-_NODE_KEYS = frozenset(("id", "type", "x", "y", "w", "h", "label", "config"))
-_EDGE_KEYS = frozenset(("source", "outlet", "target"))
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _fast_node(raw: Any) -> NodeDict | None:
-    """The common case in a few checks; None sends the node to the precise slow path."""
-    if type(raw) is not dict or not raw.keys() <= _NODE_KEYS:
-        return None
-    nid, ntype, x, y = raw.get("id"), raw.get("type"), raw.get("x", 0.0), raw.get("y", 0.0)
-    w, h = raw.get("w", NODE_WIDTH), raw.get("h", NODE_HEIGHT)
-    label, config = raw.get("label") or "", raw.get("config") or {}
-    if not (type(nid) is str and type(ntype) is str and type(label) is str and type(config) is dict
-            and 0 < len(ntype) <= MAX_ID and len(label) <= MAX_LABEL and ID_RE.match(nid)):
-        return None
-    if not (type(x) in (int, float) and type(y) in (int, float) and type(w) in (int, float) and type(h) in (int, float)
-            and -MAX_COORD <= x <= MAX_COORD and -MAX_COORD <= y <= MAX_COORD and 0 < w <= MAX_SIZE and 0 < h <= MAX_SIZE):
-        return None  # NaN fails every comparison, so it lands here too
-    for value in config.values():
-        if type(value) is str:
-            if len(value) > MAX_STRING:
-                return None
-        elif type(value) not in _SCALARS and check_config_value(value) is not None:
-            return None
-        elif type(value) is float and not math.isfinite(value):
-            return None
-    return {"id": nid, "type": ntype, "x": float(x), "y": float(y), "w": float(w), "h": float(h), "label": label, "config": config}
+        return None, [_err("unknown_field", f"edges[{index}] has unknown field(s) {unknown}", src, unknown[0])]
+    return None, [_err("bad_edge", f"edges[{index}]: {said}", src)]
 
 
 def normalize_edge(raw: Any, index: int = 0) -> tuple[EdgeDict | None, list[Problem]]:
-    if not isinstance(raw, dict):
-        return None, [_err("bad_edge", f"edges[{index}] must be an object")]
-    parts = {k: raw.get(k) for k in ("source", "outlet", "target")}
-    for key, value in parts.items():
-        if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
-            src = parts["source"] if isinstance(parts["source"], str) else None
-            return None, [_err("bad_edge", f"edges[{index}].{key} must be a non-empty string of at most {MAX_ID} characters", src, key)]
-    unknown = set(raw) - {"source", "outlet", "target", "id"}
-    if unknown:
-        return None, [_err("unknown_field", f"edges[{index}] has unknown field(s) {sorted(unknown)}", parts["source"], sorted(unknown)[0])]
-    return parts, []  # type: ignore[return-value]
+    shape, problems = edge_shape(raw, index)
+    return (None if shape is None else {"source": shape.source, "outlet": shape.outlet, "target": shape.target}), problems
 
 
-def _nodes_and_edges(nodes_raw: list[Any], edges_raw: list[Any], problems: list[Problem]) -> tuple[list[NodeDict], list[EdgeDict]]:
-    """The nodes and edges in canonical form, node by node and edge by edge; what is wrong goes
-    to ``problems``, each named precisely (the exact path, and the C kernel's twin)."""
-    nodes: list[NodeDict] = []
+_ID, _SOURCE, _OUTLET, _TARGET = attrgetter("id"), attrgetter("source"), attrgetter("outlet"), attrgetter("target")
+
+
+def _link(nodes: list[NodeShape], edges: list[EdgeShape] | list[EdgeShape | list[Problem]],
+          problems: list[Problem]) -> tuple[list[NodeShape], list[EdgeShape]]:
+    """The nodes without repeated ids and the edges whose ends are nodes, each outlet used once;
+    what is dropped goes to ``problems``, with the problems of an edge of the wrong shape (a
+    list in place of the edge) in edge order. Checked whole first: almost every document passes."""
+    ids = set(map(_ID, nodes))
+    if len(ids) == len(nodes) and not any(isinstance(e, list) for e in edges):
+        sources = list(map(_SOURCE, edges))
+        if (ids.issuperset(sources) and ids.issuperset(map(_TARGET, edges))
+                and len(set(zip(sources, map(_OUTLET, edges)))) == len(edges)):
+            return nodes, edges  # type: ignore[return-value]
+    kept: list[NodeShape] = []
     seen: set[str] = set()
-    for i, raw_node in enumerate(nodes_raw):
-        node = _fast_node(raw_node)
-        found: list[Problem] = []
-        if node is None:
-            node, found = normalize_node(raw_node, i)
-        if found:
-            problems.extend(found)
-            if len(problems) > 100:
-                break
-            continue
-        assert node is not None
-        if node["id"] in seen:
-            problems.append(_err("duplicate_id", f"node id {node['id']!r} is used twice", node["id"], "id"))
-            continue
-        seen.add(node["id"])
-        nodes.append(node)
-    edges: list[EdgeDict] = []
-    used_outlets: set[tuple[str, str]] = set()
-    for i, raw_edge in enumerate(edges_raw):
-        if type(raw_edge) is dict and raw_edge.keys() == _EDGE_KEYS:
-            src, outlet, dst = raw_edge["source"], raw_edge["outlet"], raw_edge["target"]
-            if not (type(outlet) is str and 0 < len(outlet) <= MAX_ID):
-                src = None  # force the slow path's precise message
+    for node in nodes:
+        if node.id in seen:
+            problems.append(_err("duplicate_id", f"node id {node.id!r} is used twice", node.id, "id"))
         else:
-            src = None
-        if type(src) is not str or type(dst) is not str:
-            edge, found = normalize_edge(raw_edge, i)
-            if found:
-                problems.extend(found)
-                continue
-            assert edge is not None
-            src, outlet, dst = edge["source"], edge["outlet"], edge["target"]
+            seen.add(node.id)
+            kept.append(node)
+    linked: list[EdgeShape] = []
+    used: set[tuple[str, str]] = set()
+    for edge in edges:
+        if isinstance(edge, list):
+            problems += edge
+            continue
+        src, outlet, dst = edge.source, edge.outlet, edge.target
         if src not in seen:
             problems.append(_err("edge_unknown_source", f"edge from unknown node {src!r}", src, "source"))
         elif dst not in seen:
             problems.append(_err("edge_unknown_target", f"edge {src}.{outlet} goes to unknown node {dst!r}", src, f"outlets.{outlet}"))
-        elif (src, outlet) in used_outlets:
+        elif (src, outlet) in used:
             problems.append(_err("duplicate_edge", f"outlet {outlet!r} is connected twice", src, f"outlets.{outlet}"))
         else:
-            used_outlets.add((src, outlet))
-            edges.append({"source": src, "outlet": outlet, "target": dst})
+            used.add((src, outlet))
+            linked.append(edge)
         if len(problems) > 100:
             break
-    return nodes, edges
+    return kept, linked
 
 
-def _fast_nodes_and_edges(nodes_raw: list[Any], edges_raw: list[Any]) -> tuple[list[NodeDict], list[EdgeDict]] | None:
-    """The nodes and edges in canonical form from the C kernel (``_document.c``), or None when
-    it is missing or not sure (any problem, or a shape the exact path treats specially)."""
-    if native is None or type(nodes_raw) is not list or type(edges_raw) is not list:
-        return None
-    return native.nodes_and_edges(nodes_raw, edges_raw, _LIMITS)
-
-
-@gc_paused
-def normalize(raw: Any) -> FlowDocument:
-    """Return a canonical copy of ``raw`` or raise :class:`DocumentError` naming what is wrong.
-
-    Structural problems are the ones no store can hold: wrong shapes, non-finite or huge
-    coordinates, oversize strings, duplicate node ids, edges whose ends are not nodes, and
-    two edges on one outlet. Everything else is left to ``validate``.
-    """
+def _problems(raw: Any) -> list[Problem]:
+    """Every problem of a document msgspec refused, part by part, each named precisely."""
     if not isinstance(raw, dict):
-        raise DocumentError([_err("bad_document", "a flow document must be a JSON object")])
+        return [_err("bad_document", "a flow document must be a JSON object")]
     problems: list[Problem] = []
     name = raw.get("name", "Untitled flow")
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+    if _refusal(name, FlowName) is not None:
         problems.append(_err("bad_name", f"name must be a non-empty string of at most {MAX_NAME} characters", field="name"))
-    start = raw.get("start")
-    if start is not None and not isinstance(start, str):
+    if not isinstance(raw.get("start"), (str, type(None))):
         problems.append(_err("bad_start", "start must be a node id or null", field="start"))
-    nodes_raw = raw.get("nodes", [])
-    edges_raw = raw.get("edges", [])
+    nodes_raw, edges_raw = raw.get("nodes", []), raw.get("edges", [])
     if not isinstance(nodes_raw, list):
         problems.append(_err("bad_nodes", "nodes must be a list", field="nodes"))
         nodes_raw = []
@@ -303,14 +332,88 @@ def normalize(raw: Any) -> FlowDocument:
     if len(nodes_raw) > MAX_NODES:
         problems.append(_err("too_many_nodes", f"{len(nodes_raw)} nodes; the limit is {MAX_NODES}", field="nodes"))
         nodes_raw = []
-    unknown = set(raw) - {"name", "start", "description", "nodes", "edges"}
+    unknown = sorted(set(raw) - set(DocShape.__struct_fields__))
     if unknown:
-        problems.append(_err("unknown_field", f"unknown top-level field(s) {sorted(unknown)}", field=sorted(unknown)[0]))
-    found = _fast_nodes_and_edges(nodes_raw, edges_raw)
-    nodes, edges = found if found is not None else _nodes_and_edges(nodes_raw, edges_raw, problems)
+        problems.append(_err("unknown_field", f"unknown top-level field(s) {unknown}", field=unknown[0]))
+    nodes: list[NodeShape] = []
+    for i, raw_node in enumerate(nodes_raw):
+        node, found = node_shape(raw_node, i)
+        problems += found
+        if node is not None:
+            nodes.append(node)
+        if len(problems) > 100:
+            return problems
+    edges: list[EdgeShape | list[Problem]] = []
+    for i, raw_edge in enumerate(edges_raw):
+        edge, found = edge_shape(raw_edge, i)
+        edges.append(found if edge is None else edge)
+    _link(nodes, edges, problems)
+    if not problems:  # msgspec refused what no check above names: say what it said, never let it through
+        problems.append(_err("bad_document", str(_refusal(raw, DocShape))))
+    return problems
+
+
+def check_links(shape: Any) -> None:
+    """DocumentError unless ``shape``'s ids are unique and its edges join nodes, once per outlet."""
+    problems: list[Problem] = []
+    _link(shape.nodes, shape.edges, problems)
     if problems:
         raise DocumentError(problems)
-    doc: FlowDocument = {"name": name.strip(), "start": start, "nodes": nodes, "edges": edges}
-    if isinstance(raw.get("description"), str):
-        doc["description"] = raw["description"][:MAX_STRING]
+
+
+@gc_paused
+def decode_unlinked(data: bytes | str) -> DocShape:
+    """``decode`` without the id and edge checks: for a caller that validates next, whose
+    structure pass finds those problems anyway (``validation.validate_shape(links_checked=False)``)."""
+    try:
+        shape: DocShape = msgspec.json.decode(data, type=DocShape)
+    except msgspec.ValidationError:
+        raise DocumentError(_problems(msgspec.json.decode(data))) from None
+    return shape
+
+
+@gc_paused
+def decode(data: bytes | str) -> DocShape:
+    """A document's shape from JSON text in one msgspec pass, no dicts built (what ``ringflow
+    validate`` checks), or DocumentError naming every problem; text that is not JSON raises
+    ``msgspec.DecodeError`` (a ValueError)."""
+    try:
+        shape: DocShape = msgspec.json.decode(data, type=DocShape)
+    except msgspec.ValidationError:
+        raise DocumentError(_problems(msgspec.json.decode(data))) from None
+    check_links(shape)
+    return shape
+
+
+def to_document(shape: DocShape) -> FlowDocument:
+    """The canonical document (plain dicts, what the store keeps) of a checked shape."""
+    doc: FlowDocument = {"name": shape.name.strip(), "start": shape.start, "nodes": list(map(_node_dict, shape.nodes)),
+                         "edges": [{"source": e.source, "outlet": e.outlet, "target": e.target} for e in shape.edges]}
+    if isinstance(shape.description, str):
+        doc["description"] = shape.description[:MAX_STRING]
     return doc
+
+
+@gc_paused
+def normalize(raw: Any) -> FlowDocument:
+    """Return a canonical copy of ``raw`` (parsed JSON) or raise :class:`DocumentError` naming
+    what is wrong.
+
+    Structural problems are the ones no store can hold: wrong shapes, non-finite or huge
+    coordinates, oversize strings, duplicate node ids, edges whose ends are not nodes, and
+    two edges on one outlet. Everything else is left to ``validate``.
+    """
+    if not isinstance(raw, dict):
+        raise DocumentError([_err("bad_document", "a flow document must be a JSON object")])
+    try:
+        shape = msgspec.convert(raw, DocShape)
+    except msgspec.ValidationError:
+        raise DocumentError(_problems(raw)) from None
+    check_links(shape)
+    return to_document(shape)
+
+
+@gc_paused
+def parse(data: bytes | str) -> FlowDocument:
+    """The canonical document from JSON text (``decode``, then plain dicts)."""
+    return to_document(decode(data))

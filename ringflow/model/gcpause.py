@@ -8,12 +8,13 @@ makes the pass several times slower than its work. Nothing built there forms cyc
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
-F = TypeVar("F", bound=Callable)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def gc_paused(fn: F) -> F:

@@ -9,7 +9,7 @@ selection or the whole flow.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]
 
 MAX_INPUT = 4096  # characters of the value a case is matched against
 MAX_PROGRAM = 1000  # RE2 program size: 1000 x 4096 steps stay under a few ms

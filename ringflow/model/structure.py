@@ -1,112 +1,130 @@
-"""The structural checks of validation: edge ends to nodes, outlets to slots, reachability.
+"""The rules across nodes: edge ends are nodes, outlets exist and are connected once, expected
+outlets are connected, every node is reachable from the start.
 
-For a 500,000-node flow this is most of the fast path's time, spent on memory: 1.8 million
-lookups of edge ends in a dict of node ids, then walks over integer lists. ``scan`` runs the
-C version (``_structure.c``, built when the package is installed) and falls back to
-``scan_py``, its pure-Python twin, when the extension is missing or declines the shape;
-tests/model/test_structure.py holds the two to the same answers.
-
-Each node's outlets get consecutive integer "slots" (the node's first slot plus the outlet's
-index); an edge fills its outlet's slot with its target's position, so a duplicate outlet is
-a slot filled twice and an unconnected one a slot left free.
+Plain Python over integer lists, the per-edge work done by C-level builtins (map, compress,
+set) rather than a Python step per edge: a 500,000-node flow has about as many edges. Each
+node's outlets get consecutive integer "slots" (the node's first slot plus the outlet's index);
+an edge fills its outlet's slot with its target's position, so a duplicate outlet is a slot
+filled twice and an unconnected one a slot left free.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Sequence
 from itertools import accumulate, compress
-from operator import add, contains, indexOf, itemgetter, not_
-from typing import Any, NamedTuple, Sequence
+from operator import add, contains, indexOf, is_, not_
+from typing import Any
 
-try:
-    from ringflow.model import _kernels as native
-except ImportError:  # no compiler at install time: the Python twin does the same, slower
-    native = None  # type: ignore[assignment]
+from ringflow.model.catalogue import CATALOGUE
+from ringflow.model.document import Problem
 
-_SOURCE, _OUTLET, _TARGET = itemgetter("source"), itemgetter("outlet"), itemgetter("target")
-
-
-class Structure(NamedTuple):
-    """What the structural checks found in a flow whose edges all join existing nodes."""
-
-    bad_edges: list[tuple[int, int]]
-    """(edge index, source position) of each edge from an outlet its node does not have."""
-    open_slots: list[tuple[int, int]]
-    """(node position, outlet index) of each unconnected outlet; a name listed twice counts once."""
-    start_pos: int
-    """The start node's position; -1 without a start or when it is not a node."""
-    reached: bytearray | None
-    """1 for each node a path from the start reaches (None when start_pos is -1)."""
+_QUIET_OUTLETS = {name: frozenset(o for o in nt.outlets if not nt.warns_unconnected(o)) for name, nt in CATALOGUE.items()}
+"""Fixed outlets that may stay open without a warning (``NodeType.warns_unconnected``), per type."""
 
 
-def scan(ids: list[str], outlets: list[Sequence[str]], edges: list[Any], start: Any) -> Structure | None:
-    """The structure of a flow, or None when the reference walk must report it: duplicate node
-    ids, an edge end that is not a node, an outlet connected twice. Odd shapes may raise (as the
-    reference walk would); ``validate`` then asks the reference walk."""
-    if native is not None:
-        found = native.scan(ids, outlets, edges, start)
-        if found is not None:
-            return Structure(*found) if found else None
-    return scan_py(ids, outlets, edges, start)
+def _where(flags: Any) -> list[int]:
+    """The positions of the true flags."""
+    return list(compress(range(len(flags)), flags))
 
 
-def scan_py(ids: list[str], outlets: list[Sequence[str]], edges: list[Any], start: Any) -> Structure | None:
-    """``scan`` in Python, with C-level builtins (map, compress, list methods) doing the loops."""
-    n = len(ids)
-    position = dict(zip(ids, range(n)))
-    if len(position) != n:
-        return None
-    try:
-        sources = list(map(position.__getitem__, map(_SOURCE, edges)))
-        targets = list(map(position.__getitem__, map(_TARGET, edges)))
-    except KeyError:  # an edge from or to an unknown node (or without an end)
-        return None
-    names = list(map(_OUTLET, edges))
-    bad_edges: list[tuple[int, int]] = []
-    try:
-        index = list(map(indexOf, map(outlets.__getitem__, sources), names))
-    except ValueError:  # some edge leaves from an outlet its node does not have
-        fits = list(map(contains, map(outlets.__getitem__, sources), names))
-        bad_edges = [(j, sources[j]) for j in compress(range(len(edges)), map(not_, fits))]
-        sources, targets, names = list(compress(sources, fits)), list(compress(targets, fits)), list(compress(names, fits))
-        index = list(map(indexOf, map(outlets.__getitem__, sources), names))
+def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[str], outlets: list[Sequence[str]],
+                  edges: tuple[list[str], list[str], list[str]], start: Any) -> list[Problem]:
+    """Problems of the edges (by edge), unconnected outlets (by node, then outlet) and unreachable
+    nodes (by node). ``ids``: each node's id; ``position``: id -> index of the node that holds it
+    (the first, when an id is repeated); ``outlets[i]``: node ``i``'s outlets (none for an unknown
+    type or a repeated id); ``edges``: the edges' sources, outlets and targets."""
+    sources, names, targets = edges
+    src: list[Any] = list(map(position.get, sources))  # None: not a node
+    dst: list[Any] = list(map(position.get, targets))
+    found: list[tuple[int, Problem]] = []  # (edge index, problem): reported in edge order
+    keep: Sequence[int] = range(len(sources))
+    if None in src or None in dst:
+        for j in _where(list(map(is_, src, [None] * len(src)))):
+            found.append((j, Problem("error", "edge_unknown_source", f"edge from unknown node {sources[j]!r}", sources[j], "source")))
+        for j in _where([s is not None and t is None for s, t in zip(src, dst)]):
+            found.append((j, Problem("error", "edge_unknown_target", f"outlet {names[j]!r} goes to unknown node {targets[j]!r}",
+                                     sources[j], f"outlets.{names[j]}")))
+        keep = _where([s is not None and t is not None for s, t in zip(src, dst)])
+        src, dst, names_kept = [src[j] for j in keep], [dst[j] for j in keep], [names[j] for j in keep]
+    else:
+        names_kept = names
+    node_outlets = list(map(outlets.__getitem__, src))
+    fits = list(map(contains, node_outlets, names_kept))
+    loose: dict[int, list[int]] = {}  # edges from nodes of unknown type: no slots, still walked
+    if not all(fits):
+        seen_loose: set[tuple[int, str]] = set()
+        for k in _where(list(map(not_, fits))):
+            j, s = keep[k], src[k]
+            if types[s] in CATALOGUE:
+                found.append((j, Problem("error", "unknown_outlet", f"{types[s]} node has no outlet {names[j]!r}", sources[j],
+                                         f"outlets.{names[j]}")))
+            elif (s, names[j]) in seen_loose:
+                found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
+                                         f"outlets.{names[j]}")))
+            else:
+                seen_loose.add((s, names[j]))
+                loose.setdefault(s, []).append(dst[k])
+        slotted = _where(fits)
+        keep = [keep[k] for k in slotted]
+        src, dst = [src[k] for k in slotted], [dst[k] for k in slotted]
+        names_kept, node_outlets = [names_kept[k] for k in slotted], [node_outlets[k] for k in slotted]
     first_slot = list(accumulate(map(len, outlets), initial=0))
-    slot_target = [n] * first_slot[-1]  # n: free
-    deque(map(slot_target.__setitem__, map(add, map(first_slot.__getitem__, sources), index), targets), maxlen=0)
-    free = slot_target.count(n)
-    if len(slot_target) - free != len(sources):  # two edges filled one slot
-        return None
-    open_slots = _open_slots(outlets, first_slot, slot_target, n) if free else []
-    start_pos = position.get(start, -1) if start else -1
-    reached = _reached(start_pos, first_slot, slot_target) if start_pos >= 0 else None
-    return Structure(bad_edges, open_slots, start_pos, reached)
+    slots = list(map(add, map(first_slot.__getitem__, src), map(indexOf, node_outlets, names_kept)))
+    slot_target = [-1] * first_slot[-1]
+    if len(set(slots)) != len(slots):  # an outlet connected twice: the first edge counts
+        used: set[int] = set()
+        for k, slot in enumerate(slots):
+            if slot in used:
+                j = keep[k]
+                found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
+                                         f"outlets.{names[j]}")))
+            else:
+                used.add(slot)
+                slot_target[slot] = dst[k]
+    else:
+        deque(map(slot_target.__setitem__, slots, dst), maxlen=0)
+    found.sort(key=lambda f: f[0])
+    problems = [p for _, p in found]
+    problems += _open_outlets(ids, types, outlets, first_slot, slot_target)
+    start_pos = position.get(start, -1) if isinstance(start, str) else -1
+    if start_pos >= 0:
+        reached = _reached(start_pos, first_slot, slot_target, loose, len(types))
+        if 0 in reached:
+            problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
+                         for nid, i in position.items() if not reached[i]]
+    return problems
 
 
-def _open_slots(outlets: list[Sequence[str]], first_slot: list[int], slot_target: list[int], free: int) -> list[tuple[int, int]]:
-    """Free slots whose outlet name's first slot is free too, in node then outlet order."""
+def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: list[Sequence[str]], first_slot: list[int],
+                  slot_target: list[int]) -> list[Problem]:
+    """Free slots whose outlet name's first slot is free too (a name listed twice counts once),
+    in node then outlet order, less the outlets that may stay open."""
     found = []
-    for slot in compress(range(len(slot_target)), map(free.__eq__, slot_target)):
+    for slot in compress(range(len(slot_target)), map((-1).__eq__, slot_target)):
         i = bisect_right(first_slot, slot) - 1
-        k = slot - first_slot[i]
-        if slot_target[first_slot[i] + indexOf(outlets[i], outlets[i][k])] == free:
-            found.append((i, k))
+        names = outlets[i]
+        outlet = names[slot - first_slot[i]]
+        if slot_target[first_slot[i] + indexOf(names, outlet)] >= 0 or outlet in _QUIET_OUTLETS[types[i]]:
+            continue
+        found.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there",
+                             ids[i], f"outlets.{outlet}"))
     return found
 
 
-def _reached(start: int, first_slot: list[int], slot_target: list[int]) -> bytearray:
-    """A 1 for every node a path from ``start`` reaches; a free slot holds n, marked seen up
-    front (one byte past the nodes) so the walk steps over it."""
-    n = len(first_slot) - 1
+def _reached(start: int, first_slot: list[int], slot_target: list[int], loose: dict[int, list[int]], n: int) -> bytearray:
+    """A 1 for every node a path from ``start`` reaches; a free slot holds -1, which lands on the
+    extra byte at the end (marked seen up front) so the walk steps over it."""
     seen = bytearray(n + 1)
     seen[n] = seen[start] = 1
     stack = [start]
     pop, push = stack.pop, stack.append
     while stack:
         i = pop()
-        for nxt in slot_target[first_slot[i]:first_slot[i + 1]]:
+        for nxt in slot_target[first_slot[i]:first_slot[i + 1]] if not loose else \
+                slot_target[first_slot[i]:first_slot[i + 1]] + loose.get(i, []):
             if not seen[nxt]:
                 seen[nxt] = 1
                 push(nxt)
-    del seen[n]
     return seen

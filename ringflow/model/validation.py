@@ -1,98 +1,250 @@
-"""Semantic validation of a flow document against the node catalogue.
+"""Semantic validation of a flow document against the node catalogue: one way, no fallback.
 
-``validate`` first tries :func:`ringflow.model.fastflow.validate_fast` (whole-column checks,
-several times less Python work per node) and takes this module's reference walk, ``validate_slow``,
-for the shapes the fast path does not handle (duplicate ids, unknown types, edges to nowhere).
-Both are linear in nodes plus edges and report the same problems in the same order.
+Every config of a node type is checked in one msgspec call against the type's Struct
+(:mod:`ringflow.model.configs`); only the configs it refuses are looked at one by one, field by
+field, to say what is wrong. The rules msgspec cannot say (:mod:`ringflow.model.rules`) and the
+rules across nodes (:mod:`ringflow.model.structure`) follow. Problems come out in this order:
+config problems (by node), start, edges (by edge), unconnected outlets (by node, then outlet),
+unreachable nodes (by node).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Any, Iterable
+import logging
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress, count, filterfalse, repeat
+from operator import attrgetter, contains, itemgetter
+from typing import Any
 
-from ringflow.model.catalogue import CATALOGUE
-from ringflow.model.document import FlowDocument, Problem
-from ringflow.model.fastflow import validate_fast
-from ringflow.model.fieldcheck import check_config, check_field, template_error
+import msgspec
+
+from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, Field, NodeType
+from ringflow.model.configs import (
+    CONFIGS,
+    FIELD_TYPES,
+    NODE_STRUCTS,
+    TypedDoc,
+    field_problem,
+    is_valid,
+    list_type,
+)
+from ringflow.model.document import (
+    DocShape,
+    FlowDocument,
+    Problem,
+    check_links,
+    decode,
+)
 from ringflow.model.gcpause import gc_paused
+from ringflow.model.rules import (
+    FIELD_RULES,
+    NODE_RULES,
+    SIMPLE_TEMPLATE_RE,
+    template_error,
+)
+from ringflow.model.structure import edge_problems
 
-__all__ = ["validate", "validate_slow", "has_errors", "check_field", "check_config", "template_error"]
+log = logging.getLogger(__name__)
+__all__ = ["check_config", "check_json", "has_errors", "template_error", "validate", "validate_shape"]
+
+_ID, _TYPE, _SOURCE, _OUTLET, _TARGET = (itemgetter(k) for k in ("id", "type", "source", "outlet", "target"))
+_SHAPE_COLUMNS = (attrgetter("id"), attrgetter("type"), attrgetter("source"), attrgetter("outlet"), attrgetter("target"))
+CHUNK = 1024
+"""Configs re-checked together once a type's single call refuses one: few calls, few configs one by one."""
+Found = list[tuple[int, int, Problem]]
+"""(node position, rank within the node, problem): sorted, the problems in the reference order."""
 
 
 @gc_paused
 def validate(doc: FlowDocument) -> list[Problem]:
     """Every problem with a (normalized) flow: errors block publishing, warnings inform."""
-    try:
-        problems = validate_fast(doc)
-    except Exception:  # noqa: BLE001 - an odd shape: the reference walk reports it (or raises) exactly
-        problems = None
-    return validate_slow(doc) if problems is None else problems
+    nodes, edges = doc.get("nodes", []), doc.get("edges", [])
+    configs: list[Any] = list(map(dict.get, nodes, repeat("config")))  # type: ignore[arg-type]
+    if None in configs:
+        configs = [c or {} for c in configs]
+    return check(list(map(_ID, nodes)), list(map(_TYPE, nodes)), configs,
+                 (list(map(_SOURCE, edges)), list(map(_OUTLET, edges)), list(map(_TARGET, edges))), doc.get("start"))
 
 
 @gc_paused
-def validate_slow(doc: FlowDocument) -> list[Problem]:
-    """The reference walk, node by node and edge by edge: what ``validate`` must always equal."""
-    problems: list[Problem] = []
-    nodes = doc.get("nodes", [])
-    by_id: dict[str, Any] = {}
-    outlets: dict[str, list[str]] = {}
-    for node in nodes:
-        nid = node["id"]
-        if nid in by_id:
-            problems.append(Problem("error", "duplicate_id", f"node id {nid!r} is used twice", nid, "id"))
-            continue
-        by_id[nid] = node
-        nt = CATALOGUE.get(node["type"])
+def validate_shape(shape: DocShape, links_checked: bool = True) -> list[Problem]:
+    """``validate`` of a decoded document (``document.decode``), without building its dicts.
+    ``links_checked=False``: the shape came straight from msgspec (``document.decode_unlinked``),
+    and a repeated id or an edge to nowhere raises DocumentError, as ``decode`` would have."""
+    node_id, node_type, source, outlet, target = _SHAPE_COLUMNS
+    configs = [n.config or {} for n in shape.nodes]
+    problems = check(list(map(node_id, shape.nodes)), list(map(node_type, shape.nodes)), configs,
+                     (list(map(source, shape.edges)), list(map(outlet, shape.edges)), list(map(target, shape.edges))),
+                     shape.start)
+    if not links_checked and any(p.code in _UNSTORABLE for p in problems):
+        check_links(shape)  # raises DocumentError, as for any document no store can hold
+    return problems
+
+
+@gc_paused
+def check_json(data: bytes | str) -> tuple[Any, list[Problem]]:
+    """The decoded document and its problems, from JSON text: a sound document is decoded and
+    shape-checked in one msgspec pass (``configs.TypedDoc``), then only the rules msgspec cannot
+    say run. When msgspec refuses it (an unknown type, a config fault, an unknown setting) the
+    document is decoded again without the configs' types, and each refused config is looked at
+    field by field to name its problems: the price of a faulty document, and logged."""
+    try:
+        typed = msgspec.json.decode(data, type=TypedDoc)
+    except msgspec.ValidationError as exc:
+        log.info("config faults (%s): checking the document's configs one type at a time", exc)
+        shape = decode(data)
+        return shape, validate_shape(shape)
+    node_id, _, source, outlet, target = _SHAPE_COLUMNS
+    nodes, edges = typed.nodes, typed.edges
+    configs = list(map(attrgetter("config"), nodes))
+    problems = check(list(map(node_id, nodes)), list(map(NODE_STRUCTS.__getitem__, map(type, nodes))), configs,
+                     (list(map(source, edges)), list(map(outlet, edges)), list(map(target, edges))), typed.start, typed=True)
+    if any(p.code in _UNSTORABLE for p in problems):
+        check_links(typed)  # raises DocumentError, as for any document no store can hold
+    return typed, problems
+
+
+_UNSTORABLE = frozenset(("duplicate_id", "edge_unknown_source", "edge_unknown_target", "duplicate_edge"))
+"""Problems ``check`` reports that ``document`` refuses outright (checked there only when seen here)."""
+
+
+def _group(keys: list[str]) -> dict[str, list[int]]:
+    """Positions per key, in order (C-level: a Python step per node costs seconds on big flows)."""
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    deque(map(list.append, map(groups.__getitem__, keys), count()), maxlen=0)
+    return groups
+
+
+def check(ids: list[str], types: list[str], configs: list[Any], edges: tuple[list[str], list[str], list[str]],
+          start: Any, typed: bool = False) -> list[Problem]:
+    """Every problem of a flow given as columns: each node's id, type and config, and the edges'
+    sources, outlets and targets. ``typed``: the configs are their types' Structs already."""
+    found: Found = []
+    position = dict(zip(ids, range(len(ids))))  # id -> the node holding it
+    if len(position) == len(ids):
+        by_type = _group(types)
+    else:  # repeated ids (normalize refuses them): the first node holding an id counts
+        position = {}
+        for i, nid in enumerate(ids):
+            position.setdefault(nid, i)
+        by_type = defaultdict(list)
+        for i, (nid, name) in enumerate(zip(ids, types)):
+            if position[nid] == i:
+                by_type[name].append(i)
+            else:
+                found.append((i, 0, Problem("error", "duplicate_id", f"node id {nid!r} is used twice", nid, "id")))
+    outlets: list[Sequence[str]] = [()] * len(ids)
+    for name, positions in by_type.items():
+        nt = CATALOGUE.get(name)
         if nt is None:
-            problems.append(Problem("error", "unknown_type", f"unknown node type {node['type']!r}", nid, "type"))
-            outlets[nid] = []
+            found += [(i, 0, Problem("error", "unknown_type", f"unknown node type {name!r}", ids[i], "type")) for i in positions]
             continue
-        config = node.get("config") or {}
-        found = list(check_config(nt, config, nid))
-        if found:
-            problems.extend(found)
-        outlets[nid] = nt.outlets_for(config) if nt.dynamic_outlets else nt.outlets
-    start = doc.get("start")
+        picked = list(map(configs.__getitem__, positions))
+        found += _type_problems(nt, positions, picked, ids, typed)
+        made = map(nt.outlets_for, picked) if nt.dynamic_outlets is not None else repeat(nt.outlets)
+        deque(map(outlets.__setitem__, positions, made), maxlen=0)
+    found.sort(key=itemgetter(0, 1))
+    problems = [p for _, _, p in found]
     if not start:
         problems.append(Problem("error", "no_start", "the flow has no start node", None, "start"))
-    elif start not in by_id:
+    elif start not in position:
         problems.append(Problem("error", "unknown_start", f"start node {start!r} does not exist", None, "start"))
-    adjacency: dict[str, list[str]] = {}
-    connected: set[tuple[str, str]] = set()
-    for edge in doc.get("edges", []):
-        src, outlet, dst = edge["source"], edge["outlet"], edge["target"]
-        if src not in by_id:
-            problems.append(Problem("error", "edge_unknown_source", f"edge from unknown node {src!r}", src, "source"))
+    return problems + edge_problems(ids, position, types, outlets, edges, start)
+
+
+def _refused(nt: NodeType, configs: list[Any]) -> tuple[set[int], list[Any]]:
+    """Positions (in ``configs``) of the configs the type's Struct refuses, and the Structs of the
+    others (in order): one call for all, then chunks, then one by one inside a refused chunk."""
+    whole_list = list_type(nt.name)
+    try:
+        return set(), msgspec.convert(configs, whole_list)
+    except msgspec.ValidationError:
+        pass
+    refused: set[int] = set()
+    struct = CONFIGS[nt.name]
+    for low in range(0, len(configs), CHUNK):
+        if is_valid(configs[low:low + CHUNK], whole_list) is not None:
+            refused.update(j for j in range(low, min(low + CHUNK, len(configs))) if is_valid(configs[j], struct) is not None)
+    return refused, msgspec.convert([c for j, c in enumerate(configs) if j not in refused], whole_list)
+
+
+def _type_problems(nt: NodeType, positions: list[int], configs: list[Any], ids: list[str], typed: bool = False) -> Found:
+    """The problems of every node of one type: the refused configs field by field, the rules
+    msgspec cannot say on the others (each distinct text once), then the rules across fields."""
+    if typed:
+        refused: set[int] = set()
+        structs = [c if c is not None else CONFIGS[nt.name]() for c in configs]
+    else:
+        refused, structs = _refused(nt, configs)
+    found: Found = []
+    for j in refused:
+        i = positions[j]
+        found += [(i, rank, problem) for rank, problem in _field_problems(nt, configs[j], ids[i])]
+    accepted = [p for j, p in enumerate(positions) if j not in refused] if refused else positions
+    for rank, f in enumerate(nt.fields, start=1):
+        rule = FIELD_RULES.get(f.kind)
+        if rule is None:
             continue
-        if dst not in by_id:
-            problems.append(Problem("error", "edge_unknown_target", f"outlet {outlet!r} goes to unknown node {dst!r}", src, f"outlets.{outlet}"))
+        values = list(map(attrgetter(f.name), structs))
+        if f.kind == "template":  # each distinct text once, and the parser only for those the simple form cannot clear
+            distinct = set(values)
+            unclear = filterfalse(SIMPLE_TEMPLATE_RE.match, compress(distinct, map(contains, distinct, repeat("{"))))
+            bad = {text: why for text in unclear if (why := rule(text)) is not None}
+            whys = list(map(bad.get, values)) if bad else []
+        else:
+            whys = list(map(rule, values))
+        for i, why in zip(accepted, whys):
+            if why is not None:
+                found.append((i, rank, Problem("error", code(f, why), _say(f.name, why), ids[i], f"config.{f.name}")))
+    node_rule = NODE_RULES.get(nt.name)
+    if node_rule is not None:
+        for i, config in zip(positions, structs if typed else configs):
+            found += [(i, 1000, Problem(sev, code_, message, ids[i], field)) for sev, code_, message, field in node_rule(config)]
+    return found
+
+
+def code(f: Field, why: str) -> str:
+    """A template that does not parse is ``bad_template``; a value of the wrong shape ``bad_config``."""
+    return "bad_template" if f.kind in ("template", "template_map") and "must" not in why else "bad_config"
+
+
+def _say(name: str, why: str) -> str:
+    return why if why.startswith(name) else f"{name} {why}"
+
+
+def _field_problems(nt: NodeType, config: Any, node_id: str) -> list[tuple[int, Problem]]:
+    """A refused config, field by field: unknown settings, missing ones, and each field's first fault."""
+    if not isinstance(config, Mapping):
+        return [(1, Problem("error", "bad_config", "config must be an object", node_id, "config"))]
+    found: list[tuple[int, Problem]] = []
+    known = FIELD_TYPES[nt.name]
+    for key in config:
+        if key not in known and key not in RESERVED_CONFIG_KEYS:
+            found.append((0, Problem("warning", "unknown_config", f"{nt.title} has no setting {key!r}; it is ignored", node_id,
+                                     f"config.{key}")))
+    for rank, f in enumerate(nt.fields, start=1):
+        if f.name not in config:
+            if f.required:
+                found.append((rank, Problem("error", "missing_config", f"{f.name} is required", node_id, f"config.{f.name}")))
             continue
-        if (src, outlet) in connected:
-            problems.append(Problem("error", "duplicate_edge", f"outlet {outlet!r} is connected twice", src, f"outlets.{outlet}"))
-            continue
-        if CATALOGUE.get(by_id[src]["type"]) is not None and outlet not in outlets[src]:
-            problems.append(Problem("error", "unknown_outlet", f"{by_id[src]['type']} node has no outlet {outlet!r}", src, f"outlets.{outlet}"))
-            continue
-        connected.add((src, outlet))
-        adjacency.setdefault(src, []).append(dst)
-    for nid, names in outlets.items():
-        nt = CATALOGUE.get(by_id[nid]["type"])
-        for outlet in names:
-            if (nid, outlet) not in connected and nt is not None and nt.warns_unconnected(outlet):
-                problems.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there", nid, f"outlets.{outlet}"))
-    if start in by_id:
-        seen = {start}
-        queue = deque([start])
-        while queue:
-            for nxt in adjacency.get(queue.popleft(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        for nid in by_id:
-            if nid not in seen:
-                problems.append(Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None))
-    return problems
+        value = config[f.name]
+        try:
+            typed = msgspec.convert(value, known[f.name])
+        except msgspec.ValidationError as error:
+            why: str | None = field_problem(f, value, error)
+        else:
+            why = rule(typed) if (rule := FIELD_RULES.get(f.kind)) is not None else None
+        if why is not None:
+            found.append((rank, Problem("error", code(f, why), _say(f.name, why), node_id, f"config.{f.name}")))
+    return found
+
+
+def check_config(nt: NodeType, config: Mapping[str, Any], node_id: str) -> list[Problem]:
+    """Every problem of one node's config (the editor's and the interop's per-node check)."""
+    found = _type_problems(nt, [0], [config], [node_id])
+    found.sort(key=itemgetter(1))
+    return [p for _, _, p in found]
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -7,15 +7,22 @@ keeps only a node index and a few counters (see :mod:`ringflow.runtime.state`).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any, Hashable, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
+
 from ringflow.model.catalogue import CATALOGUE, WEEKDAYS, default_config
+from ringflow.model.configs import CONFIGS
 from ringflow.model.document import FlowDocument
 from ringflow.model.saferegex import PatternError, compile_pattern
+from ringflow.runtime import confs
 from ringflow.runtime.templates import Template, TemplateError, compile_text
+
+log = logging.getLogger(__name__)
 
 # Node kinds as small ints: the engine dispatches on these, not on strings.
 SAY, PLAY, PAUSE, GATHER, MENU, SPLIT, SET, HTTP, TRANSFER, RECORD, ENQUEUE, HOURS, SUBFLOW, HANGUP, UNKNOWN = range(15)
@@ -36,7 +43,7 @@ class CompiledFlow:
     key: Hashable  # (customer_id, flow_id, revision): also what a call state points at
     ids: list[str]
     kinds: list[int]
-    conf: list[tuple[Any, ...]]
+    conf: list[Any]  # per node its kind's named tuple (ringflow.runtime.confs)
     exits: list[dict[str, int]]
     start: int
     static: list[tuple[Any, ...] | None]  # finished action per node when it holds no template
@@ -101,22 +108,24 @@ def _schedule(raw: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
 
 
 def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, ...]:
-    t = lambda name: _text(cfg.get(name, ""), nid, w)  # noqa: E731
+    def t(name: str) -> Any:
+        return _text(cfg.get(name, ""), nid, w)
+
     if kind == SAY:
-        return (t("text"), str(cfg.get("voice") or "alice"), str(cfg.get("language") or "en-US"), _int(cfg.get("loop"), 1))
+        return confs.Say(t("text"), str(cfg.get("voice") or "alice"), str(cfg.get("language") or "en-US"), _int(cfg.get("loop"), 1))
     if kind == PLAY:
-        return (t("url"), _int(cfg.get("loop"), 1), t("digits"))
+        return confs.Play(t("url"), _int(cfg.get("loop"), 1), t("digits"))
     if kind == PAUSE:
-        return (_int(cfg.get("seconds"), 1),)
+        return confs.Pause(_int(cfg.get("seconds"), 1))
     if kind == GATHER:
         hints = tuple(h for h in cfg.get("hints") or [] if isinstance(h, str))
         listen = (str(cfg.get("speech_language") or ""), str(cfg.get("speech_model") or ""), str(cfg.get("speech_timeout") or "auto"))
-        return (t("prompt"), str(cfg.get("input") or "dtmf"), _int(cfg.get("num_digits"), 1), _int(cfg.get("timeout"), 5),
+        return confs.Gather(t("prompt"), str(cfg.get("input") or "dtmf"), _int(cfg.get("num_digits"), 1), _int(cfg.get("timeout"), 5),
                 str(cfg.get("finish_on_key") or ""), hints, t("prompt_url"), str(cfg.get("voice") or "alice"),
                 str(cfg.get("language") or "en-US"), listen)
     if kind == MENU:
         digits = tuple(d for d in cfg.get("digits") or [] if isinstance(d, str))
-        return (t("prompt"), frozenset(digits), _int(cfg.get("timeout"), 5), _int(cfg.get("retries"), 2))
+        return confs.Menu(t("prompt"), frozenset(digits), _int(cfg.get("timeout"), 5), _int(cfg.get("retries"), 2))
     if kind == SPLIT:
         cases = []
         for case in cfg.get("cases") or []:
@@ -130,21 +139,21 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
                 except PatternError as exc:
                     w.append(f"node {nid}: case {case['name']!r} has a regex that cannot run ({exc}); it never matches")
             cases.append((case["name"], op, _text(case.get("value", ""), nid, w), rx))
-        return (t("input"), tuple(cases), bool(cfg.get("ignore_case")))
+        return confs.Split(t("input"), tuple(cases), bool(cfg.get("ignore_case")))
     if kind == SET:
         variables = cfg.get("variables") or {}
-        return (tuple((str(k), _text(v, nid, w)) for k, v in variables.items()),)
+        return confs.SetVariables(tuple((str(k), _text(v, nid, w)) for k, v in variables.items()))
     if kind == HTTP:
         headers = tuple((str(k), str(v)) for k, v in (cfg.get("headers") or {}).items())
-        return (str(cfg.get("method") or "GET"), t("url"), headers, t("body"), min(_int(cfg.get("timeout"), 10), 10))
+        return confs.Http(str(cfg.get("method") or "GET"), t("url"), headers, t("body"), min(_int(cfg.get("timeout"), 10), 10))
     if kind == TRANSFER:
-        return (t("to"), t("caller_id"), _int(cfg.get("timeout"), 30), bool(cfg.get("record")))
+        return confs.Transfer(t("to"), t("caller_id"), _int(cfg.get("timeout"), 30), bool(cfg.get("record")))
     if kind == RECORD:
         base = (_int(cfg.get("max_length"), 120), bool(cfg.get("beep", True)), bool(cfg.get("transcribe")))
         extra = (str(cfg.get("finish_on_key", "#")), _int(cfg.get("silence_timeout"), 5), bool(cfg.get("trim", True)))
         return base + extra if extra != ("#", 5, True) else base  # Twilio's defaults: the short form
     if kind == ENQUEUE:
-        return (t("queue"), _int(cfg.get("priority"), 0), str(cfg.get("workflow_sid") or ""), t("attributes"),
+        return confs.Enqueue(t("queue"), _int(cfg.get("priority"), 0), str(cfg.get("workflow_sid") or ""), t("attributes"),
                 _int(cfg.get("task_timeout"), 0))
     if kind in (FUNCTION, PAY, REDIRECT, MESSAGE, REPLY, OUTCALL):
         from ringflow.runtime.widgets import widget_conf  # Studio's widgets live in their own module
@@ -157,10 +166,11 @@ def _conf(kind: int, cfg: dict[str, Any], nid: str, w: list[str]) -> tuple[Any, 
             w.append(f"node {nid}: unknown timezone {cfg.get('timezone')!r}; using UTC")
             tz = ZoneInfo("UTC")
         holidays = frozenset(d for d in cfg.get("holidays") or [] if isinstance(d, str))
-        return (tz, _schedule(cfg.get("schedule")), holidays, {})  # the last: minute -> open memo
+        return confs.Hours(tz, _schedule(cfg.get("schedule")), holidays, {})
     if kind == SUBFLOW:
-        params = cfg.get("parameters") if isinstance(cfg.get("parameters"), dict) else {}
-        return (str(cfg.get("flow_id") or ""), tuple((str(k), _text(v, nid, w)) for k, v in params.items()))
+        raw = cfg.get("parameters")
+        params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        return confs.Subflow(str(cfg.get("flow_id") or ""), tuple((str(k), _text(v, nid, w)) for k, v in params.items()))
     return ()
 
 
@@ -171,11 +181,12 @@ def prompt_action(text: str, url: str, voice: str = "alice", language: str = "en
     return ("say", text, voice, language, 1) if text else None
 
 
-def gather_action(conf: tuple[Any, ...], prompt: str, url: str) -> tuple[Any, ...]:
+def gather_action(conf: confs.Gather, prompt: str, url: str) -> tuple[Any, ...]:
     """A gather's action; the last item (recognition language, model, speech timeout) only when
     one differs from the defaults, so plain gathers keep their short form."""
-    listen = conf[9]
-    action = ("gather", conf[1], conf[2], conf[3], conf[4], conf[5], prompt_action(prompt, url, conf[7], conf[8]))
+    listen = conf.listen
+    action = ("gather", conf.input, conf.num_digits, conf.timeout, conf.finish_on_key, conf.hints,
+              prompt_action(prompt, url, conf.voice, conf.language))
     return action + (listen,) if listen != ("", "", "auto") else action
 
 
@@ -189,21 +200,37 @@ def _static_action(kind: int, conf: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return ("play",) + conf
     if kind == PAUSE:
         return ("pause",) + conf
-    if kind == GATHER:
-        return gather_action(conf, conf[0], conf[6])
-    if kind == MENU:
-        prompt = prompt_action(conf[0], "")
-        return ("gather", "dtmf", 1, conf[2], "", (), prompt)
+    if isinstance(conf, confs.Gather):
+        return gather_action(conf, conf.prompt, conf.prompt_url)
+    if isinstance(conf, confs.Menu):
+        prompt = prompt_action(conf.prompt, "")
+        return ("gather", "dtmf", 1, conf.timeout, "", (), prompt)
     if kind == RECORD:
         return ("record",) + conf
     return None
+
+
+def _settings(type_name: str, config: dict[str, Any], refused: list[str]) -> dict[str, Any]:
+    """A node's settings read through its type's config Struct (``ringflow.model.configs``): the
+    Struct's defaults fill what the config leaves out. A config the Struct refuses (a draft's, or
+    one stored before a rule tightened) keeps its own values over the catalogue's defaults; its
+    reason goes to ``refused`` (compile_flow logs them)."""
+    struct = CONFIGS[type_name]
+    known = {k: v for k, v in config.items() if k in struct.__struct_fields__}
+    try:
+        settings: dict[str, Any] = msgspec.to_builtins(msgspec.convert(known, struct))
+    except msgspec.ValidationError as exc:
+        refused.append(str(exc))
+        return {**default_config(type_name), **config}
+    return settings
 
 
 def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
     """Compile a (validated, published) document; problems become warnings, never crashes."""
     nodes = doc.get("nodes") or []
     index = {n["id"]: i for i, n in enumerate(nodes)}
-    ids, kinds, confs, statics, warnings = [], [], [], [], []
+    ids, kinds, compiled, statics, warnings = [], [], [], [], []
+    refused: list[str] = []
     for node in nodes:
         kind = KINDS.get(node.get("type", ""), UNKNOWN)
         if kind == UNKNOWN and node.get("type") == "unsupported":
@@ -212,20 +239,23 @@ def compile_flow(doc: FlowDocument, key: Hashable) -> CompiledFlow:
                             f"{cfg0.get('original_type', '?')}; the call ends there")
         elif kind == UNKNOWN:
             warnings.append(f"node {node['id']}: unknown type {node.get('type')!r}; the call ends there")
-        cfg = {**default_config(node["type"]), **(node.get("config") or {})} if node.get("type") in CATALOGUE else {}
+        cfg = _settings(node["type"], node.get("config") or {}, refused) if node.get("type") in CATALOGUE else {}
         conf = _conf(kind, cfg, node["id"], warnings)
         ids.append(node["id"])
         kinds.append(kind)
-        confs.append(conf)
+        compiled.append(conf)
         statics.append(_static_action(kind, conf))
     exits: list[dict[str, int]] = [{} for _ in nodes]
     for edge in doc.get("edges") or []:
         src, dst = index.get(edge["source"]), index.get(edge["target"])
         if src is not None and dst is not None:
             exits[src][edge["outlet"]] = dst
+    if refused:
+        log.warning("flow %s: %d config(s) refused by their type (first: %s); compiled from their values as they are",
+                    key, len(refused), refused[0])
     start = index.get(doc.get("start") or "", -1)
-    cf = CompiledFlow(key, ids, kinds, confs, exits, start, statics, index, warnings)
-    cf.entries = _entries(nodes[start] if start >= 0 else None, index)
+    cf = CompiledFlow(key, ids, kinds, compiled, exits, start, statics, index, warnings)
+    cf.entries = _entries(cast(dict[str, Any], nodes[start]) if start >= 0 else None, index)
     cf.labels = {i: n["label"] for i, n in enumerate(nodes) if n.get("label")}
     return cf
 
@@ -244,7 +274,8 @@ def _entries(start_node: dict[str, Any] | None, index: dict[str, int]) -> dict[s
     out: dict[str, int] = {}
     transitions = trigger.get("transitions") if isinstance(trigger, dict) else None
     for t in transitions if isinstance(transitions, list) else []:  # a hand-made stash may hold anything
-        entry = _TRIGGER_ENTRIES.get(t.get("event")) if isinstance(t, dict) else None
+        event = t.get("event") if isinstance(t, dict) else None
+        entry = _TRIGGER_ENTRIES.get(event) if isinstance(event, str) else None
         if entry and isinstance(t.get("next"), str) and name_to_id(t["next"]) in index:
             out[entry] = index[name_to_id(t["next"])]
     return out

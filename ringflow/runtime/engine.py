@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ringflow.model.saferegex import search as rx_search
-from ringflow.runtime import callinfo, widgets
+from ringflow.runtime import callinfo, confs, widgets
 from ringflow.runtime.compile import (
     ENQUEUE,
     GATHER,
@@ -80,7 +80,7 @@ def waiting_for(cf: CompiledFlow, state: CallState) -> str | None:
         return None
     kind = cf.kinds[state.node]
     if kind == GATHER:
-        return {"dtmf": "digits", "speech": "speech"}.get(cf.conf[state.node][1], "digits_or_speech")
+        return {"dtmf": "digits", "speech": "speech"}.get(cf.conf[state.node].input, "digits_or_speech")
     return {MENU: "digits", HTTP: "http", TRANSFER: "dial", RECORD: "recording", ENQUEUE: "queue", SUBFLOW: "subflow",
             **widgets.WAITS}.get(kind)
 
@@ -177,26 +177,26 @@ class _Run:
         static = cf.static[node]
         if static is not None:
             return static
-        if kind == MENU:
-            return ("gather", "dtmf", 1, c[2], "", (), prompt_action(self.text(c[0]), ""))
-        if kind == GATHER:
-            return gather_action(c, self.text(c[0]), self.text(c[6]))
-        if kind == HTTP:
-            return ("http", c[0], self.text(c[1]), c[2], self.text(c[3]), c[4])
+        if isinstance(c, confs.Menu):
+            return ("gather", "dtmf", 1, c.timeout, "", (), prompt_action(self.text(c.prompt), ""))
+        if isinstance(c, confs.Gather):
+            return gather_action(c, self.text(c.prompt), self.text(c.prompt_url))
+        if isinstance(c, confs.Http):
+            return ("http", c.method, self.text(c.url), c.headers, self.text(c.body), c.timeout)
         if kind == TRANSFER:
-            return ("dial", self.text(c[0]), self.text(c[1]), c[2], c[3])
-        if kind == ENQUEUE:
-            if c[2]:  # a TaskRouter workflow (Flex): the task's attributes and timeout go with it
-                return ("enqueue", self.text(c[0]), c[1], c[2], self.text(c[3]), c[4])
-            return ("enqueue", self.text(c[0]), c[1])
+            return ("dial", self.text(c.to), self.text(c.caller_id), c.timeout, c.record)
+        if isinstance(c, confs.Enqueue):
+            if c.workflow_sid:  # a TaskRouter workflow (Flex): the task's attributes and timeout go with it
+                return ("enqueue", self.text(c.queue), c.priority, c.workflow_sid, self.text(c.attributes), c.task_timeout)
+            return ("enqueue", self.text(c.queue), c.priority)
         if kind in widgets.WAITS:
             return widgets.wait_action(kind, c, self.text, self.st.call)
-        if kind == SUBFLOW:
-            if not c[1]:
-                return ("subflow", c[0])
+        if isinstance(c, confs.Subflow):
+            if not c.parameters:
+                return ("subflow", c.flow_id)
             # parameters are rendered here, in the calling flow's context; the subflow reads them as flow.data
-            return ("subflow", c[0], {name: self.text(value) for name, value in c[1]})
-        return ("record",) + c
+            return ("subflow", c.flow_id, {name: self.text(value) for name, value in c.parameters})
+        return ("record",) + tuple(c)
 
     def run(self, node: int) -> Step:
         cf, st = self.cf, self.st
@@ -224,8 +224,8 @@ class _Run:
                 if static is not None:
                     self.actions.append(static)
                 else:
-                    action = ("say", self.text(c[0]), c[1], c[2], c[3]) if kind == SAY else \
-                        ("play", self.text(c[0]), c[1], self.text(c[2]))
+                    action = ("say", self.text(c.text), c.voice, c.language, c.loop) if kind == SAY else \
+                        ("play", self.text(c.url), c.loop, self.text(c.digits))
                     if not self.failed:  # a text over a limit is not spoken at all
                         self.actions.append(action)
                 outlet = "next"
@@ -235,7 +235,7 @@ class _Run:
                 outlet = why[2]
             elif kind == SET:
                 variables = dict(st.vars) if st.vars else {}
-                for name, value in c[0]:
+                for name, value in c.variables:
                     variables[name] = self.text(value)
                 st.vars = variables
                 self._ctx = None
@@ -263,15 +263,15 @@ class _Run:
             st.same = st.same + 1 if target == node else 1
             node = target
 
-    def split(self, c: tuple[Any, ...]) -> tuple[Any, ...]:
+    def split(self, c: confs.Split) -> tuple[Any, ...]:
         """("split", the value compared, the case taken (or "no_match"), its op, the value it expected).
         ``no_match`` also when a render or the answer's time budget runs out (each case is bounded:
         RE2 regexes, texts of at most 16 KB)."""
-        value = self.text(c[0])
-        fold = c[2]  # Studio's conditions: trimmed and case-insensitive
+        value = self.text(c.input)
+        fold = c.ignore_case  # Studio's conditions: trimmed and case-insensitive
         if fold:
             value = value.strip().casefold()
-        for name, op, raw, rx in c[1]:
+        for name, op, raw, rx in c.cases:
             expected = self.text(raw)
             if self.failed:
                 return ("split", value, "no_match", op, expected)
@@ -351,9 +351,9 @@ def _matches(op: str, value: str, expected: str, rx: Any) -> bool:
     return False
 
 
-def is_open(conf: tuple[Any, ...], now: float) -> bool:
+def is_open(conf: confs.Hours, now: float) -> bool:
     """Open at ``now``? Memoised per minute in the node's own config (the answer only changes by the minute)."""
-    memo: dict[int, bool] = conf[3]
+    memo = conf.memo
     minute = int(now // 60)
     hit = memo.get(minute)
     if hit is None:
@@ -363,8 +363,8 @@ def is_open(conf: tuple[Any, ...], now: float) -> bool:
     return hit
 
 
-def _is_open(conf: tuple[Any, ...], now: float) -> bool:
-    tz, schedule, holidays = conf[:3]
+def _is_open(conf: confs.Hours, now: float) -> bool:
+    tz, schedule, holidays = conf.tz, conf.schedule, conf.holidays
     local = datetime.fromtimestamp(now, tz)
     if local.date().isoformat() in holidays:
         return False
@@ -418,11 +418,11 @@ def advance(cf: CompiledFlow, state: CallState, event: tuple[Any, ...], now: flo
     elif nk == MENU:
         if kind in ("digits", "speech", "timeout"):
             digit = clean_digits(event[1])[:1] if kind == "digits" else ""
-            if digit and digit in cf.conf[node][1]:
+            if digit and digit in cf.conf[node].digits:
                 r.put_out(node, {"digits": digit})
                 return r.follow(node, digit)
             outlet = "timeout" if kind == "timeout" else "invalid"
-            if st.retry < cf.conf[node][3]:
+            if st.retry < cf.conf[node].retries:
                 st.retry += 1
                 r.note(("heard", clean_digits(event[1]) if kind == "digits" else ""))
                 r.trail.append((node, "retry"))

@@ -45,7 +45,8 @@ def explain(cf: CompiledFlow, node: int, outlet: str, why: tuple[Any, ...] | Non
             step.update(op=op, expected=expected)
             step["reason"] = f"the value “{value}” {_OPS.get(op, str(op).replace('_', ' '))} “{expected}” (case {case})"
     elif kind == HOURS:
-        tz, _, holidays = cf.conf[node][:3]
+        hours = cf.conf[node]
+        tz, holidays = hours.tz, hours.holidays
         local = datetime.fromtimestamp(now, tz)
         step.update(open=outlet == "open", local_time=local.strftime("%A %H:%M"), timezone=str(tz))
         step["reason"] = (f"{outlet}: it is {local.strftime('%A %H:%M')} in {tz}"
@@ -56,7 +57,7 @@ def explain(cf: CompiledFlow, node: int, outlet: str, why: tuple[Any, ...] | Non
     elif kind == TRANSFER:
         step.update(status=out.get("status"), reason=f"the dial ended: {str(out.get('status', 'failed')).replace('-', ' ')}")
     elif kind == SET:
-        values = {name: (state.vars or {}).get(name, "") for name, _ in cf.conf[node][0]}
+        values = {name: (state.vars or {}).get(name, "") for name, _ in cf.conf[node].variables}
         step.update(variables_set=values, reason="set " + ", ".join(f"{k} = “{v}”" for k, v in values.items()) if values else "set nothing")
     elif kind == RECORD:
         step["reason"] = f"recorded {out.get('duration', 0)} s" if outlet == "recorded" else "no recording"

@@ -224,7 +224,7 @@ class Runtime:
         """Seconds an idle state is kept: the call ttl, or more for a conversation waiting in a
         send-and-wait-for-reply whose timeout is longer (its timeout branch must still find it)."""
         if st.node != ENDED and st.call[3] == MESSAGE and cf.kinds[st.node] == REPLY:
-            return max(self.ttl, int(cf.conf[st.node][4]) + REPLY_GRACE)
+            return max(self.ttl, int(cf.conf[st.node].timeout) + REPLY_GRACE)
         return self.ttl
 
     def waiting_since(self, cf: CompiledFlow, st: CallState) -> float:

@@ -94,7 +94,7 @@ def choose(rng: random.Random, waiting: str | None, offered: list[str]) -> tuple
 
 def _offered(flow: Any, node: int) -> list[str]:
     conf = flow.conf[node]
-    return sorted(conf[1]) if flow.kinds[node] == 4 else []  # MENU: its digits
+    return sorted(conf.digits) if flow.kinds[node] == 4 else []  # MENU: its digits
 
 
 async def _one_call_inproc(rt: Runtime, customer_id: int, flow_id: int, n: int, rng: random.Random, res: SimResult) -> None:

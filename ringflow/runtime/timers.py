@@ -126,7 +126,7 @@ def reply_due(runtime: Any, st: CallState, cf: CompiledFlow) -> int | None:
     """The instant a conversation's send-and-wait-for-reply times out; None when it waits for no reply."""
     if st.node == ENDED or st.call[3] != MESSAGE or cf.kinds[st.node] != REPLY:
         return None
-    return int(runtime.waiting_since(cf, st)) + int(cf.conf[st.node][4])
+    return int(runtime.waiting_since(cf, st)) + int(cf.conf[st.node].timeout)
 
 
 async def watch(svc: Any, out: Outcome) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from ringflow.runtime import callinfo
+from ringflow.runtime import callinfo, confs
 from ringflow.runtime.compile import FUNCTION, MESSAGE, OUTCALL, PAY, REDIRECT, REPLY
 
 FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
@@ -46,38 +46,40 @@ def widget_conf(kind: int, cfg: dict[str, Any], t: Callable[[str], Any], nid: st
         params: dict[str, Any] = given if isinstance(given, dict) else {}
         from ringflow.runtime.compile import _text
 
-        return (t("url"), tuple((str(k), _text(v, nid, w)) for k, v in params.items()))
+        return confs.Function(t("url"), tuple((str(k), _text(v, nid, w)) for k, v in params.items()))
     if kind == PAY:
         cards = tuple(c for c in cfg.get("valid_card_types") or [] if isinstance(c, str))
-        return (t("charge_amount"), str(cfg.get("currency") or "usd"), str(cfg.get("payment_connector") or "Default"),
+        return confs.Pay(t("charge_amount"), str(cfg.get("currency") or "usd"), str(cfg.get("payment_connector") or "Default"),
                 str(cfg.get("payment_method") or "credit-card"), str(cfg.get("token_type") or "reusable"), t("description"),
                 _int(cfg.get("timeout"), 5), _int(cfg.get("max_attempts"), 1), bool(cfg.get("security_code", True)),
                 bool(cfg.get("postal_code", True)), cards, str(cfg.get("language") or "en-US"))
     if kind == REDIRECT:
-        return (t("url"), str(cfg.get("method") or "POST"))
+        return confs.Redirect(t("url"), str(cfg.get("method") or "POST"))
     if kind == MESSAGE:
-        return (t("body"), t("to"), t("from"), t("media_url"))
+        return confs.Message(t("body"), t("to"), t("from"), t("media_url"))
     if kind == REPLY:
-        return (t("body"), "", t("from"), t("media_url"), _int(cfg.get("timeout"), 3600))
+        return confs.Message(t("body"), "", t("from"), t("media_url"), _int(cfg.get("timeout"), 3600))
     if kind == OUTCALL:
-        return (t("to"), t("from"), _int(cfg.get("timeout"), 60), bool(cfg.get("record")))
+        return confs.Transfer(t("to"), t("from"), _int(cfg.get("timeout"), 60), bool(cfg.get("record")))
     return ()
 
 
-def wait_action(kind: int, c: tuple[Any, ...], text: Callable[[Any], str], call: tuple[str, ...]) -> tuple[Any, ...]:
+def wait_action(kind: int, c: Any, text: Callable[[Any], str], call: tuple[str, ...]) -> tuple[Any, ...]:
     """The action for a call that reached a widget node (templates rendered by ``text``)."""
-    if kind == FUNCTION:
-        body = urlencode([(name, text(value)) for name, value in c[1]])
-        return ("http", "POST", text(c[0]), FORM + (("X-Twilio-Signature", SIGN),), body, 10)
-    if kind == PAY:
-        return ("pay", text(c[0]), *c[1:5], text(c[5]), *c[6:])
-    if kind == REDIRECT:
-        return ("redirect", text(c[0]), c[1])
-    to = text(c[1]) or callinfo.contact(call)["channel"]["address"]
-    sender = text(c[2]) or callinfo.flow_channel(call)["address"]
+    if isinstance(c, confs.Function):
+        body = urlencode([(name, text(value)) for name, value in c.parameters])
+        return ("http", "POST", text(c.url), FORM + (("X-Twilio-Signature", SIGN),), body, 10)
+    if isinstance(c, confs.Pay):
+        return ("pay", text(c.charge_amount), c.currency, c.payment_connector, c.payment_method, c.token_type,
+                text(c.description), c.timeout, c.max_attempts, c.security_code, c.postal_code, c.valid_card_types, c.language)
+    if isinstance(c, confs.Redirect):
+        return ("redirect", text(c.url), c.method)
+    message: confs.Message = c
+    to = text(message.to) or callinfo.contact(call)["channel"]["address"]
+    sender = text(message.sender) or callinfo.flow_channel(call)["address"]
     if kind == MESSAGE:
-        return ("sms", text(c[0]), to, sender, text(c[3]))
-    return ("sms_wait", text(c[0]), to, sender, text(c[3]), c[4])
+        return ("sms", text(message.body), to, sender, text(message.media_url))
+    return ("sms_wait", text(message.body), to, sender, text(message.media_url), message.timeout)
 
 
 def on_event(kind: int, event: tuple[Any, ...]) -> tuple[dict[str, Any], str] | None:

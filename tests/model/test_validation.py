@@ -91,3 +91,46 @@ def test_split_operand_may_be_a_template_for_typed_ops():
     assert ("error", "bad_config", "s", "config.cases") in codes(doc)
     cases[0]["value"] = "ten"
     assert ("error", "bad_config", "s", "config.cases") in codes(doc)
+
+
+def test_messages_name_the_field_in_words_people_read():
+    doc = copy.deepcopy(EXAMPLE)
+    doc["nodes"][1]["config"]["timeout"] = 99
+    doc["nodes"][0]["config"]["voice"] = "robot"
+    doc["nodes"][0]["config"]["text"] = "   "
+    doc["nodes"][2]["config"]["timeout"] = "soon"
+    found = {(p.node_id, p.field): p.message for p in validate(normalize(doc))}
+    assert found[("menu", "config.timeout")] == "timeout must be at most 60"
+    assert found[("welcome", "config.voice")].startswith("voice 'robot' is not a value Twilio accepts (e.g. alice")
+    assert found[("welcome", "config.text")] == "text must not be empty"
+    assert found[("sales", "config.timeout")] == "timeout must be a whole number"
+
+
+def _bytes(doc):
+    import orjson
+
+    return orjson.dumps(doc)
+
+
+def test_the_one_pass_check_of_a_file_finds_what_validate_finds(caplog):
+    from ringflow.model.validation import check_json
+
+    sound = generate_flow(200)
+    assert check_json(_bytes(sound))[1] == validate(normalize(sound))
+    faulty = copy.deepcopy(EXAMPLE)
+    faulty["nodes"][1]["config"]["digits"] = ["1", "1", "x"]
+    faulty["nodes"][0]["config"]["bogus"] = True
+    faulty["nodes"].append({"id": "odd", "type": "teleport"})
+    with caplog.at_level("INFO", logger="ringflow.model.validation"):
+        shape, problems = check_json(_bytes(faulty))
+    assert problems == validate(normalize(faulty)) and len(shape.nodes) == 5
+    assert {p.code for p in problems} >= {"bad_config", "unknown_config", "unknown_type"}
+    assert "config faults" in caplog.text  # the slower path a faulty document takes is logged, never silent
+
+
+def test_edges_from_a_node_of_unknown_type_still_lead_somewhere():
+    doc = {"name": "x", "start": "a", "nodes": [{"id": "a", "type": "teleport"}, {"id": "b", "type": "hangup"}],
+           "edges": [{"source": "a", "outlet": "beam", "target": "b"}]}
+    found = codes(doc)
+    assert ("error", "unknown_type", "a", "type") in found
+    assert not any(code == "unreachable" for _, code, _, _ in found)
