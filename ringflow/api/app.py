@@ -25,6 +25,7 @@ from ringflow.api.metrics import Metrics
 from ringflow.api.middleware import Gatekeeper
 from ringflow.api.skeleton import SkeletonCache
 from ringflow.api.ratelimit import SharedRateLimiter
+from ringflow.api.revision_data import Precompute
 from ringflow.clock import Clock, system_clock
 from ringflow.config import Settings, redis_prefix
 from ringflow.redisio import RedisLink
@@ -124,6 +125,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
 
         app.state.skeletons = SharedSkeletonCache(link, redis_prefix())
         app.state.problem_cache = SharedProblemCache(link, redis_prefix())
+    app.state.precompute = Precompute(store, app.state.skeletons, app.state.problem_cache)  # every write fills them
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
                           failures_per_minute=settings.auth_failures_per_minute, clock=clock)
     if link is not None:  # every worker counts against the same limit

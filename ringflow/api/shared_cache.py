@@ -16,14 +16,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
-import threading
 from typing import Any, Callable, Hashable
 
 import anyio.from_thread
 import orjson
 
 from ringflow.api.flows import ProblemCache
-from ringflow.api.skeleton import HEADER, Packed, SkeletonCache, build_skeleton
+from ringflow.api.skeleton import HEADER, Packed, SkeletonCache
 from ringflow.redisio import OUTAGE, RedisLink
 
 log = logging.getLogger("ringflow.api")
@@ -97,26 +96,6 @@ class SharedSkeletonCache(SkeletonCache):
         item = super().put(key, raw, revision)
         self.bridge.put(_name(self.prefix, "skel", key), item.gz)
         return item
-
-    def warm_in_background(self, key: Hashable, geometry: Callable[[], Any]) -> None:
-        """Build and share a just-written revision's skeleton off the request path."""
-        if key in self._warming:
-            return
-        self._warming.add(key)
-        self.bridge.remember_loop()
-
-        def run() -> None:
-            try:
-                with self.build_lock(key[:-1] if isinstance(key, tuple) else key):
-                    if SkeletonCache.get(self, key) is None:
-                        geo = geometry()
-                        self.put(key, build_skeleton(geo, geo.revision), geo.revision)
-            except Exception:  # noqa: BLE001 - the flow went away or the store hiccuped: the first open builds it
-                log.exception("warming the skeleton of %s failed; the first open will build it", key)
-            finally:
-                self._warming.discard(key)
-
-        threading.Thread(target=run, name="ringflow-skeleton", daemon=True).start()
 
 
 class SharedProblemCache(ProblemCache):
