@@ -54,12 +54,12 @@ def procs_cpu(procs: Processes, names: list[str]) -> float:
 
 # --- (1) server CPU per webhook: redis-py layer against the hand-written RESP client ------------
 
-def baseline_tree(tmp: Path) -> Path:
-    """This checkout's package with the Redis files of BASELINE put back (git show, no checkout)."""
-    tree = tmp / "baseline"
+def baseline_tree(tmp: Path, name: str = "baseline", commit: str = BASELINE, files: list[str] = OLD_FILES) -> Path:
+    """This checkout's package with ``files`` as they were at ``commit`` put back (git show, no checkout)."""
+    tree = tmp / name
     shutil.copytree(ROOT / "ringflow", tree / "ringflow", ignore=shutil.ignore_patterns("__pycache__"))
-    for f in OLD_FILES:
-        (tree / f).write_bytes(subprocess.run(["git", "show", f"{BASELINE}:{f}"], cwd=ROOT, capture_output=True, check=True).stdout)
+    for f in files:
+        (tree / f).write_bytes(subprocess.run(["git", "show", f"{commit}:{f}"], cwd=ROOT, capture_output=True, check=True).stdout)
     return tree
 
 
@@ -206,49 +206,93 @@ def edit_latency(writer: int, reader_port: int, auth: dict[str, str], flow: int,
             "after_answer_p50": pct(after, 50) * 1000, "after_answer_p99": pct(after, 99) * 1000}
 
 
-def edit_only(procs: Processes, cluster: Any, db: str, edits: int = 200) -> dict[str, float]:
+EDIT_FILES = ["ringflow/api/stream.py", "ringflow/api/redis_events.py"]
+EDIT_BASELINE = "5eae6f3"  # before the stream's window ran from the last message sent and events left in one script
+
+
+def edit_only(procs: Processes, cluster: Any, db: str, edits: int = 200, rounds: int = 3) -> dict[str, list[dict[str, float]]]:
+    """Old and new event path side by side (alternating rounds, same cluster and database), each a pair of
+    workers: edits through one, the editor's stream on the other."""
+    trees = {"before": baseline_tree(procs.workdir, "edit-baseline", EDIT_BASELINE, EDIT_FILES), "now": ROOT}
+    auth, flow = None, 0
+    out: dict[str, list[dict[str, float]]] = {k: [] for k in trees}
     env = env_for(db, cluster.url, f"rfe{uuid.uuid4().hex[:6]}")
-    ports = [free_port() for _ in range(2)]
-    for i, p in enumerate(ports):
-        start_worker(procs, f"ew{i}", p, env)
-    for p in ports:
-        wait_healthy(p, 60)
-    with httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30) as http:
-        key = http.post("/api/v1/customers", json={"name": "Edits"}, headers=ADMIN).json()["api_key"]
-        auth = {"Authorization": f"Bearer {key}"}
-        flow = http.post("/api/v1/flows", json=LOOP, headers=auth).json()["id"]
-    return edit_latency(ports[0], ports[1], auth, flow, edits)
+    for r in range(rounds):
+        for label, tree in trees.items():
+            ports = [free_port() for _ in range(2)]
+            for i, p in enumerate(ports):
+                start_worker(procs, f"ew-{label}-{i}", p, {**env, "PYTHONPATH": str(tree)})
+            for p in ports:
+                wait_healthy(p, 60)
+            if auth is None:
+                with httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30) as http:
+                    key = http.post("/api/v1/customers", json={"name": "Edits"}, headers=ADMIN).json()["api_key"]
+                    auth = {"Authorization": f"Bearer {key}"}
+                    flow = http.post("/api/v1/flows", json=LOOP, headers=auth).json()["id"]
+            out[label].append(edit_latency(ports[0], ports[1], auth, flow, edits))
+            print(label, out[label][-1], flush=True)
+            for i in range(2):
+                procs.kill(f"ew-{label}-{i}", signal.SIGTERM)
+    return out
 
 
 # --- (4) opening a 500,000-node flow on a fresh worker -----------------------------------------
 
-def big_open(procs: Processes, db: str, nodes: int) -> dict[str, float]:
-    env = env_for(db, STANDALONE, f"rfo{uuid.uuid4().hex[:6]}")
+def _open_timed(port: int, auth: dict[str, str], flow: int) -> dict[str, float]:
+    """Skeleton, then metadata until its problems are there, then the first screen (critical region)."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300, headers=auth) as http:
+        t0 = time.perf_counter()
+        assert http.get(f"/api/v1/flows/{flow}/skeleton", headers={"Accept-Encoding": "gzip"}).status_code == 200
+        skeleton = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        while http.get(f"/api/v1/flows/{flow}").json().get("problems_pending"):  # validated behind the answer when not stored
+            time.sleep(0.05)
+        problems = time.perf_counter() - t1
+        assert http.get(f"/api/v1/flows/{flow}/critical").status_code == 200
+        return {"skeleton": skeleton, "problems": problems, "total": time.perf_counter() - t0}
+
+
+def big_open(procs: Processes, db: str, nodes: int) -> dict[str, dict[str, float]]:
+    """A big flow opened on freshly started workers: as `ringflow demo --big` wrote it, after a PATCH made
+    on another worker, and (side by side, as before) a revision whose stored editor data was deleted."""
+    import redis
+
+    prefix = f"rfo{uuid.uuid4().hex[:6]}"
+    env = env_for(db, STANDALONE, prefix)
     made = subprocess.run([sys.executable, "-m", "ringflow.cli", "demo", "--big", str(nodes)], env=env, capture_output=True,
-                          text=True, timeout=900, check=True).stdout
+                          text=True, timeout=1800, check=True).stdout
+    customer = int(made.split("API key for customer", 1)[1].split(":", 1)[0].strip())
     key = made.split("API key for customer", 1)[1].split(":", 1)[1].strip().split()[0]
     flow = int(made.split("(ids ", 1)[1].split(")", 1)[0].split(",")[-1].split()[-1])
     auth = {"Authorization": f"Bearer {key}"}
-    out: dict[str, float] = {}
-    # first worker: nobody built this revision yet; then a freshly started worker (a restart, or another worker)
-    for stage, name in (("first", "big-a"), ("fresh", "big-b")):
+    r = redis.Redis.from_url(STANDALONE)
+    out: dict[str, dict[str, float]] = {}
+
+    def fresh(stage: str) -> int:
         port = free_port()
-        start_worker(procs, name, port, env)
+        start_worker(procs, stage, port, env)
         wait_healthy(port, 60)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, headers=auth) as http:
-            for when in ("cold", "warm"):
-                t0 = time.perf_counter()
-                assert http.get(f"/api/v1/flows/{flow}/skeleton").status_code == 200
-                out[f"{stage}_{when}_skeleton"] = time.perf_counter() - t0
-                t1 = time.perf_counter()
-                while True:  # metadata with the problems (validated behind the first answer on a big flow)
-                    meta = http.get(f"/api/v1/flows/{flow}").json()
-                    if not meta.get("problems_pending"):
-                        break
-                    time.sleep(0.05)
-                out[f"{stage}_{when}_problems"] = time.perf_counter() - t1
-                out[f"{stage}_{when}_total"] = time.perf_counter() - t0
-        procs.kill(name, signal.SIGTERM)
+        out[stage] = {f"cold_{k}": v for k, v in _open_timed(port, auth, flow).items()}
+        out[stage] |= {f"warm_{k}": v for k, v in _open_timed(port, auth, flow).items()}
+        return port
+
+    port = fresh("imported")  # a restart after `ringflow demo --big` / `ringflow import`
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300, headers=auth) as http:
+        rev = http.get(f"/api/v1/flows/{flow}").json()["revision"]
+        t0 = time.perf_counter()
+        rev = http.patch(f"/api/v1/flows/{flow}", json={"ops": [{"op": "move_node", "id": "b0_hours", "x": 1, "y": 1}]},
+                         headers={"If-Match": str(rev)}).json()["revision"]
+        names = [f"{prefix}:ed:{kind}:{customer}:{flow}:{rev}" for kind in ("skel", "problems")]
+        wait_until(lambda: r.exists(*names) == 2, 600, "the patched revision's editor data")
+        stored_after = time.perf_counter() - t0
+    procs.kill("imported", signal.SIGTERM)
+    fresh("patched")  # another worker, started after the PATCH: the revision's data was stored when it was written
+    out["patched"]["stored_after_patch"] = stored_after
+    procs.kill("patched", signal.SIGTERM)
+    r.delete(*names)  # as before this change: nobody stored the revision, the first open builds it
+    fresh("not-stored")
+    procs.kill("not-stored", signal.SIGTERM)
+    r.close()
     return out
 
 
@@ -301,7 +345,7 @@ def main() -> None:
 
 
 def write(args: Any, started: str, load_before: float, cpu: dict[str, list[float]], rows: list[dict[str, Any]],
-          fault: dict[str, Any], big: dict[str, float]) -> None:
+          fault: dict[str, Any], big: dict[str, dict[str, float]]) -> None:
     lines = ["# Scale-out benchmark", "",
              f"- Machine: {machine()}; **shared with other helpers' work** (builds, test suites) during the run.",
              f"- Date: {started}; command `python benchmarks/scaling.py {' '.join(sys.argv[1:])}`.",
@@ -343,12 +387,17 @@ def write(args: Any, started: str, load_before: float, cpu: dict[str, list[float
               f"p99 {e['p99']:.0f} ms, max {e['max']:.0f} ms (target p99 <= 200 ms). News after a quiet spell is sent at once; "
               "within 100 ms of a stream's last message it waits out the 100 ms (at most 10 messages a second per editor).", ""]
     if big:
-        lines += [f"## Opening a {args.big:,}-node flow (made by `ringflow demo --big`, standalone Redis)", "",
-                  "The first worker to open a revision builds its skeleton and problems and stores them in Redis; a worker",
-                  "started afterwards (a restart, or any other worker) reads them. Problems: until `problems_pending` is false.", "",
-                  "| worker | open | skeleton | problems | total |", "|---|---|---|---|---|",
-                  *[f"| {s} | {w} | {big[f'{s}_{w}_skeleton']:.2f} s | {big[f'{s}_{w}_problems']:.2f} s | {big[f'{s}_{w}_total']:.2f} s |"
-                    for s in ("first", "fresh") for w in ("cold", "warm")], ""]
+        lines += [f"## Opening a {args.big:,}-node flow on a freshly started worker (standalone Redis)", "",
+                  "Each revision's skeleton and problems are computed when it is written (`ringflow demo --big` / `ringflow",
+                  "import`, or the PATCH's worker right after answering) and stored in Redis; a worker started afterwards",
+                  "reads them. 'Not stored' deletes them first: the first open builds, as every first open of a PATCHed or",
+                  "imported revision did before. Open = skeleton (gzip), metadata until `problems_pending` is false, first",
+                  "screen (critical region).", "",
+                  "| revision | open | skeleton | problems | total |", "|---|---|---|---|---|",
+                  *[f"| {s} | {w} | {v[f'{w}_skeleton']:.2f} s | {v[f'{w}_problems']:.2f} s | {v[f'{w}_total']:.2f} s |"
+                    for s, v in big.items() for w in ("cold", "warm")], ""]
+        if "stored_after_patch" in big.get("patched", {}):
+            lines += [f"After the PATCH, its worker had stored the new revision's data {big['patched']['stored_after_patch']:.1f} s later.", ""]
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

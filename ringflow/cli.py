@@ -74,6 +74,19 @@ def _open(url: Optional[str]) -> Store:
     return open_store(_db(url))
 
 
+def _share_editor_data(store: Any, flows: list[tuple[int, int]]) -> None:
+    """With RINGFLOW_REDIS_URL set, the new flows' skeleton and problems go to Redis now, so no
+    worker builds them on the first open (ringflow/api/revision_data.py)."""
+    from ringflow.config import load_settings, redis_prefix
+
+    url = load_settings().redis_url
+    if url and flows:
+        from ringflow.api.revision_data import share_written
+
+        with err.status("Storing the editor data (skeleton, problems) in Redis..."):
+            share_written(url, redis_prefix(), store, flows)
+
+
 def _print_problems(problems: list[Problem], limit: int = 50) -> None:
     table = Table(show_header=True, header_style="bold")
     for col in ("severity", "node", "field", "problem"):
@@ -232,6 +245,7 @@ def demo(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
             first_customer = first_customer or cust
             with err.status(f"Generating and importing a {size:,}-node flow..."):
                 made.append(store.create_flow(cust.id, sized_flow(size, f"Big flow ({size:,} nodes)"), checked=True).id)
+            _share_editor_data(store, [(cust.id, made[-1])])
         assert first_customer is not None
         clear = None
         if owner is None or customers:  # an existing customer already has its key
@@ -287,6 +301,7 @@ def import_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
             raise CliError(f"customer {customer} does not exist")
         with err.status(f"Importing {len(doc['nodes']):,} nodes..."):
             meta = store.create_flow(customer, doc, checked=True)
+        _share_editor_data(store, [(customer, meta.id)])
         store.close()
     warnings = sum(p.severity == "warning" for p in problems)
     out.print(f"[green]Imported[/green] flow {meta.id} {escape(meta.name)!s}: {meta.node_count} nodes, {meta.edge_count} edges"

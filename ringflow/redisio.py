@@ -3,7 +3,9 @@
 ``RINGFLOW_REDIS_URL`` names a standalone server or any node of a Redis Cluster: the first use
 asks the server (``INFO cluster``) and then talks through ``redis.asyncio.Redis`` or
 ``redis.asyncio.cluster.RedisCluster``, which follows MOVED/ASK and refreshes the topology
-after a failover.
+after a failover. For a cluster, name several nodes (``redis://h1:p1,h2:p2,h3:p3/0``): a
+process that starts while the one node it knows is down (a primary killed, its replica since
+promoted) could not find the cluster at all, and would answer every webhook with the apology.
 
 Webhooks issue small, independent commands from many coroutines at once. ``send`` queues a
 command and every command queued during one event-loop turn leaves in one redis-py pipeline,
@@ -20,11 +22,13 @@ import asyncio
 import hashlib
 import logging
 import math
+import re
 from typing import Any, Awaitable
 
 import redis.asyncio as aioredis
 from hiredis import pack_command
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import parse_url
 from redis.exceptions import ClusterDownError, NoScriptError, ReadOnlyError, RedisClusterException, RedisError, ResponseError, TryAgainError
 from redis.exceptions import ConnectionError as RConnectionError
 from redis.exceptions import TimeoutError as RTimeoutError
@@ -44,6 +48,29 @@ RETRY_SECONDS = 3.0
 """How long a command that met an outage is retried once the server had answered before: a
 cluster failover (a replica promoted) takes ~2-3 s with ``cluster-node-timeout 1000``, and a
 webhook that waits that long is still answered in time (providers wait ~15 s)."""
+
+
+_URL = re.compile(r"^(?P<scheme>[a-z]+://)(?P<auth>[^@/?#]*@)?(?P<hosts>[^/?#]*)(?P<tail>.*)\Z", re.S)
+
+
+def seed_urls(url: str) -> list[str]:
+    """One URL per node named in ``url`` (``redis://[auth@]h1:p1,h2:p2/0?opts``), each with the
+    same scheme, credentials, database and options; a one-node URL comes back as it is."""
+    m = _URL.match(url)
+    if m is None or "," not in m["hosts"]:
+        return [url]
+    hosts = [h.strip() for h in m["hosts"].split(",") if h.strip()]
+    return [f"{m['scheme']}{m['auth'] or ''}{h}{m['tail']}" for h in hosts] or [url]
+
+
+def _node(url: str) -> ClusterNode:
+    parts = parse_url(url)
+    return ClusterNode(parts.get("host", "localhost"), int(parts.get("port", 6379)))
+
+
+def _where(url: str) -> str:
+    """A URL without its credentials, for logs."""
+    return url.rsplit("@", 1)[-1]
 
 
 async def is_cluster(client: aioredis.Redis) -> bool:
@@ -116,19 +143,35 @@ class RedisLink:
             raise
 
     async def _make(self) -> Any:
+        """Ask the named nodes in turn until one answers; a cluster client knows them all as seeds."""
         assert self.url is not None
-        probe = aioredis.from_url(self.url, **self.options)
-        try:
-            cluster = await is_cluster(probe)
-        finally:
-            await probe.aclose()
+        seeds = seed_urls(self.url)
+        failure: BaseException | None = None
+        for i, url in enumerate(seeds):
+            probe = aioredis.from_url(url, **self.options)
+            try:
+                cluster = await is_cluster(probe)
+            except OUTAGE as exc:
+                log.warning("redis node %s does not answer (%s)%s", _where(url), exc, "; trying the next" if i + 1 < len(seeds) else "")
+                failure = exc
+                continue
+            finally:
+                await probe.aclose()
+            # Redis is there: from now on an outage (a failover under way, whose slot map still names
+            # the dead primary) is worth retrying, even before this process's first command got through
+            self._answered = True
+            break
+        else:
+            assert failure is not None
+            raise failure
         if cluster:
-            client: Any = RedisCluster.from_url(self.url, **self.options)
+            others = [_node(u) for u in seeds if u != url]
+            client: Any = RedisCluster.from_url(url, startup_nodes=others or None, **self.options)
             await client.initialize()
         else:
-            client = aioredis.from_url(self.url, health_check_interval=5, **self.options)
+            client = aioredis.from_url(url, health_check_interval=5, **self.options)
         self._client, self.cluster = client, cluster
-        log.info("redis at %s: %s", self.url.rsplit("@", 1)[-1], "cluster" if cluster else "standalone")
+        log.info("redis at %s: %s", _where(url), "cluster" if cluster else "standalone")
         return client
 
     # --- batched commands ------------------------------------------------------------------------

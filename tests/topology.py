@@ -114,7 +114,9 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.ports[0]}/0"
+        """Every node as a seed, as docs/scaling.md tells operators: a worker started after the
+        first one died must still find the cluster."""
+        return "redis://" + ",".join(f"127.0.0.1:{p}" for p in self.ports) + "/0"
 
     def primaries(self) -> list[int]:
         """Ports of the nodes that are primaries now (as any live node sees the cluster)."""

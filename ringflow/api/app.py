@@ -25,6 +25,7 @@ from ringflow.api.flows import ProblemCache
 from ringflow.api.metrics import Metrics
 from ringflow.api.middleware import Gatekeeper
 from ringflow.api.ratelimit import SharedRateLimiter
+from ringflow.api.revision_data import Precompute
 from ringflow.api.services import services_of
 from ringflow.api.skeleton import SkeletonCache
 from ringflow.clock import Clock, system_clock
@@ -132,8 +133,9 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
     if link is not None:  # per-revision editor data computed once, served by every worker, kept across restarts
         from ringflow.api.shared_cache import SharedProblemCache, SharedSkeletonCache
 
-        app.state.skeletons = SharedSkeletonCache(link, settings.redis_prefix, background=background)
+        app.state.skeletons = SharedSkeletonCache(link, settings.redis_prefix)
         app.state.problem_cache = SharedProblemCache(link, settings.redis_prefix, background=background)
+    app.state.precompute = Precompute(store, app.state.skeletons, app.state.problem_cache, background)  # every write fills them
     app.state.auth = Auth(store, bootstrap_admin(store, settings), session_secret(settings), settings.rate_limit_per_minute,
                           failures_per_minute=settings.auth_failures_per_minute, clock=clock)
     if link is not None:  # every worker counts against the same limit

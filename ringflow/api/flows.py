@@ -158,10 +158,7 @@ async def create_flow(request: Request, principal: Principal = Depends(current_c
         raise ApiError(422, "invalid_document", str(exc), {"field": exc.problems[0].field,
                                                            "problems": [p.to_dict() for p in exc.problems]}) from None
     problems = summarize(await run_in_threadpool(validate, doc))
-    request.app.state.problem_cache.put((meta.customer_id, meta.id, meta.revision), problems)
-    warm = getattr(request.app.state.skeletons, "warm_in_background", None)  # shared caches: build the skeleton now
-    if warm is not None:
-        warm((meta.customer_id, meta.id, meta.revision), lambda: store.geometry(principal.customer_id, meta.id))
+    request.app.state.precompute.written(meta.customer_id, meta.id, meta.revision, problems)  # the skeleton too, now
     extra = {}
     if isinstance(raw, dict) and "nodes" not in raw:  # a Studio or Connect import: what it could not carry over
         extra["import_warnings"] = await run_in_threadpool(import_warnings, doc)
@@ -254,6 +251,7 @@ async def patch_flow(request: Request, flow_id: int = FlowId, principal: Princip
     changes = changes_dict(result)
     client = (request.headers.get(CLIENT_HEADER) or "")[:64] or None
     request.app.state.events.publish(flow_id, {"type": "patch", "revision": result.revision, "client": client, "changes": changes})
+    request.app.state.precompute.written(principal.customer_id, flow_id, result.revision)
     return FastJSON({"revision": result.revision, "changes": changes}, headers={"ETag": f'"{result.revision}"'})
 
 
@@ -305,6 +303,7 @@ async def publish_flow(request: Request, flow_id: int = FlowId, principal: Princ
     except NotFound:
         raise not_found() from None
     request.app.state.events.publish(flow_id, {"type": "published", "number": rev.number, "version": rev.version})
+    request.app.state.precompute.written(principal.customer_id, flow_id, meta.revision)  # what is missing, if anything
     return FastJSON({**_rev(rev), **summarize(problems)}, status_code=201)
 
 
@@ -391,5 +390,6 @@ def restore_revision(request: Request, flow_id: int = FlowId, number: int = Path
             or result.name is not None or result.start is not None:
         client = (request.headers.get(CLIENT_HEADER) or "")[:64] or None
         request.app.state.events.publish(flow_id, {"type": "patch", "revision": result.revision, "client": client, "changes": changes})
+    request.app.state.precompute.written(principal.customer_id, flow_id, result.revision)
     return FastJSON({"revision": result.revision, "restored_from": number, "changes": changes}, status_code=201,
                     headers={"ETag": f'"{result.revision}"'})

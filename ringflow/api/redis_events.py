@@ -34,6 +34,13 @@ log = logging.getLogger("ringflow.api")
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}\Z")
 READ_MAX = 1000
 DRAIN_SECONDS = 2.0  # at shutdown, how long queued events may take to reach their streams
+APPEND = """
+for i = 4, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return #ARGV - 3
+"""  # KEYS: the flow's stream; ARGV: ring size, channel, flow, events... (PUBLISH reaches every node of a cluster)
 
 
 def _sid(value: str) -> tuple[int, int]:
@@ -57,6 +64,7 @@ class RedisHub:
         self._writer: asyncio.Task[None] | None = None
         self._listener: asyncio.Task[None] | None = None
         self._closed = False
+        self._append = self.link.script(APPEND)
 
     def _key(self, flow: str) -> str:
         return f"{self.prefix}{{{flow}}}"  # hash tag: one flow's stream stays on one cluster shard
@@ -99,17 +107,19 @@ class RedisHub:
             self._writer = self._loop.create_task(self._write())
 
     async def _write(self) -> None:
-        """Drain the outbox a batch at a time (one pipeline per shard), in order."""
+        """Drain the outbox a batch at a time (one pipeline per shard), in order: per flow one script
+        that appends its events and then publishes the news, from the stream's own shard, so a
+        listener is never woken before the events are there, and an edit costs one round trip."""
         while self._outbox:
             batch = [self._outbox.popleft() for _ in range(len(self._outbox))]
-            added = await asyncio.gather(*(self.link.send("XADD", self._key(flow), "MAXLEN", "~", self.ring_size, "*", "e", blob)
-                                           for flow, blob in batch))
-            # the news only once the events are in their streams: on a cluster the stream and the
-            # PUBLISH are on different shards, and a listener woken first would read nothing
-            notified = await asyncio.gather(*(self.link.send("PUBLISH", self.channel, flow) for flow in dict.fromkeys(f for f, _ in batch)))
-            failed = [r for r in (*added, *notified) if isinstance(r, Exception)]
+            by_flow: dict[str, list[bytes]] = {}
+            for flow, blob in batch:
+                by_flow.setdefault(flow, []).append(blob)
+            done = await asyncio.gather(*(self.link.evalsha(self._append, [self._key(flow)], [self.ring_size, self.channel, flow, *blobs])
+                                          for flow, blobs in by_flow.items()), return_exceptions=True)
+            failed = [(len(blobs), r) for blobs, r in zip(by_flow.values(), done) if isinstance(r, BaseException)]
             if failed:
-                log.warning("%d event write(s) dropped: redis unavailable (%s)", len(failed), failed[0])
+                log.warning("%d event write(s) dropped: redis unavailable (%s)", sum(n for n, _ in failed), failed[0][1])
 
     # --- listening (event loop) --------------------------------------------------------------------
 

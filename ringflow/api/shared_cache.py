@@ -23,7 +23,7 @@ import orjson
 
 from ringflow.api.background import Background
 from ringflow.api.flows import ProblemCache
-from ringflow.api.skeleton import HEADER, Packed, SkeletonCache, build_skeleton
+from ringflow.api.skeleton import HEADER, Packed, SkeletonCache
 from ringflow.redisio import OUTAGE, RedisLink
 
 log = logging.getLogger("ringflow.api")
@@ -79,12 +79,9 @@ def _name(prefix: str, kind: str, key: Hashable) -> str:
 
 
 class SharedSkeletonCache(SkeletonCache):
-    def __init__(self, link: RedisLink, prefix: str = "rf", max_bytes: int = 256 * 1024 * 1024,
-                 background: Background | None = None):
+    def __init__(self, link: RedisLink, prefix: str = "rf", max_bytes: int = 256 * 1024 * 1024):
         super().__init__(max_bytes)
         self.bridge, self.prefix = _Bridge(link), prefix
-        self._warming: set[Hashable] = set()
-        self.background = background or Background()
 
     def get(self, key: Hashable) -> Packed | None:
         hit = super().get(key)
@@ -101,27 +98,6 @@ class SharedSkeletonCache(SkeletonCache):
         item = super().put(key, raw, revision)
         self.bridge.put(_name(self.prefix, "skel", key), item.gz)
         return item
-
-    def warm_in_background(self, key: Hashable, geometry: Callable[[], Any]) -> None:
-        """Build and share a just-written revision's skeleton off the request path."""
-        if key in self._warming:
-            return
-        self._warming.add(key)
-        self.bridge.remember_loop()
-
-        def run() -> None:
-            try:
-                with self.build_lock(key[:-1] if isinstance(key, tuple) else key):
-                    if SkeletonCache.get(self, key) is None:
-                        geo = geometry()
-                        self.put(key, build_skeleton(geo, geo.revision), geo.revision)
-            except Exception:  # noqa: BLE001 - the flow went away or the store hiccuped: the first open builds it
-                log.exception("warming the skeleton of %s failed; the first open will build it", key)
-            finally:
-                self._warming.discard(key)
-
-        job = self.background.submit(run, f"warming the skeleton of {key}")
-        job.add_done_callback(lambda f: self._warming.discard(key) if f.cancelled() else None)  # dropped at shutdown
 
 
 class SharedProblemCache(ProblemCache):

@@ -67,8 +67,11 @@ async def flow_events(request: Request, flow_id: int = FlowId, principal: Princi
                 wait = sent + COALESCE_SECONDS - loop.time()  # leading edge: news after a quiet spell goes at once
                 if wait > 0:
                     await asyncio.sleep(wait)
-                sent = loop.time()
                 batch = await _maybe(hub.read(sub))
+                if batch.reload or batch.events:
+                    # the window runs from the last message actually sent: a wake-up that found nothing new
+                    # (its events went out with the message before) must not hold back the next edit
+                    sent = loop.time()
                 if batch.reload:
                     yield f"id: {batch.last_id}\nevent: reload\ndata: {{\"reason\": \"missed events; reload the flow\"}}\n\n".encode()
                 elif batch.events:

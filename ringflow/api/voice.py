@@ -197,7 +197,8 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
             if got is None:
                 return _twiml(twiml.CALL_GONE)
             out = got
-    except BackendUnavailable:
+    except BackendUnavailable as exc:
+        log.warning("webhook for call %s answered with an apology: %s", sid, exc)
         return _twiml(twiml.APOLOGY)
     return _answer(out, flow_id)
 

@@ -53,10 +53,11 @@ def _free_port() -> int:
 class Server:
     """A running ``ringflow`` server and the admin/customer calls tests need to set up data."""
 
-    def __init__(self, base: str, admin_token: str, proc: subprocess.Popen[bytes]):
+    def __init__(self, base: str, admin_token: str, proc: subprocess.Popen[bytes], db: str = ""):
         self.base = base
         self.admin_token = admin_token
         self.proc = proc
+        self.db = db  # the server's database, for writes that must bypass its API
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -119,7 +120,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 proc.kill()
                 raise RuntimeError("the server did not start: " + Path(log.name).read_text(errors="replace")[-2000:])
             time.sleep(0.2)
-    yield Server(base, token, proc)
+    yield Server(base, token, proc, db)
     proc.terminate()
     try:
         proc.wait(timeout=10)

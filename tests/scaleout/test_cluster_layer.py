@@ -8,6 +8,7 @@ import logging
 import uuid
 
 import pytest
+from redis.exceptions import ConnectionError as RConnectionError
 
 from ringflow.api.redis_events import RedisHub
 from ringflow.redisio import RedisLink
@@ -17,7 +18,7 @@ from ringflow.runtime.flows import StaticFlows
 from ringflow.runtime.history import RedisHistory
 from ringflow.runtime.service import Runtime
 from tests.runtime.flows import doc
-from tests.topology import Cluster
+from tests.topology import Cluster, free_port
 
 NOW = 1_796_000_000.0
 MENU = doc([("w", "say", {"text": "Hi"}), ("m", "menu", {"prompt": "Menu", "digits": ["1", "2"]}), ("bye", "hangup", {})],
@@ -35,6 +36,21 @@ async def test_any_node_url_finds_the_cluster(cluster: Cluster) -> None:
         assert [int(v) for v in await asyncio.gather(*(link.call("GET", k) for k in keys))] == list(range(60))
         await asyncio.gather(*(link.call("DEL", k) for k in keys))
         await link.aclose()
+
+
+async def test_a_url_naming_several_nodes_survives_a_dead_first_node(cluster: Cluster) -> None:
+    """A worker (re)started after the node its URL names first died still finds the cluster through
+    the others; with that node alone it could not (every webhook would get the apology)."""
+    dead = free_port()  # nothing listens there: a killed primary
+    alone = RedisLink.from_url(f"redis://127.0.0.1:{dead}/0")
+    with pytest.raises(RConnectionError):
+        await alone.call("PING")
+    link = RedisLink.from_url(f"redis://127.0.0.1:{dead},127.0.0.1:{cluster.ports[1]},127.0.0.1:{cluster.ports[2]}/0")
+    key = f"t{uuid.uuid4().hex[:6]}"
+    assert await link.call("SET", key, 1) is True and link.cluster is True
+    assert int(await link.call("GET", key)) == 1
+    await link.call("DEL", key)
+    await link.aclose()
 
 
 async def test_standalone_is_not_taken_for_a_cluster() -> None:

@@ -123,7 +123,8 @@ def test_kill_a_worker_under_load(topology: Topology, tenant: dict[str, Any]) ->
 
 
 def test_kill_a_redis_primary_under_load(topology: Topology, tenant: dict[str, Any]) -> None:
-    victim = topology.cluster.primaries()[0]
+    victim = topology.cluster.ports[0]  # the node the URL names first: workers restarted later must find the cluster without it
+    assert victim in topology.cluster.primaries()
     sim = topology.simulate(tenant["flow"], calls=200, concurrency=24, seed=3)
     time.sleep(1.5)
     topology.procs.kill(f"redis-{victim}")
@@ -195,10 +196,6 @@ class StreamReader:
         self.thread.join(timeout=5)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "KNOWN BUG, issue 18 (open): after the Redis primary kill of the test before, about half the runs see "
-    "some workers answer 'apology' (state store unavailable) during the rolling restart and the resumed "
-    "stream miss edits (e.g. 5-7 of 2-7); alone the test passes. Runs and reports, does not gate CI"))
 def test_rolling_restart_drops_no_call_and_streams_resume(topology: Topology, tenant: dict[str, Any]) -> None:
     flow = tenant["flow"]
     reader = StreamReader(f"{topology.base}/api/v1/flows/{flow}/events", tenant["auth"])
@@ -226,7 +223,7 @@ def test_rolling_restart_drops_no_call_and_streams_resume(topology: Topology, te
             edit(i * 10)
             topology.restart_worker(i)  # SIGTERM (graceful), start again, wait until it answers
             edit(i * 10 + 5)
-    got = finish(sim)
+    got = finish(sim, timeout=300)  # three restarts (each a Python start) on a shared box at load 15 took over 120 s once
     assert got.pop("stale") == 0
     seen = lambda: {e.get("revision") for e in reader.events if e.get("type") == "patch"}  # noqa: E731
     wait_until(lambda: seen() >= set(revisions), 30, f"every edit on the stream (wanted {revisions})")
