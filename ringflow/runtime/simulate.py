@@ -148,7 +148,8 @@ async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None
         t0 = time.perf_counter()
         try:
             resp = await client.post(url, data=params, headers=headers)
-        except (httpx.HTTPError, OSError):  # a refused connection is an outcome to count, not a crash
+        except (httpx.HTTPError, OSError) as exc:  # a refused connection is an outcome to count, not a crash
+            log.warning("simulated call %s: webhook %s failed after %.1f s: %r", sid, url, time.perf_counter() - t0, exc)
             res.outcomes["http_error"] += 1
             return
         res.latencies.append(time.perf_counter() - t0)
