@@ -549,16 +549,21 @@ export async function createEditorEngine(opts) {
     centerWorld: (x, y) => { glide.cancel(); setCamera(camCenter(x, y, W, H, cam.zoom)); },
   };
 
-  function neighbour(i, key) {
-    const adj = state.adjacency(), cands = [];
-    for (let p = adj.start[i]; p < adj.start[i + 1]; p++) cands.push(state.edst[adj.list[p]]);
-    for (let p = adj.istart[i]; p < adj.istart[i + 1]; p++) cands.push(state.esrc[adj.ilist[p]]);
-    const dir = { ArrowDown: [0, 1], ArrowUp: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[key];
-    let best = -1, bestScore = -Infinity;
-    for (const j of cands) {
-      const dx = state.x[j] - state.x[i], dy = state.y[j] - state.y[i], d = Math.hypot(dx, dy) || 1;
-      const score = (dx * dir[0] + dy * dir[1]) / d;
-      if (score > 0.3 && score - d / 1e6 > bestScore) { best = j; bestScore = score - d / 1e6; }
+  /** Following the flow from node i: dir 1 = the next node (the target of its first connected
+   * outlet, in outlet order), -1 = the node that leads here (the source of its first incoming edge). */
+  function neighbour(i, dir) {
+    const adj = state.adjacency();
+    let best = -1, bestOut = Infinity;
+    if (dir > 0) {
+      for (let p = adj.start[i]; p < adj.start[i + 1]; p++) {
+        const j = adj.list[p], d = state.edst[j];
+        if (d !== i && state.alive(d) && state.eout[j] < bestOut) { best = d; bestOut = state.eout[j]; }
+      }
+    } else {
+      for (let p = adj.istart[i]; p < adj.istart[i + 1] && best < 0; p++) {
+        const s = state.esrc[adj.ilist[p]];
+        if (s !== i && state.alive(s)) best = s;
+      }
     }
     return best;
   }
