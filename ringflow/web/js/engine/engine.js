@@ -3,6 +3,7 @@
 
 import { visibleRect, screenToWorld as s2w, worldToScreen as w2s, fitBounds, centerOn as camCenter, minZoomFor, MAX_ZOOM } from "../core/viewport.js";
 import { GridIndex } from "../core/grid.js";
+import { createRouting } from "./routes.js";
 import { cull } from "../core/cull.js";
 import { DELETED, UNKNOWN } from "../core/flowstate.js";
 import { chooseLod, showLabels, showEdges } from "../core/lod.js";
@@ -219,10 +220,12 @@ export async function createEditorEngine(opts) {
     const t0 = performance.now();
     const feats = features(mode);
     renderer.indexing = !!building;
+    routing.frame(lod, k, cam.zoom, dragging.size > 0);
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
-      box, link, edgeMarks: lod === "far" ? null : edgeSel.marks() }); // live traffic is drawn on top by traffic.js
+      box, link, edgeMarks: lod === "far" ? null : edgeSel.marks(), route: routing.route, shownRoute: routing.shown }); // live traffic is drawn on top by traffic.js
+    if (routing.pending()) clock.invalidate(); // routes of edges new in view follow in the next frames
     const tf = trafficFrame(t, rect, lod);
     if (animOnly !== layered) { // switch where the traffic goes; the flow was just drawn without it
       layered = animOnly;
@@ -527,9 +530,10 @@ export async function createEditorEngine(opts) {
     outletsOf, ensureIds, emit, invalidate: () => clock.invalidate(), undo, queue, selection: () => [...selection], select,
     scheduleReload, remapProblems, selected: () => selected };
   const edits = createEdits(ctx);
+  const routing = createRouting({ get state() { return state; }, get grid() { return grid; }, outletCount });
   const edgeSel = createEdgeSelection({ get state() { return state; }, get grid() { return grid; }, get cam() { return cam; },
     get lod() { return lastLod; }, get vis() { return scratch; }, get drawn() { return lastDrawn; }, get size() { return { W, H }; },
-    outletCount, outletsOf, infoOf, typeOf, invalidate: () => clock.invalidate() });
+    outletCount, outletsOf, infoOf, typeOf, invalidate: () => clock.invalidate(), route: routing.shown });
   ctx.selectedEdges = () => edgeSel.list();
   ctx.forgetEdges = () => edgeSel.prune();
   const applyChanges = edits.applyChanges;
@@ -674,7 +678,7 @@ export async function createEditorEngine(opts) {
       return rev;
     },
     addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
-    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), selectedEdges: () => edgeSel.list(),
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), edgePoint: (ref, t) => edgeSel.pointAt(ref, t), selectedEdges: () => edgeSel.list(),
     selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), disconnect: edits.disconnect, deleteEdges: edits.deleteEdges,
     connections: (i) => edgeSel.connections(i), freeSpot: (o) => edgeSel.freeSpot(o), focusNode,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
