@@ -17,7 +17,7 @@ from typing import Iterable, Mapping, Sequence
 from ringflow.model.catalogue import NODE_HEIGHT, NODE_WIDTH
 
 H_GAP = 60.0
-V_GAP = 88.0
+V_GAP = 120.0
 LANE = 24.0  # the width a dummy node (an edge passing a layer) takes
 SWEEPS = 24
 

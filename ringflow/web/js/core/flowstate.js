@@ -84,6 +84,9 @@ export class FlowState {
     return gone;
   }
 
+  /** A card grew or shrank to fit its content (core/cardsize.js): the geometry every level uses. */
+  resizeNode(i, w, h) { this.w[i] = w; this.h[i] = h; this._extend(i); this.version++; }
+
   moveNode(i, x, y) { this.x[i] = x; this.y[i] = y; this._extend(i); this.version++; }
 
   addEdge(src, outlet, dst) {

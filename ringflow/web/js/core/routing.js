@@ -10,6 +10,7 @@ import { portPosition } from "./edges.js";
 export const MARGIN = 14; // a route keeps this far from cards
 const BEND = 40; // a bend costs as much as this many units of length
 const PADS = [60, 260, 900]; // the neighbourhood grows until a route is found
+export const CAPTIONS = 28; // outlet names sit under the ports (engine/cards.js): routes keep off them too
 
 /** Does the segment (ax,ay)-(bx,by) (horizontal or vertical) enter the open box [x0,y0,x1,y1]? */
 function enters(ax, ay, bx, by, x0, y0, x1, y1) {
@@ -62,11 +63,13 @@ class Heap {
  * [x0,y0, x1,y1, ...] of horizontal and vertical segments, avoiding `boxes` (flat [x0,y0,x1,y1,
  * ...], the source and target included: the path leaves the source downwards and enters the
  * target from above). With `area`, only cards inside it are known, so the route keeps inside it.
+ * `below`: how far under each box its outlet names reach (boxes already include it); the first
+ * leg goes down past them, out of box `source`.
  * null when the boxes leave no way through.
  */
-export function routeAround(px, py, ex, ey, boxes, margin = MARGIN, area = null) {
+export function routeAround(px, py, ex, ey, boxes, margin = MARGIN, area = null, below = 0, source = -1) {
   const nb = boxes.length >> 2;
-  const sy = py + margin, ty = ey - margin;
+  const sy = py + below + margin, ty = ey - margin;
   const xsIn = [px, ex], ysIn = [sy, ty];
   // `area` [x0,y0,x1,y1]: the region whose cards `boxes` holds; the route stays inside it
   const inX = (v) => !area || (v >= area[0] && v <= area[2]), inY = (v) => !area || (v >= area[1] && v <= area[3]);
@@ -76,11 +79,11 @@ export function routeAround(px, py, ex, ey, boxes, margin = MARGIN, area = null)
   }
   if (area) xsIn.push(area[0], area[2]), ysIn.push(area[1], area[3]);
   const xs = axis(xsIn), ys = axis(ysIn), nx = xs.length, ny = ys.length;
-  const blocked = (ax, ay, bx, by) => {
-    for (let b = 0; b < nb; b++) if (enters(ax, ay, bx, by, boxes[4 * b], boxes[4 * b + 1], boxes[4 * b + 2], boxes[4 * b + 3])) return true;
+  const blocked = (ax, ay, bx, by, skip = -1) => {
+    for (let b = 0; b < nb; b++) if (b !== skip && enters(ax, ay, bx, by, boxes[4 * b], boxes[4 * b + 1], boxes[4 * b + 2], boxes[4 * b + 3])) return true;
     return false;
   };
-  if (blocked(px, py, px, sy) || blocked(ex, ty, ex, ey)) return null;
+  if (blocked(px, py, px, sy, source) || blocked(ex, ty, ex, ey)) return null;
   const ix = (v) => xs.indexOf(v), iy = (v) => ys.indexOf(v);
   const start = iy(sy) * nx + ix(px), goal = iy(ty) * nx + ix(ex);
   // states: grid point × heading (0 right, 1 down, 2 left, 3 up); Dijkstra with a cost per bend
@@ -152,8 +155,9 @@ export function routeEdge(state, grid, j, outletCount, buf = new Uint32Array(512
     const k = grid.query(x0, y0, x1, y1, buf);
     if (k >= buf.length) return null; // too crowded to route here: the caller draws the curve
     const boxes = new Float64Array(4 * k);
-    for (let t = 0; t < k; t++) { const i = buf[t]; boxes.set([X[i], Y[i], X[i] + W[i], Y[i] + H[i]], 4 * t); }
-    const r = routeAround(p.x, p.y, ex, ey, boxes, MARGIN, [x0, y0, x1, y1]);
+    let from = -1;
+    for (let t = 0; t < k; t++) { const i = buf[t]; if (i === a) from = t; boxes.set([X[i], Y[i], X[i] + W[i], Y[i] + H[i] + CAPTIONS], 4 * t); }
+    const r = routeAround(p.x, p.y, ex, ey, boxes, MARGIN, [x0, y0, x1, y1 + CAPTIONS], CAPTIONS, from);
     if (r) return r;
   }
   return null;

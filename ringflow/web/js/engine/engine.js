@@ -61,7 +61,8 @@ export async function createEditorEngine(opts) {
   const details = new DetailStore(api, flowId, 4000, opts.fakeDetails || null);
   const localInfo = new Map(); // index -> {id, label, config} for nodes added here and not yet saved
   const localIds = new Map(); // id -> index for those
-  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null });
+  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null,
+    onHeight: (i, h) => { state.resizeNode(i, state.w[i], h); if (grid) grid.update(i); clock.invalidate(); } });
   const stats = new FrameStats(120), stepRule = new StepDownRule(20, 1500, 40);
   const undo = new UndoStack(200);
 
