@@ -24,10 +24,10 @@ function enters(ax, ay, bx, by, x, y, w, h) {
 
 /** Every routed edge of the flow: [edge, route]; asserts each is orthogonal and clear of other cards. */
 function checkAll({ s, grid, outlets }) {
-  const routes = [];
+  const routes = [], unrouted = [];
   for (let j = 0; j < s.ecount; j++) {
     const r = routeEdge(s, grid, j, outlets);
-    assert.ok(r, `edge ${j} has a route`);
+    if (!r) { unrouted.push(j); continue; } // across more than MAX_CARDS cards: drawn as its curve
     const a = s.esrc[j], b = s.edst[j], p = portPosition(s.x[a], s.y[a], s.w[a], s.h[a], s.eout[j], outlets(a));
     assert.deepEqual([r[0], r[1]], [p.x, p.y], "starts at the port");
     assert.deepEqual(r.slice(-2), [s.x[b] + s.w[b] / 2, s.y[b]], "ends at the target's top centre");
@@ -41,6 +41,7 @@ function checkAll({ s, grid, outlets }) {
     }
     routes.push(r);
   }
+  routes.unrouted = unrouted;
   return routes;
 }
 
@@ -97,8 +98,10 @@ for (const size of Object.keys(DEMO)) {
   test(`the demo flow of ${size} nodes: every edge routed around the cards`, () => {
     const f = flow(DEMO[size].nodes, DEMO[size].edges);
     const routes = checkAll(f);
+    // only the edge from the last department back to the first crosses the whole flow: too many cards to search
+    assert.ok(routes.unrouted.length <= 1, `unrouted: ${routes.unrouted}`);
     // crossings of the routed edges (with no end in common): stated in docs/editor.md
-    console.log(`demo ${size}: ${f.s.ecount} edges, ${crossings(f.s, routes)} crossings routed`);
+    console.log(`demo ${size}: ${f.s.ecount} edges, ${routes.unrouted.length} not routed, ${crossings(f.s, routes)} crossings routed`);
   });
 }
 
@@ -126,7 +129,8 @@ test("random layered graphs: no routed edge enters a card other than its ends", 
         }
       }
     }
-    checkAll(flow(nodes, edges));
+    const routes = checkAll(flow(nodes, edges));
+    assert.equal(routes.unrouted.length, 0, "a few cards around each edge: all routed");
   }
 });
 

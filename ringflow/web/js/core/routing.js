@@ -10,6 +10,7 @@ import { portPosition } from "./edges.js";
 export const MARGIN = 14; // a route keeps this far from cards
 const BEND = 40; // a bend costs as much as this many units of length
 const PADS = [60, 260, 900]; // the neighbourhood grows until a route is found
+export const MAX_CARDS = 24; // cards around one edge beyond which it is not routed (the search grows with their cube)
 export const CAPTIONS = 28; // outlet names sit under the ports (engine/cards.js): routes keep off them too
 
 /** Does the segment (ax,ay)-(bx,by) (horizontal or vertical) enter the open box [x0,y0,x1,y1]? */
@@ -84,6 +85,14 @@ export function routeAround(px, py, ex, ey, boxes, margin = MARGIN, area = null,
     return false;
   };
   if (blocked(px, py, px, sy, source) || blocked(ex, ty, ex, ey)) return null;
+  // most edges of a layered flow need no search: straight down, or down-across-down with the
+  // crossing in the middle of the gap (or at either end of it), when nothing is in the way
+  if (ty >= sy) {
+    if (px === ex && !blocked(px, sy, ex, ty)) return [px, py, ex, ey];
+    for (const y of [sy, ty, (sy + ty) / 2]) {
+      if (!blocked(px, sy, px, y) && !blocked(px, y, ex, y) && !blocked(ex, y, ex, ty)) return simplify([px, py, px, y, ex, y, ex, ey]);
+    }
+  }
   const ix = (v) => xs.indexOf(v), iy = (v) => ys.indexOf(v);
   const start = iy(sy) * nx + ix(px), goal = iy(ty) * nx + ix(ex);
   // states: grid point × heading (0 right, 1 down, 2 left, 3 up); Dijkstra with a cost per bend
@@ -145,7 +154,7 @@ export function polylineDistance(pts, wx, wy) {
 }
 
 /** Route edge j of a FlowState around the cards the grid index finds near it; null when none fits. */
-export function routeEdge(state, grid, j, outletCount, buf = new Uint32Array(512)) {
+export function routeEdge(state, grid, j, outletCount, buf = new Uint32Array(MAX_CARDS + 1)) {
   const a = state.esrc[j], b = state.edst[j], X = state.x, Y = state.y, W = state.w, H = state.h;
   const p = portPosition(X[a], Y[a], W[a], H[a], state.eout[j], outletCount(a));
   const ex = X[b] + W[b] / 2, ey = Y[b];
@@ -153,7 +162,7 @@ export function routeEdge(state, grid, j, outletCount, buf = new Uint32Array(512
     const x0 = Math.min(p.x, X[a], X[b]) - pad, x1 = Math.max(p.x, X[a] + W[a], X[b] + W[b]) + pad;
     const y0 = Math.min(Y[a], Y[b]) - pad, y1 = Math.max(Y[a] + H[a], Y[b] + H[b]) + pad;
     const k = grid.query(x0, y0, x1, y1, buf);
-    if (k >= buf.length) return null; // too crowded to route here: the caller draws the curve
+    if (k > MAX_CARDS) return null; // a long edge across many cards: the search would cost milliseconds, it keeps its curve
     const boxes = new Float64Array(4 * k);
     let from = -1;
     for (let t = 0; t < k; t++) { const i = buf[t]; if (i === a) from = t; boxes.set([X[i], Y[i], X[i] + W[i], Y[i] + H[i] + CAPTIONS], 4 * t); }
@@ -169,7 +178,7 @@ export function routeEdge(state, grid, j, outletCount, buf = new Uint32Array(512
  * new edges stops at `budgetMs`; `pending` then says to draw another frame.
  */
 export class RouteCache {
-  constructor() { this.map = new Map(); this.epoch = 0; this.pending = false; this.buf = new Uint32Array(512); }
+  constructor() { this.map = new Map(); this.epoch = 0; this.pending = false; this.buf = new Uint32Array(MAX_CARDS + 1); }
 
   invalidate() { this.epoch += 1; }
 
@@ -180,12 +189,13 @@ export class RouteCache {
 
   /** Edge j's route, or null (not routable, or out of this frame's budget: draw the curve). */
   get(state, grid, j, outletCount) {
-    const sig = signature(state, j, outletCount);
-    const hit = this.map.get(j);
-    if (hit && hit.sig === sig && (hit.epoch === this.epoch || this.now === undefined)) return hit.pts;
-    if (this.now && this.now() > this.deadline) { this.pending = true; return hit && hit.sig === sig ? hit.pts : null; }
+    const hit = this.map.get(j), same = hit !== undefined && sameEnds(hit.sig, state, j, outletCount);
+    if (same && (hit.epoch === this.epoch || this.now === undefined)) return hit.pts;
+    if (this.now && this.now() > this.deadline) { this.pending = true; return same ? hit.pts : null; }
     const pts = routeEdge(state, grid, j, outletCount, this.buf);
     if (this.map.size > 20000) this.map.clear();
+    const sig = (hit && hit.sig) || new Float64Array(12);
+    ends(sig, state, j, outletCount);
     this.map.set(j, { sig, epoch: this.epoch, pts });
     return pts;
   }
@@ -193,12 +203,22 @@ export class RouteCache {
   /** The route last given for edge j if its ends are where they were, else null; computes nothing. */
   peek(state, j, outletCount) {
     const hit = this.map.get(j);
-    return hit && hit.sig === signature(state, j, outletCount) ? hit.pts : null;
+    return hit && sameEnds(hit.sig, state, j, outletCount) ? hit.pts : null;
   }
 }
 
-/** What a route depends on besides the cards around it: both ends' boxes and the port. */
-function signature(state, j, outletCount) {
+/** What a route depends on besides the cards around it: both ends' boxes and the port, as 12 numbers. */
+function ends(out, state, j, outletCount) {
   const a = state.esrc[j], b = state.edst[j];
-  return `${a},${b},${state.eout[j]},${outletCount(a)},${state.x[a]},${state.y[a]},${state.w[a]},${state.h[a]},${state.x[b]},${state.y[b]},${state.w[b]},${state.h[b]}`;
+  out[0] = a; out[1] = b; out[2] = state.eout[j]; out[3] = outletCount(a);
+  out[4] = state.x[a]; out[5] = state.y[a]; out[6] = state.w[a]; out[7] = state.h[a];
+  out[8] = state.x[b]; out[9] = state.y[b]; out[10] = state.w[b]; out[11] = state.h[b];
+  return out;
+}
+
+const scratch = new Float64Array(12);
+function sameEnds(sig, state, j, outletCount) {
+  ends(scratch, state, j, outletCount);
+  for (let k = 0; k < 12; k++) if (sig[k] !== scratch[k]) return false;
+  return true;
 }

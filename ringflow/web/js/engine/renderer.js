@@ -89,7 +89,7 @@ export class Renderer {
     // exact raster comes 120 ms after the zoom settles (the engine re-invalidates: needSettle).
     if (cam.zoom !== this.lastFarZoom) { this.lastFarZoom = cam.zoom; this.zoomAt = f.now; }
     const settled = f.now - this.zoomAt >= 120, fits = cw * ch <= 4096 * 4096, c = this.farCache;
-    const cacheOk = c && c.version === state.version && c.sel === selStamp && c.edges === f.showEdges;
+    const cacheOk = c && c.version === state.version && c.shape === state.shape && c.sel === selStamp && c.edges === f.showEdges;
     const blit = (cache, scale) => {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.fillStyle = BG; ctx.fillRect(0, 0, pw, ph);
@@ -122,7 +122,7 @@ export class Renderer {
     }
     this._raster(f, new Uint32Array(c.img.data.buffer), cw, ch, b[0], b[1], cam.zoom * dpr, true);
     c.ctx.putImageData(c.img, 0, 0);
-    Object.assign(c, { zoom: cam.zoom, version: state.version, sel: selStamp, edges: f.showEdges });
+    Object.assign(c, { zoom: cam.zoom, version: state.version, shape: state.shape, sel: selStamp, edges: f.showEdges });
   }
 
   /** One pass writing pixels: edges as DDA lines, then nodes as points or small rects.

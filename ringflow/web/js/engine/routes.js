@@ -6,7 +6,7 @@
 import { RouteCache } from "../core/routing.js";
 
 export const ROUTE_MAX_VISIBLE = 600; // mid zoom: route while at most this many nodes are drawn
-const BUDGET_MS = 3;
+const BUDGET_MS = 2;
 
 export function createRouting(env) {
   const cache = new RouteCache();
