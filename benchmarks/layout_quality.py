@@ -97,12 +97,15 @@ def measure(doc: dict[str, Any]) -> tuple[int, int]:
 
 
 def with_layout(layout: Callable[..., dict[str, tuple[float, float]]], n: int) -> dict[str, Any]:
-    saved = demo.layered_layout, demo._TEMPLATE_POSITIONS
-    demo.layered_layout, demo._TEMPLATE_POSITIONS = layout, None
+    """The demo flow of ``n`` nodes with its block laid out by ``layout``."""
+    saved = getattr(demo, "layered_layout"), demo._TEMPLATE_POSITIONS
+    setattr(demo, "layered_layout", layout)
+    demo._TEMPLATE_POSITIONS = None
     try:
         return dict(demo.generate_flow(n, seed=1))
     finally:
-        demo.layered_layout, demo._TEMPLATE_POSITIONS = saved
+        setattr(demo, "layered_layout", saved[0])
+        demo._TEMPLATE_POSITIONS = saved[1]
 
 
 def main() -> None:
@@ -114,8 +117,9 @@ def main() -> None:
     print("| demo flow | edges | crossings old → new | edges through a card old → new |")
     print("|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",")):
-        before, after = measure(with_layout(old.layered_layout, n)), measure(with_layout(demo.layered_layout, n))
-        doc = with_layout(demo.layered_layout, n)
+        new = getattr(demo, "layered_layout")
+        before, after = measure(with_layout(old.layered_layout, n)), measure(with_layout(new, n))
+        doc = with_layout(new, n)
         print(f"| {len(doc['nodes']):,} nodes | {len(doc['edges']):,} | {before[0]} → {after[0]} | {before[1]} → {after[1]} |")
 
 

@@ -60,13 +60,14 @@ def _forward_edges(ids: Sequence[str], edges: Sequence[Edge], start: str | None)
 def _hops(ids: Sequence[str], succ: Mapping[str, Sequence[str]], start: str | None) -> dict[str, int]:
     """Fewest edges from the start (then from each node not reached yet)."""
     hops: dict[str, int] = {}
-    for root in ([start] if start in succ else []) + list(ids):
+    first: list[str] = [start] if start is not None and start in succ else []
+    for root in first + list(ids):
         if root in hops:
             continue
         hops[root] = 0
         frontier = [root]
         while frontier:
-            nxt = []
+            nxt: list[str] = []
             for cur in frontier:
                 for t in succ[cur]:
                     if t not in hops:
