@@ -6,7 +6,7 @@
 import { RouteCache } from "../core/routing.js";
 
 export const ROUTE_MAX_VISIBLE = 600; // mid zoom: route while at most this many nodes are drawn
-const BUDGET_MS = 2;
+const BUDGET_MS = 1; // a pan at 100 % brings new edges into view every frame: they fill in over a few frames
 
 export function createRouting(env) {
   const cache = new RouteCache();
