@@ -20,7 +20,8 @@ test("a resized node: bounds, shape and the grid index follow (not version: cach
   s.addNode({ key: 1, x: 0, y: 0 }); s.addNode({ key: 2, x: 0, y: 300 });
   const g = new GridIndex(s, 256).build(), v = s.version, shape = s.shape, buf = new Uint32Array(8);
   assert.equal(g.query(10, 90, 20, 100, buf), 0);
-  s.resizeNode(0, 200, 102); g.update(0);
+  s.resizeNode(0, 200, 102); g.resized(0);
+  assert.equal(g.overflow.length, 0, "a resize in place is no move: nothing for queries to scan");
   assert.equal(s.version, v);
   assert.equal(s.shape, shape + 1);
   assert.equal(s.bounds[3], 372);

@@ -77,14 +77,18 @@ export function createEdgeSelection(env) {
       for (let p = adj.start[i]; p < adj.start[i + 1]; p++) { const j = adj.list[p]; names[st.eout[j]] = nameOf(st.edst[j]); }
       return names;
     },
-    /** The world point at fraction t of edge ref {s, o, d} as drawn (its route, or its curve), or null. */
-    pointAt(ref, t = 0.5) {
+    /** Edge ref {s, o, d} as drawn: its route around the cards, or its curve as a polyline; null when there is no such edge. */
+    shape(ref) {
       const st = env.state, adj = adjacency();
       let j = -1;
-      if (adj) for (let p = adj.start[ref.s]; p < adj.start[ref.s + 1] && j < 0; p++) { const e = adj.list[p]; if (st.eout[e] === ref.o && st.edst[e] === ref.d) j = e; }
+      if (adj && st.alive(ref.s)) for (let p = adj.start[ref.s]; p < adj.start[ref.s + 1] && j < 0; p++) { const e = adj.list[p]; if (st.eout[e] === ref.o && st.edst[e] === ref.d) j = e; }
       if (j < 0) return null;
-      const pts = (env.route && env.route(j)) || flatten(edgeCurve(st, j, env.outletCount, env.cam.zoom >= 0.25), 32);
-      return along(pts, t);
+      return (env.route && env.route(j)) || flatten(edgeCurve(st, j, env.outletCount, env.cam.zoom >= 0.25), 32);
+    },
+    /** The world point at fraction t of edge ref {s, o, d} as drawn, or null. */
+    pointAt(ref, t = 0.5) {
+      const pts = this.shape(ref);
+      return pts ? along(pts, t) : null;
     },
     /** A free top-left for a w × h node: below the nodes `near` (the selection) when given, else
      * at the view's centre; clear of every node and edge around it. */

@@ -62,7 +62,7 @@ export async function createEditorEngine(opts) {
   const localInfo = new Map(); // index -> {id, label, config} for nodes added here and not yet saved
   const localIds = new Map(); // id -> index for those
   const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null,
-    onHeight: (i, h) => { state.resizeNode(i, state.w[i], h); if (grid) grid.update(i); clock.invalidate(); } });
+    onHeight: (i, h) => { state.resizeNode(i, state.w[i], h); if (grid) grid.resized(i); clock.invalidate(); } });
   const stats = new FrameStats(120), stepRule = new StepDownRule(20, 1500, 40);
   const undo = new UndoStack(200);
 
@@ -679,7 +679,7 @@ export async function createEditorEngine(opts) {
       return rev;
     },
     addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
-    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), edgePoint: (ref, t) => edgeSel.pointAt(ref, t), selectedEdges: () => edgeSel.list(),
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), edgePoint: (ref, t) => edgeSel.pointAt(ref, t), edgeShape: (ref) => edgeSel.shape(ref), selectedEdges: () => edgeSel.list(),
     selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), disconnect: edits.disconnect, deleteEdges: edits.deleteEdges,
     connections: (i) => edgeSel.connections(i), freeSpot: (o) => edgeSel.freeSpot(o), focusNode,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,
