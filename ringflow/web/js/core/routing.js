@@ -191,7 +191,7 @@ export class RouteCache {
   get(state, grid, j, outletCount) {
     const hit = this.map.get(j), same = hit !== undefined && sameEnds(hit.sig, state, j, outletCount);
     if (same && (hit.epoch === this.epoch || this.now === undefined)) return hit.pts;
-    if (this.now && this.now() > this.deadline) { this.pending = true; return same ? hit.pts : null; }
+    if (this.now && this.now() >= this.deadline) { this.pending = true; return same ? hit.pts : null; }
     const pts = routeEdge(state, grid, j, outletCount, this.buf);
     if (this.map.size > 20000) this.map.clear();
     const sig = (hit && hit.sig) || new Float64Array(12);

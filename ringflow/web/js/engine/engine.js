@@ -221,7 +221,7 @@ export async function createEditorEngine(opts) {
     const t0 = performance.now();
     const feats = features(mode);
     renderer.indexing = !!building;
-    routing.frame(lod, k, cam.zoom, dragging.size > 0);
+    routing.frame(lod, k, cam, dragging.size > 0);
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },

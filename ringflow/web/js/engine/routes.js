@@ -6,18 +6,22 @@
 import { RouteCache } from "../core/routing.js";
 
 export const ROUTE_MAX_VISIBLE = 600; // mid zoom: route while at most this many nodes are drawn
-const BUDGET_MS = 1; // a pan at 100 % brings new edges into view every frame: they fill in over a few frames
+const BUDGET_MS = 1; // routes of edges new in view fill in over a few frames once the camera rests
 
 export function createRouting(env) {
   const cache = new RouteCache();
-  let on = false, seen = -1;
+  let on = false, seen = -1, lx = NaN, ly = NaN, lz = NaN;
   return {
-    /** Start of a frame: decide, and forget the routes once a change is committed (not mid-drag). */
-    frame(lod, k, zoom, dragging) {
-      const st = env.state, grid = env.grid;
+    /** Start of a frame: decide, and forget the routes once a change is committed (not mid-drag).
+     * While the camera moves (a pan, a zoom) no new route is searched: edges new in view keep
+     * their curve until it rests, so a pan costs what it did before routing. */
+    frame(lod, k, cam, dragging) {
+      const st = env.state, grid = env.grid, zoom = cam.zoom;
+      const moving = cam.x !== lx || cam.y !== ly || zoom !== lz;
+      lx = cam.x; ly = cam.y; lz = zoom;
       on = !!grid && grid.built > 0 && zoom >= 0.25 && (lod === "near" || (lod === "mid" && k <= ROUTE_MAX_VISIBLE));
       if (st.version !== seen && !dragging) { cache.invalidate(); seen = st.version; }
-      if (on) cache.begin(() => performance.now(), BUDGET_MS);
+      if (on) cache.begin(() => performance.now(), moving ? 0 : BUDGET_MS);
       return on;
     },
     /** The route to draw for edge j, or null (draw the curve). */
