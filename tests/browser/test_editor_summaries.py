@@ -96,11 +96,13 @@ def test_a_card_grows_to_fit_its_settings(page: Page, server: Server, api_key: s
     assert box
     desk = card(page, "Sales desk").bounding_box()
     assert desk and 70 <= desk["height"] <= 74  # one line: as before
-    prompt = menu.locator(".rf-card-line").first.bounding_box()
-    assert prompt and prompt["height"] >= 29  # two lines of text, not one clipped
-    lines = menu.locator(".rf-card-line").all()
-    last = lines[-1].bounding_box()
-    assert last and last["y"] + last["height"] <= box["y"] + box["height"] - 4  # inside the card, above its ports
+    # measured in one go, as drawn: the prompt on two lines, the last line inside the card above its ports
+    rects = menu.evaluate("""el => ({ card: el.getBoundingClientRect().toJSON(),
+      lines: [...el.querySelectorAll('.rf-card-line')].map((l) => l.getBoundingClientRect().toJSON()) })""")
+    assert len(rects["lines"]) == 2, rects
+    assert rects["lines"][0]["height"] >= 29, rects  # two lines of text, not one clipped
+    last, c = rects["lines"][-1], rects["card"]
+    assert last["bottom"] <= c["bottom"] - 4, rects
     # outlet names readable at 100 %, each under its port at the bottom of the grown card
     for name in ("1", "2", "3", "invalid", "timeout"):
         port = menu.locator(f".rf-port[data-outlet='{name}']").bounding_box()

@@ -153,6 +153,19 @@ export function polylineDistance(pts, wx, wy) {
   return Math.sqrt(best);
 }
 
+/** Length of the polyline pts and the point at fraction t of it: {x, y, len}. */
+export function pointAlong(pts, t) {
+  let total = 0;
+  for (let i = 2; i < pts.length; i += 2) total += Math.hypot(pts[i] - pts[i - 2], pts[i + 1] - pts[i - 1]);
+  let left = total * Math.min(1, Math.max(0, t));
+  for (let i = 2; i < pts.length; i += 2) {
+    const len = Math.hypot(pts[i] - pts[i - 2], pts[i + 1] - pts[i - 1]);
+    if (len >= left && len > 0) { const f = left / len; return { x: pts[i - 2] + f * (pts[i] - pts[i - 2]), y: pts[i - 1] + f * (pts[i + 1] - pts[i - 1]), len: total }; }
+    left -= len;
+  }
+  return { x: pts[0], y: pts[1], len: total };
+}
+
 /** Route edge j of a FlowState around the cards the grid index finds near it; null when none fits. */
 export function routeEdge(state, grid, j, outletCount, buf = new Uint32Array(MAX_CARDS + 1)) {
   const a = state.esrc[j], b = state.edst[j], X = state.x, Y = state.y, W = state.w, H = state.h;

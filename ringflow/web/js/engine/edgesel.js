@@ -5,6 +5,7 @@
 
 import { screenToWorld } from "../core/viewport.js";
 import { EdgeHitter, edgeCurve, flatten, findRef } from "../core/edgehit.js";
+import { pointAlong } from "../core/routing.js";
 import { placeNode } from "../core/placement.js";
 import { cull } from "../core/cull.js";
 
@@ -88,7 +89,7 @@ export function createEdgeSelection(env) {
     /** The world point at fraction t of edge ref {s, o, d} as drawn, or null. */
     pointAt(ref, t = 0.5) {
       const pts = this.shape(ref);
-      return pts ? along(pts, t) : null;
+      return pts ? pointAlong(pts, t) : null;
     },
     /** A free top-left for a w × h node: below the nodes `near` (the selection) when given, else
      * at the view's centre; clear of every node and edge around it. */
@@ -119,15 +120,3 @@ export function createEdgeSelection(env) {
   };
 }
 
-/** The point at fraction t of the length of a polyline [x0,y0, x1,y1, ...]. */
-function along(pts, t) {
-  let total = 0;
-  for (let i = 2; i < pts.length; i += 2) total += Math.hypot(pts[i] - pts[i - 2], pts[i + 1] - pts[i - 1]);
-  let left = total * Math.min(1, Math.max(0, t));
-  for (let i = 2; i < pts.length; i += 2) {
-    const len = Math.hypot(pts[i] - pts[i - 2], pts[i + 1] - pts[i - 1]);
-    if (len >= left && len > 0) { const f = left / len; return { x: pts[i - 2] + f * (pts[i] - pts[i - 2]), y: pts[i - 1] + f * (pts[i + 1] - pts[i - 1]) }; }
-    left -= len;
-  }
-  return { x: pts[0], y: pts[1] };
-}

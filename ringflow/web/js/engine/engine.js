@@ -255,7 +255,7 @@ export async function createEditorEngine(opts) {
 
   function trafficFrame(t, rect, lod) {
     const mot = moving ? { ...motionNow(), glow: false } : motionNow();
-    return { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && features(mode).pulses };
+    return { state, cam, dpr, now: t, rect, lod, motion: mot, theme, outletCount, ringStatic: reduced && features(mode).pulses, route: routing.shown };
   }
   /** A frame where nothing but the animation is due: the flow's canvas and the cards stay as they are. */
   function animationFrame(t) {

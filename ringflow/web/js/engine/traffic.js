@@ -9,6 +9,7 @@
 
 import { portPosition, edgePath } from "../core/edges.js";
 import { decay, particlesFor, bezierPoint } from "../core/motion.js";
+import { pointAlong } from "../core/routing.js";
 
 const PULSE_MS = 1600, PARTICLE_MS = 1500, TRACE_MS = 650, CARD_RADIUS = 12;
 
@@ -59,7 +60,7 @@ export class Traffic {
    * (`layer`) on the traffic's own canvas, cleared first (and left alone once clear with nothing live). */
   draw(ctx, f, layer = false) {
     const t0 = performance.now();
-    const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic } = f;
+    const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic, route = null } = f;
     this._prune(now, state);
     const any = lod !== "far" && (this.calls.size || this.heat.size || this.traces.length);
     if (layer && (this.painted || any)) this.clearLayer(ctx);
@@ -71,7 +72,7 @@ export class Traffic {
       const vis = [];
       for (const i of this.calls.keys()) if (inside(state, i, rect)) vis.push(i);
       if (vis.length && (motion.pulse || ringStatic)) this._rings(ctx, state, vis, z, now, motion, theme, ringStatic);
-      if (motion.particles && this.heat.size) this._particles(ctx, state, z, now, rect, theme, outletCount, motion.glow);
+      if (motion.particles && this.heat.size) this._particles(ctx, state, z, now, rect, theme, outletCount, motion.glow, route);
       if (this.traces.length) this._traces(ctx, state, z, now, theme, outletCount);
       ctx.restore();
       if (lod === "mid" && motion.badge && vis.length && state.h[vis[0]] * z >= 14) this._canvasBadges(ctx, state, vis, cam, dpr, theme);
@@ -140,21 +141,22 @@ export class Traffic {
     ctx.globalAlpha = 1;
   }
 
-  _particles(ctx, state, z, now, rect, theme, outletCount, glow) {
+  _particles(ctx, state, z, now, rect, theme, outletCount, glow, route = null) {
     const dots = new Path2D(), halo = new Path2D(), r = 3.2 / z * Math.min(1, 0.45 + z * 0.8);
     const X = state.x, Y = state.y, NW = state.w, NH = state.h;
     for (const [j, e] of this.heat) {
       const a = state.esrc[j], b = state.edst[j];
       if (!inside(state, a, rect) && !inside(state, b, rect)) continue;
+      const routed = route ? route(j) : null; // the edge is drawn around the cards: its particles go that way too
       const p = portPosition(X[a], Y[a], NW[a], NH[a], state.eout[j], outletCount(a));
       const q = edgePath(p.x, p.y, X[b], Y[b], NW[b]);
       // one particle per recent traversal, but never closer than ~48 screen px: a short edge carries fewer
-      const room = Math.max(1, Math.floor((Math.hypot(q[6] - q[0], q[7] - q[1]) * 1.15 * z) / 48));
+      const room = Math.max(1, Math.floor(((routed ? pointAlong(routed, 0).len : Math.hypot(q[6] - q[0], q[7] - q[1]) * 1.15) * z) / 48));
       const n = Math.min(room, particlesFor(decay(e.h, now - e.t)));
       if (!n) continue;
       const base = (now / PARTICLE_MS + j * 0.618034) % 1; // each edge its own phase: the flow reads as traffic, not a beat
       for (let k = 0; k < n; k++) {
-        const s = (base + k / n) % 1, [x, y] = bezierPoint(q, s);
+        const s = (base + k / n) % 1, [x, y] = routed ? (({ x, y }) => [x, y])(pointAlong(routed, s)) : bezierPoint(q, s);
         dots.moveTo(x + r, y); dots.arc(x, y, r, 0, 6.2832);
         if (glow) { halo.moveTo(x + r * 2.2, y); halo.arc(x, y, r * 2.2, 0, 6.2832); }
       }
