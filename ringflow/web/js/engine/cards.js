@@ -70,7 +70,8 @@ export class CardLayer {
     const n = info(i);
     const to = links ? links(i) : null; // the target's name per outlet, for the ports' names
     const said = this.summarize && n.config ? this.summarize(n) : "";
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}|${said}`;
+    const sigFor = (h) => `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${h}|${to ? to.join("\u0001") : card.to || ""}|${said}`;
+    const sig = sigFor(state.h[i]);
     if (to) card.to = to.join("\u0001");
     if (sig !== card.sig) {
       card.sig = sig;
@@ -90,7 +91,10 @@ export class CardLayer {
       });
       const spoken = entries.join(" · ");
       const want = cardHeight(lines);
-      if (this.onHeight && this.summarize && n.config && want !== state.h[i]) this.onHeight(i, want); // the next frame draws it at its new height
+      if (this.onHeight && this.summarize && n.config && want !== state.h[i]) { // the next frame draws edges and ports at its new height
+        this.onHeight(i, want);
+        el.style.height = `${want}px`; card.sig = sigFor(want); // filled for that height already: no second fill
+      }
       el.setAttribute("aria-label", `${n.typeTitle}: ${n.label || (n.config ? "unlabelled" : "loading")}${spoken ? `, ${spoken}` : ""}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
