@@ -14,6 +14,7 @@ import math
 import random
 from typing import Any
 
+from ringflow.model.catalogue import CATALOGUE
 from ringflow.model.document import EdgeDict, FlowDocument, NodeDict
 from ringflow.model.layout import bounds, layered_layout
 
@@ -106,7 +107,9 @@ def _block_positions() -> dict[str, tuple[float, float]]:
     global _TEMPLATE_POSITIONS
     if _TEMPLATE_POSITIONS is None:
         nodes, edges, entry, _ = _block("", "Demo", random.Random(0))
-        _TEMPLATE_POSITIONS = layered_layout([n["id"] for n in nodes], [(e["source"], e["target"]) for e in edges], entry)
+        outlets = {n["id"]: CATALOGUE[n["type"]].outlets_for(n["config"]) for n in nodes}
+        ordered = sorted(edges, key=lambda e: (e["source"], outlets[e["source"]].index(e["outlet"])))  # ports left to right
+        _TEMPLATE_POSITIONS = layered_layout([n["id"] for n in nodes], [(e["source"], e["target"]) for e in ordered], entry)
     return _TEMPLATE_POSITIONS
 
 

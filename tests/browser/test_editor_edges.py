@@ -21,14 +21,15 @@ def edges(server: Server, key: str, flow_id: int) -> set[tuple[str, str, str]]:
 
 
 def edge_midpoint(page: Page, source: str, outlet: str, target: str) -> tuple[float, float]:
-    """Page coordinates of the middle of a drawn edge (the bezier's t = 0.5 is the midpoint of a
-    port and the target's top centre when the target is below)."""
+    """Page coordinates of the middle of a drawn edge (halfway along it as drawn: routed around
+    the cards, or its curve)."""
     eventually(lambda: page.evaluate("([s, t]) => window.ringflow.engine.indexOfId(s) >= 0 && window.ringflow.engine.indexOfId(t) >= 0",
                                      [source, target]), what="the nodes' details")
+    page.wait_for_timeout(100)  # a frame draws it with its route
     sx, sy = page.evaluate("""([s, o, t]) => {
-      const e = window.ringflow.engine, a = e.nodeInfo(e.indexOfId(s)), b = e.nodeInfo(e.indexOfId(t));
-      const k = a.outlets.indexOf(o), px = a.x + a.w * (k + 1) / (a.outlets.length + 1), py = a.y + a.h;
-      const w = e.worldToScreen((px + b.x + b.w / 2) / 2, (py + b.y) / 2);
+      const e = window.ringflow.engine, a = e.nodeInfo(e.indexOfId(s)), b = e.indexOfId(t);
+      const m = e.edgePoint({ s: a.index, o: a.outlets.indexOf(o), d: b });
+      const w = e.worldToScreen(m.x, m.y);
       return [w.x, w.y];
     }""", [source, outlet, target])
     box = stage_box(page)

@@ -1,4 +1,4 @@
-"""Keyboard and structure: arrows follow connections, Enter edits, Delete deletes, box select,
+"""Keyboard and structure: Alt+arrows follow connections, arrows move, Enter edits, Delete deletes, box select,
 auto-layout with undo, the outline, rendering modes and the monitoring overlay."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ def focused_label(page: Page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label') || ''")
 
 
-def test_arrows_follow_connections_enter_edits_delete_deletes(page: Page, server: Server, api_key: str) -> None:
+def test_alt_arrows_follow_connections_enter_edits_delete_deletes(page: Page, server: Server, api_key: str) -> None:
     flow = server.flow(api_key, menu_flow())
     open_editor(page, api_key, flow["id"])
     card(page, "Welcome").focus()
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Alt+ArrowDown")
     eventually(lambda: "Main menu" in focused_label(page), what="focus on the menu")
     page.keyboard.press("Enter")
     expect(page.locator("#prop-label")).to_have_value("Main menu")
@@ -28,7 +28,7 @@ def test_arrows_follow_connections_enter_edits_delete_deletes(page: Page, server
     card(page, "Sales").focus()
     page.keyboard.press("Alt+ArrowRight")
     eventually(lambda: "Support" in focused_label(page), what="next sibling")
-    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Alt+ArrowUp")
     eventually(lambda: "Main menu" in focused_label(page), what="back up to the menu")
     card(page, "Support").click()
     page.keyboard.press("Delete")

@@ -1,7 +1,7 @@
 """A keyboard-only user builds a flow (issue 15, item 2): Say → Menu → Transfer / Hang up, set up,
 connected and published without touching the mouse; the live region says what each step did,
-ports are tab stops, a connected port selects its edge and Delete disconnects it, Shift+arrows
-move a node. axe finds nothing serious with the connect dialog open."""
+ports are tab stops, a connected port selects its edge and Delete disconnects it, arrows move a
+node (Shift: a bigger step) as the Keys dialog says, Alt+Down follows a connection. axe finds nothing serious with the connect dialog open."""
 
 from __future__ import annotations
 
@@ -96,14 +96,26 @@ def test_keyboard_only_builds_and_publishes_a_flow(page: Page, server: Server, a
     connect(page, "2", "Hang up")
     shot(page, "keyboard-built")
 
-    # Shift+arrows move a node; the live region says so
+    # the Keys dialog says how to move a node; arrows move it a grid step, Shift+arrows a big one
+    page.keyboard.press("?")
+    keys = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(keys.get_by_role("row", name="↑ ↓ ← → on a node")).to_contain_text("Move the node")
+    expect(keys.get_by_role("row", name="Alt ↓ / Alt ↑ on a node")).to_contain_text("Go to the next node")
+    page.keyboard.press("Escape")
     go_to(page, "Hang up")
     doc = document(server, api_key, flow["id"])
     bye = next(n for n in doc["nodes"] if n["type"] == "hangup")
-    page.keyboard.press("Shift+ArrowRight")
-    page.keyboard.press("Shift+ArrowRight")
-    eventually(lambda: node(document(server, api_key, flow["id"]), bye["id"])["x"] == bye["x"] + 40, what="moved 40 to the right")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowDown")
+    eventually(lambda: (node(document(server, api_key, flow["id"]), bye["id"])["x"], node(document(server, api_key, flow["id"]), bye["id"])["y"])
+               == (bye["x"] + 40, bye["y"] + 100), what="moved 40 right and 100 down")
     expect(page.locator("#announcer")).to_have_text("Moved Hang up.")
+    # Alt+Up goes to the node that leads here, Alt+Down back along its connection
+    page.keyboard.press("Alt+ArrowUp")
+    eventually(lambda: focused(page)["label"].startswith("Menu: "), what="Alt+Up: the menu")
+    page.keyboard.press("Alt+ArrowDown")
+    eventually(lambda: focused(page)["label"].startswith("Transfer: "), what="Alt+Down: the menu's first outlet (1) leads to the transfer")
 
     # the Say node is the start: Enter, Tab to "Make this the start node", Enter
     go_to(page, "Say")

@@ -34,3 +34,23 @@ def test_demo_flow_sizes_and_no_overlap():
 
 def test_demo_is_deterministic():
     assert generate_flow(100, seed=1) == generate_flow(100, seed=1)
+
+
+def test_editor_routing_fixture_is_the_demo_flow_of_today():
+    """tests/js/routing.test.mjs routes the demo flows from a fixture: it must be what generate_flow makes."""
+    import json
+
+    from tests.model.demo_fixture import FIXTURE, fixture
+
+    assert json.loads(FIXTURE.read_text()) == json.loads(json.dumps(fixture())), "run: .venv/bin/python tests/model/demo_fixture.py"
+
+
+def test_demo_block_layout_has_fewer_crossings_and_no_overlap():
+    """The layered layout orders layers against crossings (benchmarks/layout_quality.py measures both layouts)."""
+    from benchmarks.layout_quality import measure
+
+    doc = generate_flow(20, seed=1)
+    crossings, through = measure(dict(doc))
+    assert crossings <= 16 and through <= 5  # main's one-sweep layout: 20 and 7
+    boxes = [(n["x"], n["y"], n["x"] + n.get("w", 200), n["y"] + n.get("h", 72)) for n in doc["nodes"]]
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(boxes) for b in boxes[i + 1:])

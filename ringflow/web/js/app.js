@@ -91,7 +91,7 @@ function cardSummary(byName, clock) {
     const minute = timed ? Math.floor(clock() / 60000) : 0;
     const hit = cache.get(n.config);
     if (hit && hit.minute === minute) return hit.text;
-    const text = summarize(type, n.config, clock()).map((x) => x.text).join(" · ");
+    const text = summarize(type, n.config, clock()).map((x) => x.text).join("\n"); // a line each on the card
     cache.set(n.config, { text, minute });
     return text;
   };

@@ -5,6 +5,7 @@
  * is what is seen. No DOM: node --test and benchmarks/edgehit.mjs run it. */
 
 import { portPosition, edgePath } from "./edges.js";
+import { polylineDistance } from "./routing.js";
 
 const SEGMENTS = 16; // a card-to-card bezier flattened into this many chords is within ~1 px at zoom 1
 
@@ -64,13 +65,20 @@ export class EdgeHitter {
   }
 
   /** {edge, dist}: the edge j (index into state.esrc/edst/eout) whose drawn curve passes within
-   * `tol` world units of (wx, wy) and nearest it, among edges touching nodes[0..k); edge -1 when none. */
-  at(state, nodes, k, wx, wy, tol, outletCount, curve = true) {
+   * `tol` world units of (wx, wy) and nearest it, among edges touching nodes[0..k); edge -1 when none.
+   * `route(j)`: the polyline edge j is drawn as when it is routed around cards (else null: the curve). */
+  at(state, nodes, k, wx, wy, tol, outletCount, curve = true, route = null) {
     if (this.mark.length < state.count) this.mark = new Uint32Array(Math.max(state.count, this.mark.length * 2));
     const s = ++this.stamp, mark = this.mark, src = state.esrc, dst = state.edst;
     for (let t = 0; t < k; t++) mark[nodes[t]] = s;
     let best = -1, bestD = tol;
     const test = (j) => {
+      const r = route ? route(j) : null; // drawn around the cards: measure that path
+      if (r) {
+        const d = polylineDistance(r, wx, wy);
+        if (d <= bestD) { best = j; bestD = d; }
+        return;
+      }
       const q = edgeCurve(state, j, outletCount, curve, this.q);
       // the curve lies inside the hull of its control points: a cheap box rejects almost every edge
       const x0 = Math.min(q[0], q[2], q[4], q[6]) - bestD, x1 = Math.max(q[0], q[2], q[4], q[6]) + bestD;

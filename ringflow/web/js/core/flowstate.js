@@ -23,6 +23,7 @@ export class FlowState {
     this.extra = new Map(); // key -> index for slots added out of order
     this.revision = 0; this.start = -1; this.bounds = [0, 0, 0, 0];
     this.version = 0; // bumped on every mutation: caches (raster, minimap) compare it
+    this.shape = 0; // bumped when a card's size follows its content (resizeNode)
     this.topo = 0; // bumped when nodes or edges come or go (not on moves): the adjacency compares it
     this._adj = null; this._adjVersion = -1;
   }
@@ -83,6 +84,11 @@ export class FlowState {
     this.version++; this.topo++;
     return gone;
   }
+
+  /** A card grew or shrank to fit its content (core/cardsize.js): the geometry every level uses.
+   * Counted in `shape`, not `version`: cards grow as they first come into view, and a pan must
+   * not re-rasterize a 500,000-node minimap or re-route every edge for it. */
+  resizeNode(i, w, h) { this.w[i] = w; this.h[i] = h; this._extend(i); this.shape++; }
 
   moveNode(i, x, y) { this.x[i] = x; this.y[i] = y; this._extend(i); this.version++; }
 

@@ -65,6 +65,14 @@ export class GridIndex {
     if (this.overflow.length > 4096 && this.overflow.length > this.built / 8) this.build();
   }
 
+  /** Node i changed size where it stands: it stays in its cell (cells hold top-left corners), only
+   * the largest size a query looks back by may grow. O(1), no overflow: cards growing to fit as a
+   * pan brings them in must not make every later query scan a long list. */
+  resized(i) {
+    const s = this.state;
+    this.maxW = Math.max(this.maxW, s.w[i]); this.maxH = Math.max(this.maxH, s.h[i]);
+  }
+
   /** Write the indices of live nodes intersecting [x0,y0,x1,y1] into `out` (Uint32Array);
    * returns how many (at most out.length; the rest are dropped). */
   query(x0, y0, x1, y1, out) {

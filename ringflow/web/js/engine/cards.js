@@ -1,4 +1,5 @@
 import { captionLayout } from "../core/outlets.js";
+import { summaryLines, cardHeight, LINE_PX } from "../core/cardsize.js";
 
 const CAPTION_CHAR_PX = 6.6; // outlet names: 11 px type (readable at 100 %), about this wide per glyph
 const CAPTION_PAD_PX = 6; // and their chip's padding
@@ -8,9 +9,10 @@ const CAPTION_PAD_PX = 6; // and their chip's padding
  * Elements are created only when the pool grows; per frame only transforms and classes change. */
 
 export class CardLayer {
-  constructor(root, { max = 150, typeOf, onCreate, summarize = null } = {}) {
+  constructor(root, { max = 150, typeOf, onCreate, summarize = null, onHeight = null } = {}) {
     this.root = root; this.max = max; this.typeOf = typeOf; this.onCreate = onCreate;
-    this.summarize = summarize; // (nodeInfo) => one line saying what the node does (the UI's core/summary.js), or null
+    this.summarize = summarize; // (nodeInfo) => what the node does, one entry a line ("\n" between), from the UI's core/summary.js; or null
+    this.onHeight = onHeight; // (index, height): the card needs this height to fit its summary (core/cardsize.js)
     this.pool = []; this.byIndex = new Map(); this.inDom = 0;
   }
 
@@ -28,7 +30,7 @@ export class CardLayer {
     el.append(title, label, summary, ports);
     el.style.display = "none";
     this.root.appendChild(el);
-    this.inDom += 1 + 5;
+    this.inDom += 1 + 5; // and a line or two of summary when filled
     const card = { el, type, label, summary, ports, index: -1, sig: "", cls: "", tx: "" };
     this.onCreate && this.onCreate(card);
     return card;
@@ -68,7 +70,8 @@ export class CardLayer {
     const n = info(i);
     const to = links ? links(i) : null; // the target's name per outlet, for the ports' names
     const said = this.summarize && n.config ? this.summarize(n) : "";
-    const sig = `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${state.h[i]}|${to ? to.join("\u0001") : card.to || ""}|${said}`;
+    const sigFor = (h) => `${n.typeName}|${n.label}|${n.problem}|${n.start}|${n.outlets.join(",")}|${state.w[i]}x${h}|${to ? to.join("\u0001") : card.to || ""}|${said}`;
+    const sig = sigFor(state.h[i]);
     if (to) card.to = to.join("\u0001");
     if (sig !== card.sig) {
       card.sig = sig;
@@ -77,8 +80,22 @@ export class CardLayer {
       el.style.setProperty("--rf-color", n.color);
       card.type.textContent = n.typeTitle;
       card.label.textContent = n.label || (n.config ? n.typeTitle : "…");
-      card.summary.textContent = said; card.summary.title = said;
-      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label || (n.config ? "unlabelled" : "loading")}${said ? `, ${said}` : ""}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
+      const entries = said ? said.split("\n") : [], lines = summaryLines(entries, state.w[i]);
+      card.summary.textContent = "";
+      entries.forEach((text, k) => {
+        if (!lines[k]) return;
+        const line = el.ownerDocument.createElement("div");
+        line.className = "rf-card-line"; line.textContent = text; line.title = text;
+        line.style.webkitLineClamp = String(lines[k]); line.style.maxHeight = `${lines[k] * LINE_PX}px`;
+        card.summary.appendChild(line);
+      });
+      const spoken = entries.join(" · ");
+      const want = cardHeight(lines);
+      if (this.onHeight && this.summarize && n.config && want !== state.h[i]) { // the next frame draws edges and ports at its new height
+        this.onHeight(i, want);
+        el.style.height = `${want}px`; card.sig = sigFor(want); // filled for that height already: no second fill
+      }
+      el.setAttribute("aria-label", `${n.typeTitle}: ${n.label || (n.config ? "unlabelled" : "loading")}${spoken ? `, ${spoken}` : ""}${n.start ? ", the start of the call" : ""}${n.problem ? ` (has ${n.problem === "error" ? "an error" : "a warning"})` : ""}`);
       el.setAttribute("aria-roledescription", "node");
       const ports = card.ports, doc = el.ownerDocument;
       const portSig = `${n.outlets.join(",")}|${state.w[i]}`;

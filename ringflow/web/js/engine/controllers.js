@@ -197,10 +197,21 @@ export function isTyping(el) {
 }
 
 /** Keys the engine owns: P (overlay), Enter on a card (activate), Delete (remove selection),
- * arrows on a focused card (follow edges to connected nodes). */
+ * arrows on a focused card move it (a grid step; Shift: a big step), Alt+Down / Alt+Up follow
+ * its connections (the next node, the node that leads here). Alt+Left/Right are the UI's (siblings). */
+export const NUDGE = 20, NUDGE_BIG = 100;
 export function createKeyController(root, eng) {
   function key(e) {
-    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (isTyping(e.target) || e.ctrlKey || e.metaKey) return;
+    if (e.altKey) {
+      const card = e.target.closest && e.target.closest(".rf-card");
+      if (card && !e.target.closest(".rf-port") && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+        const next = eng.neighbour(Number(card.dataset.index), e.key === "ArrowDown" ? 1 : -1);
+        if (next >= 0) { eng.select([next]); eng.focusNode(next); }
+        e.preventDefault();
+      }
+      return;
+    }
     if (e.key === "p" || e.key === "P") { eng.toggleOverlay(); return; }
     const card = e.target.closest && e.target.closest(".rf-card");
     const port = card && e.target.closest(".rf-port");
@@ -223,16 +234,13 @@ export function createKeyController(root, eng) {
     }
     if (e.key === "Enter" && card) { eng.emit("nodeactivate", { index: Number(card.dataset.index) }); e.preventDefault(); return; }
     if ((e.key === "Delete" || e.key === "Backspace") && root.contains(e.target)) { eng.deleteSelection(); e.preventDefault(); return; }
-    if (card && e.shiftKey && e.key.startsWith("Arrow")) { // Shift+arrows move the node (and the rest of the selection)
+    const dir = card && { ArrowDown: [0, 1], ArrowUp: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[e.key];
+    if (dir) { // arrows move the node (and the rest of the selection): a grid step, Shift a big one
       const i = Number(card.dataset.index), sel = eng.isSelected(i) ? eng.selection() : [i];
       if (!eng.isSelected(i)) eng.select([i]);
-      const d = { ArrowDown: [0, 20], ArrowUp: [0, -20], ArrowLeft: [-20, 0], ArrowRight: [20, 0] }[e.key];
-      eng.nudge(sel, d[0], d[1]);
-      e.preventDefault(); return;
-    }
-    if (card && e.key.startsWith("Arrow")) {
-      const next = eng.neighbour(Number(card.dataset.index), e.key);
-      if (next >= 0) { eng.select([next]); eng.focusNode(next); e.preventDefault(); }
+      const step = e.shiftKey ? NUDGE_BIG : NUDGE;
+      eng.nudge(sel, dir[0] * step, dir[1] * step);
+      e.preventDefault();
     }
   }
   /** Tabbing onto a connected port selects its edge (highlighted; Delete removes it). */

@@ -5,6 +5,7 @@
 
 import { screenToWorld } from "../core/viewport.js";
 import { EdgeHitter, edgeCurve, flatten, findRef } from "../core/edgehit.js";
+import { pointAlong } from "../core/routing.js";
 import { placeNode } from "../core/placement.js";
 import { cull } from "../core/cull.js";
 
@@ -32,7 +33,7 @@ export function createEdgeSelection(env) {
       const st = env.state, cam = env.cam;
       if (!st || env.lod === "far" || !env.drawn) return null;
       const w = screenToWorld(cam, sx, sy);
-      const r = hitter.at(st, env.vis, Math.min(env.drawn, env.vis.length), w.x, w.y, tolPx / cam.zoom, env.outletCount, cam.zoom >= 0.25);
+      const r = hitter.at(st, env.vis, Math.min(env.drawn, env.vis.length), w.x, w.y, tolPx / cam.zoom, env.outletCount, cam.zoom >= 0.25, env.route);
       return r.edge < 0 ? null : refOf(r.edge);
     },
     hover(ref) { if (!same(ref, hovered) && (ref || hovered)) { hovered = ref || null; env.invalidate(); } return hovered; },
@@ -77,6 +78,19 @@ export function createEdgeSelection(env) {
       for (let p = adj.start[i]; p < adj.start[i + 1]; p++) { const j = adj.list[p]; names[st.eout[j]] = nameOf(st.edst[j]); }
       return names;
     },
+    /** Edge ref {s, o, d} as drawn: its route around the cards, or its curve as a polyline; null when there is no such edge. */
+    shape(ref) {
+      const st = env.state, adj = adjacency();
+      let j = -1;
+      if (adj && st.alive(ref.s)) for (let p = adj.start[ref.s]; p < adj.start[ref.s + 1] && j < 0; p++) { const e = adj.list[p]; if (st.eout[e] === ref.o && st.edst[e] === ref.d) j = e; }
+      if (j < 0) return null;
+      return (env.route && env.route(j)) || flatten(edgeCurve(st, j, env.outletCount, env.cam.zoom >= 0.25), 32);
+    },
+    /** The world point at fraction t of edge ref {s, o, d} as drawn, or null. */
+    pointAt(ref, t = 0.5) {
+      const pts = this.shape(ref);
+      return pts ? pointAlong(pts, t) : null;
+    },
     /** A free top-left for a w × h node: below the nodes `near` (the selection) when given, else
      * at the view's centre; clear of every node and edge around it. */
     freeSpot({ w = 200, h = 72, near = [] } = {}) {
@@ -97,7 +111,7 @@ export function createEdgeSelection(env) {
       const k = env.grid && env.grid.built ? env.grid.query(rect[0], rect[1], rect[2], rect[3], buf) : cull(st, null, rect, buf);
       const rects = [], lines = [], q = new Float64Array(8), seen = new Set();
       for (let t = 0; t < k; t++) { const i = buf[t]; rects.push(st.x[i], st.y[i], st.w[i], st.h[i]); }
-      const edge = (j) => { if (seen.has(j)) return; seen.add(j); lines.push(flatten(edgeCurve(st, j, env.outletCount, true, q), 8)); };
+      const edge = (j) => { if (seen.has(j)) return; seen.add(j); const r = env.route && env.route(j); lines.push(r || flatten(edgeCurve(st, j, env.outletCount, true, q), 8)); };
       const adj = adjacency();
       if (adj) for (let t = 0; t < k; t++) { const i = buf[t]; for (let p = adj.start[i]; p < adj.start[i + 1]; p++) edge(adj.list[p]); for (let p = adj.istart[i]; p < adj.istart[i + 1]; p++) edge(adj.ilist[p]); }
       else { const m = new Uint8Array(st.count); for (let t = 0; t < k; t++) m[buf[t]] = 1; for (let j = 0; j < st.ecount; j++) if (m[st.esrc[j]] || m[st.edst[j]]) edge(j); }
@@ -105,3 +119,4 @@ export function createEdgeSelection(env) {
     },
   };
 }
+

@@ -3,6 +3,7 @@
 
 import { visibleRect, screenToWorld as s2w, worldToScreen as w2s, fitBounds, centerOn as camCenter, minZoomFor, MAX_ZOOM } from "../core/viewport.js";
 import { GridIndex } from "../core/grid.js";
+import { createRouting } from "./routes.js";
 import { cull } from "../core/cull.js";
 import { DELETED, UNKNOWN } from "../core/flowstate.js";
 import { chooseLod, showLabels, showEdges } from "../core/lod.js";
@@ -60,7 +61,8 @@ export async function createEditorEngine(opts) {
   const details = new DetailStore(api, flowId, 4000, opts.fakeDetails || null);
   const localInfo = new Map(); // index -> {id, label, config} for nodes added here and not yet saved
   const localIds = new Map(); // id -> index for those
-  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null });
+  const cards = new CardLayer(domLayer, { max: Math.ceil(maxVp * 1.5), summarize: opts.cardSummary || null,
+    onHeight: (i, h) => { state.resizeNode(i, state.w[i], h); if (grid) grid.resized(i); clock.invalidate(); } });
   const stats = new FrameStats(120), stepRule = new StepDownRule(20, 1500, 40);
   const undo = new UndoStack(200);
 
@@ -221,10 +223,12 @@ export async function createEditorEngine(opts) {
     const t0 = performance.now();
     const feats = features(mode);
     renderer.indexing = !!building;
+    routing.frame(lod, k, cam, dragging.size > 0);
     renderer.draw({ state, cam, vis: scratch, k, all, dpr, lod, selStamp, now: t, pw: Math.round(W * dpr), ph: Math.round(H * dpr), features: feats, selected,
       showEdges: showEdges(lod, cam.zoom, k), showLabels: showLabels(cam.zoom, k), outletCount, highlight, problems,
       label: (i) => { const d = infoOf(i); return d ? d.label : (typeOf(i) || {}).title; },
-      box, link, edgeMarks: lod === "far" ? null : edgeSel.marks() }); // live traffic is drawn on top by traffic.js
+      box, link, edgeMarks: lod === "far" ? null : edgeSel.marks(), route: routing.route, shownRoute: routing.shown }); // live traffic is drawn on top by traffic.js
+    if (routing.pending()) clock.invalidate(); // routes of edges new in view follow in the next frames
     trafficFrame(t, rect, lod);
     if (animOnly !== layered) { // switch where the traffic goes; the flow was just drawn without it
       layered = animOnly;
@@ -252,10 +256,11 @@ export async function createEditorEngine(opts) {
   }
 
   // one frame description for the traffic, filled in place: an animation frame allocates nothing
-  const tf = { state: null, cam, dpr, now: 0, rect: null, lod: "near", motion: null, theme, outletCount, ringStatic: false, fresh: true };
+  const tf = { state: null, cam, dpr, now: 0, rect: null, lod: "near", motion: null, theme, outletCount, ringStatic: false, fresh: true, route: null };
   function trafficFrame(t, rect, lod, fresh = true) {
     const mot = motionNow();
     tf.state = state; tf.cam = cam; tf.dpr = dpr; tf.now = t; tf.rect = rect; tf.lod = lod; tf.theme = theme; tf.fresh = fresh;
+    tf.route = routing.shown; // edges drawn around cards: their particles go that way too
     tf.motion = moving && mot.glow ? { ...mot, glow: false } : mot;
     tf.ringStatic = reduced && features(mode).pulses;
     return tf;
@@ -535,9 +540,10 @@ export async function createEditorEngine(opts) {
     outletsOf, ensureIds, emit, invalidate: () => clock.invalidate(), undo, queue, selection: () => [...selection], select,
     scheduleReload, remapProblems, selected: () => selected };
   const edits = createEdits(ctx);
+  const routing = createRouting({ get state() { return state; }, get grid() { return grid; }, outletCount });
   const edgeSel = createEdgeSelection({ get state() { return state; }, get grid() { return grid; }, get cam() { return cam; },
     get lod() { return lastLod; }, get vis() { return scratch; }, get drawn() { return lastDrawn; }, get size() { return { W, H }; },
-    outletCount, outletsOf, infoOf, typeOf, invalidate: () => clock.invalidate() });
+    outletCount, outletsOf, infoOf, typeOf, invalidate: () => clock.invalidate(), route: routing.shown });
   ctx.selectedEdges = () => edgeSel.list();
   ctx.forgetEdges = () => edgeSel.prune();
   const applyChanges = edits.applyChanges;
@@ -557,16 +563,21 @@ export async function createEditorEngine(opts) {
     centerWorld: (x, y) => { glide.cancel(); setCamera(camCenter(x, y, W, H, cam.zoom)); },
   };
 
-  function neighbour(i, key) {
-    const adj = state.adjacency(), cands = [];
-    for (let p = adj.start[i]; p < adj.start[i + 1]; p++) cands.push(state.edst[adj.list[p]]);
-    for (let p = adj.istart[i]; p < adj.istart[i + 1]; p++) cands.push(state.esrc[adj.ilist[p]]);
-    const dir = { ArrowDown: [0, 1], ArrowUp: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[key];
-    let best = -1, bestScore = -Infinity;
-    for (const j of cands) {
-      const dx = state.x[j] - state.x[i], dy = state.y[j] - state.y[i], d = Math.hypot(dx, dy) || 1;
-      const score = (dx * dir[0] + dy * dir[1]) / d;
-      if (score > 0.3 && score - d / 1e6 > bestScore) { best = j; bestScore = score - d / 1e6; }
+  /** Following the flow from node i: dir 1 = the next node (the target of its first connected
+   * outlet, in outlet order), -1 = the node that leads here (the source of its first incoming edge). */
+  function neighbour(i, dir) {
+    const adj = state.adjacency();
+    let best = -1, bestOut = Infinity;
+    if (dir > 0) {
+      for (let p = adj.start[i]; p < adj.start[i + 1]; p++) {
+        const j = adj.list[p], d = state.edst[j];
+        if (d !== i && state.alive(d) && state.eout[j] < bestOut) { best = d; bestOut = state.eout[j]; }
+      }
+    } else {
+      for (let p = adj.istart[i]; p < adj.istart[i + 1] && best < 0; p++) {
+        const s = state.esrc[adj.ilist[p]];
+        if (s !== i && state.alive(s)) best = s;
+      }
     }
     return best;
   }
@@ -677,7 +688,7 @@ export async function createEditorEngine(opts) {
       return rev;
     },
     addNode: edits.addNode, updateNode: edits.updateNode, addEdge: (s, o, d) => edits.connect(s, o, d), deleteEdge: edits.deleteEdge,
-    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), selectedEdges: () => edgeSel.list(),
+    edgeAt: (sx, sy, tolPx) => edgeSel.at(sx, sy, tolPx), edgePoint: (ref, t) => edgeSel.pointAt(ref, t), edgeShape: (ref) => edgeSel.shape(ref), selectedEdges: () => edgeSel.list(),
     selectEdges: (refs, o = {}) => select([], { add: !!o.add, edges: refs }), disconnect: edits.disconnect, deleteEdges: edits.deleteEdges,
     connections: (i) => edgeSel.connections(i), freeSpot: (o) => edgeSel.freeSpot(o), focusNode,
     moveNodes: edits.moveNodes, deleteSelection: edits.deleteSelection, edgesOf: edits.edgesOf, outletsOf,

@@ -35,13 +35,15 @@ export function createMinimap(canvas, eng) {
         for (let x = Math.max(0, px); x < Math.min(W, px + rw); x++) u32[row + x] = pal[t];
       }
     }
-    cache = img; version = st.version;
+    cache = img; version = stamp(st);
   }
+  // a card that grew changes a small flow's boxes; a big flow is one pixel a node (no height)
+  const stamp = (st) => (st.live > SMALL_FLOW ? st.version : `${st.version}.${st.shape}`);
 
   function draw() {
     const st = eng.state();
     if (!st || !canvas.width) return;
-    if (!cache || version !== st.version) raster();
+    if (!cache || version !== stamp(st)) raster();
     ctx.putImageData(cache, 0, 0);
     const { s, ox, oy } = layout(), r = eng.visibleRect();
     ctx.strokeStyle = frame; ctx.lineWidth = 2;

@@ -97,7 +97,7 @@ export class Renderer {
     // exact raster comes 120 ms after the zoom settles (the engine re-invalidates: needSettle).
     if (cam.zoom !== this.lastFarZoom) { this.lastFarZoom = cam.zoom; this.zoomAt = f.now; }
     const settled = f.now - this.zoomAt >= 120, fits = cw * ch <= 4096 * 4096, c = this.farCache;
-    const cacheOk = c && c.version === state.version && c.sel === selStamp && c.edges === f.showEdges;
+    const cacheOk = c && c.version === state.version && c.shape === state.shape && c.sel === selStamp && c.edges === f.showEdges;
     const blit = (cache, scale) => {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.fillStyle = BG; ctx.fillRect(0, 0, pw, ph);
@@ -130,7 +130,7 @@ export class Renderer {
     }
     this._raster(f, new Uint32Array(c.img.data.buffer), cw, ch, b[0], b[1], cam.zoom * dpr, true);
     c.ctx.putImageData(c.img, 0, 0);
-    Object.assign(c, { zoom: cam.zoom, version: state.version, sel: selStamp, edges: f.showEdges });
+    Object.assign(c, { zoom: cam.zoom, version: state.version, shape: state.shape, sel: selStamp, edges: f.showEdges });
   }
 
   /** One pass writing pixels: edges as DDA lines, then nodes as points or small rects.
@@ -233,12 +233,18 @@ export class Renderer {
     this._gestures(f);
   }
 
-  _edges({ state, cam, vis, k, lod, outletCount, hlEdges }) {
+  _edges({ state, cam, vis, k, lod, outletCount, hlEdges, route }) {
     const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h;
     const ES = state.esrc, ED = state.edst, EO = state.eout;
     const curve = z >= 0.25, path = new Path2D(), arrows = new Path2D();
     this._eachEdge(state, vis, k, (j) => {
       const a = ES[j], b = ED[j];
+      const r = route ? route(j) : null; // around the cards (core/routing.js), when this frame routes
+      if (r) {
+        routedPath(path, r);
+        if (lod === "near") { const ax = r[r.length - 2], ay = r[r.length - 1], s = 7; arrows.moveTo(ax, ay); arrows.lineTo(ax - s * 0.6, ay - s); arrows.lineTo(ax + s * 0.6, ay - s); arrows.closePath(); }
+        return;
+      }
       const p = portPosition(X[a], Y[a], NW[a], NH[a], EO[j], outletCount(a));
       if (curve) {
         const q = edgePath(p.x, p.y, X[b], Y[b], NW[b]);
@@ -253,11 +259,13 @@ export class Renderer {
   }
 
   /** The hovered and the selected edges (refs {s, o, d}), over the others: wider, in colour. */
-  _edgeMarks({ state, cam, outletCount, edgeMarks }) {
+  _edgeMarks({ state, cam, outletCount, edgeMarks, shownRoute }) {
     const ctx = this.ctx, z = cam.zoom, X = state.x, Y = state.y, NW = state.w, NH = state.h, curve = z >= 0.25;
     const path = (r) => {
       const p = new Path2D(), a = r.s, b = r.d;
       if (state.type[a] === DELETED || state.type[b] === DELETED) return p;
+      const j = shownRoute ? slotOf(state, r) : -1, routed = j >= 0 ? shownRoute(j) : null;
+      if (routed) { routedPath(p, routed); return p; }
       const q0 = portPosition(X[a], Y[a], NW[a], NH[a], r.o, outletCount(a));
       if (curve) { const q = edgePath(q0.x, q0.y, X[b], Y[b], NW[b]); p.moveTo(q[0], q[1]); p.bezierCurveTo(q[2], q[3], q[4], q[5], q[6], q[7]); }
       else { p.moveTo(q0.x, q0.y); p.lineTo(X[b] + NW[b] / 2, Y[b]); }
@@ -323,4 +331,25 @@ export class Renderer {
       ctx.fillRect(box.x, box.y, box.w, box.h); ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
     }
   }
+}
+
+const CORNER = 10;
+
+/** The edge slot of ref {s, o, d} through the adjacency (no scan of every edge), or -1. */
+function slotOf(state, r) {
+  if (!state.adjacencyReady()) return -1;
+  const adj = state.adjacency();
+  for (let p = adj.start[r.s]; p < adj.start[r.s + 1]; p++) { const j = adj.list[p]; if (state.eout[j] === r.o && state.edst[j] === r.d) return j; }
+  return -1;
+}
+
+/** A routed edge into `path`: its straight runs joined by rounded corners. */
+export function routedPath(path, r) {
+  path.moveTo(r[0], r[1]);
+  for (let i = 2; i < r.length - 2; i += 2) {
+    const ax = r[i - 2], ay = r[i - 1], bx = r[i], by = r[i + 1], cx = r[i + 2], cy = r[i + 3];
+    const rad = Math.min(CORNER, Math.hypot(bx - ax, by - ay) / 2, Math.hypot(cx - bx, cy - by) / 2);
+    path.arcTo(bx, by, cx, cy, rad);
+  }
+  path.lineTo(r[r.length - 2], r[r.length - 1]);
 }

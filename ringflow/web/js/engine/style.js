@@ -13,7 +13,8 @@ const CSS = `@layer rf-engine {
 .rf-card-title{display:flex;gap:6px;align-items:center;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--card-title,#4a5568)}
 .rf-type-dot{width:8px;height:8px;border-radius:50%;background:var(--rf-color,#888);flex:none}
 .rf-card-label{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.rf-card-summary{font-size:11.5px;line-height:15px;color:#3f4756;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.rf-card-summary{font-size:11.5px;line-height:15px;color:#3f4756}
+.rf-card-line{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:1;overflow:hidden;overflow-wrap:anywhere;white-space:normal}
 .rf-ports{position:absolute;left:0;right:0;bottom:-7px;height:14px}
 .rf-port{position:absolute;top:0;width:14px;height:14px;margin-left:-7px;padding:0;border-radius:50%;
   border:2px solid var(--card,#fff);background:var(--rf-color,#888);cursor:crosshair;font-size:0;pointer-events:auto}

@@ -15,6 +15,7 @@
 
 import { portPosition, edgePath } from "../core/edges.js";
 import { decay, particlesFor, bezierInto } from "../core/motion.js";
+import { pointAlongInto } from "../core/routing.js";
 
 const PULSE_MS = 1600, PARTICLE_MS = 1500, TRACE_MS = 650, CARD_RADIUS = 12, MAX_DOTS = 6;
 const Q = 8, TAU = 2 * Math.PI; // rings and particles are drawn in 1/8 world units (see draw)
@@ -32,7 +33,7 @@ export class Traffic {
     this._growCalls(256); this.nCalls = 0; // cIdx/cN: the same, as arrays a frame walks
     this.heatSlot = new Map(); // edge index -> slot in the heat pool
     this._growHeat(256); this.nHeat = 0; // hEdge, hH, hT (heat and when), hQ (curve, 8 a slot), hOk (curve known)
-    this.pt = new Float64Array(2); this.dots = new Float64Array(256 * MAX_DOTS * 2); this.nDots = 0;
+    this.pt = new Float64Array(3); this.dots = new Float64Array(256 * MAX_DOTS * 2); this.nDots = 0;
     this.traces = []; // {a, k, b, t0}: a new edge's draw-in (edits only, not per frame)
     this.badges = []; this.shown = 0;
     this.sprites = new Map(); this.spriteDpr = 0; this.spriteTheme = null; this.atlas = null; // calls -> atlas cell (mid zoom draws images, not text)
@@ -95,7 +96,7 @@ export class Traffic {
    * `f.fresh`: the flow was redrawn this frame (nodes or outlets may have moved): edge curves are remade. */
   draw(ctx, f, layer = false) {
     const t0 = performance.now();
-    const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic, fresh } = f;
+    const { state, cam, dpr, now, rect, lod, motion, theme, outletCount, ringStatic, fresh, route = null } = f;
     this._prune(now, state, fresh !== false);
     const any = lod !== "far" && (this.nCalls || this.nHeat || this.traces.length);
     if (layer && (this.painted || any)) this.clearLayer(ctx);
@@ -108,7 +109,7 @@ export class Traffic {
       ctx.setTransform(dpr * z / Q, 0, 0, dpr * z / Q, -cam.x * dpr * z, -cam.y * dpr * z);
       const vis = this._visible(state, rect);
       if (vis && (motion.pulse || ringStatic)) this._rings(ctx, state, z, now, motion, theme, ringStatic);
-      if (motion.particles && this.nHeat) this._particles(ctx, state, z, now, rect, theme, outletCount, motion.glow);
+      if (motion.particles && this.nHeat) this._particles(ctx, state, z, now, rect, theme, outletCount, motion.glow, route);
       ctx.setTransform(dpr * z, 0, 0, dpr * z, -cam.x * dpr * z, -cam.y * dpr * z);
       if (this.traces.length) this._traces(ctx, state, z, now, theme, outletCount);
       ctx.restore();
@@ -216,19 +217,22 @@ export class Traffic {
     return o;
   }
 
-  _particles(ctx, state, z, now, rect, theme, outletCount, glow) {
+  _particles(ctx, state, z, now, rect, theme, outletCount, glow, route = null) {
     const r = 3.2 / z * Math.min(1, 0.45 + z * 0.8), q = this.hQ, pt = this.pt, dots = this.dots;
     let nd = 0;
     for (let s = 0; s < this.nHeat; s++) {
       const j = this.hEdge[s], a = state.esrc[j], b = state.edst[j];
       if (!inside(state, a, rect) && !inside(state, b, rect)) continue;
-      const o = this._curve(state, s, outletCount);
+      const routed = route ? route(j) : null; // the edge is drawn around the cards: its particles go that way too
+      const o = routed ? 0 : this._curve(state, s, outletCount);
+      if (routed) pointAlongInto(routed, 0, pt); // pt[2]: the route's length
+      const len = routed ? pt[2] : Math.hypot(q[o + 6] - q[o], q[o + 7] - q[o + 1]) * 1.15;
       // one particle per recent traversal, but never closer than ~48 screen px: a short edge carries fewer
-      const room = Math.max(1, Math.floor((Math.hypot(q[o + 6] - q[o], q[o + 7] - q[o + 1]) * 1.15 * z) / 48));
+      const room = Math.max(1, Math.floor((len * z) / 48));
       const n = Math.min(room, particlesFor(decay(this.hH[s], now - this.hT[s]), MAX_DOTS));
       const base = (now / PARTICLE_MS + j * 0.618034) % 1; // each edge its own phase: the flow reads as traffic, not a beat
       for (let k = 0; k < n; k++) {
-        bezierInto(q, o, (base + k / n) % 1, pt);
+        if (routed) pointAlongInto(routed, (base + k / n) % 1, pt); else bezierInto(q, o, (base + k / n) % 1, pt);
         dots[nd++] = pt[0]; dots[nd++] = pt[1];
       }
     }

@@ -42,6 +42,14 @@ export function createDiffOverlay(stage, engine) {
     return { x: s.x[i], y: s.y[i], w: s.w[i], h: s.h[i] };
   };
 
+  /** The engine's drawn line of a diff edge that is in the flow (routed around cards), or null. */
+  function shownAs(e) {
+    const s = engine.indexOfId(e.source), d = engine.indexOfId(e.target);
+    if (s < 0 || d < 0 || !engine.edgeShape) return null;
+    const o = (engine.nodeInfo(s)?.outlets || []).indexOf(e.outlet);
+    return o < 0 ? null : engine.edgeShape({ s, o, d });
+  }
+
   /** Where along the card's bottom the outlet's port sits (cards.js spreads them evenly), else the middle. */
   function portShare(id, outlet) {
     const i = outlet ? engine.indexOfId(id) : -1;
@@ -65,8 +73,14 @@ export function createDiffOverlay(stage, engine) {
       if (!a || !b) continue;
       ctx.setLineDash(e.kind === "removed" ? [8 / z, 6 / z] : []);
       ctx.strokeStyle = COLORS[e.kind]; ctx.lineWidth = 4 / z;
-      const x0 = a.x + portShare(e.source, e.outlet) * a.w, y0 = a.y + a.h, x1 = b.x + b.w / 2, y1 = b.y, dy = Math.max(40, Math.abs(y1 - y0) / 2);
-      ctx.beginPath(); ctx.moveTo(x0, y0); ctx.bezierCurveTo(x0, y0 + dy, x1, y1 - dy, x1, y1); ctx.stroke();
+      const drawn = e.kind === "removed" ? null : shownAs(e); // an edge of the flow now: over the line the canvas drew
+      ctx.beginPath();
+      if (drawn) { ctx.moveTo(drawn[0], drawn[1]); for (let k = 2; k < drawn.length; k += 2) ctx.lineTo(drawn[k], drawn[k + 1]); }
+      else {
+        const x0 = a.x + portShare(e.source, e.outlet) * a.w, y0 = a.y + a.h, x1 = b.x + b.w / 2, y1 = b.y, dy = Math.max(40, Math.abs(y1 - y0) / 2);
+        ctx.moveTo(x0, y0); ctx.bezierCurveTo(x0, y0 + dy, x1, y1 - dy, x1, y1);
+      }
+      ctx.stroke();
     }
     for (const n of shapes.nodes) {
       ctx.setLineDash(n.kind === "removed" ? [8 / z, 6 / z] : []);

@@ -1,5 +1,5 @@
 // The editor's keyboard shortcuts that the engine leaves to the UI (it owns P, Enter, Delete on
-// the canvas and plain arrows on cards): search, undo/redo, copy/paste, select all, Alt+Left/Right.
+// the canvas and arrows and Alt+Up/Down on cards): search, undo/redo, copy/paste, select all, Alt+Left/Right.
 import { copyNodes, pasteNodes, sibling } from "./actions.js";
 import { toast } from "./toast.js";
 
@@ -51,7 +51,7 @@ export function wireShortcuts(deps) {
       for (let i = 0; i < e.state.count && all.length < 5000; i++) if (e.state.type[i] !== 254) all.push(i);
       e.select(all);
     } else if (ev.altKey && (ev.key === "ArrowRight" || ev.key === "ArrowLeft") && ev.target.classList?.contains("rf-card")) {
-      // plain arrows follow edges (the engine's); Alt+Right/Left visit the siblings: the other
+      // arrows move a node and Alt+Up/Down follow edges (the engine's); Alt+Right/Left visit the siblings: the other
       // targets of the node that leads here, in outlet order
       ev.preventDefault();
       const to = sibling(e, Number(ev.target.dataset.index), ev.key === "ArrowRight" ? 1 : -1);
