@@ -91,6 +91,7 @@ def print_report(console: Console, r: SimResult) -> None:
     for p in (50, 90, 99):
         summary.add_row(f"latency p{p}", f"{r.percentile(p) * 1000:.2f} ms")
     summary.add_row("stale answers", f"{r.stale:,}")
+    summary.add_row("webhooks sent again", f"{r.resent:,}")
     console.print(summary)
     outcomes = Table(title="Outcomes")
     outcomes.add_column("outcome")

@@ -46,6 +46,7 @@ class SimResult:
     outcomes: Counter[str] = field(default_factory=Counter)
     visits: Counter[str] = field(default_factory=Counter)
     stale: int = 0  # answers that took a call back to an earlier step (state rolled back, e.g. by a Redis failover)
+    resent: int = 0  # webhooks sent again because the connection closed before any answer (see _post)
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -137,6 +138,19 @@ _STEP = re.compile(r"[?&]n=(\d+)")
 _DIGITS = re.compile(r"^[0-9*#]\Z")
 
 
+async def _post(client: Any, url: str, params: dict[str, str], headers: dict[str, str], res: SimResult) -> Any:
+    """POST a webhook; once more if the connection closed before any answer. A kept-alive
+    connection that the load balancer closes just as a request goes out fails that way; an HTTP
+    client may send an idempotent request again then (RFC 9110, 9.2.2), and the webhooks are
+    idempotent here (a step sent twice is answered from the stored state). Counted, never hidden."""
+    try:
+        return await client.post(url, data=params, headers=headers)
+    except httpx.RemoteProtocolError as exc:
+        log.warning("webhook %s: %r; sending it again", url, exc)
+        res.resent += 1
+        return await client.post(url, data=params, headers=headers)
+
+
 async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None, n: int, rng: random.Random, res: SimResult) -> None:
     sid = f"CA{n:032x}"
     url = f"{base}/voice/{flow_id}"
@@ -147,7 +161,7 @@ async def _one_call_http(client: Any, base: str, flow_id: int, token: str | None
         headers = {"X-Twilio-Signature": twilio_signature(token, url, params.items())} if token else {}
         t0 = time.perf_counter()
         try:
-            resp = await client.post(url, data=params, headers=headers)
+            resp = await _post(client, url, params, headers, res)
         except (httpx.HTTPError, OSError) as exc:  # a refused connection is an outcome to count, not a crash
             log.warning("simulated call %s: webhook %s failed after %.1f s: %r", sid, url, time.perf_counter() - t0, exc)
             res.outcomes["http_error"] += 1

@@ -61,11 +61,13 @@ def finish(sim: subprocess.Popen[str], timeout: float = 120) -> dict[str, int]:
     out, _ = sim.communicate(timeout=timeout)
     assert sim.returncode == 0, out
     for line in out.splitlines():  # a webhook that failed says how (shown with a failing test's output)
-        if "simulated call" in line:
+        if "simulated call" in line or "sending it again" in line:
             print(line)
     got = outcomes(out)
     stale = re.search(r"stale answers\s*[│|]\s*([\d,]+)", out)
     got["stale"] = int(stale.group(1).replace(",", "")) if stale else -1
+    resent = re.search(r"webhooks sent again\s*[│|]\s*([\d,]+)", out)
+    got["resent"] = int(resent.group(1).replace(",", "")) if resent else -1
     return got
 
 
@@ -105,7 +107,7 @@ def tenant(topology: Topology) -> dict[str, Any]:
 
 def test_calls_spread_over_workers_and_cluster(topology: Topology, tenant: dict[str, Any]) -> None:
     got = finish(topology.simulate(tenant["flow"], calls=60, concurrency=6, seed=1))
-    assert got.pop("stale") == 0
+    assert got.pop("stale") == 0 and got.pop("resent") == 0
     assert sum(got.values()) == 60 and set(got) <= {"caller_hung_up", "caller_gave_up", "flow_ended"}, got
     # every shard holds calls: the keys were spread by their hash tags
     for port in topology.cluster.primaries():
@@ -119,7 +121,7 @@ def test_kill_a_worker_under_load(topology: Topology, tenant: dict[str, Any]) ->
     got = finish(sim)
     start_worker(topology.procs, "worker1", topology.ports[1], topology.env)
     wait_healthy(topology.ports[1], 60)
-    failed = {k: v for k, v in got.items() if k not in ("caller_hung_up", "caller_gave_up", "flow_ended", "stale")}
+    failed = {k: v for k, v in got.items() if k not in ("caller_hung_up", "caller_gave_up", "flow_ended", "stale", "resent")}
     assert "lost" not in failed, got  # no call lost its state
     assert sum(failed.values()) <= 24, got  # at most the webhooks in flight on the dead worker (haproxy retried the rest)
     print(f"kill -9 worker under load: {got}")
@@ -139,13 +141,13 @@ def test_kill_a_redis_primary_under_load(topology: Topology, tenant: dict[str, A
     got = finish(sim)
     print(f"kill -9 redis primary {victim}: failover {gap:.1f} s, outcomes {got}")
     assert gap < 15
-    failed = {k: v for k, v in got.items() if k not in ("caller_hung_up", "caller_gave_up", "flow_ended", "stale")}
+    failed = {k: v for k, v in got.items() if k not in ("caller_hung_up", "caller_gave_up", "flow_ended", "stale", "resent")}
     assert "lost" not in failed, got
     # webhooks wait through the failover (redisio retries for 3 s): at most those still waiting when it ran out fail
     assert sum(failed.values()) <= 24, got
     # calls continue after the failover: a fresh run is clean
     again = finish(topology.simulate(tenant["flow"], calls=60, concurrency=6, seed=4))
-    assert again.pop("stale") == 0
+    assert again.pop("stale") == 0 and again.pop("resent") >= 0
     assert set(again) <= {"caller_hung_up", "caller_gave_up", "flow_ended"}, again
 
 
@@ -228,9 +230,12 @@ def test_rolling_restart_drops_no_call_and_streams_resume(topology: Topology, te
             edit(i * 10 + 5)
     got = finish(sim, timeout=300)  # three restarts (each a Python start) on a shared box at load 15 took over 120 s once
     assert got.pop("stale") == 0
+    # a kept-alive connection closed as a webhook went out is sent again (counted); a few at most
+    resent = got.pop("resent")
+    assert 0 <= resent <= 3, resent
     seen = lambda: {e.get("revision") for e in reader.events if e.get("type") == "patch"}  # noqa: E731
     wait_until(lambda: seen() >= set(revisions), 30, f"every edit on the stream (wanted {revisions})")
     reader.stop()
-    print(f"rolling restart: outcomes {got}, stream connects {reader.connects}, reloads {reader.reloads}")
+    print(f"rolling restart: outcomes {got}, webhooks sent again {resent}, stream connects {reader.connects}, reloads {reader.reloads}")
     assert set(got) <= {"caller_hung_up", "caller_gave_up", "flow_ended"}, got  # no call dropped
     assert reader.connects >= 2 and reader.reloads == 0  # the stream moved to other workers and resumed without a reload
