@@ -1,37 +1,32 @@
 """The rules across nodes: edge ends are nodes, outlets exist and are connected once, expected
 outlets are connected, every node is reachable from the start.
 
-The per-edge work runs on integer arrays (numpy): a 500,000-node flow has about as many edges,
-and a Python step per edge cost about a second. Ids become node positions and outlet names
-integer codes in one dict pass each. Each node's outlets get consecutive "slots" (the node's
-first slot plus the outlet's index); an edge finds its slot by looking up the key (node, name
-code) among the slots' sorted keys, and fills it with its target's position, so a duplicate
-outlet is a slot filled twice and an unconnected one a slot left free. Only the faulty edges and
-slots (none in a sound flow) get a Python step each, to say what is wrong.
+Plain Python over integer lists, the per-edge work done by C-level builtins (map, compress,
+set) rather than a Python step per edge: a 500,000-node flow has about as many edges. Each
+node's outlets get consecutive integer "slots" (the node's first slot plus the outlet's index);
+an edge fills its outlet's slot with its target's position, so a duplicate outlet is a slot
+filled twice and an unconnected one a slot left free.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import deque
 from collections.abc import Sequence
-from itertools import chain, count, repeat
+from itertools import accumulate, compress
+from operator import add, contains, indexOf, is_, not_
 from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from ringflow.model.catalogue import CATALOGUE
 from ringflow.model.document import Problem
-
-Ints = npt.NDArray[np.int64]
 
 _QUIET_OUTLETS = {name: frozenset(o for o in nt.outlets if not nt.warns_unconnected(o)) for name, nt in CATALOGUE.items()}
 """Fixed outlets that may stay open without a warning (``NodeType.warns_unconnected``), per type."""
 
 
-def _ints(values: Any, size: int) -> Ints:
-    """An int64 array of ``size`` integers (via a list: ``np.fromiter`` is slower on a ``map``)."""
-    found: Ints = np.array(list(values), dtype=np.int64)
-    return found.reshape(size)
+def _where(flags: Any) -> list[int]:
+    """The positions of the true flags."""
+    return list(compress(range(len(flags)), flags))
 
 
 def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[str], outlets: list[Sequence[str]],
@@ -41,41 +36,27 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
     (the first, when an id is repeated); ``outlets[i]``: node ``i``'s outlets (none for an unknown
     type or a repeated id); ``edges``: the edges' sources, outlets and targets."""
     sources, names, targets = edges
-    n, m = len(types), len(sources)
-    src = _ints(map(position.get, sources, repeat(-1)), m)
-    dst = _ints(map(position.get, targets, repeat(-1)), m)
+    src: list[Any] = list(map(position.get, sources))  # None: not a node
+    dst: list[Any] = list(map(position.get, targets))
     found: list[tuple[int, Problem]] = []  # (edge index, problem): reported in edge order
-    known = (src >= 0) & (dst >= 0)
-    keep = np.arange(m)
-    if not known.all():
-        for j in np.flatnonzero(src < 0).tolist():
+    keep: Sequence[int] = range(len(sources))
+    if None in src or None in dst:
+        for j in _where(list(map(is_, src, [None] * len(src)))):
             found.append((j, Problem("error", "edge_unknown_source", f"edge from unknown node {sources[j]!r}", sources[j], "source")))
-        for j in np.flatnonzero((src >= 0) & (dst < 0)).tolist():
+        for j in _where([s is not None and t is None for s, t in zip(src, dst)]):
             found.append((j, Problem("error", "edge_unknown_target", f"outlet {names[j]!r} goes to unknown node {targets[j]!r}",
                                      sources[j], f"outlets.{names[j]}")))
-        keep = np.flatnonzero(known)
-    counter = count()
-    codes: dict[str, int] = {}  # outlet name -> code (the position where it was first seen)
-    edge_code = _ints(map(codes.setdefault, names, counter), m)
-    first_slot = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(_ints(map(len, outlets), n), out=first_slot[1:])
-    total = int(first_slot[-1])
-    slot_node = np.repeat(np.arange(n, dtype=np.int64), np.diff(first_slot))
-    # the nodes of a type with fixed outlets share one outlet tuple: its codes are found once
-    distinct = dict(zip(map(id, outlets), outlets))
-    listed = {key: [codes.setdefault(o, next(counter)) for o in seq] for key, seq in distinct.items()}
-    width = next(counter)
-    slot_key = slot_node * width + _ints(chain.from_iterable(map(listed.__getitem__, map(id, outlets))), total)
-    order = np.argsort(slot_key, kind="stable")  # equal keys (a name listed twice): the first slot first
-    sorted_keys = slot_key[order]
-    edge_key = src[keep] * width + edge_code[keep]
-    at = np.minimum(np.searchsorted(sorted_keys, edge_key), max(total - 1, 0))
-    fits = sorted_keys[at] == edge_key if total else np.zeros(len(keep), dtype=bool)
+        keep = _where([s is not None and t is not None for s, t in zip(src, dst)])
+        src, dst, names_kept = [src[j] for j in keep], [dst[j] for j in keep], [names[j] for j in keep]
+    else:
+        names_kept = names
+    node_outlets = list(map(outlets.__getitem__, src))
+    fits = list(map(contains, node_outlets, names_kept))
     loose: dict[int, list[int]] = {}  # edges from nodes of unknown type: no slots, still walked
-    if not fits.all():
+    if not all(fits):
         seen_loose: set[tuple[int, str]] = set()
-        for j in keep[~fits].tolist():
-            s = int(src[j])
+        for k in _where(list(map(not_, fits))):
+            j, s = keep[k], src[k]
             if types[s] in CATALOGUE:
                 found.append((j, Problem("error", "unknown_outlet", f"{types[s]} node has no outlet {names[j]!r}", sources[j],
                                          f"outlets.{names[j]}")))
@@ -84,49 +65,49 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
                                          f"outlets.{names[j]}")))
             else:
                 seen_loose.add((s, names[j]))
-                loose.setdefault(s, []).append(int(dst[j]))
-        keep, at = keep[fits], at[fits]
-    slots = order[at]
-    slot_target = np.full(total, -1, dtype=np.int64)
-    if len(slots) and np.bincount(slots, minlength=total).max() > 1:  # an outlet connected twice: the first edge counts
-        _, first = np.unique(slots, return_index=True)
-        again = np.ones(len(slots), dtype=bool)
-        again[first] = False
-        for j in keep[again].tolist():
-            found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
-                                     f"outlets.{names[j]}")))
-        keep, slots = keep[first], slots[first]
-    slot_target[slots] = dst[keep]
+                loose.setdefault(s, []).append(dst[k])
+        slotted = _where(fits)
+        keep = [keep[k] for k in slotted]
+        src, dst = [src[k] for k in slotted], [dst[k] for k in slotted]
+        names_kept, node_outlets = [names_kept[k] for k in slotted], [node_outlets[k] for k in slotted]
+    first_slot = list(accumulate(map(len, outlets), initial=0))
+    slots = list(map(add, map(first_slot.__getitem__, src), map(indexOf, node_outlets, names_kept)))
+    slot_target = [-1] * first_slot[-1]
+    if len(set(slots)) != len(slots):  # an outlet connected twice: the first edge counts
+        used: set[int] = set()
+        for k, slot in enumerate(slots):
+            if slot in used:
+                j = keep[k]
+                found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
+                                         f"outlets.{names[j]}")))
+            else:
+                used.add(slot)
+                slot_target[slot] = dst[k]
+    else:
+        deque(map(slot_target.__setitem__, slots, dst), maxlen=0)
     found.sort(key=lambda f: f[0])
     problems = [p for _, p in found]
-    problems += _open_outlets(ids, types, outlets, first_slot, slot_target, (slot_node, slot_key, order, sorted_keys), codes, width)
+    problems += _open_outlets(ids, types, outlets, first_slot, slot_target)
     start_pos = position.get(start, -1) if isinstance(start, str) else -1
     if start_pos >= 0:
-        reached = _reached(start_pos, first_slot.tolist(), slot_target.tolist(), loose, n)
+        reached = _reached(start_pos, first_slot, slot_target, loose, len(types))
         if 0 in reached:
             problems += [Problem("warning", "unreachable", "no path from the start node reaches this node", nid, None)
                          for nid, i in position.items() if not reached[i]]
     return problems
 
 
-def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: list[Sequence[str]], first_slot: Ints,
-                  slot_target: Ints, slot_index: tuple[Ints, Ints, Ints, Ints], codes: dict[str, int], width: int) -> list[Problem]:
+def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: list[Sequence[str]], first_slot: list[int],
+                  slot_target: list[int]) -> list[Problem]:
     """Free slots whose outlet name's first slot is free too (a name listed twice counts once),
-    in node then outlet order, less the outlets that may stay open. ``slot_index``: each slot's
-    node and key, and the keys' sort order and sorted keys; a key is node * ``width`` + name code."""
-    slot_node, slot_key, order, sorted_keys = slot_index
-    free = np.flatnonzero(slot_target < 0)
-    if not len(free):
-        return []
-    free = free[slot_target[order[np.searchsorted(sorted_keys, slot_key[free])]] < 0]
-    type_code = dict(zip(dict.fromkeys(types), count()))
-    quiet = [type_code[t] * width + codes[o] for t in type_code for o in _QUIET_OUTLETS.get(t, ()) if o in codes]
-    node_type = _ints(map(type_code.__getitem__, types), len(types))
-    nodes = slot_node[free]
-    free = free[~np.isin(node_type[nodes] * width + slot_key[free] % width, quiet)]
+    in node then outlet order, less the outlets that may stay open."""
     found = []
-    for slot, i in zip(free.tolist(), slot_node[free].tolist()):
-        outlet = outlets[i][slot - int(first_slot[i])]
+    for slot in compress(range(len(slot_target)), map((-1).__eq__, slot_target)):
+        i = bisect_right(first_slot, slot) - 1
+        names = outlets[i]
+        outlet = names[slot - first_slot[i]]
+        if slot_target[first_slot[i] + indexOf(names, outlet)] >= 0 or outlet in _QUIET_OUTLETS[types[i]]:
+            continue
         found.append(Problem("warning", "unconnected_outlet", f"outlet {outlet!r} is not connected; the call hangs up there",
                              ids[i], f"outlets.{outlet}"))
     return found
@@ -134,8 +115,7 @@ def _open_outlets(ids: Sequence[str], types: Sequence[str], outlets: list[Sequen
 
 def _reached(start: int, first_slot: list[int], slot_target: list[int], loose: dict[int, list[int]], n: int) -> bytearray:
     """A 1 for every node a path from ``start`` reaches; a free slot holds -1, which lands on the
-    extra byte at the end (marked seen up front) so the walk steps over it. A walk in Python: the
-    flows are long chains (thousands of levels), where a numpy step per level costs more."""
+    extra byte at the end (marked seen up front) so the walk steps over it."""
     seen = bytearray(n + 1)
     seen[n] = seen[start] = 1
     stack = [start]

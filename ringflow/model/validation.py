@@ -142,12 +142,7 @@ def check(ids: list[str], types: list[str], configs: list[Any], edges: tuple[lis
             continue
         picked = list(map(configs.__getitem__, positions))
         found += _type_problems(nt, positions, picked, ids, typed)
-        if nt.dynamic_outlets is None:
-            made: Iterable[Sequence[str]] = repeat(nt.outlets)
-        else:  # equal outlet lists share one tuple: the structure pass codes each distinct one once
-            shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-            listed = list(map(tuple, map(nt.outlets_for, picked)))
-            made = map(shared.setdefault, listed, listed)
+        made = map(nt.outlets_for, picked) if nt.dynamic_outlets is not None else repeat(nt.outlets)
         deque(map(outlets.__setitem__, positions, made), maxlen=0)
     found.sort(key=itemgetter(0, 1))
     problems = [p for _, _, p in found]
