@@ -26,7 +26,8 @@ DIGIT_RE = re.compile(r"\A[0-9*#]\Z")
 VAR_RE = re.compile(whole(VAR_PATTERN))
 # Text whose only Liquid is plain output of a dotted path (``{{nodes.menu.digits}}``) is
 # valid by construction; recognising it skips the parser for almost every real template.
-SIMPLE_TEMPLATE_RE = re.compile(r"\A[^{}%]*(?:\{\{ ?[A-Za-z_][\w.]*(?:\[\d+\])?(?:\.[\w]+)* ?\}\}[^{}%]*)*\Z")
+# a path Liquid surely parses: names joined by single dots, one optional [index] (no "a..b", "a.", "a.0")
+SIMPLE_TEMPLATE_RE = re.compile(r"\A[^{}%]*(?:\{\{ ?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\[\d+\](?:\.[A-Za-z_]\w*)*)? ?\}\}[^{}%]*)*\Z")
 
 
 @lru_cache(maxsize=4096)  # texts are at most 4 KB: at most ~17 MB however many distinct texts customers send

@@ -24,3 +24,11 @@ def test_common_templates_are_cleared_and_broken_ones_are_not():
     broken = ["{{ trigger", "{% if x %}y", "{{ a | }}"]
     assert [template_error(t) for t in fine] == [None] * len(fine)
     assert all(template_error(t) for t in broken)
+
+
+def test_paths_liquid_refuses_are_not_cleared_by_the_shortcut():
+    """Found by the property test above: doubled, trailing and numeric dots, and a dot before an index."""
+    for text in ["{{a..a}}", "{{a.}}", "{{a.0}}", "{{a.[0]}}", "Hi {{ trigger.call..From }}"]:
+        template_error.cache_clear()
+        assert not SIMPLE_TEMPLATE_RE.match(text), text
+        assert template_error(text), text
