@@ -7,21 +7,18 @@ through a menu over signed-free webhooks while Redis goes away and comes back.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import httpx
 import pytest
 import redis
 
-from tests.api.server import free_port
+from tests.own_redis import own_redis
 from tests.reliability.conftest import ChildServer, record, tenant
 
 pytestmark = pytest.mark.redis
@@ -33,43 +30,6 @@ MENU = {"name": "outage", "start": "hi", "nodes": [
     "edges": [{"source": "hi", "outlet": "next", "target": "menu"}, {"source": "menu", "outlet": "1", "target": "hi"},
               {"source": "menu", "outlet": "2", "target": "bye"}, {"source": "menu", "outlet": "timeout", "target": "bye"},
               {"source": "menu", "outlet": "invalid", "target": "bye"}]}
-
-
-class OwnRedis:
-    """A private redis-server (no persistence) that can be stopped and started on the same port."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.dir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-
-@contextmanager
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    r = OwnRedis(tmp_path)
-    r.start()
-    try:
-        yield r
-    finally:
-        r.stop()
 
 
 def _until(check: Callable[[], bool], seconds: float) -> bool:
@@ -131,7 +91,7 @@ def test_redis_stopped_and_restarted_under_call_load(tmp_path: Path) -> None:
     with own_redis(tmp_path) as rds:
         prefix = "rfrel" + uuid.uuid4().hex[:8]
         server = ChildServer(f"sqlite:///{tmp_path / 'calls.db'}",
-                             {"RINGFLOW_REDIS_URL": f"redis://127.0.0.1:{rds.port}/0", "RINGFLOW_REDIS_PREFIX": prefix})
+                             {"RINGFLOW_REDIS_URL": rds.url, "RINGFLOW_REDIS_PREFIX": prefix})
         base = server.start()
         try:
             t = tenant(base, "Caller Co")
