@@ -11,11 +11,17 @@ make-outgoing-call node, its timeout and record go with the call. The call's sta
 (``/voice/status?execution=FN...``) settles the execution (``ringflow.api.outcomes``: busy,
 no-answer and failed run that node's branches); ``GET .../executions[/{sid}]`` shows it
 (``ringflow.runtime.execution_records``).
+
+The pending parameters and the records live in the runtime's state store (Redis when calls live
+there). When it is unreachable the execution is refused with a 503 before any call is placed: a
+call whose execution could not be recorded could not be followed or settled, and the client can
+safely retry a request that started nothing. Reading executions then is a 503 as well.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 from typing import Any
@@ -27,9 +33,11 @@ from starlette.responses import Response
 from ringflow.api.auth import Principal, current_customer
 from ringflow.api.errors import ApiError, not_found
 from ringflow.api.services import Services, services
+from ringflow.runtime.backends import BackendUnavailable, reached
 from ringflow.runtime.compile import OUTCALL
 from ringflow.runtime.execution_records import public, records
 
+log = logging.getLogger("ringflow.api")
 router = APIRouter()
 EXECUTION_TTL = 3600  # an unanswered call's parameters are kept this long
 MAX_PARAMETERS = 16 * 1024
@@ -37,6 +45,7 @@ ADDRESS_RE = re.compile(r"^(\+[1-9][0-9]{6,14}|client:[\w.-]{1,64}|sip:[^\s]{3,2
 EXECUTION_RE = re.compile(r"^FN[0-9a-f]{32}$")
 DATA_FIELD = "flow.data"
 """The call-tuple entry holding a REST execution's parameters (see callinfo.flow_data)."""
+PENDING_STORE = "pending executions store"
 
 
 def _address(body: dict[str, Any], name: str) -> str:
@@ -61,7 +70,7 @@ class _Pending:
     async def put(self, ex_id: str, record: dict[str, Any]) -> None:
         blob = orjson.dumps(record)
         if self.redis is not None:
-            await self.redis.call("SET", f"{self.prefix}:ex:{ex_id}", blob, "EX", EXECUTION_TTL)
+            await reached(self.redis.call("SET", f"{self.prefix}:ex:{ex_id}", blob, "EX", EXECUTION_TTL), PENDING_STORE)
             return
         now = self.clock()
         if len(self.local) > 10_000:
@@ -70,7 +79,7 @@ class _Pending:
 
     async def take(self, ex_id: str) -> dict[str, Any] | None:
         if self.redis is not None:
-            blob = await self.redis.call("GETDEL", f"{self.prefix}:ex:{ex_id}")
+            blob = await reached(self.redis.call("GETDEL", f"{self.prefix}:ex:{ex_id}"), PENDING_STORE)
         else:
             hit = self.local.pop(ex_id, None)
             blob = hit[1] if hit and hit[0] > self.clock() else None
@@ -93,6 +102,17 @@ async def execution_data(svc: Services, ex_id: str, owner: int, flow_id: int) ->
     if record is None or record.get("customer") != owner or record.get("flow") != flow_id:
         return None
     return orjson.dumps(record.get("parameters") or {}).decode()
+
+
+def _state_down(exc: BackendUnavailable, message: str, doing: str, *context: Any) -> ApiError:
+    """The 503 a client may retry; the cause is logged with what was being done (``doing`` with
+    ``context`` as its arguments), since the client only hears that the store is unreachable."""
+    log.warning(doing + ": %s", *context, exc)
+    return ApiError(503, "unavailable", message)
+
+
+NOT_STARTED = "the runtime's state store is unreachable, so no call was placed; try again shortly"
+STATE_DOWN = "the runtime's state store is unreachable; try again shortly"
 
 
 def _public_base(request: Request) -> str:
@@ -140,21 +160,40 @@ async def create_execution(flow_id: int, request: Request, principal: Principal 
     now = int(svc.runtime.clock())
     record = {"sid": ex_id, "flow_id": flow_id, "call_sid": "", "status": "active", "call_status": "queued",
               "contact_channel_address": to, "from": sender, "parameters": parameters, "date_created": now, "date_updated": now}
-    await pending(svc).put(ex_id, {"customer": customer, "flow": flow_id, "parameters": parameters})
-    await records(svc).create(customer, record)  # before the call: its status callback may come back at once
+    try:  # both before the call: its first webhook wants the parameters, its status callback the record, at once
+        await pending(svc).put(ex_id, {"customer": customer, "flow": flow_id, "parameters": parameters})
+        await records(svc).create(customer, record)
+    except BackendUnavailable as exc:
+        raise _state_down(exc, NOT_STARTED, "execution %s of flow %s (customer %s) not started, no call placed",
+                          ex_id, flow_id, customer) from None
     base = _public_base(request)
     timeout, record_call = await _dial_settings(svc, customer, flow_id)
     res = await svc.provider.create_call(creds, to, sender, f"{base}/voice/{flow_id}?execution={ex_id}",
                                          status_callback=f"{base}/voice/status?execution={ex_id}", timeout=timeout,
                                          record=record_call)
     if not res.ok:
-        await pending(svc).take(ex_id)
-        await records(svc).update(ex_id, status="failed", call_status="failed")
+        await _after_call(svc, ex_id, flow_id, customer, failed=True)
         raise ApiError(502, "provider_error", f"the provider did not place the call: {res.error}", {"provider_message": res.error})
-    await records(svc).update(ex_id, call_sid=res.sid)
+    await _after_call(svc, ex_id, flow_id, customer, call_sid=res.sid)
     payload = {**record, "call_sid": res.sid}
     return Response(orjson.dumps(payload), status_code=201, media_type="application/json",
                     headers={"Location": f"/api/v1/flows/{flow_id}/executions/{ex_id}"})
+
+
+async def _after_call(svc: Services, ex_id: str, flow_id: int, customer: int, failed: bool = False, call_sid: str = "") -> None:
+    """Write what the provider answered into the record. Redis failing now is logged, not
+    answered with a 503: the provider has placed (or refused) the call already, and a client
+    told to retry would call the person twice. A placed call's status callback still settles
+    the record; a refused one's record stays active until it expires."""
+    try:
+        if failed:
+            await pending(svc).take(ex_id)
+            await records(svc).update(ex_id, status="failed", call_status="failed")
+        else:
+            await records(svc).update(ex_id, call_sid=call_sid)
+    except BackendUnavailable as exc:
+        log.error("execution %s of flow %s (customer %s): the provider %s, but the record was not updated: %s",
+                  ex_id, flow_id, customer, "refused the call" if failed else f"placed call {call_sid}", exc)
 
 
 async def _dial_settings(svc: Services, customer: int, flow_id: int) -> tuple[int, bool]:
@@ -178,7 +217,11 @@ async def _owned(request: Request, principal: Principal, flow_id: int) -> Servic
             summary="The flow's newest executions (up to 50), newest first: status active, ended or failed")
 async def list_executions(flow_id: int, request: Request, principal: Principal = Depends(current_customer)) -> Response:
     svc = await _owned(request, principal, flow_id)
-    found = await records(svc).listing(principal.customer_id, flow_id)
+    try:
+        found = await records(svc).listing(principal.customer_id, flow_id)
+    except BackendUnavailable as exc:
+        raise _state_down(exc, STATE_DOWN, "executions of flow %s (customer %s) not listed",
+                          flow_id, principal.customer_id) from None
     return Response(orjson.dumps({"executions": found}), media_type="application/json")
 
 
@@ -187,7 +230,11 @@ async def list_executions(flow_id: int, request: Request, principal: Principal =
 async def get_execution(flow_id: int, execution_sid: str, request: Request,
                         principal: Principal = Depends(current_customer)) -> Response:
     svc = await _owned(request, principal, flow_id)
-    fields = await records(svc).get(execution_sid) if EXECUTION_RE.match(execution_sid) else None
+    try:
+        fields = await records(svc).get(execution_sid) if EXECUTION_RE.match(execution_sid) else None
+    except BackendUnavailable as exc:
+        raise _state_down(exc, STATE_DOWN, "execution %s of flow %s (customer %s) not read",
+                          execution_sid, flow_id, principal.customer_id) from None
     if fields is None or fields.get("customer") != str(principal.customer_id) or fields.get("flow_id") != str(flow_id):
         raise not_found("execution")
     return Response(orjson.dumps(public(fields)), media_type="application/json")

@@ -8,7 +8,7 @@ server processes) can never advance one call twice.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Hashable, Protocol
+from typing import Any, Awaitable, Callable, Hashable, Protocol
 
 import orjson
 
@@ -22,6 +22,16 @@ logger = logging.getLogger("ringflow.runtime")
 
 class BackendUnavailable(RuntimeError):
     """The state store cannot be reached; the webhook apologises and hangs up."""
+
+
+async def reached(pending: Awaitable[Any], what: str = "call state store") -> Any:
+    """The result of a Redis command, with an outage (connection refused, timeout, failover
+    under way) raised as BackendUnavailable: callers catch the runtime's one outage exception,
+    never the Redis client's, whichever runtime state (calls, executions) they were reading."""
+    try:
+        return await pending
+    except OUTAGE as exc:
+        raise BackendUnavailable(f"{what} unreachable: {exc}") from exc
 
 
 class StateBackend(Protocol):
@@ -212,12 +222,6 @@ class RedisBackend:
     def from_url(cls, url: str, prefix: str = "rf", ttl: int = 4 * 3600) -> "RedisBackend":
         return cls(RedisLink.from_url(url), prefix, ttl)
 
-    async def _do(self, coro: Any) -> Any:
-        try:
-            return await coro
-        except OUTAGE as exc:
-            raise BackendUnavailable(f"call state store unreachable: {exc}") from exc
-
     async def get(self, sid: str, expect_step: int | None = None) -> CallState | None:
         """With ``expect_step``, a state this process wrote at that step is used without a round
         trip: the compare-and-set in ``put`` still rejects it if another process moved the call on."""
@@ -225,7 +229,7 @@ class RedisBackend:
             mine = self._local.get(sid)
             if mine is not None and (mine.step == expect_step or expect_step == -1):  # -1: any recent copy
                 return mine
-        flat = await self._do(self.link.call("HGETALL", state_key(sid, self.prefix)))
+        flat = await reached(self.link.call("HGETALL", state_key(sid, self.prefix)))
         blob = join_blob(as_dict(flat))
         return decode_state(blob, sid) if blob else None
 
@@ -242,7 +246,7 @@ class RedisBackend:
         written = self.link.evalsha(self._cas, keys, args)
         if self.wait_replicas:
             synced = self.link.wait_nowait(keys[0], self.wait_replicas, self.wait_ms)  # same loop turn: right after the script
-        ok = bool(await self._do(written))
+        ok = bool(await reached(written))
         if self.wait_replicas:
             got = await synced
             if isinstance(got, Exception) or int(got) < self.wait_replicas:
@@ -256,13 +260,13 @@ class RedisBackend:
 
     async def delete(self, sid: str) -> None:
         self._local.pop(sid)
-        await self._do(self.link.call("DEL", state_key(sid, self.prefix)))
+        await reached(self.link.call("DEL", state_key(sid, self.prefix)))
 
     async def count(self) -> int:
-        return int(await self._do(self.link.count_keys(f"{self.prefix}:{{*}}:s")))
+        return int(await reached(self.link.count_keys(f"{self.prefix}:{{*}}:s")))
 
     async def memory_usage(self, sid: str) -> int:
-        return int(await self._do(self.link.call("MEMORY", "USAGE", state_key(sid, self.prefix), "SAMPLES", 0)) or 0)
+        return int(await reached(self.link.call("MEMORY", "USAGE", state_key(sid, self.prefix), "SAMPLES", 0)) or 0)
 
     async def close(self) -> None:
         await self.link.aclose()

@@ -9,19 +9,22 @@ lets exactly one status callback write the final status (providers retry callbac
 
 In Redis when call state lives there (every worker sees every execution): one hash per execution
 (``rf:exr:{FN...}``), its settle flag (``rf:exf:{FN...}``, SET NX) and a sorted set per flow;
-every command touches one key (Redis Cluster). Else in this process.
+every command touches one key (Redis Cluster). Else in this process. Redis being unreachable
+raises ``BackendUnavailable``, as for call state: the API answers 503, never a 500.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable
 
 import orjson
 
 from ringflow.redisio import as_dict
+from ringflow.runtime.backends import reached
 
 RECORD_TTL = 30 * 86400
 LIST_MAX = 1000
+WHAT = "execution records store"
 FIELDS = ("sid", "flow_id", "call_sid", "status", "call_status", "contact_channel_address", "from", "parameters",
           "date_created", "date_updated")
 
@@ -82,19 +85,25 @@ class _Redis:
             sent += [self.link.send("ZADD", listed, self.clock(), ex_id),
                      self.link.send("ZREMRANGEBYRANK", listed, 0, -LIST_MAX - 1), self.link.send("EXPIRE", listed, RECORD_TTL)]
         for done in sent:
-            if isinstance(result := await done, Exception):
-                raise result
+            await reached(_reply(done), WHAT)
 
     async def read(self, ex_id: str) -> dict[str, str] | None:
-        raw = as_dict(await self.link.call("HGETALL", f"{self.prefix}:exr:{{{ex_id}}}"))
+        raw = as_dict(await reached(self.link.call("HGETALL", f"{self.prefix}:exr:{{{ex_id}}}"), WHAT))
         return {_text(k): _text(v) for k, v in raw.items()} or None
 
     async def newest(self, index: tuple[int, int], limit: int) -> list[str]:
-        got = await self.link.call("ZREVRANGE", f"{self.prefix}:exl:{{{index[0]}:{index[1]}}}", 0, limit - 1)
+        got = await reached(self.link.call("ZREVRANGE", f"{self.prefix}:exl:{{{index[0]}:{index[1]}}}", 0, limit - 1), WHAT)
         return [_text(m) for m in got or ()]
 
     async def settle(self, ex_id: str) -> bool:
-        return bool(await self.link.call("SET", f"{self.prefix}:exf:{{{ex_id}}}", "1", "NX", "EX", RECORD_TTL))
+        return bool(await reached(self.link.call("SET", f"{self.prefix}:exf:{{{ex_id}}}", "1", "NX", "EX", RECORD_TTL), WHAT))
+
+
+async def _reply(queued: Awaitable[Any]) -> Any:
+    """A queued command's reply, its error raised (``RedisLink.send`` hands errors back as values)."""
+    if isinstance(result := await queued, Exception):
+        raise result
+    return result
 
 
 def _text(value: Any) -> str:

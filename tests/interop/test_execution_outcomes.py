@@ -26,6 +26,7 @@ from tests import provider_standin
 from tests.api.conftest import ADMIN
 from tests.api.server import serve
 from tests.interop.live import ACCOUNT, OUR_NUMBER, TOKEN, configure, drop_redis_keys, publish, studio, voice_form
+from tests.own_redis import own_redis
 from tests.runtime.conftest import new_tenant
 
 
@@ -195,3 +196,35 @@ def test_with_redis_the_execution_is_settled_in_redis(standin, monkeypatch):
             r.close()
     finally:
         drop_redis_keys(prefix)
+
+
+NOT_STARTED = "the runtime's state store is unreachable, so no call was placed; try again shortly"
+STATE_DOWN = "the runtime's state store is unreachable; try again shortly"
+
+
+def test_with_redis_down_an_execution_is_refused_with_503_and_no_call_is_placed(standin, tmp_path, caplog):
+    """Redis (the runtime's state store) goes away after the app has used it: starting an
+    execution answers 503 in the API's error shape, the provider is never asked to call (the
+    execution could not be recorded, so its outcome could not be either), and reading
+    executions is a 503 too, never a 500."""
+    with own_redis(tmp_path) as rds:
+        for client, _ in served(standin, redis_url=rds.url):
+            t = new_tenant(client, "Outage Outbound")
+            configure(client, t)
+            fid = publish(client, t, studio("studio/outbound_outcomes.json", standin.url))
+            _, ex = execute(client, t, standin, fid, "busy", "U-1")  # Redis up: executions work
+            assert ex["status"] == "ended"
+            rds.stop()
+            to = "+1555" + str(uuid.uuid4().int)[:7]
+            calls_before = len(standin.of("Calls"))
+            r = client.post(f"/api/v1/flows/{fid}/executions", json={"to": to, "from": OUR_NUMBER, "parameters": {"order": "U-2"}},
+                            headers=t.headers)
+            assert r.status_code == 503, r.text
+            assert r.headers["content-type"] == "application/json"
+            assert r.json() == {"error": {"code": "unavailable", "message": NOT_STARTED, "details": {}}}
+            assert len(standin.of("Calls")) == calls_before and not [c for c in standin.of("Calls") if c["To"] == to]
+            assert any("not started" in m and f"flow {fid}" in m for m in caplog.messages), caplog.messages
+            for path in (f"/api/v1/flows/{fid}/executions", f"/api/v1/flows/{fid}/executions/{ex['sid']}"):
+                got = client.get(path, headers=t.headers)
+                assert got.status_code == 503, (path, got.text)
+                assert got.json() == {"error": {"code": "unavailable", "message": STATE_DOWN, "details": {}}}
