@@ -35,6 +35,10 @@ def conversation_sid(flow_id: int, sender: str) -> str:
     return "MC" + hashlib.sha256(f"{flow_id}|{sender}".encode()).hexdigest()[:32]
 
 
+def _is_sender(value: str) -> bool:
+    return 0 < len(value) <= 64
+
+
 def _xml(body: str, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="text/xml")
 
@@ -47,16 +51,13 @@ async def messaging_webhook(flow_ref: str, request: Request) -> Response:
 
 
 async def _message(request: Request, flow_ref: str) -> Response:
-    from ringflow.api.voice import _forbidden, _form, _verified
+    from ringflow.api.voice import _forbidden, _verified, _webhook_form
 
     svc = services(request)
-    params = await _form(request)
-    if params is None:
-        return _xml(twiml.EMPTY, 413)
-    form = dict(params)
-    sender = form.get("From", "")
-    if not sender or len(sender) > 64:
-        return _xml(twiml.EMPTY, 400)
+    posted = await _webhook_form(request, "From", _is_sender)
+    if isinstance(posted, int):
+        return _xml(twiml.EMPTY, posted)
+    params, form, _ = posted
     if not flow_ref.isdigit() or len(flow_ref) > 18:
         return _xml(twiml.EMPTY, 404)
     flow_id = int(flow_ref)

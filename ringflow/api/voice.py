@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
@@ -47,17 +47,38 @@ class BadForm(Exception):
         self.status = status
 
 
-async def _form(request: Request) -> list[tuple[str, str]] | None:
-    """The form fields; None when the body is over 32 KB (413), BadForm(400) when it is not a form."""
+class WebhookForm(NamedTuple):
+    """A webhook's form: ``params`` as sent (in order: the signature covers them), ``form`` by
+    name, and ``key`` the value of the field that names the call (CallSid) or sender (From)."""
+
+    params: list[tuple[str, str]]
+    form: dict[str, str]
+    key: str
+
+
+def _is_call_sid(value: str) -> bool:
+    return SID_RE.match(value) is not None
+
+
+async def _webhook_form(request: Request, field: str = "CallSid", valid: Callable[[str], bool] = _is_call_sid) -> WebhookForm | int:
+    """Every webhook's preamble: its form and ``field`` checked by ``valid``. Else the status to
+    refuse with, which each handler answers in its own body (voice, status callbacks and
+    messaging differ): 413 over MAX_FORM (32 KB), 400 when ``field`` is missing or invalid. A
+    body that is not a form raises BadForm, which ``_guarded`` answers for all of them alike."""
     raw = b""
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_FORM:
-            return None
+            return 413
     try:
-        return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+        params = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
         raise BadForm(400) from None
+    form = dict(params)
+    key = form.get(field, "")
+    if not valid(key):
+        return 400
+    return WebhookForm(params, form, key)
 
 
 async def _verified(svc: Services, request: Request, customer_id: int, params: list[tuple[str, str]]) -> bool:
@@ -120,13 +141,10 @@ async def voice_status(request: Request) -> Response:
 
 async def _status(request: Request) -> Response:
     svc = services(request)
-    params = await _form(request)
-    if params is None:
-        return _twiml(twiml.EMPTY, 413)
-    form = dict(params)
-    sid = form.get("CallSid", "")
-    if not SID_RE.match(sid):
-        return _twiml(twiml.EMPTY, 400)
+    posted = await _webhook_form(request)
+    if isinstance(posted, int):
+        return _twiml(twiml.EMPTY, posted)
+    params, form, sid = posted
     try:
         if ex_id := request.query_params.get("execution", ""):  # a REST execution's call: how it ended
             from ringflow.api.outcomes import on_status
@@ -150,14 +168,12 @@ async def _webhook(request: Request, flow_ref: str, first: bool) -> Response:
     from ringflow.api.executions import execution_data
 
     svc = services(request)
-    params = await _form(request)
-    if params is None:
-        return _twiml(twiml.APOLOGY, 413)
-    form = dict(params)
-    sid = form.get("CallSid", "")
-    if not SID_RE.match(sid):
-        return Response(orjson.dumps({"error": {"code": "bad_request", "message": "CallSid is missing or malformed",
-                                                "details": {"field": "CallSid"}}}), 400, media_type="application/json")
+    posted = await _webhook_form(request)
+    if isinstance(posted, int):  # too large: the apology; no valid CallSid: said as JSON
+        return _twiml(twiml.APOLOGY, 413) if posted == 413 else Response(orjson.dumps({"error": {
+            "code": "bad_request", "message": "CallSid is missing or malformed", "details": {"field": "CallSid"}}}), 400,
+            media_type="application/json")
+    params, form, sid = posted
     if not flow_ref.isdigit() or len(flow_ref) > 18:
         return _twiml(twiml.NOT_CONFIGURED)
     flow_id = int(flow_ref)

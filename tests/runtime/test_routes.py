@@ -87,6 +87,34 @@ def test_bad_input_never_500(client, alice):
     assert junk_n[-1].tag == "Hangup"
 
 
+def test_each_webhook_refuses_a_bad_request_with_its_own_answer(client, alice):
+    """Too large (over 32 KB), not a form, or without the field naming the call or sender: the
+    voice webhook hangs up with an apology (a missing CallSid is JSON), the status callback and
+    the messaging webhook answer an empty document. Never a 500."""
+    flow_id = publish(client, alice, MENU)
+    form = "application/x-www-form-urlencoded"
+    big = {"CallSid": sid(), "From": "+15551112222", "Body": "x" * 40000}
+    expect = {  # path -> (too large, not a form, field missing, field malformed): (status, what is said)
+        f"/voice/{flow_id}": ((413, ["Say", "Hangup"]), (400, ["Say", "Hangup"]), (400, "CallSid"), (400, "CallSid")),
+        f"/voice/{flow_id}/step?n=1": ((413, ["Say", "Hangup"]), (400, ["Say", "Hangup"]), (400, "CallSid"), (400, "CallSid")),
+        "/voice/status": ((413, []), (400, ["Say", "Hangup"]), (400, []), (400, [])),
+        f"/messaging/{flow_id}": ((413, []), (400, ["Say", "Hangup"]), (400, []), (400, [])),
+    }
+    for path, answers in expect.items():
+        field = "From" if path.startswith("/messaging") else "CallSid"
+        got = [client.post(path, data=big),
+               client.post(path, content=b"CallSid=\xff\xfe", headers={"Content-Type": form}),
+               client.post(path, data={k: v for k, v in {"CallSid": sid(), "From": "+15551112222"}.items() if k != field}),
+               client.post(path, data={"CallSid": sid(), "From": "+15551112222", field: "CA1\n" if field == "CallSid" else "+1" * 33})]
+        for r, (status, said) in zip(got, answers):
+            assert r.status_code == status, (path, r.status_code, r.text)
+            if isinstance(said, str):  # JSON naming the field
+                assert r.json() == {"error": {"code": "bad_request", "message": f"{said} is missing or malformed",
+                                              "details": {"field": said}}}, (path, r.text)
+            else:
+                assert [c.tag for c in parse(r)] == said, (path, r.text)
+
+
 def test_status_callback_frees_the_call(client, alice):
     flow_id = publish(client, alice, MENU)
     call = sid()
