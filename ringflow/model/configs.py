@@ -51,7 +51,7 @@ def _m(**limits: Any) -> msgspec.Meta:
 CaseName = Annotated[str, msgspec.Meta(min_length=1, max_length=CASE_NAME_CHARS)]
 
 
-class Case(msgspec.Struct):
+class Case(msgspec.Struct, gc=False):
     """One split case; its name is an outlet. Rules across cases are in ``rules.check_cases``."""
 
     name: CaseName
@@ -127,7 +127,7 @@ def _struct(nt: NodeType) -> type[msgspec.Struct]:
     fields += [(key, Any, None) for key in RESERVED_CONFIG_KEYS]
     ordered = [f for f in fields if len(f) == 2] + [f for f in fields if len(f) == 3]  # required first
     name = "".join(part.capitalize() for part in nt.name.split("_")) + "Config"
-    return msgspec.defstruct(name, ordered, forbid_unknown_fields=True, module=__name__)
+    return msgspec.defstruct(name, ordered, forbid_unknown_fields=True, module=__name__, gc=False)
 
 
 CONFIGS: dict[str, type[msgspec.Struct]] = {name: _struct(nt) for name, nt in CATALOGUE.items()}
@@ -143,7 +143,7 @@ def _node_struct(nt: NodeType) -> Any:
     field: tuple[str, Any] | tuple[str, Any, Any] = ("config", config) if required else ("config", Union[config, None], None)  # noqa: UP007 - a Union built at run time
     name = "".join(part.capitalize() for part in nt.name.split("_")) + "Node"
     return msgspec.defstruct(name, [field], bases=(NodeBase,), tag_field="type", tag=nt.name, kw_only=True,
-                             forbid_unknown_fields=True, module=__name__)
+                             forbid_unknown_fields=True, module=__name__, gc=False)
 
 
 NODE_STRUCTS: dict[type[msgspec.Struct], str] = {_node_struct(nt): name for name, nt in CATALOGUE.items()}
