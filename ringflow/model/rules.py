@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from liquid import Environment
-from liquid.exceptions import LiquidError
-
-from ringflow.model.catalogue import DATE_OPS, TIME_OPS, WEEKDAYS
+from ringflow.model.catalogue import DATE_OPS, TIME_OPS, WEEKDAYS, config_value
 from ringflow.model.configs import TIME_PATTERN, VAR_PATTERN, Case, whole
 from ringflow.model.saferegex import PatternError, compile_pattern
 from ringflow.runtime.limits import static_template_limit
 
-_ENV = Environment()
 TIME_RE = re.compile(whole(TIME_PATTERN))
 DIGIT_RE = re.compile(r"\A[0-9*#]\Z")
 VAR_RE = re.compile(whole(VAR_PATTERN))
@@ -30,13 +27,25 @@ VAR_RE = re.compile(whole(VAR_PATTERN))
 SIMPLE_TEMPLATE_RE = re.compile(r"\A[^{}%]*(?:\{\{ ?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\[\d+\](?:\.[A-Za-z_]\w*)*)? ?\}\}[^{}%]*)*\Z")
 
 
+@lru_cache(maxsize=1)
+def _liquid() -> Any:
+    """The Liquid parser, loaded on the first template the simple form cannot clear: importing
+    python-liquid costs 0.1 s, a third of ``ringflow validate``'s start-up, and most flows
+    never need it."""
+    from liquid import Environment
+
+    return Environment()
+
+
 @lru_cache(maxsize=4096)  # texts are at most 4 KB: at most ~17 MB however many distinct texts customers send
 def template_error(source: str) -> str | None:
     """Why ``source`` is not a valid Liquid template, or None. Memoized: flows repeat texts."""
     if "{" not in source or SIMPLE_TEMPLATE_RE.match(source):
         return None
+    from liquid.exceptions import LiquidError
+
     try:
-        _ENV.from_string(source)
+        _liquid().from_string(source)
     except LiquidError as exc:
         return str(exc).splitlines()[0]
     return static_template_limit(source)
@@ -130,17 +139,22 @@ def known_timezone(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 64 and "\x00" not in value and _zone_exists(value)
 
 
-def _get(config: Any, key: str, default: Any = None) -> Any:
-    """A config's value: configs are dicts, or their type's Struct once msgspec accepted them."""
-    return config.get(key, default) if isinstance(config, dict) else getattr(config, key, default)
-
-
 Finding = tuple[str, str, str, str]
 """(severity, code, message, field) of one node's problem."""
 
 
+@dataclass(frozen=True)
+class NodeRule:
+    """A rule across the fields of a node. ``reads`` names every field ``check`` reads, so
+    validation runs it once per distinct combination of their values (``check`` may get any
+    config with those values)."""
+
+    reads: tuple[str, ...]
+    check: Callable[[Any], list[Finding]]
+
+
 def _menu(config: Any) -> list[Finding]:
-    digits = _get(config, "digits")
+    digits = config_value(config, "digits")
     if not isinstance(digits, list):
         return []
     found: list[Finding] = [("error", "bad_config", f"digit {d!r} must be one of 0-9, * or #", "config.digits")
@@ -151,39 +165,40 @@ def _menu(config: Any) -> list[Finding]:
 
 
 def _hours(config: Any) -> list[Finding]:
-    zone = _get(config, "timezone", "UTC")
+    zone = config_value(config, "timezone", "UTC")
     if known_timezone(zone):
         return []
     return [("error", "bad_config", f"timezone {zone!r} is not a known IANA time zone (e.g. Europe/Paris, America/New_York)",
              "config.timezone")]
 
 
-def _either(first: str, second: str, message: str) -> Callable[[Any], list[Finding]]:
+def _either(first: str, second: str, message: str) -> NodeRule:
     """A rule across two fields: at least one of them is set."""
     def rule(config: Any) -> list[Finding]:
-        if str(_get(config, first) or "").strip() or str(_get(config, second) or "").strip():
+        if str(config_value(config, first) or "").strip() or str(config_value(config, second) or "").strip():
             return []
         return [("error", "missing_config", message, f"config.{first}")]
-    return rule
+    return NodeRule((first, second), rule)
 
 
 def _unsupported(config: Any) -> list[Finding]:
-    platform = "Amazon Connect action" if _get(config, "platform") == "connect" else "Studio widget"
-    return [("error", "unsupported_node", f"Ringflow cannot execute {platform} {_get(config, 'original_type')!s}", "type")]
+    platform = "Amazon Connect action" if config_value(config, "platform") == "connect" else "Studio widget"
+    return [("error", "unsupported_node", f"Ringflow cannot execute {platform} {config_value(config, 'original_type')!s}", "type")]
 
 
-NODE_RULES: dict[str, Callable[[Any], list[Finding]]] = {
-    "menu": _menu,
-    "business_hours": _hours,
+NODE_RULES: dict[str, NodeRule] = {
+    "menu": NodeRule(("digits",), _menu),
+    "business_hours": NodeRule(("timezone",), _hours),
     "play": _either("url", "digits", "play needs a url or digits"),
     "enqueue": _either("queue", "workflow_sid", "enqueue needs a queue or a workflow_sid"),
-    "unsupported": _unsupported,
+    "unsupported": NodeRule(("platform", "original_type"), _unsupported),
 }
 """Type -> the rule across its fields, run on every node of the type after its fields."""
 
 __all__ = [
     "FIELD_RULES",
     "NODE_RULES",
+    "NodeRule",
     "WEEKDAYS",
     "check_cases",
     "check_schedule",
