@@ -153,3 +153,19 @@ def test_nul_in_plain_text_is_refused_on_every_backend(store, customer) -> None:
     with pytest.raises(PatchError) as perr:
         store.apply_patch(customer.id, meta.id, 1, [{"op": "update_node", "id": "menu", "label": "x\x00"}])
     assert (perr.value.problems[0].node_id, perr.value.problems[0].field) == ("menu", "label")
+
+
+@pytest.mark.parametrize("where", ["name", "label", "type", "outlet"])
+def test_a_nul_anywhere_in_the_plain_text_columns_is_found(store, customer, where: str) -> None:
+    """The check looks at all the texts of a column at once first: a NUL in any one is found."""
+    doc = main_line()
+    if where == "name":
+        doc["name"] = "Main\x00line"
+    elif where == "outlet":
+        doc["edges"][-1]["outlet"] = "x\x00"
+    else:
+        doc["nodes"][-1][where] = doc["nodes"][-1].get(where, "") + "\x00"
+    with pytest.raises(DocumentError) as err:
+        store.create_flow(customer.id, doc, checked=True)
+    assert [p.code for p in err.value.problems] == ["bad_text"]
+    assert err.value.problems[0].field == where
