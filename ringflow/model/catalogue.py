@@ -81,6 +81,9 @@ class NodeType:
     outlets: tuple[str, ...] = ()
     dynamic_outlets: Callable[[Any], list[str]] | None = field(default=None, compare=False)
     dynamic_outlets_doc: str = ""
+    dynamic_from: str = ""
+    """The one config field ``dynamic_outlets`` reads: validation works the outlets out once per
+    distinct value of it (a flow's menus mostly offer the same digits)."""
     waits: bool = False  # does the runtime wait for the caller or the network here?
     expected_outlets: tuple[str, ...] = ()
     """Fixed outlets whose absence is likely a mistake (validation warns). Any other fixed outlet
@@ -105,20 +108,20 @@ class NodeType:
         return [*extra, *self.outlets]
 
 
-def _value(config: Any, key: str) -> Any:
-    """A config's value: a dict, or its type's Struct (ringflow.model.configs) once checked."""
-    return config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+def config_value(config: Any, key: str, default: Any = None) -> Any:
+    """A config's value: a dict as sent, or its type's Struct (ringflow.model.configs) once checked."""
+    return config.get(key, default) if isinstance(config, dict) else getattr(config, key, default)
 
 
 def _menu_outlets(config: Any) -> list[str]:
-    digits = _value(config, "digits")
+    digits = config_value(config, "digits")
     if not isinstance(digits, list):
         return []
     return list(dict.fromkeys(d for d in digits if isinstance(d, str)))
 
 
 def _split_outlets(config: Any) -> list[str]:
-    cases = _value(config, "cases")
+    cases = config_value(config, "cases")
     if not isinstance(cases, list):
         return []
     names = [c.get("name") if isinstance(c, dict) else getattr(c, "name", None) for c in cases]
@@ -126,7 +129,7 @@ def _split_outlets(config: Any) -> list[str]:
 
 
 def _unsupported_outlets(config: Any) -> list[str]:
-    outlets = _value(config, "outlets")
+    outlets = config_value(config, "outlets")
     if not isinstance(outlets, list):
         return []
     return list(dict.fromkeys(o for o in outlets if isinstance(o, str) and o))
@@ -231,6 +234,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("invalid", "timeout"),
         dynamic_outlets=_menu_outlets,
+        dynamic_from="digits",
         dynamic_outlets_doc="one outlet per entry of config.digits",
         waits=True,
         summary=("prompt", "digits"),
@@ -246,6 +250,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
         ),
         outlets=("no_match",),
         dynamic_outlets=_split_outlets,
+        dynamic_from="cases",
         dynamic_outlets_doc="one outlet per config.cases[].name",
         summary=("input", "cases"),
         icon="fork",
@@ -353,6 +358,7 @@ _NODE_TYPES: tuple[NodeType, ...] = (
             Field("outlets", "string_list", "The original transition names; one outlet each.", default=[]),
         ),
         dynamic_outlets=_unsupported_outlets,
+        dynamic_from="outlets",
         dynamic_outlets_doc="one outlet per entry of config.outlets",
         summary=("original_type",),
         icon="unknown",

@@ -51,9 +51,13 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
     else:
         names_kept = names
     node_outlets = list(map(outlets.__getitem__, src))
-    fits = list(map(contains, node_outlets, names_kept))
+    try:  # each edge's outlet's index among its node's outlets; ValueError: a node without that outlet
+        index = list(map(indexOf, node_outlets, names_kept))
+    except ValueError:
+        index = None
     loose: dict[int, list[int]] = {}  # edges from nodes of unknown type: no slots, still walked
-    if not all(fits):
+    if index is None:
+        fits = list(map(contains, node_outlets, names_kept))
         seen_loose: set[tuple[int, str]] = set()
         for k in _where(list(map(not_, fits))):
             j, s = keep[k], src[k]
@@ -70,12 +74,15 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
         keep = [keep[k] for k in slotted]
         src, dst = [src[k] for k in slotted], [dst[k] for k in slotted]
         names_kept, node_outlets = [names_kept[k] for k in slotted], [node_outlets[k] for k in slotted]
+        index = list(map(indexOf, node_outlets, names_kept))
     first_slot = list(accumulate(map(len, outlets), initial=0))
-    slots = list(map(add, map(first_slot.__getitem__, src), map(indexOf, node_outlets, names_kept)))
+    slots = list(map(add, map(first_slot.__getitem__, src), index))
     slot_target = [-1] * first_slot[-1]
-    if len(set(slots)) != len(slots):  # an outlet connected twice: the first edge counts
+    deque(map(slot_target.__setitem__, slots, dst), maxlen=0)
+    if first_slot[-1] - slot_target.count(-1) != len(slots):  # fewer slots filled than edges: an outlet connected twice
+        slot_target = [-1] * first_slot[-1]
         used: set[int] = set()
-        for k, slot in enumerate(slots):
+        for k, slot in enumerate(slots):  # the first edge on an outlet counts
             if slot in used:
                 j = keep[k]
                 found.append((j, Problem("error", "duplicate_edge", f"outlet {names[j]!r} is connected twice", sources[j],
@@ -83,8 +90,6 @@ def edge_problems(ids: Sequence[str], position: dict[str, int], types: Sequence[
             else:
                 used.add(slot)
                 slot_target[slot] = dst[k]
-    else:
-        deque(map(slot_target.__setitem__, slots, dst), maxlen=0)
     found.sort(key=lambda f: f[0])
     problems = [p for _, p in found]
     problems += _open_outlets(ids, types, outlets, first_slot, slot_target)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from itertools import compress, count, filterfalse, repeat
-from operator import attrgetter, contains, itemgetter
-from typing import Any
+from operator import attrgetter, contains, is_not, itemgetter
+from typing import Any, TypeVar
 
 import msgspec
 
-from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, Field, NodeType
+from ringflow.model.catalogue import CATALOGUE, RESERVED_CONFIG_KEYS, Field, NodeType, config_value
 from ringflow.model.configs import (
     CONFIGS,
     FIELD_TYPES,
@@ -142,7 +142,9 @@ def check(ids: list[str], types: list[str], configs: list[Any], edges: tuple[lis
             continue
         picked = list(map(configs.__getitem__, positions))
         found += _type_problems(nt, positions, picked, ids, typed)
-        made = map(nt.outlets_for, picked) if nt.dynamic_outlets is not None else repeat(nt.outlets)
+        made: Iterable[Sequence[str]] = repeat(nt.outlets)
+        if nt.dynamic_outlets is not None:  # worked out once per distinct value of the field they come from
+            made = once_each(nt.outlets_for, picked, _keys(nt, (nt.dynamic_from,), picked, typed))
         deque(map(outlets.__setitem__, positions, made), maxlen=0)
     found.sort(key=itemgetter(0, 1))
     problems = [p for _, _, p in found]
@@ -171,10 +173,10 @@ def _refused(nt: NodeType, configs: list[Any]) -> tuple[set[int], list[Any]]:
 
 def _type_problems(nt: NodeType, positions: list[int], configs: list[Any], ids: list[str], typed: bool = False) -> Found:
     """The problems of every node of one type: the refused configs field by field, the rules
-    msgspec cannot say on the others (each distinct text once), then the rules across fields."""
+    msgspec cannot say on the others (each distinct value once), then the rules across fields."""
     if typed:
         refused: set[int] = set()
-        structs = [c if c is not None else CONFIGS[nt.name]() for c in configs]
+        structs = configs if None not in configs else [c if c is not None else CONFIGS[nt.name]() for c in configs]
     else:
         refused, structs = _refused(nt, configs)
     found: Found = []
@@ -187,21 +189,62 @@ def _type_problems(nt: NodeType, positions: list[int], configs: list[Any], ids: 
         if rule is None:
             continue
         values = list(map(attrgetter(f.name), structs))
-        if f.kind == "template":  # each distinct text once, and the parser only for those the simple form cannot clear
-            distinct = set(values)
-            unclear = filterfalse(SIMPLE_TEMPLATE_RE.match, compress(distinct, map(contains, distinct, repeat("{"))))
-            bad = {text: why for text in unclear if (why := rule(text)) is not None}
-            whys = list(map(bad.get, values)) if bad else []
-        else:
-            whys = list(map(rule, values))
-        for i, why in zip(accepted, whys):
-            if why is not None:
-                found.append((i, rank, Problem("error", code(f, why), _say(f.name, why), ids[i], f"config.{f.name}")))
+        whys = _template_whys(rule, values) if f.kind == "template" else list(map(rule, values))
+        for k in _where(map(is_not, whys, repeat(None))):
+            i, why = accepted[k], str(whys[k])
+            found.append((i, rank, Problem("error", code(f, why), _say(f.name, why), ids[i], f"config.{f.name}")))
     node_rule = NODE_RULES.get(nt.name)
     if node_rule is not None:
-        for i, config in zip(positions, structs if typed else configs):
-            found += [(i, 1000, Problem(sev, code_, message, ids[i], field)) for sev, code_, message, field in node_rule(config)]
+        results = once_each(node_rule.check, structs, _keys(nt, node_rule.reads, structs, typed=True))
+        said = [(accepted[k], results[k]) for k in _where(results)]
+        said += [(positions[j], node_rule.check(configs[j])) for j in refused]  # a refused config: the rule on what was sent
+        for i, findings in said:
+            found += [(i, 1000, Problem(sev, code_, message, ids[i], field)) for sev, code_, message, field in findings]
     return found
+
+
+def _template_whys(rule: Callable[[str], str | None], values: list[Any]) -> list[str | None]:
+    """Why each text is not a valid template (None when it is): each distinct text once, and the
+    parser only for those the simple form cannot clear."""
+    distinct = set(values)
+    unclear = filterfalse(SIMPLE_TEMPLATE_RE.match, compress(distinct, map(contains, distinct, repeat("{"))))
+    bad = {text: why for text in unclear if (why := rule(text)) is not None}
+    return list(map(bad.get, values)) if bad else [None] * len(values)
+
+
+_encode = msgspec.json.Encoder().encode
+_SCALAR_KINDS = frozenset(("string", "template", "enum", "integer", "number", "boolean"))
+R = TypeVar("R")
+
+
+def once_each(fn: Callable[[Any], R], values: Sequence[Any], keys: Iterable[Hashable]) -> list[R]:
+    """``[fn(v) for v in values]``, ``fn`` run once per distinct key: a flow repeats its menus'
+    digits, its cases, its queues (the 500,000-node demo: 25,000 menus, a handful of digit lists)."""
+    keyed = list(keys)
+    memo = {key: fn(value) for key, value in dict(zip(keyed, values)).items()}
+    return list(map(memo.__getitem__, keyed))
+
+
+def _keys(nt: NodeType, names: tuple[str, ...], configs: list[Any], typed: bool) -> Iterable[Hashable]:
+    """Keys equal only for configs whose fields ``names`` hold equal values: the values themselves
+    when they are scalars of their declared type, a list of texts as a tuple, anything else (or
+    a config not checked against its type) as its JSON text, which keeps "1", 1 and [1] apart."""
+    declared = {f.name: f.kind for f in nt.fields}
+    kinds = {declared.get(name, "undeclared") for name in names}
+    if not typed:
+        return map(_encode, map(config_value, configs, repeat(names[0]))) if len(names) == 1 else \
+            map(_encode, zip(*(map(config_value, configs, repeat(name)) for name in names)))
+    values = map(attrgetter(*names), configs)
+    if kinds <= _SCALAR_KINDS:
+        return values
+    if kinds == {"string_list"} and len(names) == 1:
+        return map(tuple, values)
+    return map(_encode, values)
+
+
+def _where(flags: Iterable[Any]) -> list[int]:
+    """The positions of the true flags."""
+    return list(compress(count(), flags))
 
 
 def code(f: Field, why: str) -> str:

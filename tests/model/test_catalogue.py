@@ -51,3 +51,19 @@ def test_each_type_has_its_own_icon_and_a_summary_of_its_own_fields():
     for t in CATALOGUE.values():
         assert set(t.summary) <= set(t.field_map()), t.name
         assert set(t.expected_outlets) <= set(t.outlets), t.name
+
+
+def test_dynamic_outlets_come_from_the_one_field_they_name():
+    """Validation works a type's outlets out once per distinct value of ``dynamic_from``: the
+    outlets must depend on that field alone."""
+    from ringflow.model.catalogue import CATALOGUE, default_config
+
+    samples = {"digits": ["1", "9", "#"], "cases": [{"name": "gold", "op": "equals", "value": "g"}], "outlets": ["a", "b"]}
+    for nt in CATALOGUE.values():
+        assert bool(nt.dynamic_outlets) == bool(nt.dynamic_from), nt.name
+        if not nt.dynamic_outlets:
+            continue
+        assert nt.dynamic_from in {f.name for f in nt.fields}, nt.name
+        config = {**default_config(nt.name), nt.dynamic_from: samples[nt.dynamic_from]}
+        alone = {nt.dynamic_from: samples[nt.dynamic_from]}
+        assert nt.outlets_for(config) == nt.outlets_for(alone) != list(nt.outlets), nt.name

@@ -134,3 +134,38 @@ def test_edges_from_a_node_of_unknown_type_still_lead_somewhere():
     found = codes(doc)
     assert ("error", "unknown_type", "a", "type") in found
     assert not any(code == "unreachable" for _, code, _, _ in found)
+
+
+def _menus(digit_lists, extra_nodes=()):
+    """A start Say leading to one menu per digit list, each digit's outlet to an end node."""
+    nodes = [{"id": "start", "type": "say", "config": {"text": "Hi"}}, {"id": "end", "type": "hangup", "config": {}}]
+    edges = []
+    for k, digits in enumerate(digit_lists):
+        nodes.append({"id": f"m{k}", "type": "menu", "config": {"prompt": "Choose", "digits": digits}})
+        edges.append({"source": "start" if k == 0 else f"m{k - 1}", "outlet": "next" if k == 0 else "timeout", "target": f"m{k}"})
+        edges += [{"source": f"m{k}", "outlet": d, "target": "end"} for d in ("1", "2")]
+    return {"name": "menus", "start": "start", "nodes": nodes + list(extra_nodes), "edges": edges}
+
+
+def test_rules_worked_out_once_per_value_still_name_each_node():
+    """Menus sharing their digits share one check; the menu whose digits differ gets its own
+    problems and outlets, in the typed pass and in the pass over a faulty document alike."""
+    doc = _menus([["1", "2"], ["1", "2"], ["1", "1"], ["1", "2"], ["1", "3"]])
+    for faulty in (False, True):
+        if faulty:  # a config msgspec refuses elsewhere: every config is looked at as sent
+            doc["nodes"].append({"id": "odd", "type": "pause", "config": {"seconds": "long"}})
+        found = {(p.code, p.node_id, p.field) for p in validate(normalize(doc))}
+        assert ("bad_config", "m2", "config.digits") in found  # "a digit is listed twice", m2 alone
+        assert not any(code == "bad_config" and nid in ("m0", "m1", "m3", "m4") for code, nid, _ in found)
+        # m2 offers 1 only, m4 offers 1 and 3: their edges on "2" lead from nowhere
+        assert {(nid, field) for code, nid, field in found if code == "unknown_outlet"} == {("m2", "outlets.2"), ("m4", "outlets.2")}
+        assert ("unconnected_outlet", "m4", "outlets.3") in found
+
+
+def test_values_of_other_types_are_not_taken_for_each_other():
+    """A menu whose digits are the text "12" (refused) has no digit outlets; one whose digits are
+    ["1", "2"] has both: the two must not share their outlets."""
+    doc = _menus([["1", "2"], "12"])
+    found = {(p.code, p.node_id, p.field) for p in validate(normalize(doc))}
+    assert ("unknown_outlet", "m1", "outlets.1") in found and ("unknown_outlet", "m1", "outlets.2") in found
+    assert not any(code == "unknown_outlet" and nid == "m0" for code, nid, _ in found)
