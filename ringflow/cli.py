@@ -68,8 +68,10 @@ def _db(url: Optional[str]) -> str:
 
 
 @contextmanager
-def _friendly() -> Iterator[None]:
-    """Turn every expected failure into one red line and exit 1."""
+def _friendly(writes: bool = True) -> Iterator[None]:
+    """Turn every expected failure into one red line and exit 1; a command that ``writes`` says
+    that nothing was written (``validate`` writes nothing and does not say so)."""
+    nothing = "; nothing was written" if writes else ""
     try:
         yield
     except CliError as exc:
@@ -77,13 +79,13 @@ def _friendly() -> Iterator[None]:
         raise typer.Exit(1) from None
     except DocumentError as exc:
         _print_problems(exc.problems)
-        err.print(f"[red]error:[/red] {escape(str(exc))}; nothing was written")
+        err.print(f"[red]error:[/red] {escape(str(exc))}{nothing}")
         raise typer.Exit(1) from None
     except StoreError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
     except ValueError as exc:  # InteropError and friends
-        err.print(f"[red]error:[/red] {escape(str(exc))}; nothing was written")
+        err.print(f"[red]error:[/red] {escape(str(exc))}{nothing}")
         raise typer.Exit(1) from None
 
 
@@ -371,7 +373,7 @@ def export(flow_id: int = typer.Argument(..., help="Flow id."),
 def validate_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
               fmt: str = typer.Option("ringflow", "--format", help="ringflow, studio, connect or auto.")) -> None:
     """Check a flow document; exit 1 when it has errors (warnings are printed, exit 0)."""
-    with _friendly():
+    with _friendly(writes=False):
         if fmt == "ringflow":
             shape, problems = _checked(file)
             counts = len(shape.nodes), len(shape.edges)

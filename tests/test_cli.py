@@ -237,3 +237,15 @@ def test_serve_migrates_seeds_prints_the_key_once_and_answers(tmp_path: Path) ->
     finally:
         second = stop(proc)
     assert "shown only this once" not in second  # the demo and its key are made once
+
+
+def test_validate_names_an_unstorable_document_without_claiming_a_write(tmp_path: Path) -> None:
+    doc = main_line()
+    doc["edges"][0]["target"] = "ghost"
+    result = runner.invoke(app, ["validate", str(_write(tmp_path, doc))])
+    assert result.exit_code == 1 and "unknown node 'ghost'" in said(result)
+    assert "nothing was written" not in said(result)  # validate writes nothing; import says it
+    store = tmp_path / "x.db"
+    assert runner.invoke(app, ["db", "upgrade", "--db", f"sqlite:///{store}"]).exit_code == 0
+    result = runner.invoke(app, ["import", str(tmp_path / "flow.json"), "--customer", "1", "--db", f"sqlite:///{store}"])
+    assert result.exit_code == 1 and "nothing was written" in said(result)
