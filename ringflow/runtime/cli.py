@@ -8,7 +8,6 @@ validate`` above all) would otherwise pay 0.2 s to load them.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Optional
 
 import typer
@@ -35,6 +34,8 @@ def simulate_command(
                                                          "2026-11-30T10:00:00+00:00; without an offset, UTC.")),
 ) -> None:
     """Place synthetic calls and print throughput, latency percentiles, outcomes and node visits."""
+    import asyncio
+
     from ringflow.runtime.simulate import simulate
 
     console = Console()
