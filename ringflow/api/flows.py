@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from ringflow.api.auth import Principal, current_customer
-from ringflow.api.background import Background
+from ringflow.api.background import Background, QueueFull
 from ringflow.api.common import MAX_ID_INT, FastJSON, json_body, parse_if_match, store_of
 from ringflow.api.errors import ApiError, not_found
 from ringflow.api.problems import cost, has_error, summarize
@@ -78,7 +78,12 @@ class ProblemCache:
                 with self._lock:
                     self._pending.discard(key)
 
-        job = self.background.submit(run, f"background validation of flow {key[1]} revision {key[2]}")
+        try:
+            job = self.background.submit(key[0], run, f"background validation of flow {key[1]} revision {key[2]}")
+        except QueueFull as exc:  # this customer's queue is full: the GET still answers (problems pending), a later one asks again
+            self._unpend(key)
+            log.warning("%s", exc)
+            return
         job.add_done_callback(lambda f: self._unpend(key) if f.cancelled() else None)  # dropped at shutdown: a later GET asks again
 
     def _unpend(self, key: ProblemKey) -> None:

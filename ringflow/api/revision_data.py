@@ -8,9 +8,11 @@ Every write path hands the new revision here: the API's create, PATCH, restore a
 restart, opens even a 500,000-node flow without building anything; without Redis the one
 process's caches are warm for the first open.
 
-The work runs off the request path on the app's bounded pool (:mod:`ringflow.api.background`),
-one job per flow at a time: a burst of PATCHes (a user dragging nodes) builds only the newest
-revision once the build in progress ends, not one build per PATCH.
+The work runs off the request path on the app's bounded pool (:mod:`ringflow.api.background`,
+fair between customers), one job per flow at a time: a burst of PATCHes (a user dragging nodes)
+builds only the newest revision once the build in progress ends, not one build per PATCH. When
+the customer's queue there is full the precompute is skipped (logged): the write still succeeds,
+and the first open builds what it needs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from ringflow.api.background import Background
+from ringflow.api.background import Background, QueueFull
 from ringflow.api.flows import ProblemCache
 from ringflow.api.problems import summarize
 from ringflow.api.skeleton import SkeletonCache, build_skeleton
@@ -81,7 +83,12 @@ class Precompute:
             if flow in self._running:
                 return  # the running build picks the newest revision up when it ends
             self._running.add(flow)
-        job = self.background.submit(lambda: self._run(flow), f"precomputing the editor data of flow {flow_id}")
+        try:
+            job = self.background.submit(customer_id, lambda: self._run(flow), f"precomputing the editor data of flow {flow_id}")
+        except QueueFull as exc:  # this customer's queue is full: skipped, never the writer's error; the first open builds it
+            self._dropped(flow)
+            log.warning("%s; the first open will build it", exc)
+            return
         job.add_done_callback(lambda f: self._dropped(flow) if f.cancelled() else None)  # the app shut down first
 
     def _dropped(self, flow: FlowKey) -> None:
