@@ -324,6 +324,9 @@ def import_(file: Path = typer.Argument(..., help="A flow document (JSON)."),
             meta = store.create_flow(customer, doc, checked=True)
         _share_editor_data(store, [(customer, meta.id)])
         store.close()
+        from ringflow.store.bigwrite import finish_checkpoints
+
+        finish_checkpoints()  # the process ends next (_finish): leave the database file whole
     warnings = sum(p.severity == "warning" for p in problems)
     out.print(f"[green]Imported[/green] flow {meta.id} {escape(meta.name)!s}: {meta.node_count} nodes, {meta.edge_count} edges"
               + (f", {warnings} warning(s)" if warnings else ""))

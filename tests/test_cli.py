@@ -249,3 +249,20 @@ def test_validate_names_an_unstorable_document_without_claiming_a_write(tmp_path
     assert runner.invoke(app, ["db", "upgrade", "--db", f"sqlite:///{store}"]).exit_code == 0
     result = runner.invoke(app, ["import", str(tmp_path / "flow.json"), "--customer", "1", "--db", f"sqlite:///{store}"])
     assert result.exit_code == 1 and "nothing was written" in said(result)
+
+
+def test_import_leaves_the_database_file_whole(tmp_path: Path, db: str, customer_id: int) -> None:
+    """The bulk write commits into the WAL and copies it back on a thread of its own; the import
+    waits for that copy before its process ends, so the database file alone holds the flow."""
+    import shutil
+    import sqlite3
+
+    from ringflow.model.demo import generate_flow
+
+    result = runner.invoke(app, ["import", str(_write(tmp_path, generate_flow(20_000))), "--customer", str(customer_id),
+                                 "--db", db])
+    assert result.exit_code == 0, said(result)
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db.removeprefix("sqlite:///"), copy)  # the file alone, without its -wal
+    with sqlite3.connect(copy) as con:
+        assert con.execute("SELECT count(*) FROM flow_nodes").fetchone()[0] == 20_000

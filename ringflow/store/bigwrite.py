@@ -61,6 +61,9 @@ def _checkpoint(database: str) -> None:
         con.close()
 
 
+_STARTED: list[threading.Thread] = []
+
+
 def checkpoint_in_background(database: str | None) -> threading.Thread | None:
     """Copy the WAL back into the database file on a thread of its own (PASSIVE: it never
     waits for readers or the writer, and leaves whatever it cannot copy to a later checkpoint)."""
@@ -68,4 +71,12 @@ def checkpoint_in_background(database: str | None) -> threading.Thread | None:
         return None
     thread = threading.Thread(target=_checkpoint, args=(database,), name="ringflow-checkpoint", daemon=True)
     thread.start()
+    _STARTED[:] = [t for t in _STARTED if t.is_alive()] + [thread]
     return thread
+
+
+def finish_checkpoints(timeout: float = 60.0) -> None:
+    """Wait for the checkpoints started here: a command about to end its process (``ringflow
+    import``) leaves the database file whole, not a 200 MB WAL for the next writer to copy."""
+    for thread in list(_STARTED):
+        thread.join(timeout)
