@@ -7,6 +7,7 @@ non-zero exit, never a traceback; imports land whole or not at all (one transact
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ def _finish(code: int = 0) -> None:
     work the operating system does at once when the process ends (mypy exits the same way).
     Under Typer's test runner (``main`` not called) it is an ordinary return or ``typer.Exit``."""
     if _TEARDOWN["skip"]:
+        logging.shutdown()  # what atexit would have done: every log handler flushed and closed
         for stream in (out.file, err.file, sys.stdout, sys.stderr):
             stream.flush()
         os._exit(code)
