@@ -169,3 +169,27 @@ def test_values_of_other_types_are_not_taken_for_each_other():
     found = {(p.code, p.node_id, p.field) for p in validate(normalize(doc))}
     assert ("unknown_outlet", "m1", "outlets.1") in found and ("unknown_outlet", "m1", "outlets.2") in found
     assert not any(code == "unknown_outlet" and nid == "m0" for code, nid, _ in found)
+
+
+def test_node_rules_read_only_the_fields_they_declare():
+    """Validation runs a node rule once per distinct value of ``NodeRule.reads``: a rule that
+    read another field would hand one node's findings to another."""
+    from ringflow.model.configs import CONFIGS
+    from ringflow.model.rules import NODE_RULES
+
+    class Recorder:
+        def __init__(self, config):
+            self.config, self.read = config, set()
+
+        def __getattr__(self, name):
+            self.read.add(name)
+            return getattr(self.config, name)
+
+    samples = {"original_type": "send-to-flex", "digits": ["1"], "timezone": "Mars/Olympus"}
+    for type_name, rule in NODE_RULES.items():
+        struct = CONFIGS[type_name]
+        fields = struct.__struct_fields__
+        required = fields[:len(fields) - len(struct.__struct_defaults__)]
+        seen = Recorder(struct(**{name: samples.get(name, "x") for name in required}))
+        rule.check(seen)
+        assert seen.read <= set(rule.reads), (type_name, seen.read - set(rule.reads))
