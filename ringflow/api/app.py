@@ -17,7 +17,7 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from ringflow.api import admin, editor_data, errors, flows, ops, session, static, stream, voice
+from ringflow.api import admin, editor_data, errors, flows, layout, ops, session, static, stream, voice
 from ringflow.api.auth import Auth, bootstrap_admin, session_secret
 from ringflow.api.background import Background
 from ringflow.api.events import EventHub, Hub
@@ -145,7 +145,7 @@ def create_app(settings: Settings, store: Store, events: Hub | None = None, cloc
 
     _enable_access_log()
     errors.install(app)
-    for router in (session.router, admin.router, flows.router, editor_data.router, stream.router, ops.router):
+    for router in (session.router, admin.router, flows.router, editor_data.router, layout.router, stream.router, ops.router):
         app.include_router(router)
     app.include_router(voice.router)  # provider webhooks, test calls, executions, messaging
     static.install(app)

@@ -413,13 +413,18 @@ function wireTopBar() {
   $("#btn-zoom-in").addEventListener("click", () => e.zoomBy(1.4));
   $("#btn-zoom-out").addEventListener("click", () => e.zoomBy(1 / 1.4));
   wireThemeSwitch($("#btn-theme"));
-  $("#btn-layout").addEventListener("click", async () => {
+  $("#btn-layout").addEventListener("click", async (ev) => {
+    const btn = ev.currentTarget;
+    if (btn.getAttribute("aria-busy") === "true") return; // the server is still arranging the last click
+    btn.setAttribute("aria-busy", "true");
     try {
       const whole = e.selection().length < 2;
-      const n = await autoLayout(e, ui.meta.start);
-      if (n && whole) e.fitView();
+      const { moved: n, indices } = await autoLayout(e, ui.meta.start);
+      if (n && whole) e.fitView(indices); // the arranged cards (the flow's bounds only grow: they still hold the old spread)
       toast(n ? `Arranged ${n} node${n === 1 ? "" : "s"}. Undo with Ctrl+Z.` : "Already arranged.", "ok");
-    } catch (err) { toast(err.message, "warning"); }
+    } catch (err) {
+      toast(err instanceof ApiError ? `Layout failed: ${err.message}` : err.message, err instanceof ApiError ? "error" : "warning");
+    } finally { btn.removeAttribute("aria-busy"); }
   });
   $("#mode").addEventListener("change", (ev) => e.setMode(ev.target.value));
   $("#btn-monitor").addEventListener("click", (ev) => {

@@ -1,43 +1,10 @@
-// Unit tests of the UI's pure kernels (layered layout, copy/paste): node --test.
+// Unit tests of the UI's pure kernels (copy/paste): node --test. The layout is the server's
+// (tests/api/test_layout.py, tests/browser/test_editor_layout.py).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { layeredLayout } from "../../../ringflow/web/js/ui/layered.js";
 import { copySelection, pasteChanges, freshId } from "../../../ringflow/web/js/ui/clipboard.js";
 
 const n = (id, x = 0, y = 0) => ({ id, x, y, w: 200, h: 72 });
-
-test("layout puts children below parents and siblings side by side", () => {
-  const pos = layeredLayout([n("a", 100, 50), n("b"), n("c"), n("d")],
-    [{ source: "a", target: "b" }, { source: "a", target: "c" }, { source: "b", target: "d" }, { source: "c", target: "d" }],
-    { start: "a" });
-  assert.equal(pos.get("a").y, 0);
-  assert.ok(pos.get("b").y > pos.get("a").y);
-  assert.equal(pos.get("b").y, pos.get("c").y);
-  assert.notEqual(pos.get("b").x, pos.get("c").x);
-  assert.ok(pos.get("d").y > pos.get("b").y);
-  assert.ok(Math.abs(pos.get("b").x - pos.get("c").x) >= 200, "no overlap in a layer");
-});
-
-test("layout keeps siblings in outlet order", () => {
-  const pos = layeredLayout([n("m"), n("z"), n("a"), n("q")],
-    [{ source: "m", target: "z" }, { source: "m", target: "a" }, { source: "m", target: "q" }], { start: "m" });
-  assert.ok(pos.get("z").x < pos.get("a").x && pos.get("a").x < pos.get("q").x);
-});
-
-test("layout survives cycles and keeps the selection's corner", () => {
-  const pos = layeredLayout([n("m", 500, 300), n("x", 600, 400)],
-    [{ source: "m", target: "x" }, { source: "x", target: "m" }], { start: "m" });
-  assert.equal(pos.size, 2);
-  assert.equal(pos.get("m").y, 300);
-  assert.ok(pos.get("x").y > 300);
-  assert.equal(Math.min(pos.get("m").x, pos.get("x").x), 500);
-});
-
-test("layout ignores edges leaving the set and handles no nodes", () => {
-  assert.equal(layeredLayout([], []).size, 0);
-  const pos = layeredLayout([n("a")], [{ source: "a", target: "zzz" }]);
-  assert.deepEqual(pos.get("a"), { x: 0, y: 0 });
-});
 
 test("copy keeps only internal edges; paste gives fresh ids, offsets and rewires", () => {
   const clip = copySelection(

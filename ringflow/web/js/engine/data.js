@@ -78,12 +78,13 @@ export class DetailStore {
     }
   }
 
-  /** Details for specific nodes, not aborted by viewport traffic (drag end, selection). */
+  /** Details for specific nodes, not aborted by viewport traffic (drag end, selection); resolves
+   * to {nodes, edges} (the edges touching them, outlets named). */
   async fetchBox(x0, y0, x1, y1, limit = 5000) {
-    if (!this.api) return [];
+    if (!this.api) return { nodes: [], edges: [] };
     const q = `x0=${Math.floor(x0) - 1}&y0=${Math.floor(y0) - 1}&x1=${Math.ceil(x1) + 1}&y1=${Math.ceil(y1) + 1}&limit=${limit}`;
     const r = await this.api.get(`/flows/${this.flowId}/viewport?${q}`);
     for (const n of r.nodes) this.put(n);
-    return r.nodes;
+    return { nodes: r.nodes, edges: r.edges || [] };
   }
 }

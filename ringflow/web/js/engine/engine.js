@@ -333,16 +333,25 @@ export async function createEditorEngine(opts) {
     if (changed) clock.invalidate(); // eout is not part of the version: adjacency stays valid
   }
 
-  /** Make sure ids (and labels) are known for these nodes: edits name nodes by id. */
+  /** Make sure ids (and labels) are known for these nodes: edits name nodes by id. So are the
+   * outlets of their edges that the skeleton could not name (menus, splits: 255 until a /viewport
+   * answer names them), or copy and Layout would leave those edges out. */
   async function ensureIds(indices) {
     const miss = indices.filter((i) => state.alive(i) && !infoOf(i));
+    const wanted = new Set(indices);
+    const seen = new Set(miss);
+    for (let j = 0; j < state.ecount; j++) {
+      const s = state.esrc[j];
+      if (state.eout[j] === 255 && wanted.has(s) && !seen.has(s) && state.alive(s)) { seen.add(s); miss.push(s); }
+    }
     if (!miss.length || !api) return;
     const groups = miss.length <= 16 ? miss.map((i) => [i]) : [miss];
-    await Promise.all(groups.map((g) => {
+    const got = await Promise.all(groups.map((g) => {
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (const i of g) { x0 = Math.min(x0, state.x[i]); y0 = Math.min(y0, state.y[i]); x1 = Math.max(x1, state.x[i] + state.w[i]); y1 = Math.max(y1, state.y[i] + state.h[i]); }
       return details.fetchBox(x0, y0, x1, y1, 5000);
     }));
+    fixOutlets(got.flatMap((r) => r.edges));
   }
 
   // ---- selection ------------------------------------------------------------------------

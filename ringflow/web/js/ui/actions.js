@@ -1,9 +1,9 @@
 // Editing actions that need the engine: copy, paste, auto-layout and moving keyboard focus along
 // edges. They read the engine's FlowState and write only through change sets (so undo works).
+import { api } from "./api.js";
 import { copySelection, pasteChanges } from "./clipboard.js";
-import { layeredLayout } from "./layered.js";
 
-const MAX_LAYOUT = 5000;
+const MAX_LAYOUT = 5000; // the server's MAX_LAYOUT_NODES (ringflow/api/layout.py); a test keeps them equal
 
 function live(engine, i) {
   const t = engine.state.type[i];
@@ -47,7 +47,10 @@ export function pasteNodes(engine, clip, offset) {
   return ids.length;
 }
 
-/** Arrange the selection (2+ nodes) or the whole flow in layers; returns the count moved. */
+/** Arrange the selection (2+ nodes) or the whole flow in layers; returns {moved: count, indices: the nodes arranged}.
+ * The server lays them out (POST /api/v1/layout: ringflow/model/layout.py, the demo flows' layout);
+ * the selection's top-left corner stays where it was, and one change set makes it one undo step.
+ * A refused or failed request throws the API's error (its message says what went wrong). */
 export async function autoLayout(engine, startId) {
   const s = engine.state;
   let indices = engine.selection().filter((i) => live(engine, i));
@@ -58,14 +61,19 @@ export async function autoLayout(engine, startId) {
   if (indices.length > MAX_LAYOUT) throw new Error(`Layout works on up to ${MAX_LAYOUT} nodes at a time: select a part of the flow first.`);
   await engine.details(indices);
   const infos = indices.map((i) => engine.nodeInfo(i)).filter((n) => n.id);
-  const pos = layeredLayout(infos, edgesAmong(engine, new Set(indices)), { start: startId });
+  if (!infos.length) return { moved: 0, indices: [] };
+  const origin = { x: Math.min(...infos.map((n) => n.x)), y: Math.min(...infos.map((n) => n.y)) };
+  const nodes = infos.map((n) => ({ id: n.id, type: n.typeName, config: n.config || {}, h: n.h > 0 ? n.h : undefined }));
+  const { positions } = await api("/layout", { method: "POST", body: { nodes, edges: edgesAmong(engine, new Set(indices)), start: startId ?? null, origin } });
   const updated = [];
   for (const n of infos) {
-    const p = pos.get(n.id);
-    if (p && (p.x !== n.x || p.y !== n.y)) updated.push({ id: n.id, key: n.key, set: { x: p.x, y: p.y }, prev: { x: n.x, y: n.y } });
+    const now = engine.nodeInfo(n.index); // it may have moved (or gone) while the server worked
+    const p = positions[n.id];
+    if (!p || !now || now.id !== n.id) continue;
+    if (p.x !== now.x || p.y !== now.y) updated.push({ id: n.id, key: now.key, set: { x: p.x, y: p.y }, prev: { x: now.x, y: now.y } });
   }
   if (updated.length) engine.applyChanges({ nodes: { updated } }, { origin: "local" });
-  return updated.length;
+  return { moved: updated.length, indices: infos.map((n) => n.index) };
 }
 
 /** The next (dir 1) or previous (dir -1) sibling of `index`: another target of the first node
