@@ -6,18 +6,24 @@ The body carries everything the layout needs (nodes with their type, config and 
 the edges among them, the start and the corner to keep); nothing stored is read, so a caller
 learns nothing about any flow, its own or another tenant's. It still needs a key or session
 (the work is seconds of CPU at the 5,000-node limit) and has its own, smaller body limit.
+
+The arranging runs on the app's background threads (:mod:`ringflow.api.background`), which are
+fair between customers: each runs one job at a time and takes its turn, so a customer pressing
+Layout in a loop waits behind their own layouts, never holds up another customer's layout, save
+or validation, and is told to slow down (429) once their queue is full.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ringflow.api.auth import Principal, current_customer
+from ringflow.api.background import Background, QueueFull
 from ringflow.api.common import FastJSON, read_body
 from ringflow.api.errors import ApiError
 from ringflow.model.catalogue import CATALOGUE, NODE_HEIGHT
@@ -127,4 +133,10 @@ def arrange(body: LayoutRequest) -> dict[str, dict[str, float]]:
                                 "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}}}}}}})
 async def layout(request: Request, principal: Principal = Depends(current_customer)) -> Response:
     body = _request(await read_body(request, MAX_LAYOUT_BODY))
-    return FastJSON({"positions": await run_in_threadpool(arrange, body)})
+    background: Background = request.app.state.background
+    try:
+        job = background.submit(principal.customer_id, lambda: arrange(body), f"layout of {len(body.nodes)} nodes")
+    except QueueFull:
+        raise ApiError(429, "busy", "your account has too many layouts and validations waiting; try again in a few seconds",
+                       {"retry_after": 5}, headers={"Retry-After": "5"}) from None
+    return FastJSON({"positions": await asyncio.wrap_future(job)})

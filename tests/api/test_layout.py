@@ -135,3 +135,28 @@ def test_the_editor_and_the_server_share_the_node_limit() -> None:
 def test_openapi_lists_the_route(client: TestClient) -> None:
     post_op = client.get("/openapi.json").json()["paths"]["/api/v1/layout"]["post"]
     assert "Arrange nodes in layers" in post_op["summary"]
+
+
+def test_layouts_take_turns_with_other_work_and_a_full_queue_is_told_to_wait(app, client: TestClient, alice: Tenant,  # type: ignore[no-untyped-def]
+                                                                             bob: Tenant) -> None:
+    """A layout is seconds of CPU at the limit: it runs on the app's background threads, fair
+    between customers, and a customer whose queue is full hears 429 with Retry-After."""
+    import threading
+
+    from ringflow.api.background import Background
+
+    saved, started, gate = app.state.background, threading.Event(), threading.Event()
+    app.state.background = Background(workers=2, max_queued=1)
+    try:
+        app.state.background.submit(alice.id, lambda: started.set() or gate.wait(), "alice's long job")
+        assert started.wait(10)  # it runs, holding one thread
+        app.state.background.submit(alice.id, lambda: None, "alice's next job")  # waits its turn: alice's queue is full
+        refused = post(client, alice, menu_body())
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "5"
+        assert refused.json()["error"]["code"] == "busy"
+        laid_out = post(client, bob, menu_body())  # bob takes the other thread at once
+        assert laid_out.status_code == 200 and set(laid_out.json()["positions"]) == {n["id"] for n in menu_body()["nodes"]}
+    finally:
+        gate.set()
+        app.state.background.shutdown()
+        app.state.background = saved
