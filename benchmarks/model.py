@@ -133,8 +133,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(f"""# Model benchmark
 
-- Machine: {platform.platform()}, {os.cpu_count()} cores, busy: shared with other engineers' work (load average at
-  start {load_start:.1f}, at end {os.getloadavg()[0]:.1f}); Python {platform.python_version()}
+- Machine: {platform.platform()}, {os.cpu_count()} cores, shared with other engineers' work (1-minute load average
+  at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f}); Python {platform.python_version()}
 - Date: {started}
 - Command: `{command.strip()}`
 - Trees: {tree_list}; every measure is a fresh process, the trees' runs interleaved round by round.
