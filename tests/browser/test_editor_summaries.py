@@ -121,3 +121,18 @@ def test_a_card_grows_to_fit_its_settings(page: Page, server: Server, api_key: s
     assert st["h"] >= 100 and st["hit"] and st["grid"] == st["h"] and abs(st["edgeY"] - st["h"]) < 1, st
     shot(page, "editor-card-grown")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_what_is_being_typed_survives_the_panel_being_asked_again(page: Page, server: Server, api_key: str) -> None:
+    """A double click is a selection change and an activation, each showing the node once its
+    details are in: the second must not rebuild the panel under the person's typing."""
+    flow = server.flow(api_key, ivr())
+    open_editor(page, api_key, flow["id"])
+    card(page, "Sales desk").dblclick()
+    field = page.locator("#prop-to")
+    field.fill("+15550177")  # typed, not yet committed (no Tab, no change event)
+    page.evaluate("() => { const e = window.ringflow.engine; e.select(e.selection()); }")  # the panel is asked again
+    page.wait_for_timeout(300)
+    expect(page.locator("#prop-to")).to_have_value("+15550177")
+    page.locator("#prop-to").press("Tab")
+    expect(card(page, "Sales desk").locator(".rf-card-line")).to_have_text(["+15550177"])

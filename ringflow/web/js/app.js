@@ -140,7 +140,7 @@ async function boot() {
         const again = key != null ? ui.engine.indexOfKey(key) : ui.engine.indexOfId(id);
         if (again >= 0) ui.engine.select([again]);
         toast("The call now starts at this node.", "ok");
-        showSelection(props);
+        showSelection(props, true);
         revalidate();
       } catch (err) { toast(err.message, "error"); }
     },
@@ -232,13 +232,21 @@ function edgeText(r) {
   return `${a ? a.label || a.typeTitle : "?"}, outlet ${r.outlet ?? "?"}, to ${b ? b.label || b.typeTitle : "?"}`;
 }
 
-async function showSelection(props) {
-  const e = ui.engine;
+let showTicket = 0;
+/** The panel follows the selection. Calls overlap (a double click is a selection change and an
+ * activation, each waiting for details): only the latest shows, and a node already in the panel
+ * is not rebuilt unless `refresh` (its data changed elsewhere), or what the person has started
+ * typing would be replaced by the stored value. */
+async function showSelection(props, refresh = false) {
+  const e = ui.engine, ticket = ++showTicket;
   const sel = e.selection(), edges = e.selectedEdges ? e.selectedEdges() : [];
   if (!sel.length && edges.length) { props.showEdges(edges.map(edgeText), () => e.deleteSelection()); return; }
   if (sel.length === 1) {
     await e.details(sel);
-    if (e.selection().length === 1 && e.selection()[0] === sel[0]) props.show(e.nodeInfo(sel[0]));
+    if (ticket !== showTicket || e.selection().length !== 1 || e.selection()[0] !== sel[0]) return;
+    const info = e.nodeInfo(sel[0]), cur = props.current();
+    if (!refresh && cur && cur.index === sel[0] && cur.id === info.id) return;
+    props.show(info);
   } else if (sel.length > 1) props.showMany(sel.length);
   else props.empty();
 }
@@ -340,7 +348,7 @@ function wireEngine(props) {
       const now = Date.now();
       if (now - remoteToastAt > 3000) toast("Another editor changed this flow; their changes are shown.", "info");
       remoteToastAt = now;
-      showSelection(props);
+      showSelection(props, true);
     } else {
       setStatus("Saving…", "busy");
     }
@@ -354,7 +362,7 @@ function wireEngine(props) {
       document.title = `${name} · Ringflow`;
       if (document.activeElement !== $("#flow-name")) $("#flow-name").value = name;
     }
-    if (origin === "remote") showSelection(props);
+    if (origin === "remote") showSelection(props, true);
   });
   e.on("saved", ({ revision }) => { setRevision(revision); setStatus("All changes saved", "ok"); revalidate(); });
   e.on("conflict", ({ current }) => {
@@ -364,7 +372,7 @@ function wireEngine(props) {
     toast(`This flow was changed elsewhere (now revision ${current}). Your last change was not saved; the view shows the current flow.`,
       "warning", { timeout: 10000 });
   });
-  e.on("reloaded", ({ revision }) => { setRevision(revision); refreshUndo(); showSelection(props); revalidate(); });
+  e.on("reloaded", ({ revision }) => { setRevision(revision); refreshUndo(); showSelection(props, true); revalidate(); });
   e.on("error", ({ message }) => { setStatus("Not saved", "error"); toast(message, "error"); });
   e.on("modechange", ({ mode, reason }) => {
     $("#mode").title = `Rendering mode: ${mode}`;

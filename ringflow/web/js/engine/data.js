@@ -33,19 +33,34 @@ export function createApi({ base = "/api/v1", fetchFn = globalThis.fetch.bind(gl
 }
 
 /** Details of nodes (id, label, config) by key. Viewport requests are debounced by the caller,
- * and a newer request aborts the older one (stale answers never land). */
+ * and a newer request aborts the older one. An answer never undoes a change made here after its
+ * request left (an edit, or another editor's change as it streams in): those details are newer
+ * than the server's answer, which would put the old label or config back on the card. */
 export class DetailStore {
   constructor(api, flowId, limit = 4000, fake = null) {
     this.api = api; this.flowId = flowId; this.fake = fake; // fake(key): details without a server (dev page)
     this.cache = new LRU(limit);
     this.idKey = new Map(); // id -> key, for every node we have seen (ids are short strings)
     this.ctrl = null; this.inflight = 0;
+    this.changes = 0; // counts the changes put here (putChanged): an answer is older than those after its request left
   }
 
-  put(node) {
+  put(node, changedAt = 0) {
     if (node.key === undefined || node.key === null) return;
-    this.cache.set(node.key, { id: node.id, label: node.label ?? "", config: node.config ?? {}, type: node.type });
+    this.cache.set(node.key, { id: node.id, label: node.label ?? "", config: node.config ?? {}, type: node.type, changedAt });
     if (node.id !== undefined) this.idKey.set(node.id, node.key);
+  }
+
+  /** Details changed in this editor (or streamed in from another): kept over older answers. */
+  putChanged(node) { this.put(node, ++this.changes); }
+
+  /** The server's details, asked for when `this.changes` was `asked`: each lands unless the
+   * node has changed here since. */
+  putAnswer(nodes, asked) {
+    for (const n of nodes) {
+      const cur = n.key === undefined || n.key === null ? null : this.cache.peek(n.key);
+      if (!cur || cur.changedAt <= asked) this.put(n);
+    }
   }
 
   get(key) {
@@ -64,9 +79,10 @@ export class DetailStore {
     const ctrl = (this.ctrl = new AbortController());
     const q = `x0=${Math.floor(x0)}&y0=${Math.floor(y0)}&x1=${Math.ceil(x1)}&y1=${Math.ceil(y1)}&limit=${limit}`;
     this.inflight++;
+    const asked = this.changes;
     try {
       const r = await this.api.get(`/flows/${this.flowId}/viewport?${q}`, { signal: ctrl.signal });
-      for (const n of r.nodes) this.put(n);
+      this.putAnswer(r.nodes, asked);
       this.lastEdges = r.edges || [];
       return r.nodes;
     } catch (e) {
@@ -83,8 +99,9 @@ export class DetailStore {
   async fetchBox(x0, y0, x1, y1, limit = 5000) {
     if (!this.api) return { nodes: [], edges: [] };
     const q = `x0=${Math.floor(x0) - 1}&y0=${Math.floor(y0) - 1}&x1=${Math.ceil(x1) + 1}&y1=${Math.ceil(y1) + 1}&limit=${limit}`;
+    const asked = this.changes;
     const r = await this.api.get(`/flows/${this.flowId}/viewport?${q}`);
-    for (const n of r.nodes) this.put(n);
+    this.putAnswer(r.nodes, asked);
     return { nodes: r.nodes, edges: r.edges || [] };
   }
 }

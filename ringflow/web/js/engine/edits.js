@@ -21,7 +21,7 @@ export function createEdits(ctx) {
     const key = st.keys[i];
     const cur = (key && details.get(key)) || localInfo.get(i);
     const next = { ...(cur || {}), ...patch };
-    if (key) details.put({ ...next, key }); else localInfo.set(i, next);
+    if (key) details.putChanged({ ...next, key }); else localInfo.set(i, next);
   }
 
   /** Apply a change set. origin: "local" (undo + save), "undo" (save only), "remote" (neither).
@@ -49,7 +49,7 @@ export function createEdits(ctx) {
       for (const { node: n, index: i } of out.added) {
         g.update(i);
         const info = { id: n.id, label: n.label ?? "", config: n.config ?? {}, type: n.type };
-        if (st.keys[i]) details.put({ ...info, key: st.keys[i] }); else { localInfo.set(i, info); localIds.set(n.id, i); }
+        if (st.keys[i]) details.putChanged({ ...info, key: st.keys[i] }); else { localInfo.set(i, info); localIds.set(n.id, i); }
       }
       for (const i of out.moved) g.update(i);
       for (const { change: u, index: i } of out.updated) {

@@ -542,7 +542,7 @@ export async function createEditorEngine(opts) {
     setRevision: (r) => { revision = Math.max(revision, r); },
     // an added node is named by the server: its details move from localInfo to the cache, keeping
     // label and config from localInfo (edits made while the add was in flight are newer than the answer)
-    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); const cur = localInfo.get(i); details.put(cur ? { ...n, label: cur.label, config: cur.config } : n); localInfo.delete(i); localIds.delete(n.id); } } },
+    onSaved: (r) => { for (const n of (r.changes && r.changes.added_nodes) || []) { const i = localIds.get(n.id); if (i !== undefined && state.alive(i)) { if (!state.keys[i]) state.setKey(i, n.key); const cur = localInfo.get(i); details.putChanged(cur ? { ...n, label: cur.label, config: cur.config } : n); localInfo.delete(i); localIds.delete(n.id); } } },
     onConflict: () => scheduleReload() });
 
   const ctx = { get state() { return state; }, get grid() { return grid; }, details, localInfo, localIds, typeByName, indexOfId, infoOf,
