@@ -2,10 +2,14 @@
 
 The shared Redis on 6379 is never touched: outage tests start their own (no persistence, in a
 temp dir), point an app at it and stop it (``kill``) mid-test, the way a crashed server goes.
+The server runs on the machine's real clock, like any Redis a deployment talks to: in the
+moved-clock runs (scripts/test-clocks) libfaketime is left out of its environment, under which
+redis-server never starts.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -33,7 +37,7 @@ class OwnRedis:
     def start(self) -> None:
         self.proc = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                                       "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_real_clock_env())
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -47,6 +51,11 @@ class OwnRedis:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+def _real_clock_env() -> dict[str, str]:
+    """This process's environment without libfaketime (LD_PRELOAD and its FAKETIME settings)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "FAKE_"))}
 
 
 @contextmanager
