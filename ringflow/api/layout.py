@@ -29,6 +29,7 @@ from ringflow.api.errors import ApiError
 from ringflow.model.catalogue import CATALOGUE, NODE_HEIGHT
 from ringflow.model.document import Coordinate, Name64, NodeId, Size
 from ringflow.model.layout import layered_layout
+from ringflow.model.schema import struct_schema
 
 router = APIRouter(prefix="/api/v1", tags=["editor"])
 
@@ -117,20 +118,16 @@ def arrange(body: LayoutRequest) -> dict[str, dict[str, float]]:
     return {nid: {"x": x, "y": y} for nid, (x, y) in positions.items()}
 
 
+def _body_schema() -> dict[str, Any]:
+    """The request body's JSON Schema, from :class:`LayoutRequest`, with the limits ``_request`` enforces."""
+    schema = struct_schema(LayoutRequest)
+    schema["properties"]["nodes"]["maxItems"] = MAX_LAYOUT_NODES
+    schema["properties"]["edges"]["maxItems"] = MAX_LAYOUT_EDGES
+    return schema
+
+
 @router.post("/layout", summary="Arrange nodes in layers (the editor's Layout button): positions for the nodes sent, nothing stored is read",
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "object", "required": ["nodes"], "additionalProperties": False,
-                 "properties": {
-                     "nodes": {"type": "array", "maxItems": MAX_LAYOUT_NODES, "items": {
-                         "type": "object", "required": ["id", "type"], "additionalProperties": False,
-                         "properties": {"id": {"type": "string"}, "type": {"type": "string"}, "config": {"type": "object"},
-                                        "h": {"type": "number", "exclusiveMinimum": 0}}}},
-                     "edges": {"type": "array", "maxItems": MAX_LAYOUT_EDGES, "items": {
-                         "type": "object", "required": ["source", "outlet", "target"], "additionalProperties": False,
-                         "properties": {"source": {"type": "string"}, "outlet": {"type": "string"}, "target": {"type": "string"}}}},
-                     "start": {"type": ["string", "null"]},
-                     "origin": {"type": "object", "required": ["x", "y"], "additionalProperties": False,
-                                "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}}}}}}})
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _body_schema()}}}})
 async def layout(request: Request, principal: Principal = Depends(current_customer)) -> Response:
     body = _request(await read_body(request, MAX_LAYOUT_BODY))
     background: Background = request.app.state.background

@@ -42,11 +42,17 @@ def _portable(schema: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
+def struct_schema(struct: type) -> dict[str, Any]:
+    """A Struct's JSON Schema, its definitions inlined and its patterns readable by ECMA-262 and
+    Python alike: for a config, or an API request body declared as a Struct."""
+    _, defs = msgspec.json.schema_components([struct], ref_template="#/$defs/{name}")
+    result: dict[str, Any] = _portable(defs[struct.__name__], defs)
+    return result
+
+
 @lru_cache(maxsize=64)
 def _config_schema(name: str) -> str:
-    struct = CONFIGS[name]
-    _, defs = msgspec.json.schema_components([struct], ref_template="#/$defs/{name}")
-    body = _portable(defs[struct.__name__], defs)
+    body = struct_schema(CONFIGS[name])
     for key in RESERVED_CONFIG_KEYS:  # an import's original: kept, never a setting
         body["properties"].pop(key, None)
     body.pop("title", None)

@@ -157,7 +157,7 @@ def test_nul_in_plain_text_is_refused_on_every_backend(store, customer) -> None:
 
 @pytest.mark.parametrize("where", ["name", "label", "type", "outlet"])
 def test_a_nul_anywhere_in_the_plain_text_columns_is_found(store, customer, where: str) -> None:
-    """The check looks at all the texts of a column at once first: a NUL in any one is found."""
+    """A NUL in any of the four plain text columns is refused, naming that column."""
     doc = main_line()
     if where == "name":
         doc["name"] = "Main\x00line"
