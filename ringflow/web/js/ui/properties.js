@@ -52,6 +52,7 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
   }
 
   function show(info) {
+    const typing = current && current.id === info.id ? inProgress() : null;
     const t = byName.get(info.typeName);
     current = { index: info.index, id: info.id, typeName: info.typeName, config: { ...(info.config || {}) } };
     const commit = (patch) => onChange(info.index, patch);
@@ -100,8 +101,24 @@ export function createProperties(root, { types, onChange, onDelete, isStart = ()
       h("ul", { class: "outlets", "aria-label": "Outlets" })));
     form.appendChild(h("button", { class: "btn btn-danger", type: "button", onclick: onDelete }, "Delete node"));
     clear(body, form);
+    if (typing) resume(typing);
     setOutlets(info.index, info.outlets || []);
     paintProblems();
+  }
+
+  /** The field being typed in (focused, not yet committed), so a rebuild of the same node's
+   * panel (another editor's change, a reload, a second show) keeps what the person typed. */
+  function inProgress() {
+    const el = document.activeElement;
+    if (!el || !body.contains(el) || !el.id || !("value" in el)) return null;
+    return { id: el.id, value: el.value, start: el.selectionStart ?? null, end: el.selectionEnd ?? null };
+  }
+  function resume({ id, value, start, end }) {
+    const el = body.querySelector(`#${CSS.escape(id)}`);
+    if (!el || !("value" in el)) return;
+    el.value = value;
+    el.focus();
+    if (start !== null && typeof el.setSelectionRange === "function") el.setSelectionRange(start, end);
   }
 
   /** Outlets follow the config (menu digits, split cases): refreshed without rebuilding the form. */
